@@ -1,0 +1,259 @@
+//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+
+package scheduler
+
+import (
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Conn is a cooperative socket: a net.Conn whose Read and Write park the
+// calling task when the socket would block, so the other tasks of its hub
+// run meanwhile. It plays the part of net's netFD and internal/poll's FD.
+//
+// Read and Write must be called from tasks of the hub the Conn belongs to
+// (ErrWrongHub otherwise), by one task at a time in each direction
+// (ErrConcurrentUse otherwise). Close and the deadline setters are safe
+// from any goroutine. Deadline errors report Timeout() == true and match
+// os.ErrDeadlineExceeded, as the standard library's do.
+type Conn struct {
+	pd     *pollDesc
+	net    string
+	stream bool
+	laddr  net.Addr
+	raddr  net.Addr
+}
+
+var _ net.Conn = (*Conn)(nil)
+
+func (c *Conn) opError(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return &net.OpError{Op: op, Net: c.net, Source: c.laddr, Addr: c.raddr, Err: err}
+}
+
+// Read reads into b, parking the task until data arrives.
+func (c *Conn) Read(b []byte) (int, error) {
+	t, err := c.pd.enter()
+	if err != nil {
+		return 0, c.opError("read", err)
+	}
+	if len(b) == 0 && c.stream {
+		return 0, nil // issue 15735: a zero read must not wait
+	}
+	fd := c.pd.fd
+	for {
+		n, err := ignoringEINTR(func() (int, error) { return unix.Read(fd, b) })
+		if err != nil {
+			n = 0
+			if err == unix.EAGAIN {
+				if err = c.pd.wait(nil, t, false); err == nil {
+					continue
+				}
+				return 0, c.opError("read", err)
+			}
+			return 0, c.opError("read", os.NewSyscallError("read", err))
+		}
+		if n == 0 && c.stream {
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+// Write writes all of b, parking the task while the socket buffer is full.
+func (c *Conn) Write(b []byte) (int, error) {
+	t, err := c.pd.enter()
+	if err != nil {
+		return 0, c.opError("write", err)
+	}
+	fd := c.pd.fd
+	nn := 0
+	for {
+		n, err := ignoringEINTR(func() (int, error) { return unix.Write(fd, b[nn:]) })
+		if n > 0 {
+			nn += n
+		}
+		if nn == len(b) && err == nil {
+			return nn, nil
+		}
+		if err == unix.EAGAIN {
+			if err = c.pd.wait(nil, t, true); err == nil {
+				continue
+			}
+			return nn, c.opError("write", err)
+		}
+		if err != nil {
+			return nn, c.opError("write", os.NewSyscallError("write", err))
+		}
+		if n == 0 {
+			return nn, c.opError("write", io.ErrUnexpectedEOF)
+		}
+	}
+}
+
+// Close closes the socket; tasks parked on it wake with net.ErrClosed.
+func (c *Conn) Close() error {
+	if err := c.pd.close(); err != nil {
+		return c.opError("close", err)
+	}
+	return nil
+}
+
+// CloseWrite shuts down the writing side of a stream socket.
+func (c *Conn) CloseWrite() error {
+	if _, err := c.pd.enter(); err != nil {
+		return c.opError("close", err)
+	}
+	return c.opError("close", os.NewSyscallError("shutdown", unix.Shutdown(c.pd.fd, unix.SHUT_WR)))
+}
+
+func (c *Conn) LocalAddr() net.Addr  { return c.laddr }
+func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
+
+func (c *Conn) SetDeadline(t time.Time) error      { return c.pd.deadline(t, true, true) }
+func (c *Conn) SetReadDeadline(t time.Time) error  { return c.pd.deadline(t, true, false) }
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.pd.deadline(t, false, true) }
+
+// PacketConn is a cooperative datagram socket (net.PacketConn), with the
+// same rules as Conn.
+type PacketConn struct {
+	Conn
+}
+
+var _ net.PacketConn = (*PacketConn)(nil)
+
+// ReadFrom reads one datagram, parking the task until one arrives.
+func (c *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	t, err := c.pd.enter()
+	if err != nil {
+		return 0, nil, c.opError("read", err)
+	}
+	for {
+		n, sa, err := unix.Recvfrom(c.pd.fd, b, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			if err = c.pd.wait(nil, t, false); err == nil {
+				continue
+			}
+			return 0, nil, c.opError("read", err)
+		}
+		if err != nil {
+			return 0, nil, c.opError("read", os.NewSyscallError("recvfrom", err))
+		}
+		return n, sockaddrToAddr(c.net, sa), nil
+	}
+}
+
+// WriteTo sends b as one datagram to addr.
+func (c *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	t, err := c.pd.enter()
+	if err != nil {
+		return 0, c.opError("write", err)
+	}
+	sa, _, err := addrToSockaddr(addr)
+	if err != nil {
+		return 0, c.opError("write", err)
+	}
+	for {
+		err := unix.Sendto(c.pd.fd, b, 0, sa)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			if err = c.pd.wait(nil, t, true); err == nil {
+				continue
+			}
+			return 0, c.opError("write", err)
+		}
+		if err != nil {
+			return 0, c.opError("write", os.NewSyscallError("sendto", err))
+		}
+		return len(b), nil
+	}
+}
+
+// Listener is a cooperative listening socket (net.Listener). Accept parks
+// the task until a connection arrives; the connections it returns belong to
+// the listener's hub.
+type Listener struct {
+	pd    *pollDesc
+	net   string
+	laddr net.Addr
+}
+
+var _ net.Listener = (*Listener)(nil)
+
+// Accept waits for and returns the next connection.
+func (l *Listener) Accept() (net.Conn, error) {
+	t, err := l.pd.enter()
+	if err != nil {
+		return nil, l.opError(err)
+	}
+	for {
+		nfd, sa, err := sysAccept(l.pd.fd)
+		switch err {
+		case nil:
+		case unix.EINTR, unix.ECONNABORTED:
+			continue
+		case unix.EAGAIN:
+			if err = l.pd.wait(nil, t, false); err == nil {
+				continue
+			}
+			return nil, l.opError(err)
+		default:
+			return nil, l.opError(os.NewSyscallError("accept", err))
+		}
+		c, err := newConn(l.pd.h, nfd, l.net, true)
+		if err != nil {
+			unix.Close(nfd)
+			return nil, l.opError(err)
+		}
+		if c.raddr == nil {
+			c.raddr = sockaddrToAddr(l.net, sa)
+		}
+		return c, nil
+	}
+}
+
+func (l *Listener) opError(err error) error {
+	return &net.OpError{Op: "accept", Net: l.net, Addr: l.laddr, Err: err}
+}
+
+// Close closes the listener; a task parked in Accept wakes with
+// net.ErrClosed. Safe from any goroutine.
+func (l *Listener) Close() error {
+	if err := l.pd.close(); err != nil {
+		return &net.OpError{Op: "close", Net: l.net, Addr: l.laddr, Err: err}
+	}
+	return nil
+}
+
+// Addr returns the listener's address.
+func (l *Listener) Addr() net.Addr { return l.laddr }
+
+// SetDeadline sets the deadline of Accept.
+func (l *Listener) SetDeadline(t time.Time) error { return l.pd.deadline(t, true, false) }
+
+// newConn registers an open nonblocking fd with h and wraps it. Hub only.
+func newConn(h *Hub, fd int, network string, stream bool) (*Conn, error) {
+	pd, err := h.register(fd)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{pd: pd, net: network, stream: stream}
+	if sa, err := unix.Getsockname(fd); err == nil {
+		c.laddr = sockaddrToAddr(network, sa)
+	}
+	if sa, err := unix.Getpeername(fd); err == nil {
+		c.raddr = sockaddrToAddr(network, sa)
+	}
+	return c, nil
+}

@@ -1,0 +1,413 @@
+//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+
+// Package scheduler is greenfetch's cooperative scheduler: gevent's hub and
+// greenlets, in Go, on epoll or kqueue.
+//
+// A Hub is one event loop. It owns a poller (epoll on Linux, kqueue on the
+// BSDs and macOS), a timer heap and a FIFO run queue. Tasks are straight-line
+// Go functions; exactly one task of a hub runs at any moment, and it runs
+// until it yields: when it sleeps, waits on an Event, Queue, Semaphore or
+// another task, calls Yield, or uses a cooperative socket that would block.
+// Tasks of one hub therefore share data without locks, as greenlets do.
+//
+// One loop turn runs every task that was ready when the turn began, fires
+// the due timers, then waits in the poller until the next timer or an fd
+// event, and readies the tasks waiting on those. An idle hub sleeps in the
+// poller; other goroutines wake it through Post.
+//
+// The baton between the hub and a task is the runtime's coroutine switch
+// (the mechanism behind iter.Pull): resuming a task and getting control back
+// costs one switch each way, with no trip through the Go scheduler's run
+// queues.
+//
+// Sockets from Dial, Listen and ListenPacket belong to the hub of the task
+// that made them. They are ordinary net.Conn, net.Listener and
+// net.PacketConn values whose operations park the task instead of blocking
+// the thread, so crypto/tls, bufio and net/http's wire code run on them
+// unchanged.
+//
+// gevent is bound to one core. A HubSet runs one hub per core and spreads
+// spawned tasks over them.
+//
+// The primitives (Event, Queue, Semaphore, Join) work across hubs and from
+// ordinary goroutines too: a task parks, a goroutine blocks. Never block the
+// thread inside a task (a plain channel receive, time.Sleep, a blocking
+// system call): that stalls every task of its hub. Use Blocking for calls
+// that must block.
+package scheduler
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Hub is one event loop and the tasks that run on it. Its loop runs on a
+// goroutine of its own from NewHub until Close.
+type Hub struct {
+	poller *poller
+
+	// loopG is the identity of the loop goroutine; current is the task the
+	// loop has resumed, nil while the loop itself runs. Both are read by
+	// other goroutines to decide whether a caller is on this hub.
+	loopG   atomic.Uintptr
+	current atomic.Pointer[Task]
+
+	// Hub only: touched by the loop goroutine and the tasks it resumes.
+	runq   taskQueue
+	timers timerHeap
+	tasks  taskList // every live task, for Close
+	fds    []*pollDesc
+	fdseq  uint32
+	turns  uint32
+
+	// mu guards the remote inbox: what other goroutines hand the hub.
+	// Lock order: a primitive's mutex, then mu.
+	mu        sync.Mutex
+	posted    []func()
+	readies   []readyReq
+	closing   bool
+	hasRemote atomic.Bool
+
+	closed atomic.Bool
+	done   chan struct{}
+}
+
+// readyReq asks the hub to ready a task parked with sequence seq.
+type readyReq struct {
+	t    *Task
+	seq  uint64
+	err  error
+	kill bool // ready whatever the sequence, if the task parks interruptibly
+}
+
+var (
+	hubsMu  sync.Mutex
+	allHubs atomic.Pointer[[]*Hub] // copy on write; read by Current
+)
+
+func registerHub(h *Hub) {
+	hubsMu.Lock()
+	defer hubsMu.Unlock()
+	var hs []*Hub
+	if p := allHubs.Load(); p != nil {
+		hs = append(hs, *p...)
+	}
+	hs = append(hs, h)
+	allHubs.Store(&hs)
+}
+
+func unregisterHub(h *Hub) {
+	hubsMu.Lock()
+	defer hubsMu.Unlock()
+	p := allHubs.Load()
+	if p == nil {
+		return
+	}
+	hs := make([]*Hub, 0, len(*p))
+	for _, x := range *p {
+		if x != h {
+			hs = append(hs, x)
+		}
+	}
+	allHubs.Store(&hs)
+}
+
+var raiseOnce sync.Once
+
+// NewHub opens a poller and starts a hub's loop on a goroutine of its own.
+// The first hub of the process raises RLIMIT_NOFILE to its hard limit, so
+// that thousands of sockets fit.
+func NewHub() (*Hub, error) {
+	raiseOnce.Do(raiseFileLimit)
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	h := &Hub{poller: p, done: make(chan struct{})}
+	registerHub(h)
+	started := make(chan struct{})
+	go h.loop(started)
+	<-started
+	return h, nil
+}
+
+// Post arranges for fn to run on the hub's loop, between tasks. It is the
+// one method that is safe from any goroutine. fn must not block and must not
+// call task-only functions (it runs on the loop, not in a task); to run
+// task code, Spawn. Post returns ErrHubClosed once Close has begun.
+func (h *Hub) Post(fn func()) error {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return ErrHubClosed
+	}
+	h.posted = append(h.posted, fn)
+	h.mu.Unlock()
+	h.notify()
+	return nil
+}
+
+func (h *Hub) postReady(r readyReq) {
+	h.mu.Lock()
+	h.readies = append(h.readies, r)
+	h.mu.Unlock()
+	h.notify()
+}
+
+func (h *Hub) notify() {
+	h.hasRemote.Store(true)
+	h.poller.wake()
+}
+
+// onHub reports whether the caller runs on h: in one of its tasks, or in
+// the loop itself (a posted function or a timer).
+func (h *Hub) onHub() bool {
+	g := getg()
+	if t := h.current.Load(); t != nil {
+		return t.g.Load() == g
+	}
+	return h.loopG.Load() == g
+}
+
+// taskOf returns the task of h that is calling, or nil.
+func (h *Hub) taskOf() *Task {
+	if t := h.current.Load(); t != nil && t.g.Load() == getg() {
+		return t
+	}
+	return nil
+}
+
+// Close stops the hub: tasks still alive are killed (their blocking calls
+// return ErrHubClosed) and run until they return, sockets are closed, and
+// the loop exits. Close waits for all of that. It is safe from any
+// goroutine, but a task calling Close on its own hub only starts the close.
+func (h *Hub) Close() error {
+	h.mu.Lock()
+	already := h.closing
+	h.closing = true
+	h.mu.Unlock()
+	if !already {
+		h.notify()
+	}
+	if h.onHub() {
+		return nil
+	}
+	<-h.done
+	return nil
+}
+
+// Closed reports whether the hub's loop has ended.
+func (h *Hub) Closed() bool { return h.closed.Load() }
+
+func (h *Hub) loop(started chan struct{}) {
+	h.loopG.Store(getg())
+	close(started)
+	defer func() {
+		h.closed.Store(true)
+		h.poller.close()
+		unregisterHub(h)
+		close(h.done)
+	}()
+	events := make([]pollEvent, maxPollEvents)
+	closing := false
+	for {
+		if h.hasRemote.Load() {
+			if h.drainRemote() && !closing {
+				closing = true
+				h.killAll()
+			}
+		}
+		h.runReady()
+		if closing && h.tasks.n == 0 {
+			h.closeAllFDs()
+			return
+		}
+		var timeout time.Duration
+		if h.runq.len() > 0 || h.hasRemote.Load() {
+			// Busy: poll without waiting, but only every few turns, so
+			// that tasks handing the baton back and forth do not pay a
+			// system call per switch (the runtime's netpoll does the same).
+			h.turns++
+			if h.turns%61 != 0 {
+				h.fireTimers(time.Time{})
+				continue
+			}
+			timeout = 0
+		} else if t := h.timers.peek(); t != nil {
+			timeout = time.Until(t.when)
+			if timeout < 0 {
+				timeout = 0
+			}
+		} else {
+			timeout = -1
+		}
+		n, _ := h.poller.wait(timeout, events)
+		h.dispatch(events[:n])
+		h.fireTimers(time.Time{})
+	}
+}
+
+// drainRemote takes what other goroutines handed the hub. It reports
+// whether the hub is closing.
+func (h *Hub) drainRemote() bool {
+	h.hasRemote.Store(false)
+	h.mu.Lock()
+	posted, readies, closing := h.posted, h.readies, h.closing
+	h.posted, h.readies = nil, nil
+	h.mu.Unlock()
+	for _, r := range readies {
+		if r.kill {
+			h.readyKilled(r.t)
+		} else {
+			h.ready(r.t, r.seq, r.err)
+		}
+	}
+	for _, fn := range posted {
+		fn()
+	}
+	return closing
+}
+
+// runReady resumes, in FIFO order, the tasks that were ready when it was
+// called; tasks readied meanwhile wait for the next turn, so one turn does a
+// bounded amount of work and I/O is never starved.
+func (h *Hub) runReady() {
+	for n := h.runq.len(); n > 0; n-- {
+		h.resume(h.runq.pop())
+	}
+}
+
+func (h *Hub) resume(t *Task) {
+	t.state = stateRunning
+	h.current.Store(t)
+	_, alive := t.next()
+	h.current.Store(nil)
+	if !alive {
+		h.finish(t)
+	}
+}
+
+// fireTimers runs the timers that are due. A zero now means "read the clock",
+// which it does only when a timer is waiting.
+func (h *Hub) fireTimers(now time.Time) {
+	if len(h.timers) == 0 {
+		return
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	for {
+		t := h.timers.peek()
+		if t == nil || t.when.After(now) {
+			return
+		}
+		h.timers.remove(t)
+		if t.fire != nil {
+			t.fire(t)
+		} else {
+			h.ready(t.task, t.seq, t.err)
+		}
+	}
+}
+
+// ready makes t runnable if it is still parked in the wait that seq names;
+// a stale wake (the task already moved on) is dropped, as gevent's Hub.wait
+// drops a switch that is not its own. Hub only.
+func (h *Hub) ready(t *Task, seq uint64, err error) {
+	if t.state == stateParked && t.seq == seq {
+		t.state = stateRunnable
+		t.wakeErr = err
+		h.runq.push(t)
+	}
+}
+
+// readyKilled wakes t from an interruptible wait. Hub only.
+func (h *Hub) readyKilled(t *Task) {
+	if t.state == stateParked && t.interruptible {
+		h.ready(t, t.seq, t.interruptErr())
+	}
+}
+
+func (h *Hub) killAll() {
+	for t := h.tasks.head; t != nil; t = t.lnext {
+		t.closing = true
+		t.killed.Store(true)
+		t.cancelContext()
+		h.readyKilled(t)
+	}
+}
+
+// startTimer arms a timer that readies t with err after d, unless t has
+// moved past the wait it is in now. Hub only.
+func (h *Hub) startTimer(t *Task, d time.Duration, err error) *timer {
+	tm := &timer{when: time.Now().Add(d), task: t, seq: t.seq, err: err}
+	h.timers.push(tm)
+	return tm
+}
+
+func (h *Hub) stopTimer(tm *timer) {
+	if tm != nil && tm.index >= 0 {
+		h.timers.remove(tm)
+	}
+}
+
+// taskQueue is the FIFO run queue: a ring buffer that grows.
+type taskQueue struct {
+	buf        []*Task
+	head, size int
+}
+
+func (q *taskQueue) len() int { return q.size }
+
+func (q *taskQueue) push(t *Task) {
+	if q.size == len(q.buf) {
+		n := 2 * len(q.buf)
+		if n == 0 {
+			n = 64
+		}
+		buf := make([]*Task, n)
+		for i := 0; i < q.size; i++ {
+			buf[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = buf, 0
+	}
+	q.buf[(q.head+q.size)%len(q.buf)] = t
+	q.size++
+}
+
+func (q *taskQueue) pop() *Task {
+	t := q.buf[q.head]
+	q.buf[q.head] = nil
+	q.head = (q.head + 1) % len(q.buf)
+	q.size--
+	return t
+}
+
+// taskList is an intrusive doubly linked list of a hub's live tasks.
+type taskList struct {
+	head *Task
+	n    int
+}
+
+func (l *taskList) add(t *Task) {
+	t.lnext = l.head
+	if l.head != nil {
+		l.head.lprev = t
+	}
+	l.head = t
+	l.n++
+}
+
+func (l *taskList) remove(t *Task) {
+	if t.lprev != nil {
+		t.lprev.lnext = t.lnext
+	} else {
+		l.head = t.lnext
+	}
+	if t.lnext != nil {
+		t.lnext.lprev = t.lprev
+	}
+	t.lprev, t.lnext = nil, nil
+	l.n--
+}

@@ -1,0 +1,133 @@
+//go:build linux
+
+package scheduler
+
+import (
+	"os"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// poller is the epoll mechanism: one epoll fd and one eventfd for wakeups.
+type poller struct {
+	epfd    int
+	wakefd  int
+	waking  atomic.Bool // a wake was written and not yet consumed
+	kevents [maxPollEvents]unix.EpollEvent
+}
+
+// wakeTag marks the eventfd's events. Real fds never carry it: the hub's
+// tags have a sequence number of at least 1 in the upper half.
+const wakeTag = 0
+
+func newPoller() (*poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	wfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	p := &poller{epfd: epfd, wakefd: wfd}
+	// The eventfd stays level-triggered: a wake can never be lost to an edge.
+	ev := unix.EpollEvent{Events: unix.EPOLLIN}
+	setEpollTag(&ev, wakeTag)
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &ev); err != nil {
+		unix.Close(wfd)
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return p, nil
+}
+
+func (p *poller) close() error {
+	err1 := unix.Close(p.wakefd)
+	err2 := unix.Close(p.epfd)
+	if err1 != nil {
+		return os.NewSyscallError("close", err1)
+	}
+	if err2 != nil {
+		return os.NewSyscallError("close", err2)
+	}
+	return nil
+}
+
+func (p *poller) add(fd int, tag uint64) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET}
+	setEpollTag(&ev, tag)
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
+}
+
+func (p *poller) del(fd int) error {
+	var ev unix.EpollEvent
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev))
+}
+
+func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
+	max := len(events)
+	if max > len(p.kevents) {
+		max = len(p.kevents)
+	}
+	n, err := unix.EpollWait(p.epfd, p.kevents[:max], pollTimeoutMillis(timeout))
+	if err != nil {
+		if err == unix.EINTR {
+			return 0, nil
+		}
+		return 0, os.NewSyscallError("epoll_wait", err)
+	}
+	out := 0
+	for i := 0; i < n; i++ {
+		ev := &p.kevents[i]
+		tag := epollTag(ev)
+		if tag == wakeTag {
+			var buf [8]byte
+			unix.Read(p.wakefd, buf[:])
+			p.waking.Store(false)
+			continue
+		}
+		var f pollFlags
+		if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0 {
+			f |= pollRead
+		}
+		if ev.Events&unix.EPOLLOUT != 0 {
+			f |= pollWrite
+		}
+		if ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+			f |= pollErr
+		}
+		events[out] = pollEvent{tag: tag, flags: f}
+		out++
+	}
+	return out, nil
+}
+
+func (p *poller) wake() error {
+	if !p.waking.CompareAndSwap(false, true) {
+		return nil // a wake is already on its way
+	}
+	one := uint64(1)
+	buf := (*[8]byte)(unsafe.Pointer(&one))
+	_, err := unix.Write(p.wakefd, buf[:])
+	if err == unix.EAGAIN {
+		return nil // the counter is full: the hub is certainly awake
+	}
+	return os.NewSyscallError("write", err)
+}
+
+// setEpollTag stores a 64-bit tag in the event's data union, which
+// x/sys/unix exposes as the two 32-bit fields Fd and Pad.
+func setEpollTag(ev *unix.EpollEvent, tag uint64) {
+	ev.Fd = int32(uint32(tag))
+	ev.Pad = int32(uint32(tag >> 32))
+}
+
+func epollTag(ev *unix.EpollEvent) uint64 {
+	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+}
+
+var _ pollerAPI = (*poller)(nil)

@@ -1,0 +1,139 @@
+//go:build darwin || dragonfly || freebsd || netbsd || openbsd
+
+package scheduler
+
+import (
+	"os"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// poller is the kqueue mechanism: one kqueue, fds registered with EV_CLEAR
+// (edge-triggered) for EVFILT_READ and EVFILT_WRITE, and a pipe for
+// wakeups (EVFILT_USER is not on every BSD).
+type poller struct {
+	kq      int
+	wr, rd  int // wake pipe
+	waking  atomic.Bool
+	kevents [maxPollEvents]unix.Kevent_t
+}
+
+// wakeTag marks the wake pipe's events. Real fds never carry it.
+const wakeTag = 0
+
+func newPoller() (*poller, error) {
+	kq, err := unix.Kqueue()
+	if err != nil {
+		return nil, os.NewSyscallError("kqueue", err)
+	}
+	unix.CloseOnExec(kq)
+	var fds [2]int
+	if err := unix.Pipe(fds[:]); err != nil {
+		unix.Close(kq)
+		return nil, os.NewSyscallError("pipe", err)
+	}
+	for _, fd := range fds {
+		unix.CloseOnExec(fd)
+		unix.SetNonblock(fd, true)
+	}
+	p := &poller{kq: kq, rd: fds[0], wr: fds[1]}
+	ev := unix.Kevent_t{}
+	unix.SetKevent(&ev, p.rd, unix.EVFILT_READ, unix.EV_ADD)
+	setKqueueTag(&ev, wakeTag)
+	if _, err := unix.Kevent(kq, []unix.Kevent_t{ev}, nil, nil); err != nil {
+		p.closeAll()
+		return nil, os.NewSyscallError("kevent", err)
+	}
+	return p, nil
+}
+
+func (p *poller) closeAll() {
+	unix.Close(p.rd)
+	unix.Close(p.wr)
+	unix.Close(p.kq)
+}
+
+func (p *poller) close() error {
+	p.closeAll()
+	return nil
+}
+
+func (p *poller) add(fd int, tag uint64) error {
+	var evs [2]unix.Kevent_t
+	unix.SetKevent(&evs[0], fd, unix.EVFILT_READ, unix.EV_ADD|unix.EV_CLEAR)
+	unix.SetKevent(&evs[1], fd, unix.EVFILT_WRITE, unix.EV_ADD|unix.EV_CLEAR)
+	setKqueueTag(&evs[0], tag)
+	setKqueueTag(&evs[1], tag)
+	_, err := unix.Kevent(p.kq, evs[:], nil, nil)
+	return os.NewSyscallError("kevent", err)
+}
+
+func (p *poller) del(fd int) error {
+	var evs [2]unix.Kevent_t
+	unix.SetKevent(&evs[0], fd, unix.EVFILT_READ, unix.EV_DELETE)
+	unix.SetKevent(&evs[1], fd, unix.EVFILT_WRITE, unix.EV_DELETE)
+	_, err := unix.Kevent(p.kq, evs[:], nil, nil)
+	return os.NewSyscallError("kevent", err)
+}
+
+func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
+	var ts *unix.Timespec
+	if timeout >= 0 {
+		t := unix.NsecToTimespec(int64(timeout))
+		ts = &t
+	}
+	max := len(events)
+	if max > len(p.kevents) {
+		max = len(p.kevents)
+	}
+	n, err := unix.Kevent(p.kq, nil, p.kevents[:max], ts)
+	if err != nil {
+		if err == unix.EINTR {
+			return 0, nil
+		}
+		return 0, os.NewSyscallError("kevent", err)
+	}
+	out := 0
+	for i := 0; i < n; i++ {
+		ev := &p.kevents[i]
+		tag := kqueueTag(ev)
+		if tag == wakeTag {
+			var buf [64]byte
+			for {
+				if n, _ := unix.Read(p.rd, buf[:]); n <= 0 {
+					break
+				}
+			}
+			p.waking.Store(false)
+			continue
+		}
+		var f pollFlags
+		switch ev.Filter {
+		case unix.EVFILT_READ:
+			f |= pollRead
+		case unix.EVFILT_WRITE:
+			f |= pollWrite
+		}
+		if ev.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0 {
+			f |= pollErr
+		}
+		events[out] = pollEvent{tag: tag, flags: f}
+		out++
+	}
+	return out, nil
+}
+
+func (p *poller) wake() error {
+	if !p.waking.CompareAndSwap(false, true) {
+		return nil
+	}
+	_, err := unix.Write(p.wr, []byte{1})
+	if err == unix.EAGAIN {
+		return nil
+	}
+	return os.NewSyscallError("write", err)
+}
+
+var _ pollerAPI = (*poller)(nil)
