@@ -3,9 +3,11 @@
 package scheduler
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -257,3 +259,25 @@ func newConn(h *Hub, fd int, network string, stream bool) (*Conn, error) {
 	}
 	return c, nil
 }
+
+// SyscallConn gives access to the socket for setting options
+// (syscall.Conn). Only Control is supported: reads and writes go through
+// the Conn, which knows how to park.
+func (c *Conn) SyscallConn() (syscall.RawConn, error) {
+	return rawConn{c.pd}, nil
+}
+
+type rawConn struct{ pd *pollDesc }
+
+func (r rawConn) Control(fn func(fd uintptr)) error {
+	if r.pd.closed {
+		return net.ErrClosed
+	}
+	fn(uintptr(r.pd.fd))
+	return nil
+}
+
+func (rawConn) Read(func(fd uintptr) bool) error  { return errRawUnsupported }
+func (rawConn) Write(func(fd uintptr) bool) error { return errRawUnsupported }
+
+var errRawUnsupported = errors.New("scheduler: raw reads and writes are not supported; use the Conn")

@@ -18,19 +18,22 @@ func ExampleHub_Spawn() {
 	}
 	defer h.Close()
 
-	test1 := h.Spawn(func(t *scheduler.Task) (any, error) {
-		fmt.Println(12)
-		scheduler.Yield()
-		fmt.Println(34)
+	h.Run(func(*scheduler.Task) (any, error) {
+		test1 := h.Spawn(func(*scheduler.Task) (any, error) {
+			fmt.Println(12)
+			scheduler.Yield() // gr2.switch()
+			fmt.Println(34)
+			return nil, nil
+		})
+		test2 := h.Spawn(func(*scheduler.Task) (any, error) {
+			fmt.Println(56)
+			scheduler.Yield() // gr1.switch()
+			fmt.Println(78)
+			return nil, nil
+		})
+		scheduler.JoinAll([]*scheduler.Task{test1, test2}, 0)
 		return nil, nil
 	})
-	test2 := h.Spawn(func(t *scheduler.Task) (any, error) {
-		fmt.Println(56)
-		scheduler.Yield()
-		fmt.Println(78)
-		return nil, nil
-	})
-	scheduler.JoinAll([]*scheduler.Task{test1, test2}, 0)
 	// Output:
 	// 12
 	// 56
@@ -45,19 +48,22 @@ func ExampleSleep() {
 	defer h.Close()
 
 	const unit = 20 * time.Millisecond
-	func1 := h.Spawn(func(t *scheduler.Task) (any, error) {
-		fmt.Println("func1: start")
-		scheduler.Sleep(2 * unit)
-		fmt.Println("func1: back after 2 units")
+	h.Run(func(*scheduler.Task) (any, error) {
+		func1 := h.Spawn(func(*scheduler.Task) (any, error) {
+			fmt.Println("func1: start")
+			scheduler.Sleep(2 * unit)
+			fmt.Println("func1: back after 2 units")
+			return nil, nil
+		})
+		func2 := h.Spawn(func(*scheduler.Task) (any, error) {
+			fmt.Println("func2: start")
+			scheduler.Sleep(1 * unit)
+			fmt.Println("func2: back after 1 unit")
+			return nil, nil
+		})
+		scheduler.JoinAll([]*scheduler.Task{func1, func2}, 0)
 		return nil, nil
 	})
-	func2 := h.Spawn(func(t *scheduler.Task) (any, error) {
-		fmt.Println("func2: start")
-		scheduler.Sleep(1 * unit)
-		fmt.Println("func2: back after 1 unit")
-		return nil, nil
-	})
-	scheduler.JoinAll([]*scheduler.Task{func1, func2}, 0)
 	// Output:
 	// func1: start
 	// func2: start

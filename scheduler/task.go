@@ -77,6 +77,13 @@ func (h *Hub) Spawn(fn func(t *Task) (any, error)) *Task {
 	return t
 }
 
+// Run runs fn as a task on h and waits for it, like gevent's main
+// greenlet: tasks that fn spawns are queued on the hub in the order fn
+// spawns them, before any of them runs. Called from an ordinary goroutine.
+func (h *Hub) Run(fn func(t *Task) (any, error)) (any, error) {
+	return h.Spawn(fn).Join()
+}
+
 // startTask links t into the hub and queues it. Hub only.
 func (h *Hub) startTask(t *Task) {
 	t.next, _ = iter.Pull(func(yield func(struct{}) bool) {

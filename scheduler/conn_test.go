@@ -1,0 +1,598 @@
+package scheduler_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/greenfetch/greenfetch/scheduler"
+)
+
+// pair returns two connected cooperative sockets on the calling task's hub.
+func pair(t testing.TB) (client, server net.Conn) {
+	t.Helper()
+	l, err := scheduler.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	defer l.Close()
+	accepted := scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) { return l.Accept() })
+	c, err := scheduler.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	v, err := accepted.Join()
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	return c, v.(net.Conn)
+}
+
+func isDeadline(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) && errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestDeadlinesOnEverySocketOperation(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	past := func() time.Time { return time.Now().Add(-time.Second) }
+	soon := func() time.Time { return time.Now().Add(10 * time.Millisecond) }
+	tests := []struct {
+		name string
+		op   func(t *testing.T) error
+	}{
+		{"read, deadline passes while parked", func(t *testing.T) error {
+			c, s := pair(t)
+			defer c.Close()
+			defer s.Close()
+			c.SetReadDeadline(soon())
+			_, err := c.Read(make([]byte, 1))
+			return err
+		}},
+		{"read, deadline already past", func(t *testing.T) error {
+			c, s := pair(t)
+			defer c.Close()
+			defer s.Close()
+			c.SetDeadline(past())
+			_, err := c.Read(make([]byte, 1))
+			return err
+		}},
+		{"write, buffer full", func(t *testing.T) error {
+			c, s := pair(t)
+			defer c.Close()
+			defer s.Close()
+			c.SetWriteDeadline(soon())
+			buf := make([]byte, 1<<20)
+			for i := 0; i < 1000; i++ { // the peer never reads: fills both buffers
+				if _, err := c.Write(buf); err != nil {
+					return err
+				}
+			}
+			return errors.New("64 MiB written to a peer that never reads")
+		}},
+		{"accept", func(t *testing.T) error {
+			l, err := scheduler.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			l.(*scheduler.Listener).SetDeadline(soon())
+			_, err = l.Accept()
+			return err
+		}},
+		{"readfrom", func(t *testing.T) error {
+			pc, err := scheduler.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			defer pc.Close()
+			pc.SetReadDeadline(soon())
+			_, _, err = pc.ReadFrom(make([]byte, 10))
+			return err
+		}},
+		{"dial (backlog full)", func(t *testing.T) error {
+			addr, closeFn := fullBacklogListener(t)
+			defer closeFn()
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			for i := 0; i < 64; i++ { // bounded: the first dials fill the queue
+				c, err := scheduler.DialTimeout("tcp", addr, 50*time.Millisecond)
+				if err != nil {
+					return err
+				}
+				conns = append(conns, c)
+			}
+			return errors.New("64 connects to a full backlog all succeeded")
+		}},
+		{"deadline moved earlier while parked", func(t *testing.T) error {
+			c, s := pair(t)
+			defer c.Close()
+			defer s.Close()
+			c.SetReadDeadline(time.Now().Add(time.Hour))
+			scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
+				scheduler.Sleep(5 * time.Millisecond)
+				return nil, c.SetReadDeadline(soon())
+			})
+			_, err := c.Read(make([]byte, 1))
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := run(t, func(*scheduler.Task) (any, error) { return nil, tt.op(t) })
+			if !isDeadline(err) {
+				t.Errorf("got %v; want a timeout error matching os.ErrDeadlineExceeded", err)
+			}
+		})
+	}
+}
+
+// fullBacklogListener listens with a backlog of zero and never accepts, so
+// that connects beyond the first pending ones hang in SYN-SENT.
+func fullBacklogListener(t *testing.T) (string, func()) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	port := sa.(*syscall.SockaddrInet4).Port
+	return fmt.Sprintf("127.0.0.1:%d", port), func() { syscall.Close(fd) }
+}
+
+func TestDialContextCanceled(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	_, err := run(t, func(*scheduler.Task) (any, error) {
+		addr, closeFn := fullBacklogListener(t)
+		defer closeFn()
+		ctx, cancel := context.WithCancel(context.Background())
+		scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
+			scheduler.Sleep(20 * time.Millisecond)
+			cancel()
+			return nil, nil
+		})
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for i := 0; i < 64; i++ {
+			c, err := scheduler.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			conns = append(conns, c)
+		}
+		return nil, errors.New("all connects succeeded")
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v; want context.Canceled", err)
+	}
+}
+
+func TestCloseWakesBlockedTask(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	tests := []struct {
+		name    string
+		fromHub bool
+	}{
+		{"closed by another task", true},
+		{"closed by a goroutine", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHub(t)
+			conns := make(chan net.Conn, 1)
+			reader := h.Spawn(func(*scheduler.Task) (any, error) {
+				c, s := pair(t)
+				defer s.Close()
+				conns <- c
+				_, err := c.Read(make([]byte, 1))
+				return nil, err
+			})
+			c := <-conns
+			if tt.fromHub {
+				h.Spawn(func(*scheduler.Task) (any, error) { return nil, c.Close() }).Join()
+			} else {
+				c.Close()
+			}
+			_, err := reader.Join()
+			if !errors.Is(err, net.ErrClosed) {
+				t.Errorf("got %v; want net.ErrClosed", err)
+			}
+		})
+	}
+}
+
+func TestPeerReset(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	_, err := run(t, func(*scheduler.Task) (any, error) {
+		c, s := pair(t)
+		defer c.Close()
+		// SO_LINGER 0 makes close send RST instead of FIN.
+		lingerReset(t, s)
+		s.Close()
+		scheduler.Sleep(5 * time.Millisecond)
+		_, err := c.Read(make([]byte, 10))
+		return nil, err
+	})
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("got %v; want ECONNRESET", err)
+	}
+}
+
+func TestMisuse(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	h := newHub(t)
+	other := newHub(t)
+	conns := make(chan net.Conn, 2)
+	h.Run(func(*scheduler.Task) (any, error) {
+		c, s := pair(t)
+		conns <- c
+		conns <- s
+		return nil, nil
+	})
+	c, s := <-conns, <-conns
+	defer c.Close()
+	defer s.Close()
+	t.Run("read from a goroutine", func(t *testing.T) {
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, scheduler.ErrWrongHub) {
+			t.Errorf("got %v; want ErrWrongHub", err)
+		}
+	})
+	t.Run("write from another hub's task", func(t *testing.T) {
+		_, err := other.Run(func(*scheduler.Task) (any, error) { return c.Write([]byte("x")) })
+		if !errors.Is(err, scheduler.ErrWrongHub) {
+			t.Errorf("got %v; want ErrWrongHub", err)
+		}
+	})
+	t.Run("two readers", func(t *testing.T) {
+		_, err := h.Run(func(*scheduler.Task) (any, error) {
+			first := h.Spawn(func(*scheduler.Task) (any, error) { return c.Read(make([]byte, 1)) })
+			scheduler.Yield()
+			_, err := c.Read(make([]byte, 1))
+			s.Write([]byte("x"))
+			first.Join()
+			return nil, err
+		})
+		if !errors.Is(err, scheduler.ErrConcurrentUse) {
+			t.Errorf("got %v; want ErrConcurrentUse", err)
+		}
+	})
+	t.Run("dial outside a task", func(t *testing.T) {
+		if _, err := scheduler.Dial("tcp", "127.0.0.1:1"); !errors.Is(err, scheduler.ErrNotInTask) {
+			t.Errorf("got %v; want ErrNotInTask", err)
+		}
+	})
+}
+
+func TestDialErrors(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	tests := []struct {
+		name, network, addr string
+		want                error
+	}{
+		{"refused", "tcp", "127.0.0.1:1", syscall.ECONNREFUSED},
+		{"bad network", "sctp", "127.0.0.1:1", net.UnknownNetworkError("sctp")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := run(t, func(*scheduler.Task) (any, error) { return scheduler.Dial(tt.network, tt.addr) })
+			if !errors.Is(err, tt.want) {
+				t.Errorf("got %v; want %v", err, tt.want)
+			}
+			var oe *net.OpError
+			if !errors.As(err, &oe) || oe.Op != "dial" {
+				t.Errorf("got %T; want a *net.OpError for dial", err)
+			}
+		})
+	}
+}
+
+func TestUDPAndUnix(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	_, err := run(t, func(*scheduler.Task) (any, error) {
+		pc, err := scheduler.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer pc.Close()
+		c, err := scheduler.Dial("udp", pc.LocalAddr().String())
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		c.Write([]byte("ping"))
+		buf := make([]byte, 16)
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil || string(buf[:n]) != "ping" {
+			return nil, fmt.Errorf("ReadFrom got %q, %v", buf[:n], err)
+		}
+		pc.WriteTo([]byte("pong"), from)
+		n, err = c.Read(buf)
+		if err != nil || string(buf[:n]) != "pong" {
+			return nil, fmt.Errorf("Read got %q, %v", buf[:n], err)
+		}
+
+		path := t.TempDir() + "/s.sock"
+		l, err := scheduler.Listen("unix", path)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		srv := scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
+			s, err := l.Accept()
+			if err != nil {
+				return nil, err
+			}
+			defer s.Close()
+			_, err = io.Copy(s, s)
+			return nil, err
+		})
+		u, err := scheduler.Dial("unix", path)
+		if err != nil {
+			return nil, err
+		}
+		u.Write([]byte("over unix"))
+		u.(*scheduler.Conn).CloseWrite()
+		got, err := io.ReadAll(u)
+		u.Close()
+		srv.Join()
+		if string(got) != "over unix" {
+			return nil, fmt.Errorf("unix echo got %q, %v", got, err)
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// TestTLSOverCooperativeSockets runs crypto/tls unchanged on two Conns.
+func TestTLSOverCooperativeSockets(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	cert, pool := selfSigned(t)
+	v, err := run(t, func(*scheduler.Task) (any, error) {
+		c, s := pair(t)
+		srv := scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
+			ts := tls.Server(s, &tls.Config{Certificates: []tls.Certificate{cert}})
+			defer ts.Close()
+			buf := make([]byte, 5)
+			if _, err := io.ReadFull(ts, buf); err != nil {
+				return nil, err
+			}
+			return ts.Write(bytes.ToUpper(buf))
+		})
+		tc := tls.Client(c, &tls.Config{RootCAs: pool, ServerName: "localhost"})
+		defer tc.Close()
+		tc.SetDeadline(time.Now().Add(5 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			return nil, err
+		}
+		tc.Write([]byte("hello"))
+		buf := make([]byte, 5)
+		_, err := io.ReadFull(tc, buf)
+		srv.Join()
+		return string(buf), err
+	})
+	if v != "HELLO" || err != nil {
+		t.Errorf("got %v, %v; want HELLO, <nil>", v, err)
+	}
+}
+
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(c)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+// TestThousandsOfFDs holds 2,000 connections (4,000 fds) open on one hub at
+// once, each carrying a byte both ways.
+func TestThousandsOfFDs(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	n := 2000
+	if testing.Short() {
+		n = 300
+	}
+	h := newHub(t)
+	_, err := h.Run(func(*scheduler.Task) (any, error) {
+		l, err := scheduler.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		var servers []net.Conn
+		acc := h.Spawn(func(*scheduler.Task) (any, error) {
+			for i := 0; i < n; i++ {
+				s, err := l.Accept()
+				if err != nil {
+					return nil, err
+				}
+				servers = append(servers, s)
+			}
+			return nil, nil
+		})
+		var clients []net.Conn
+		for i := 0; i < n; i++ {
+			c, err := scheduler.Dial("tcp", l.Addr().String())
+			if err != nil {
+				return nil, fmt.Errorf("dial %d: %w", i, err)
+			}
+			clients = append(clients, c)
+		}
+		if _, err := acc.Join(); err != nil {
+			return nil, err
+		}
+		if got := h.OpenFDs(); got < 2*n {
+			return nil, fmt.Errorf("got %d open fds; want at least %d", got, 2*n)
+		}
+		var tasks []*scheduler.Task
+		for i := range clients {
+			c, s := clients[i], servers[i]
+			tasks = append(tasks, h.Spawn(func(*scheduler.Task) (any, error) {
+				defer c.Close()
+				defer s.Close()
+				go0 := []byte{byte(i)}
+				s.Write(go0)
+				b := make([]byte, 1)
+				if _, err := io.ReadFull(c, b); err != nil || b[0] != byte(i) {
+					return nil, fmt.Errorf("conn %d: got %v, %v", i, b, err)
+				}
+				return nil, nil
+			}))
+		}
+		for _, task := range tasks {
+			if _, err := task.Join(); err != nil {
+				return nil, err
+			}
+		}
+		if got := h.OpenFDs(); got != 1 {
+			return nil, fmt.Errorf("got %d open fds after closing; want 1 (the listener)", got)
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEcho500Clients is the seed's selectors demo at scale: a hub set
+// serves 500 concurrent clients, each sending 100 messages; every byte is
+// checked.
+func TestEcho500Clients(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	clients, msgs := 500, 100
+	if testing.Short() {
+		clients, msgs = 100, 20
+	}
+	s, err := scheduler.NewHubSet(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	addr, stop := startEchoServer(t, s)
+	defer stop()
+	var tasks []*scheduler.Task
+	for i := 0; i < clients; i++ {
+		tasks = append(tasks, s.Spawn(func(*scheduler.Task) (any, error) {
+			return nil, echoClient(addr, i, msgs)
+		}))
+	}
+	for _, task := range tasks {
+		if _, err := task.Join(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// startEchoServer listens on every hub of s (SO_REUSEPORT) and echoes
+// until stop.
+func startEchoServer(t testing.TB, s *scheduler.HubSet) (string, func()) {
+	t.Helper()
+	var addr string
+	var listeners []net.Listener
+	for _, h := range s.Hubs() {
+		v, err := h.Run(func(*scheduler.Task) (any, error) {
+			lc := scheduler.ListenConfig{ReusePort: true}
+			a := addr
+			if a == "" {
+				a = "127.0.0.1:0"
+			}
+			return lc.Listen("tcp", a)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := v.(net.Listener)
+		addr = l.Addr().String()
+		listeners = append(listeners, l)
+		h.Spawn(func(*scheduler.Task) (any, error) {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return nil, nil
+				}
+				h.Spawn(func(*scheduler.Task) (any, error) {
+					defer c.Close()
+					buf := make([]byte, 4096)
+					for {
+						n, err := c.Read(buf)
+						if err != nil {
+							return nil, nil
+						}
+						if _, err := c.Write(buf[:n]); err != nil {
+							return nil, nil
+						}
+					}
+				})
+			}
+		})
+	}
+	return addr, func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}
+}
+
+func echoClient(addr string, id, msgs int) error {
+	c, err := scheduler.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Minute))
+	want := make([]byte, 64)
+	got := make([]byte, 64)
+	for m := 0; m < msgs; m++ {
+		for j := range want {
+			want[j] = byte(id*31 + m*7 + j)
+		}
+		if _, err := c.Write(want); err != nil {
+			return fmt.Errorf("client %d msg %d: %w", id, m, err)
+		}
+		if _, err := io.ReadFull(c, got); err != nil {
+			return fmt.Errorf("client %d msg %d: %w", id, m, err)
+		}
+		if !bytes.Equal(got, want) {
+			return fmt.Errorf("client %d msg %d: got %x; want %x", id, m, got, want)
+		}
+	}
+	return nil
+}
