@@ -2,7 +2,10 @@
 
 package scheduler
 
-import "runtime"
+import (
+	"context"
+	"runtime"
+)
 
 // maxBlockingWorkers bounds the threads that Blocking keeps busy at once
 // (gevent's threadpool has 10 by default; Go threads are cheaper, and the
@@ -23,7 +26,7 @@ func Blocking[T any](fn func() (T, error)) (T, error) {
 		return fn()
 	}
 	var zero T
-	if err := blockingSlots.Acquire(nil); err != nil {
+	if err := blockingSlots.Acquire(context.Background()); err != nil {
 		return zero, err
 	}
 	var v T

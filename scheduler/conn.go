@@ -3,6 +3,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -54,7 +55,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 		if err != nil {
 			n = 0
 			if err == unix.EAGAIN {
-				if err = c.pd.wait(nil, t, false); err == nil {
+				if err = c.pd.wait(context.Background(), t, false); err == nil {
 					continue
 				}
 				return 0, c.opError("read", err)
@@ -85,7 +86,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 			return nn, nil
 		}
 		if err == unix.EAGAIN {
-			if err = c.pd.wait(nil, t, true); err == nil {
+			if err = c.pd.wait(context.Background(), t, true); err == nil {
 				continue
 			}
 			return nn, c.opError("write", err)
@@ -142,7 +143,7 @@ func (c *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			continue
 		}
 		if err == unix.EAGAIN {
-			if err = c.pd.wait(nil, t, false); err == nil {
+			if err = c.pd.wait(context.Background(), t, false); err == nil {
 				continue
 			}
 			return 0, nil, c.opError("read", err)
@@ -170,7 +171,7 @@ func (c *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 			continue
 		}
 		if err == unix.EAGAIN {
-			if err = c.pd.wait(nil, t, true); err == nil {
+			if err = c.pd.wait(context.Background(), t, true); err == nil {
 				continue
 			}
 			return 0, c.opError("write", err)
@@ -206,7 +207,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
 		case unix.EAGAIN:
-			if err = l.pd.wait(nil, t, false); err == nil {
+			if err = l.pd.wait(context.Background(), t, false); err == nil {
 				continue
 			}
 			return nil, l.opError(err)

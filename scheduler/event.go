@@ -3,6 +3,7 @@
 package scheduler
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -58,7 +59,7 @@ func (e *Event) wait(timeout time.Duration) error {
 	w := newWaiter()
 	e.waiters.push(w)
 	e.mu.Unlock()
-	err := w.block(nil, timeout)
+	err := w.block(context.Background(), timeout)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if w.woken {

@@ -2,7 +2,10 @@
 
 package scheduler
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // Group is a set of tasks that are joined or killed together
 // (gevent.pool.Group). Safe for concurrent use.
@@ -25,8 +28,7 @@ func NewGroup(h *Hub) *Group {
 func (g *Group) Spawn(fn func(t *Task) (any, error)) *Task {
 	g.mu.Lock()
 	g.empty.Clear()
-	var self *Task
-	self = g.hub.Spawn(func(t *Task) (any, error) {
+	self := g.hub.Spawn(func(t *Task) (any, error) {
 		defer g.remove(t)
 		return fn(t)
 	})
@@ -95,7 +97,7 @@ func NewPool(h *Hub, size int) *Pool {
 // caller is killed while waiting, Spawn returns a task that has already
 // ended with ErrKilled.
 func (p *Pool) Spawn(fn func(t *Task) (any, error)) *Task {
-	if err := p.slots.Acquire(nil); err != nil {
+	if err := p.slots.Acquire(context.Background()); err != nil {
 		t := &Task{hub: p.hub, err: err, state: stateDead}
 		t.done.Set()
 		return t

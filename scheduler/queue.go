@@ -3,6 +3,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"time"
@@ -117,7 +118,7 @@ func (q *Queue[T]) waitLocked(wq *waitq, deadline time.Time) error {
 	w := newWaiter()
 	wq.push(w)
 	q.mu.Unlock()
-	err := w.block(nil, d)
+	err := w.block(context.Background(), d)
 	q.mu.Lock()
 	if w.woken {
 		if err != nil {

@@ -1,0 +1,217 @@
+package scheduler_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/greenfetch/greenfetch/scheduler"
+)
+
+func TestQueue(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	t.Run("fifo unbounded", func(t *testing.T) {
+		q := scheduler.NewQueue[int](0)
+		for i := 0; i < 100; i++ {
+			q.Put(i, 0)
+		}
+		for i := 0; i < 100; i++ {
+			if v, err := q.Get(0); v != i || err != nil {
+				t.Fatalf("got Get() = %d, %v; want %d, <nil>", v, err, i)
+			}
+		}
+	})
+	t.Run("get times out on empty", func(t *testing.T) {
+		_, err := run(t, func(*scheduler.Task) (any, error) {
+			return scheduler.NewQueue[int](0).Get(5 * time.Millisecond)
+		})
+		if err != scheduler.ErrTimeout {
+			t.Errorf("got %v; want ErrTimeout", err)
+		}
+	})
+	t.Run("put times out on full", func(t *testing.T) {
+		q := scheduler.NewQueue[int](1)
+		q.Put(1, 0)
+		if err := q.Put(2, 5*time.Millisecond); err != scheduler.ErrTimeout {
+			t.Errorf("got %v; want ErrTimeout", err)
+		}
+	})
+	t.Run("bounded producer waits for consumer across hubs", func(t *testing.T) {
+		s, _ := scheduler.NewHubSet(2)
+		defer s.Close()
+		q := scheduler.NewQueue[int](3)
+		const n = 500
+		prod := s.Hubs()[0].Spawn(func(*scheduler.Task) (any, error) {
+			for i := 0; i < n; i++ {
+				if err := q.Put(i, 0); err != nil {
+					return nil, err
+				}
+				if l := q.Len(); l > 3 {
+					return nil, errors.New("queue over capacity")
+				}
+			}
+			q.Close()
+			return nil, nil
+		})
+		cons := s.Hubs()[1].Spawn(func(*scheduler.Task) (any, error) {
+			want := 0
+			for {
+				v, err := q.Get(0)
+				if err == scheduler.ErrQueueClosed {
+					return want, nil
+				}
+				if v != want {
+					return nil, errors.New("out of order")
+				}
+				want++
+			}
+		})
+		if _, err := prod.Join(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := cons.Join(); v != n || err != nil {
+			t.Errorf("got consumer %v, %v; want %d, <nil>", v, err, n)
+		}
+	})
+	t.Run("goroutine producer, task consumer", func(t *testing.T) {
+		h := newHub(t)
+		q := scheduler.NewQueue[string](0)
+		cons := h.Spawn(func(*scheduler.Task) (any, error) { return q.Get(time.Minute) })
+		time.Sleep(2 * time.Millisecond)
+		q.Put("hi", 0)
+		if v, err := cons.Join(); v != "hi" || err != nil {
+			t.Errorf("got %v, %v; want hi, <nil>", v, err)
+		}
+	})
+}
+
+func TestEvent(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	s, _ := scheduler.NewHubSet(2)
+	defer s.Close()
+	ev := scheduler.NewEvent()
+	var tasks []*scheduler.Task
+	for i := 0; i < 20; i++ {
+		tasks = append(tasks, s.Spawn(func(*scheduler.Task) (any, error) { return ev.Wait(time.Minute), nil }))
+	}
+	var goroutineSaw atomic.Bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); goroutineSaw.Store(ev.Wait(time.Minute)) }()
+	time.Sleep(5 * time.Millisecond)
+	if ev.IsSet() {
+		t.Fatal("event set before Set")
+	}
+	ev.Set()
+	for _, task := range tasks {
+		if v, _ := task.Join(); v != true {
+			t.Errorf("got Wait() = %v; want true", v)
+		}
+	}
+	wg.Wait()
+	if !goroutineSaw.Load() {
+		t.Error("goroutine waiter did not see the event")
+	}
+	ev.Clear()
+	if v, _ := s.Spawn(func(*scheduler.Task) (any, error) { return ev.Wait(3 * time.Millisecond), nil }).Join(); v != false {
+		t.Errorf("got Wait() on a cleared event = %v; want false after the timeout", v)
+	}
+}
+
+func TestSemaphore(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	s, _ := scheduler.NewHubSet(2)
+	defer s.Close()
+	sem := scheduler.NewSemaphore(3)
+	var inside, peak atomic.Int32
+	var tasks []*scheduler.Task
+	for i := 0; i < 40; i++ {
+		tasks = append(tasks, s.Spawn(func(*scheduler.Task) (any, error) {
+			if err := sem.Acquire(context.Background()); err != nil {
+				return nil, err
+			}
+			n := inside.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			scheduler.Sleep(time.Millisecond)
+			inside.Add(-1)
+			sem.Release()
+			return nil, nil
+		}))
+	}
+	for _, task := range tasks {
+		if _, err := task.Join(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := peak.Load(); p != 3 {
+		t.Errorf("got peak holders %d; want 3", p)
+	}
+	// A canceled context ends a wait, and the permit is not lost.
+	for i := 0; i < 3; i++ {
+		sem.Acquire(context.Background())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	_, err := s.Spawn(func(*scheduler.Task) (any, error) { return nil, sem.Acquire(ctx) }).Join()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v; want context.DeadlineExceeded", err)
+	}
+	for i := 0; i < 3; i++ {
+		sem.Release()
+	}
+	if !sem.TryAcquire() {
+		t.Error("got no permit after all were released")
+	}
+}
+
+func TestPoolBoundsConcurrency(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	h := newHub(t)
+	var peak, inside int // tasks of one hub: no locks
+	h.Run(func(*scheduler.Task) (any, error) {
+		p := scheduler.NewPool(h, 4)
+		for i := 0; i < 30; i++ {
+			p.Spawn(func(*scheduler.Task) (any, error) {
+				inside++
+				peak = max(peak, inside)
+				scheduler.Sleep(time.Millisecond)
+				inside--
+				return nil, nil
+			})
+		}
+		p.Join()
+		return nil, nil
+	})
+	if peak != 4 {
+		t.Errorf("got peak %d tasks in the pool; want 4", peak)
+	}
+}
+
+func TestGroupKill(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	h := newHub(t)
+	g := scheduler.NewGroup(h)
+	var tasks []*scheduler.Task
+	for i := 0; i < 10; i++ {
+		tasks = append(tasks, g.Spawn(func(*scheduler.Task) (any, error) { return nil, scheduler.Sleep(time.Hour) }))
+	}
+	time.Sleep(2 * time.Millisecond)
+	g.Kill()
+	g.Join()
+	if g.Len() != 0 {
+		t.Errorf("got %d tasks left; want 0", g.Len())
+	}
+	for _, task := range tasks {
+		if _, err := task.Join(); !errors.Is(err, scheduler.ErrKilled) {
+			t.Errorf("got %v; want ErrKilled", err)
+		}
+	}
+}
