@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"iter"
 	"net"
 	"runtime"
 	"testing"
@@ -187,5 +188,20 @@ func BenchmarkEcho(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(per*conns)/b.Elapsed().Seconds(), "msgs/s")
 		})
+	}
+}
+
+// BenchmarkCoroutineRoundTrip is the other baseline the issue names: the
+// runtime's coroutine switch alone, as iter.Pull uses it. BenchmarkSwitch
+// minus this is what the hub's loop adds.
+func BenchmarkCoroutineRoundTrip(b *testing.B) {
+	next, stop := iter.Pull(func(yield func(struct{}) bool) {
+		for yield(struct{}{}) {
+		}
+	})
+	defer stop()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		next()
 	}
 }

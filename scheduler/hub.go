@@ -164,13 +164,19 @@ func (h *Hub) notify() {
 // the loop itself (a posted function or a timer).
 func (h *Hub) onHub() bool {
 	g := getg()
-	if t := h.current.Load(); t != nil {
-		return t.g.Load() == g
+	if h.loopG.Load() == g {
+		return true
 	}
-	return h.loopG.Load() == g
+	t := h.current.Load()
+	return t != nil && t.g.Load() == g
 }
 
 // taskOf returns the task of h that is calling, or nil.
+//
+// current is the task the loop resumed last, not cleared when that task
+// parks: a parked task cannot be the caller, so the identity check stays
+// exact, and the loop saves an atomic store per switch. It is cleared when
+// the task dies, before its goroutine (and so its identity) can be reused.
 func (h *Hub) taskOf() *Task {
 	if t := h.current.Load(); t != nil && t.g.Load() == getg() {
 		return t
@@ -280,10 +286,11 @@ func (h *Hub) runReady() {
 
 func (h *Hub) resume(t *Task) {
 	t.state = stateRunning
-	h.current.Store(t)
-	_, alive := t.next()
-	h.current.Store(nil)
-	if !alive {
+	if h.current.Load() != t {
+		h.current.Store(t)
+	}
+	if _, alive := t.next(); !alive {
+		h.current.Store(nil)
 		h.finish(t)
 	}
 }
@@ -352,7 +359,8 @@ func (h *Hub) stopTimer(tm *timer) {
 	}
 }
 
-// taskQueue is the FIFO run queue: a ring buffer that grows.
+// taskQueue is the FIFO run queue: a ring buffer whose size is a power of
+// two, so that wrapping is a mask rather than a division.
 type taskQueue struct {
 	buf        []*Task
 	head, size int
@@ -368,18 +376,18 @@ func (q *taskQueue) push(t *Task) {
 		}
 		buf := make([]*Task, n)
 		for i := 0; i < q.size; i++ {
-			buf[i] = q.buf[(q.head+i)%len(q.buf)]
+			buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
 		}
 		q.buf, q.head = buf, 0
 	}
-	q.buf[(q.head+q.size)%len(q.buf)] = t
+	q.buf[(q.head+q.size)&(len(q.buf)-1)] = t
 	q.size++
 }
 
 func (q *taskQueue) pop() *Task {
 	t := q.buf[q.head]
 	q.buf[q.head] = nil
-	q.head = (q.head + 1) % len(q.buf)
+	q.head = (q.head + 1) & (len(q.buf) - 1)
 	q.size--
 	return t
 }
