@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -32,6 +33,12 @@ func run(t testing.TB, fn func(t *scheduler.Task) (any, error)) (any, error) {
 // are still alive a moment after the test's hubs closed.
 func checkNoGoroutineLeak(t *testing.T) {
 	t.Helper()
+	fdsBefore := openFDs()
+	t.Cleanup(func() {
+		if after := openFDs(); fdsBefore >= 0 && after > fdsBefore {
+			t.Errorf("got %d open fds after the test; want at most %d as before it", after, fdsBefore)
+		}
+	})
 	t.Cleanup(func() {
 		deadline := time.Now().Add(5 * time.Second)
 		for {
@@ -54,4 +61,14 @@ func checkNoGoroutineLeak(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	})
+}
+
+// openFDs counts the process's open fds, or returns -1 where /proc is
+// missing.
+func openFDs() int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(ents)
 }
