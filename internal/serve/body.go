@@ -1,12 +1,8 @@
 package serve
 
 import (
-	"compress/gzip"
 	"context"
 	"io"
-	"net/http"
-	"strconv"
-	"sync"
 	"time"
 )
 
@@ -71,56 +67,16 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// gzipWriters pools compressors: a flate state is a few hundred KiB, far
-// more than any other per-request cost.
-var gzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // the level is valid
-	return zw
-}}
-
-// gzipHoldMax is the largest compressed body sent with a Content-Length;
-// a longer one is streamed chunked, as nginx streams its gzip output.
-const gzipHoldMax = 64 << 10
-
-var holdBufs = sync.Pool{New: func() any {
-	b := make([]byte, 0, gzipHoldMax)
-	return &b
-}}
-
-// holdWriter keeps what is written up to gzipHoldMax bytes. If it all fits,
-// finish sends it with a Content-Length; once it overflows, the head goes
-// out without one (chunked on HTTP/1.1) and the rest streams through.
-type holdWriter struct {
-	w       http.ResponseWriter
-	status  int
-	buf     *[]byte
-	spilled bool
+// plainBody writes the pattern body as is, piece by piece.
+type plainBody struct {
+	w   io.Writer
+	off int64
 }
 
-func (h *holdWriter) Write(p []byte) (int, error) {
-	if !h.spilled {
-		b := *h.buf
-		if len(b)+len(p) <= cap(b) {
-			*h.buf = append(b, p...)
-			return len(p), nil
-		}
-		h.spilled = true
-		h.w.WriteHeader(h.status)
-		if _, err := h.w.Write(b); err != nil {
-			return 0, err
-		}
-	}
-	return h.w.Write(p)
-}
-
-// finish sends the held body if it never spilled.
-func (h *holdWriter) finish() error {
-	if h.spilled {
-		return nil
-	}
-	b := *h.buf
-	h.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	h.w.WriteHeader(h.status)
-	_, err := h.w.Write(b)
+func (b *plainBody) write(n int64) error {
+	err := writePattern(b.w, b.off, n)
+	b.off += n
 	return err
 }
+
+func (b *plainBody) flush() error { return nil }

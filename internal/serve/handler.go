@@ -1,10 +1,8 @@
 package serve
 
 import (
-	"compress/gzip"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -135,6 +133,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, p *parsed) {
 		h.Add("Vary", "Accept-Encoding")
 		zip = acceptsGzip(r.Header.Values("Accept-Encoding"))
 	}
+	if zip {
+		h.Set("Content-Encoding", "gzip")
+	}
 	switch {
 	case p.Chunked:
 		// net/http sends the chunked framing itself and no Content-Length.
@@ -145,47 +146,39 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, p *parsed) {
 		h.Set("Transfer-Encoding", "identity")
 	case !zip:
 		h.Set("Content-Length", strconv.FormatInt(p.Size, 10))
+	case p.Drip <= 0:
+		h.Set("Content-Length", strconv.FormatInt(gzipLen(p.Size), 10))
+	default:
+		// gzip and drip: the length depends on the flushes; chunked.
+	}
+	w.WriteHeader(status)
+	if head {
+		return
 	}
 	if !zip {
-		w.WriteHeader(status)
-		if !head {
-			writeBody(w, w, r, p, nil)
-		}
+		writeBody(&plainBody{w: w}, w, r, p) //nolint:errcheck // the client may be gone
 		return
 	}
-	h.Set("Content-Encoding", "gzip")
-	if head {
-		w.WriteHeader(status)
-		return
+	z := newGzipBody(w)
+	defer z.release()
+	if writeBody(z, w, r, p) == nil {
+		z.close() //nolint:errcheck // the client may be gone
 	}
-	zw := gzipWriters.Get().(*gzip.Writer)
-	defer func() { zw.Reset(io.Discard); gzipWriters.Put(zw) }()
-	if p.Chunked || p.EOF || p.Drip > 0 {
-		// The length is not sent anyway, or pieces must go out as they come.
-		w.WriteHeader(status)
-		zw.Reset(w)
-		if writeBody(zw, w, r, p, zw) == nil {
-			zw.Close() //nolint:errcheck // the client may be gone
-		}
-		return
-	}
-	buf := holdBufs.Get().(*[]byte)
-	defer func() { *buf = (*buf)[:0]; holdBufs.Put(buf) }()
-	hw := &holdWriter{w: w, status: status, buf: buf}
-	zw.Reset(hw)
-	if writeBody(zw, w, r, p, nil) != nil || zw.Close() != nil {
-		return
-	}
-	hw.finish() //nolint:errcheck // the client may be gone
 }
 
-// writeBody writes the pattern body of p to bw (w itself, or a gzip.Writer
-// on it), all at once or, with drip, in pieces spread over p.Drip, each
-// flushed to the client. It stops at the first write error or when the
-// request ends.
-func writeBody(bw io.Writer, w http.ResponseWriter, r *http.Request, p *parsed, zw *gzip.Writer) error {
+// bodyWriter writes a body piece by piece: the plain pattern or its gzip
+// encoding.
+type bodyWriter interface {
+	write(n int64) error // the next n bytes of the body
+	flush() error        // pass what was written on to the ResponseWriter
+}
+
+// writeBody writes the body of p to bw, all at once or, with drip, in
+// pieces spread over p.Drip, each flushed to the client. It stops at the
+// first write error and aborts the response when the request ends.
+func writeBody(bw bodyWriter, w http.ResponseWriter, r *http.Request, p *parsed) error {
 	if p.Drip <= 0 || p.Size == 0 {
-		return writePattern(bw, 0, p.Size)
+		return bw.write(p.Size)
 	}
 	pieces := int64(p.Pieces)
 	if pieces == 0 {
@@ -206,14 +199,12 @@ func writeBody(bw io.Writer, w http.ResponseWriter, r *http.Request, p *parsed, 
 			abort() // a clean end would pass a short chunked body as whole
 		}
 		end := p.Size * i / pieces
-		if err := writePattern(bw, off, end-off); err != nil {
+		if err := bw.write(end - off); err != nil {
 			return err
 		}
 		off = end
-		if zw != nil {
-			if err := zw.Flush(); err != nil {
-				return err
-			}
+		if err := bw.flush(); err != nil {
+			return err
 		}
 		if err := rc.Flush(); err != nil {
 			return err

@@ -104,7 +104,7 @@ func parsePath(path string) (parsed, error) {
 	bad := func(format string, args ...any) (parsed, error) {
 		return parsed{}, &pathError{path: path, msg: fmt.Sprintf(format, args...)}
 	}
-	seen := make(map[string]bool, 4)
+	var seen uint32 // bit i: options[i] given
 	i := 0
 	// next returns the next non-empty segment, unescaped, and its byte range.
 	next := func() (seg string, start, end int, ok bool, err error) {
@@ -122,9 +122,12 @@ func parsePath(path string) (parsed, error) {
 			if len(raw) > 3*maxSegment {
 				return "", 0, 0, false, fmt.Errorf("segment longer than %d bytes", maxSegment)
 			}
-			s, uerr := url.PathUnescape(raw)
-			if uerr != nil {
-				return "", 0, 0, false, fmt.Errorf("segment %q: bad escape", raw)
+			s := raw
+			if strings.IndexByte(raw, '%') >= 0 {
+				var uerr error
+				if s, uerr = url.PathUnescape(raw); uerr != nil {
+					return "", 0, 0, false, fmt.Errorf("segment %q: bad escape", raw)
+				}
 			}
 			if len(s) > maxSegment {
 				return "", 0, 0, false, fmt.Errorf("segment longer than %d bytes", maxSegment)
@@ -141,15 +144,15 @@ func parsePath(path string) (parsed, error) {
 		if !ok {
 			break
 		}
-		takesValue, known := optionNames[key]
-		if !known {
+		opt := lookupOption(key)
+		if opt < 0 {
 			return bad("unknown option %q (GET / lists the options)", key)
 		}
-		if seen[key] && key != "header" {
+		if seen&(1<<opt) != 0 && key != "header" {
 			return bad("option %s given twice", key)
 		}
-		seen[key] = true
-		if !takesValue {
+		seen |= 1 << opt
+		if !options[opt].value {
 			switch key {
 			case "chunked":
 				p.Chunked = true
@@ -234,19 +237,33 @@ func parsePath(path string) (parsed, error) {
 	if p.Chunked && p.EOF {
 		return bad("chunked and eof exclude each other")
 	}
-	if seen["redirect"] && seen["redirect-to"] {
+	if seen&(1<<lookupOption("redirect")) != 0 && seen&(1<<lookupOption("redirect-to")) != 0 {
 		return bad("redirect and redirect-to exclude each other")
 	}
 	return p, nil
 }
 
-// optionNames maps each option to whether a value segment follows it.
-var optionNames = map[string]bool{
-	"delay": true, "size": true, "status": true, "type": true,
-	"chunked": false, "eof": false, "gzip": false, "close": false,
-	"drip": true, "pieces": true,
-	"redirect": true, "redirect-to": true, "redirect-code": true,
-	"header": true,
+// options are the option names of a path and whether a value segment
+// follows each.
+var options = [...]struct {
+	name  string
+	value bool
+}{
+	{"delay", true}, {"size", true}, {"status", true}, {"type", true},
+	{"chunked", false}, {"eof", false}, {"gzip", false}, {"close", false},
+	{"drip", true}, {"pieces", true},
+	{"redirect", true}, {"redirect-to", true}, {"redirect-code", true},
+	{"header", true},
+}
+
+// lookupOption returns the index of name in options, or -1.
+func lookupOption(name string) int {
+	for i, o := range options {
+		if o.name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 var optionExample = map[string]string{
