@@ -5,7 +5,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,15 +80,33 @@ func BenchmarkParked(b *testing.B) {
 	for _, n := range []int{1000, 5000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for b.Loop() {
-				heap, stack := parkN(b, n)
+				heap, stack, rss := parkN(b, n)
 				b.ReportMetric(float64(heap)/float64(n), "heapB/parked")
 				b.ReportMetric(float64(stack)/float64(n), "stackB/parked")
+				if rss > 0 {
+					b.ReportMetric(float64(rss)/float64(n), "rssB/parked")
+				}
 			}
 		})
 	}
 }
 
-func parkN(b *testing.B, n int) (heap, stack int64) {
+// rssBytes returns the resident set size of the process, or 0 where
+// /proc/self/statm is missing.
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+func parkN(b *testing.B, n int) (heap, stack, rss int64) {
 	s, err := Start("127.0.0.1:0", Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -94,6 +115,7 @@ func parkN(b *testing.B, n int) (heap, stack int64) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	rss0 := rssBytes()
 	conns := make([]net.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {
@@ -120,5 +142,8 @@ func parkN(b *testing.B, n int) (heap, stack int64) {
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	return int64(after.HeapInuse) - int64(before.HeapInuse), int64(after.StackInuse) - int64(before.StackInuse)
+	if rss0 > 0 {
+		rss = rssBytes() - rss0
+	}
+	return int64(after.HeapInuse) - int64(before.HeapInuse), int64(after.StackInuse) - int64(before.StackInuse), rss
 }

@@ -9,8 +9,8 @@
 //
 //   - delay/D waits D before the response head; D is a Go duration (250ms,
 //     1.5s) or plain milliseconds (250). The wait ends early when the client
-//     goes away, so thousands of parked requests cost only their
-//     connections. The wait as the server measured it comes back as
+//     goes away; a parked request costs what net/http keeps for its
+//     connection, about 20 KiB. The wait as the server measured it comes back as
 //     "Server-Timing: delay;dur=<ms>".
 //   - size/N sends N body bytes (DefaultSize without it): 512, 16KiB, 10MB,
 //     1GiB (see ParseSize), up to Options.MaxSize. Byte i of every body is
@@ -25,12 +25,12 @@
 //     not run through a compressor, so it costs next to nothing.
 //   - drip/D sends the body in pieces spread over D after the head, the
 //     first D/pieces after the head; pieces/N sets their number (default
-//     min(size, 100)).
+//     100), at most one a byte: size/10/drip/10s sends a byte a second.
 //   - close asks for the connection to be closed after the response.
 //   - redirect/N answers 302 to the same path with redirect/N-1, until
 //     redirect/0, which answers as if there were no redirect;
 //     redirect-to/U answers one 302 to U (path-escaped, any URL);
-//     redirect-code/C makes those redirects 301, 303, 307 or 308.
+//     redirect-code/C makes those redirects 301, 302, 303, 307 or 308.
 //   - header/H adds the response header H, "Name: value", path-escaped.
 //
 // A wrong path answers 400 with the reason. "/" answers an HTML page that
@@ -65,7 +65,8 @@ in any order, each at most once (header may repeat), for example
                    (about 120:1; with drip, chunked)
   drip/D           send the body in pieces spread over D, the first one D/pieces
                    after the head
-  pieces/N         number of drip pieces, 1 to 100000 (default min(size, 100))
+  pieces/N         number of drip pieces, 1 to 100000 (default 100), at most
+                   one a byte
   close            close the connection after the response
   redirect/N       302 to this same path with redirect/N-1; redirect/0 answers
                    as if there were no redirect; N up to 1000

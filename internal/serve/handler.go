@@ -3,6 +3,7 @@ package serve
 import (
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,7 +66,7 @@ func writeFixed(w http.ResponseWriter, r *http.Request, ctype, body string) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write([]byte(body)) //nolint:errcheck // the client may be gone; nothing to do
+		io.WriteString(w, body) //nolint:errcheck // the client may be gone; nothing to do
 	}
 }
 
@@ -110,7 +111,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, p *parsed) {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(code)
 		if !head {
-			w.Write([]byte(body)) //nolint:errcheck // the client may be gone
+			io.WriteString(w, body) //nolint:errcheck // the client may be gone
 		}
 		return
 	}

@@ -9,11 +9,12 @@ import (
 	"time"
 )
 
+// DefaultSize is the body size of a path without a size option.
+const DefaultSize = 1024
+
 // Bounds a path may ask for, whatever the server's Options say. The Options
 // caps (MaxSize, MaxDelay) are checked by the handler on top of these.
 const (
-	// DefaultSize is the body size of a path without a size option.
-	DefaultSize = 1024
 	// maxSizeValue keeps size arithmetic far from int64 overflow.
 	maxSizeValue = 1 << 50 // 1 PiB
 	// maxRedirects bounds a redirect/N chain.
