@@ -684,3 +684,57 @@ func TestBodyNotBuffered(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaults(t *testing.T) {
+	s := startServer(t, Options{})
+	if s.opts.MaxSize != 1<<30 || s.opts.MaxDelay != 10*time.Minute ||
+		s.srv.ReadHeaderTimeout != 10*time.Second || s.srv.IdleTimeout != 2*time.Minute {
+		t.Errorf("got %+v; want the documented defaults", s.opts)
+	}
+	if s.srv.Protocols.HTTP2() || !s.srv.Protocols.HTTP1() {
+		t.Errorf("got protocols %v; want HTTP/1 only", s.srv.Protocols)
+	}
+	c := rawClient()
+	for _, tt := range []struct {
+		path string
+		want int
+	}{
+		{"/size/1073741825", 400}, // 1 GiB + 1
+		{"/delay/10m1ms", 400},
+		{"/drip/601s", 400},
+		{"/size/1GiB/status/204", 204}, // at the cap; no body anyway
+	} {
+		if r := get(t, c, "GET", s.URL()+tt.path, nil); r.StatusCode != tt.want {
+			t.Errorf("got GET %s status %d; want %d", tt.path, r.StatusCode, tt.want)
+		}
+	}
+	if r := get(t, c, "HEAD", s.URL()+"/size/1GiB", nil); r.StatusCode != 200 || r.ContentLength != 1<<30 {
+		t.Errorf("got HEAD /size/1GiB = %d with ContentLength %d; want 200 and %d", r.StatusCode, r.ContentLength, 1<<30)
+	}
+}
+
+// TestNoGoroutineLeak parks requests, closes the server, and checks that
+// the goroutines of the server go away with it.
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s, err := Start("127.0.0.1:0", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	for range 20 {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		fmt.Fprintf(c, "GET /delay/10m HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	waitFor(t, "20 parked requests", func() bool { return s.Active() == 20 })
+	s.Close()
+	for _, c := range conns {
+		c.Close()
+	}
+	waitFor(t, fmt.Sprintf("goroutines back to %d (now %d)", before, runtime.NumGoroutine()),
+		func() bool { return runtime.NumGoroutine() <= before })
+}
