@@ -75,7 +75,9 @@ func BenchmarkServe(b *testing.B) {
 // BenchmarkParked parks n requests in a 10-minute delay, from raw
 // connections that cost the client side almost nothing, and reports what
 // each parked request costs the server process: heap and stacks (Go's
-// accounting) per request. The process needs 2n file descriptors.
+// accounting) per request. The process needs 2n file descriptors. Run it
+// with -benchtime 1x: later rounds reuse what net/http pooled in the first
+// and look cheaper than a cold server is.
 func BenchmarkParked(b *testing.B) {
 	for _, n := range []int{1000, 5000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
