@@ -1,0 +1,88 @@
+package main
+
+import (
+	"slices"
+	"time"
+)
+
+// schedule returns the modes of every run in order: modes once per
+// repeat, the order reversed on every other repeat so that neither mode
+// always runs first (a warm OS, a busy neighbour) — sync,async,async,sync…
+func schedule(modes []Mode, repeat int) []Mode {
+	out := make([]Mode, 0, len(modes)*repeat)
+	for r := 0; r < repeat; r++ {
+		if r%2 == 0 {
+			out = append(out, modes...)
+		} else {
+			for i := len(modes) - 1; i >= 0; i-- {
+				out = append(out, modes[i])
+			}
+		}
+	}
+	return out
+}
+
+// runCost is the wall time of one run.
+type runCost struct {
+	mode Mode
+	wall time.Duration
+}
+
+// modeCost is what the runs of one mode cost.
+type modeCost struct {
+	mode             Mode
+	runs             int
+	median, min, max time.Duration
+}
+
+// comparison is the outcome of --compare (or of --repeat on one mode).
+type comparison struct {
+	runs  []runCost
+	modes []modeCost // in the order of --compare
+	// speedup is the median of the first mode over the median of the
+	// last: how many times faster the last mode was. 0 with one mode or a
+	// last mode that took no time.
+	speedup    float64
+	minSpeedup float64 // the gate; 0 for none
+}
+
+// compareRuns summarizes runs for modes.
+func compareRuns(modes []Mode, runs []runCost, minSpeedup float64) *comparison {
+	c := &comparison{runs: runs, minSpeedup: minSpeedup}
+	for _, m := range modes {
+		var walls []time.Duration
+		for _, r := range runs {
+			if r.mode == m {
+				walls = append(walls, r.wall)
+			}
+		}
+		if len(walls) == 0 {
+			continue
+		}
+		c.modes = append(c.modes, modeCost{mode: m, runs: len(walls), median: median(walls), min: slices.Min(walls), max: slices.Max(walls)})
+	}
+	if len(c.modes) >= 2 {
+		first, last := c.modes[0].median, c.modes[len(c.modes)-1].median
+		if last > 0 {
+			c.speedup = float64(first) / float64(last)
+		}
+	}
+	return c
+}
+
+// gateMet reports whether the speedup reaches --min-speedup (true without
+// a gate).
+func (c *comparison) gateMet() bool {
+	return c.minSpeedup <= 0 || c.speedup >= c.minSpeedup
+}
+
+// median of a non-empty list; the mean of the middle two for an even count.
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

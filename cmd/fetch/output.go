@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/greenfetch/greenfetch/fetcher"
+)
+
+// lineWriter writes whole lines to stdout: one Write per line, writers
+// serialized, so that lines of concurrent writers never interleave. After
+// the first failed write it drops everything: a closed pipe (EPIPE, as
+// after `| head`) is quiet, any other error is kept for one message.
+// Safe for concurrent use.
+type lineWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	around func(func()) // if set, wraps each write (the progress bar clears itself)
+	err    error        // first write error; guarded by mu
+	failed chan struct{}
+}
+
+func newLineWriter(w io.Writer) *lineWriter {
+	return &lineWriter{w: w, failed: make(chan struct{})}
+}
+
+// writeLine writes b, which ends in a newline, in one Write.
+func (lw *lineWriter) writeLine(b []byte) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	if lw.err != nil {
+		return
+	}
+	write := func() {
+		_, err := lw.w.Write(b)
+		if err != nil {
+			lw.err = err
+			close(lw.failed)
+		}
+	}
+	if lw.around != nil {
+		lw.around(write)
+	} else {
+		write()
+	}
+}
+
+// Err returns the first write error.
+func (lw *lineWriter) Err() error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return lw.err
+}
+
+// isClosedPipe reports whether err means the reader of stdout went away.
+func isClosedPipe(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrClosedPipe)
+}
+
+// formatter turns results, costs, summaries and comparisons into lines of
+// text or NDJSON.
+type formatter struct {
+	json    bool
+	quiet   bool
+	slowest int
+}
+
+// result appends the line of r, or nothing when quiet hides it.
+func (f *formatter) result(b []byte, r *Result) []byte {
+	if f.quiet && r.OK() {
+		return b
+	}
+	if f.json {
+		if r.Type == "" {
+			r.Type = "result"
+		}
+		return appendJSON(b, r)
+	}
+	if r.ErrorKind != KindNone {
+		b = append(b, "error: "...)
+		b = append(b, r.URL...)
+		b = append(b, ": "...)
+		b = append(b, r.ErrorKind.String()...)
+		b = append(b, ": "...)
+		b = append(b, errorMessage(r)...)
+		return append(b, '\n')
+	}
+	b = strconv.AppendInt(b, r.Bytes, 10)
+	b = append(b, " bytes received from "...)
+	b = append(b, r.URL...)
+	b = append(b, " ("...)
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	b = append(b, ", "...)
+	b = appendMS(b, r.Timings.Total)
+	b = append(b, ')')
+	if r.SHA256 != "" {
+		b = append(b, " sha256="...)
+		b = append(b, r.SHA256...)
+	}
+	if r.SavedAs != "" {
+		b = append(b, " saved="...)
+		b = append(b, r.SavedAs...)
+	}
+	return append(b, '\n')
+}
+
+// errorMessage is the message of a failed result without the "URL: kind: "
+// that *fetcher.Error puts in front of it.
+func errorMessage(r *Result) string {
+	var msg string
+	var fe *fetcher.Error
+	switch {
+	case errors.As(r.Err, &fe) && fe.Err != nil:
+		msg = fe.Err.Error()
+		if fe.URL != "" && fe.URL != r.URL {
+			msg = fe.URL + ": " + msg // where a redirect led
+		}
+	case r.Error != nil:
+		msg = *r.Error
+		msg = strings.TrimPrefix(msg, r.URL+": ")
+		msg = strings.TrimPrefix(msg, r.ErrorKind.String()+": ")
+	default:
+		msg = "failed"
+	}
+	return strings.ReplaceAll(msg, "\n", " ")
+}
+
+// appendMS appends d as whole milliseconds: "103 ms".
+func appendMS(b []byte, d time.Duration) []byte {
+	b = strconv.AppendInt(b, d.Round(time.Millisecond).Milliseconds(), 10)
+	return append(b, " ms"...)
+}
+
+// appendSeconds appends d as seconds with three decimals: "1.507s".
+func appendSeconds(b []byte, d time.Duration) []byte {
+	b = strconv.AppendFloat(b, d.Seconds(), 'f', 3, 64)
+	return append(b, 's')
+}
+
+// started appends the line announcing a fetch (fetch demo), as the seed
+// prints it.
+func (f *formatter) started(b []byte, mode Mode, url string) []byte {
+	if f.json {
+		return appendJSON(b, struct {
+			Type string `json:"type"`
+			Mode Mode   `json:"mode"`
+			URL  string `json:"url"`
+		}{"start", mode, url})
+	}
+	return append(append(append(b, "GET: "...), url...), '\n')
+}
+
+// cost appends "async cost 1.507s" (text only: JSON has wall_ms in the
+// summary).
+func (f *formatter) cost(b []byte, mode Mode, wall time.Duration) []byte {
+	if f.json {
+		return b
+	}
+	b = append(b, mode.String()...)
+	b = append(b, " cost "...)
+	b = appendSeconds(b, wall)
+	return append(b, '\n')
+}
+
+type jsonDNS struct {
+	Queries   int64 `json:"queries"`
+	CacheHits int64 `json:"cache_hits"`
+}
+
+type jsonSlow struct {
+	URL     string  `json:"url"`
+	TotalMS float64 `json:"total_ms"`
+}
+
+// jsonSummary is the NDJSON summary object. Its field names are a
+// contract: fields may be added, never renamed or removed.
+type jsonSummary struct {
+	Type     string     `json:"type"`
+	Mode     Mode       `json:"mode"`
+	URLs     int64      `json:"urls"`
+	OK       int64      `json:"ok"`
+	Failed   int64      `json:"failed"`
+	Bytes    int64      `json:"bytes"`
+	WallMS   float64    `json:"wall_ms"`
+	P50MS    float64    `json:"p50_ms"`
+	P95MS    float64    `json:"p95_ms"`
+	MaxMS    float64    `json:"max_ms"`
+	DNS      jsonDNS    `json:"dns"`
+	Canceled int64      `json:"canceled"`
+	Slowest  []jsonSlow `json:"slowest,omitempty"`
+}
+
+// summary appends the summary of a run: p50, p95 and max are over the
+// successful fetches (0 when none succeeded).
+func (f *formatter) summary(b []byte, s *summary) []byte {
+	p50, p95 := s.lat.percentile(50), s.lat.percentile(95)
+	slow := s.slowestSorted()
+	if f.json {
+		js := jsonSummary{
+			Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
+			WallMS: durationMS(s.wall), P50MS: durationMS(p50), P95MS: durationMS(p95), MaxMS: durationMS(s.lat.max),
+			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
+			Canceled: s.canceled,
+		}
+		for _, e := range slow {
+			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})
+		}
+		return appendJSON(b, js)
+	}
+	b = append(b, "summary: "...)
+	b = strconv.AppendInt(b, s.urls, 10)
+	b = append(b, " URLs, "...)
+	b = strconv.AppendInt(b, s.ok, 10)
+	b = append(b, " ok, "...)
+	b = strconv.AppendInt(b, s.failed, 10)
+	b = append(b, " failed"...)
+	if s.canceled > 0 {
+		b = append(b, " ("...)
+		b = strconv.AppendInt(b, s.canceled, 10)
+		b = append(b, " canceled)"...)
+	}
+	b = append(b, ", "...)
+	b = strconv.AppendInt(b, s.bytes, 10)
+	b = append(b, " bytes"...)
+	if s.ok > 0 {
+		b = append(b, ", p50 "...)
+		b = appendMS(b, p50)
+		b = append(b, ", p95 "...)
+		b = appendMS(b, p95)
+		b = append(b, ", max "...)
+		b = appendMS(b, s.lat.max)
+	}
+	b = append(b, ", dns "...)
+	b = strconv.AppendInt(b, s.dns.queries, 10)
+	b = append(b, " queries, "...)
+	b = strconv.AppendInt(b, s.dns.cacheHits, 10)
+	b = append(b, " cache hits\n"...)
+	for _, e := range slow {
+		b = append(b, "slowest: "...)
+		b = appendMS(b, e.total)
+		b = append(b, ' ')
+		b = append(b, e.url...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+type jsonRun struct {
+	Mode   Mode    `json:"mode"`
+	WallMS float64 `json:"wall_ms"`
+}
+
+type jsonModeCost struct {
+	Mode     Mode    `json:"mode"`
+	Runs     int     `json:"runs"`
+	MedianMS float64 `json:"median_ms"`
+	MinMS    float64 `json:"min_ms"`
+	MaxMS    float64 `json:"max_ms"`
+}
+
+// jsonCompare is the NDJSON compare object (a contract, like jsonSummary).
+// speedup is null with a single mode.
+type jsonCompare struct {
+	Type       string         `json:"type"`
+	Runs       []jsonRun      `json:"runs"`
+	Speedup    *float64       `json:"speedup"`
+	Modes      []jsonModeCost `json:"modes"`
+	MinSpeedup *float64       `json:"min_speedup,omitempty"`
+	GateMet    *bool          `json:"gate_met,omitempty"`
+}
+
+// compare appends the costs of every mode and the speedup. In text, with
+// one run per mode, the cost lines were printed after each run and only
+// the speedup is left.
+func (f *formatter) compare(b []byte, c *comparison) []byte {
+	if f.json {
+		jc := jsonCompare{Type: "compare", Runs: []jsonRun{}, Modes: []jsonModeCost{}}
+		for _, r := range c.runs {
+			jc.Runs = append(jc.Runs, jsonRun{r.mode, durationMS(r.wall)})
+		}
+		for _, m := range c.modes {
+			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, durationMS(m.median), durationMS(m.min), durationMS(m.max)})
+		}
+		if len(c.modes) >= 2 {
+			sp := math.Round(c.speedup*1000) / 1000
+			jc.Speedup = &sp
+		}
+		if c.minSpeedup > 0 {
+			ms, met := c.minSpeedup, c.gateMet()
+			jc.MinSpeedup, jc.GateMet = &ms, &met
+		}
+		return appendJSON(b, jc)
+	}
+	repeated := false
+	for _, m := range c.modes {
+		repeated = repeated || m.runs > 1
+	}
+	if repeated {
+		for _, m := range c.modes {
+			b = append(b, m.mode.String()...)
+			b = append(b, " cost median "...)
+			b = appendSeconds(b, m.median)
+			b = append(b, ", min "...)
+			b = appendSeconds(b, m.min)
+			b = append(b, ", max "...)
+			b = appendSeconds(b, m.max)
+			b = append(b, " ("...)
+			b = strconv.AppendInt(b, int64(m.runs), 10)
+			b = append(b, " runs)\n"...)
+		}
+	}
+	if len(c.modes) >= 2 {
+		b = append(b, "speedup "...)
+		b = strconv.AppendFloat(b, c.speedup, 'f', 2, 64)
+		b = append(b, "x\n"...)
+	}
+	return b
+}
+
+// appendJSON appends v as one line of JSON, without HTML escaping (URLs
+// keep their & and <).
+func appendJSON(b []byte, v any) []byte {
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only a broken MarshalJSON can get here; keep the line valid JSON.
+		buf.Truncate(len(b))
+		return appendJSON(buf.Bytes(), map[string]string{"type": "error", "error": err.Error()})
+	}
+	return buf.Bytes()
+}
