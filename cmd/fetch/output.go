@@ -217,7 +217,11 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 	}
 	b = append(b, "summary: "...)
 	b = strconv.AppendInt(b, s.urls, 10)
-	b = append(b, " URLs, "...)
+	if s.urls == 1 {
+		b = append(b, " URL, "...)
+	} else {
+		b = append(b, " URLs, "...)
+	}
 	b = strconv.AppendInt(b, s.ok, 10)
 	b = append(b, " ok, "...)
 	b = strconv.AppendInt(b, s.failed, 10)

@@ -197,7 +197,7 @@ func runOnce(ctx context.Context, o *Options, mode Mode, cfg Config, src *source
 
 	ob := &observer{}
 	if o.announce {
-		ob.starts = make(chan string, maxQueuedStarts)
+		ob.starts = make(chan Job, maxQueuedStarts)
 	}
 	cfg.Observer = ob
 	prog.setLiveBytes(&ob.bytes)
@@ -292,25 +292,34 @@ func badResult(mode Mode, idx int64, url string, kind ErrorKind, msg string) Res
 // collect prints and counts results until results is closed. With
 // --keep-order, results wait in a reorder buffer (at most the window) and
 // are printed in input order. It is the only goroutine that prints during
-// a run, so that the start of a URL (fetch demo) comes before its result:
-// OnStart happens before the engine sends the result, so draining starts
-// before printing a result finds it.
-func collect(mode Mode, results <-chan Result, starts chan string, window chan struct{}, sum *summary, prog *progress, out *lineWriter, f *formatter) {
+// a run. When announcing (fetch demo), the start of each URL comes before
+// its result: OnStart happens before the engine sends the result, so the
+// start is queued by then and collect prints the queue up to it first;
+// results go before later starts, so that one-after-another runs read as
+// GET, bytes, GET, bytes.
+func collect(mode Mode, results <-chan Result, starts chan Job, window chan struct{}, sum *summary, prog *progress, out *lineWriter, f *formatter) {
 	var buf []byte
-	announce := func(url string) {
-		out.writeLine(f.started(nil, mode, url))
+	announced := make(map[int64]bool) // started and announced, result not yet printed
+	announce := func(j Job) {
+		announced[j.Index] = true
+		out.writeLine(f.started(nil, mode, j.URL))
 	}
-	drainStarts := func() {
-		for {
+	// announceUpTo prints queued starts until that of idx, or none is left.
+	announceUpTo := func(idx int64) {
+		for !announced[idx] {
 			select {
-			case url := <-starts:
-				announce(url)
+			case j := <-starts:
+				announce(j)
 			default:
 				return
 			}
 		}
 	}
 	emit := func(r *Result) {
+		if starts != nil {
+			announceUpTo(r.Index)
+			delete(announced, r.Index)
+		}
 		if out.Err() != nil {
 			return // stdout is gone: what follows is not reported, nor counted
 		}
@@ -330,15 +339,18 @@ func collect(mode Mode, results <-chan Result, starts chan string, window chan s
 		var r Result
 		var ok bool
 		select {
-		case url := <-starts:
-			announce(url)
-			continue
-		case r, ok = <-results:
+		case r, ok = <-results: // results first
+		default:
+			select {
+			case j := <-starts:
+				announce(j)
+				continue
+			case r, ok = <-results:
+			}
 		}
 		if !ok {
 			break
 		}
-		drainStarts()
 		if window == nil {
 			emit(&r)
 			continue
@@ -355,7 +367,6 @@ func collect(mode Mode, results <-chan Result, starts chan string, window chan s
 			<-window
 		}
 	}
-	drainStarts()
 	// Only an engine that lost a result leaves gaps: print the rest in order.
 	for len(pending) > 0 {
 		if p, ok := pending[next]; ok {
@@ -408,7 +419,7 @@ func engineConfig(o *Options) (Config, error) {
 type observer struct {
 	fetcher.NopObserver
 	bytes  atomic.Int64
-	starts chan string // nil unless announcing
+	starts chan Job // nil unless announcing
 }
 
 // maxQueuedStarts bounds the announcements waiting for the collector; past
@@ -420,7 +431,7 @@ func (ob *observer) OnStart(j Job) {
 		return
 	}
 	select {
-	case ob.starts <- j.URL:
+	case ob.starts <- j:
 	default:
 	}
 }

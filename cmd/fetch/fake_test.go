@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/greenfetch/greenfetch/fetcher"
+)
+
+// fakeClock is an injected Now that moves only when told.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fakeEngine answers each job from its URL, without a network:
+//
+//	http://h.test/STATUS/BYTES/DURATION   a response (200/48708/103ms)
+//	http://h.test/err/KIND                a failure of that error_kind
+//	http://h.test/hang                    no answer until the run is canceled
+//
+// It answers in input order (or, with swapPairs, 1 0 3 2 5 4 ...), and
+// advances the clock by what the run would cost: the sum of the fetch
+// times in sync mode, the longest one otherwise (as if all ran at once),
+// scaled per mode by scale.
+type fakeEngine struct {
+	fakeSpec
+	clock *fakeClock
+	mu    sync.Mutex
+	runs  []Mode // modes run, in order; guarded by mu
+}
+
+// fakeSpec sets how a fakeEngine answers.
+type fakeSpec struct {
+	swapPairs bool
+	startAll  bool // read every job and announce its start before answering any
+	scale     map[Mode]float64
+	asyncFail bool // every fetch fails in async mode (for gate tests)
+	dns       fetcher.ResolverStats
+}
+
+func (e *fakeEngine) run(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+	e.mu.Lock()
+	e.runs = append(e.runs, mode)
+	e.mu.Unlock()
+	var sum, longest time.Duration
+	var held *Result
+	send := func(r Result) {
+		sum += r.Timings.Total
+		longest = max(longest, r.Timings.Total)
+		results <- r
+	}
+	if e.startAll {
+		var all []Job
+		for j := range jobs {
+			cfg.Observer.OnStart(j)
+			all = append(all, j)
+		}
+		queued := make(chan Job, len(all))
+		for _, j := range all {
+			queued <- j
+		}
+		close(queued)
+		jobs = queued
+	}
+	for j := range jobs {
+		if cfg.Observer != nil && !e.startAll {
+			cfg.Observer.OnStart(j)
+		}
+		r := e.answer(ctx, mode, j)
+		if cfg.Observer != nil {
+			cfg.Observer.OnBytes(r.Bytes)
+		}
+		if e.swapPairs {
+			if held == nil {
+				held = &r
+				continue
+			}
+			send(r)
+			send(*held)
+			held = nil
+			continue
+		}
+		send(r)
+	}
+	if held != nil {
+		send(*held)
+	}
+	wall := longest
+	if mode == ModeSync {
+		wall = sum
+	}
+	if s, ok := e.scale[mode]; ok {
+		wall = time.Duration(float64(wall) * s)
+	}
+	e.clock.Advance(wall)
+	return Stats{DNS: e.dns}, nil
+}
+
+func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
+	r := Result{Type: "result", URL: j.URL, FinalURL: j.URL, Mode: mode, Index: j.Index}
+	fail := func(kind ErrorKind, msg string) Result {
+		err := &fetcher.Error{Kind: kind, URL: j.URL, Err: errors.New(msg)}
+		s := err.Error()
+		r.Err, r.Error, r.ErrorKind = err, &s, kind
+		return r
+	}
+	u, err := url.Parse(j.URL)
+	if err != nil {
+		return fail(fetcher.KindInvalidURL, err.Error())
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	switch {
+	case parts[0] == "hang":
+		<-ctx.Done()
+		r.Timings.Total = 42 * time.Millisecond
+		return fail(KindCanceled, "context canceled")
+	case parts[0] == "err" && len(parts) == 2:
+		if k, err := fetcher.ParseErrorKind(parts[1]); err == nil {
+			return fail(k, "fake "+parts[1]+" failure")
+		}
+	case len(parts) == 3:
+		status, err1 := strconv.Atoi(parts[0])
+		n, err2 := strconv.ParseInt(parts[1], 10, 64)
+		d, err3 := time.ParseDuration(parts[2])
+		if err1 == nil && err2 == nil && err3 == nil {
+			if e.asyncFail && mode == ModeAsync {
+				return fail(KindConnect, "connection refused")
+			}
+			r.Status, r.Bytes, r.WireBytes = status, n, n+120
+			r.ContentType = "text/plain"
+			r.RemoteAddr = "192.0.2.1:80"
+			r.Timings = fetcher.Timings{DNS: time.Millisecond / 2, Connect: time.Millisecond, TTFB: d - d/10, Total: d}
+			return r
+		}
+	}
+	return fail(fetcher.KindProtocol, "fake engine does not know "+j.URL)
+}

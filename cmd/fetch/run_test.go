@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/greenfetch/greenfetch/fetcher"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the output")
+
+// checkGolden compares got with testdata/name.golden (or writes it with
+// -update).
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+const (
+	okA  = "http://h.test/200/48708/103ms"
+	okB  = "http://h.test/200/1024/1s"
+	okC  = "http://h.test/200/2048/1.5s"
+	nf   = "http://h.test/404/9/3ms"
+	dns  = "http://h.test/err/dns"
+	hang = "http://h.test/hang"
+)
+
+type fetchRunCase struct {
+	name       string
+	args       []string // flags and URLs, as typed
+	stdin      string
+	stdinTTY   bool
+	isTTY      bool // stdout and stderr are terminals
+	engine     fakeSpec
+	cancelOn   string // cancel the run (as SIGINT does) when this URL starts
+	wantStderr string // substring; "" means stderr must be empty
+	wantExit   exitCode
+	wantModes  []Mode // engine runs, in order; nil: not checked
+}
+
+var fetchRunCases = []fetchRunCase{
+	{name: "text", args: []string{okA, okB, okC}, wantExit: exitOK},
+	{name: "text-errors", args: []string{"--keep-order", okA, nf, dns, "ftp://h.test/x", "http://", "mailto:someone@h.test", "h.test/200/5/5ms"}, wantExit: exitFailed},
+	{name: "json", args: []string{"--json", "--keep-order", okA, nf, dns, "gopher://x"}, wantExit: exitFailed},
+	{name: "json-output-flag", args: []string{"-o", "json", okA}, wantExit: exitOK},
+	{name: "stdin", stdin: "# a list\n\n" + okA + "\n  " + okB + "  \r\n#" + okC + "\nh.test/200/7/7ms", wantExit: exitOK},
+	{name: "stdin-long-line", args: []string{"--keep-order"}, stdin: okA + "\nhttp://h.test/" + strings.Repeat("x", maxLineLength+10) + "\n" + okB + "\n", wantExit: exitFailed},
+	{name: "stdin-dash-tty", args: []string{"-i", "-"}, stdin: okA + "\n", stdinTTY: true, wantExit: exitOK},
+	{name: "keep-order", args: []string{"--keep-order", "-c", "1", okA, okB, okC, nf, dns}, engine: fakeSpec{swapPairs: true}, wantExit: exitFailed},
+	{name: "no-keep-order", args: []string{okA, okB, okC, nf, dns}, engine: fakeSpec{swapPairs: true}, wantExit: exitFailed},
+	{name: "quiet", args: []string{"-q", okA, okB, dns}, wantExit: exitFailed},
+	{name: "slowest", args: []string{"--slowest", "2", okA, okB, okC, nf}, engine: fakeSpec{dns: fetcher.ResolverStats{Queries: 2, CacheHits: 1}}, wantExit: exitFailed},
+	{name: "slowest-json", args: []string{"--json", "--slowest", "2", okA, okB, okC}, wantExit: exitOK},
+	{name: "compare", args: []string{"--compare", okA, okB, okC}, wantExit: exitOK, wantModes: []Mode{ModeSync, ModeAsync}},
+	{name: "compare-json-repeat", args: []string{"--compare=sync,threads,async", "--repeat", "2", "--json", "-q", okA, okB, okC}, engine: fakeSpec{scale: map[Mode]float64{ModeThreads: 1.1}}, wantExit: exitOK,
+		wantModes: []Mode{ModeSync, ModeThreads, ModeAsync, ModeAsync, ModeThreads, ModeSync}},
+	{name: "compare-repeat-text", args: []string{"--compare", "--repeat", "3", "-q", okB, okC}, engine: fakeSpec{scale: map[Mode]float64{ModeAsync: 1.2}}, wantExit: exitOK},
+	{name: "compare-stdin", args: []string{"--compare", "--repeat", "2", "-q"}, stdin: okA + "\n" + okB + "\n", wantExit: exitOK},
+	{name: "gate-met", args: []string{"--compare", "--min-speedup", "1.5", okB, okC}, wantExit: exitOK},
+	{name: "gate-not-met", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{scale: map[Mode]float64{ModeAsync: 1.5}},
+		wantStderr: "fetch: speedup 1.11x of async over sync is below --min-speedup 2.00x\n", wantExit: exitGate},
+	{name: "gate-failed-urls", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{asyncFail: true}, wantExit: exitFailed},
+	{name: "interrupted", args: []string{okA, hang, okB}, cancelOn: hang, wantExit: exitInterrupted},
+	{name: "interrupted-json", args: []string{"--json", "--keep-order", okA, hang, okB}, cancelOn: hang, wantExit: exitInterrupted},
+	{name: "announce", args: []string{okA, okB}, engine: fakeSpec{startAll: true}, wantExit: exitOK},
+	{name: "announce-compare", args: []string{"--compare", okA, okB}, wantExit: exitOK},
+	{name: "save-sha", args: []string{"--sha256", okA}, wantExit: exitOK},
+	{name: "no-urls-tty", stdinTTY: true, wantStderr: "fetch: no URLs: give them as arguments, with --input FILE, or on standard input\nUsage: fetch [flags] [URL ...]\n", wantExit: exitUsage},
+	{name: "missing-input-file", args: []string{"-i", "testdata/no-such-file"}, wantStderr: "fetch: --input: stat testdata/no-such-file: no such file or directory\n", wantExit: exitUsage},
+	{name: "input-dir", args: []string{"-i", "testdata"}, wantStderr: "fetch: --input: testdata is a directory\n", wantExit: exitUsage},
+	{name: "progress-never-on-tty", args: []string{"--progress", "never", okA}, isTTY: true, wantExit: exitOK},
+}
+
+// runFetch runs one case through newCmdFetch with the fake engine and a
+// fake clock, and returns stdout, stderr and the exit code.
+func runFetch(t *testing.T, tc fetchRunCase) (string, string, exitCode, []Mode) {
+	t.Helper()
+	ios, in, out, errOut := Test()
+	in.WriteString(tc.stdin)
+	ios.InTTY = tc.stdinTTY
+	ios.OutTTY, ios.ErrTTY = tc.isTTY, tc.isTTY
+	clock := newFakeClock()
+	eng := &fakeEngine{fakeSpec: tc.engine, clock: clock}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	code := newCmdFetch(ctx, ios, tc.args, func(ctx context.Context, o *Options) exitCode {
+		o.Now = clock.Now
+		o.announce = strings.HasPrefix(tc.name, "announce")
+		o.Run = eng.run
+		if tc.cancelOn != "" {
+			o.Run = func(rctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+				watched := make(chan Job)
+				go func() {
+					defer close(watched)
+					for j := range jobs {
+						if j.URL == tc.cancelOn {
+							cancel(&signalError{syscall.SIGINT})
+						}
+						watched <- j
+					}
+				}()
+				return eng.run(rctx, mode, cfg, watched, results)
+			}
+		}
+		if tc.name == "save-sha" {
+			o.Run = func(rctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+				inner := make(chan Result)
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					for r := range inner {
+						r.SHA256 = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
+						r.SavedAs = "out/h.test/200/48708/103ms"
+						results <- r
+					}
+				}()
+				st, err := eng.run(rctx, mode, cfg, jobs, inner)
+				close(inner)
+				<-done
+				return st, err
+			}
+		}
+		return fetchRun(ctx, o)
+	})
+	return out.String(), errOut.String(), code, eng.runs
+}
+
+// TestFetchRun runs the command on injected results: stdout against
+// testdata/<case>.golden (twice, to show the output is stable), stderr and
+// the exit code against the table.
+func TestFetchRun(t *testing.T) {
+	for _, tc := range fetchRunCases {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code, modes := runFetch(t, tc)
+			if code != tc.wantExit {
+				t.Errorf("got exit %d; want %d (stderr %q)", code, tc.wantExit, stderr)
+			}
+			if tc.wantStderr == "" && stderr != "" {
+				t.Errorf("got stderr %q; want none", stderr)
+			}
+			if tc.wantStderr != "" && !strings.Contains(stderr, tc.wantStderr) {
+				t.Errorf("got stderr %q; want it to contain %q", stderr, tc.wantStderr)
+			}
+			if tc.wantModes != nil && !equalModes(modes, tc.wantModes) {
+				t.Errorf("got runs %v; want %v", modes, tc.wantModes)
+			}
+			checkGolden(t, "run-"+tc.name, []byte(stdout))
+			if *update {
+				return
+			}
+			again, _, _, _ := runFetch(t, tc)
+			if again != stdout {
+				t.Errorf("second run differs:\n--- first\n%s--- second\n%s", stdout, again)
+			}
+		})
+	}
+}
+
+func equalModes(a, b []Mode) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// pipeWriter fails with EPIPE after n writes, as a stdout whose reader
+// went away (| head -1).
+type pipeWriter struct {
+	n      int
+	writes int
+	buf    bytes.Buffer
+}
+
+func (w *pipeWriter) Write(p []byte) (int, error) {
+	if w.writes >= w.n {
+		return 0, syscall.EPIPE
+	}
+	w.writes++
+	return w.buf.Write(p)
+}
+
+// TestFetchRunClosedStdout: a closed stdout ends the run quietly, with the
+// exit code of what was read.
+func TestFetchRunClosedStdout(t *testing.T) {
+	tests := []struct {
+		name     string
+		urls     []string
+		wantExit exitCode
+	}{
+		{"ok-then-closed", []string{okA, okB, dns, okC}, exitOK},
+		{"failed-then-closed", []string{dns, okA, okB}, exitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, errOut := Test()
+			pw := &pipeWriter{n: 1}
+			ios.Out = pw
+			clock := newFakeClock()
+			eng := &fakeEngine{clock: clock}
+			code := newCmdFetch(context.Background(), ios, tt.urls, func(ctx context.Context, o *Options) exitCode {
+				o.Now, o.Run = clock.Now, eng.run
+				return fetchRun(ctx, o)
+			})
+			if code != tt.wantExit {
+				t.Errorf("got exit %d; want %d", code, tt.wantExit)
+			}
+			if errOut.Len() != 0 {
+				t.Errorf("got stderr %q; want none", errOut)
+			}
+			if got := strings.Count(pw.buf.String(), "\n"); got != 1 {
+				t.Errorf("got %d lines written; want 1", got)
+			}
+		})
+	}
+}
+
+// TestKeepOrderBounded: with --keep-order, a long list whose results come
+// back out of order is printed in order, and the engine is never handed
+// more started-but-unprinted URLs than the window.
+func TestKeepOrderBounded(t *testing.T) {
+	n := 3000
+	if testing.Short() {
+		n = 1000
+	}
+	var sb strings.Builder
+	for i := 0; i < n; i++ {
+		sb.WriteString("http://h.test/200/1/1ms?i=" + strconv.Itoa(i) + "\n")
+	}
+	ios, in, out, _ := Test()
+	in.WriteString(sb.String())
+	clock := newFakeClock()
+	var maxHeld int
+	// The engine holds every job it gets and answers, last first, only
+	// once no more job comes: when the window has stopped the feeder.
+	hoard := func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+		var held []Result
+		release := func() {
+			for i := len(held) - 1; i >= 0; i-- {
+				results <- held[i]
+			}
+			held = held[:0]
+		}
+		for {
+			var quiet <-chan time.Time
+			if len(held) > 0 {
+				quiet = time.After(20 * time.Millisecond)
+			}
+			select {
+			case j, ok := <-jobs:
+				if !ok {
+					release()
+					return Stats{}, nil
+				}
+				held = append(held, Result{Type: "result", URL: j.URL, Status: 200, Bytes: 1, Index: j.Index})
+				maxHeld = max(maxHeld, len(held))
+			case <-quiet:
+				release()
+			}
+		}
+	}
+	code := newCmdFetch(context.Background(), ios, []string{"--keep-order", "-c", "4", "--json"}, func(ctx context.Context, o *Options) exitCode {
+		o.Now, o.Run = clock.Now, hoard
+		return fetchRun(ctx, o)
+	})
+	if code != exitOK {
+		t.Fatalf("got exit %d; want 0", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != n+1 {
+		t.Fatalf("got %d lines; want %d results and a summary", len(lines), n)
+	}
+	for i := 0; i < n; i++ {
+		if want := "?i=" + strconv.Itoa(i) + `"`; !strings.Contains(lines[i], want) {
+			t.Fatalf("line %d = %s; want the result of input line %d", i, lines[i], i)
+		}
+	}
+	window := max(keepOrderFactor*4, minKeepOrderWindow)
+	if maxHeld > window {
+		t.Errorf("engine held %d jobs at once; want at most the window, %d", maxHeld, window)
+	}
+	if maxHeld < window/2 {
+		t.Errorf("engine held at most %d jobs; want about the window (%d), or this test tests nothing", maxHeld, window)
+	}
+}
