@@ -1,0 +1,212 @@
+package fetcher
+
+import (
+	"bufio"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/greenfetch/greenfetch/scheduler"
+)
+
+// copyBufferSize is the buffer that moves body bytes to their sink; it is
+// taken from a pool only while the body is read.
+const copyBufferSize = 16 << 10
+
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+var gzipPool sync.Pool // of *gzip.Reader
+
+// drain reads what is left of an unwanted body (a redirect's, a retried
+// answer's) so the connection can serve again; a long or broken one closes
+// the connection instead.
+func (st *fetchState) drain(resp *http.Response, pc *persistConn) {
+	st.setDeadline(pc, 0)
+	pc.wc.idle = st.c.cfg.IdleReadTimeout
+	pc.wc.limit = st.deadline
+	n, err := io.CopyN(io.Discard, resp.Body, maxDrain+1)
+	ok := err == io.EOF && n <= maxDrain
+	st.done(pc, ok && reusable(resp, pc))
+}
+
+// reusable reports whether pc may serve another request after resp, whose
+// body was read to its end: both sides keep the connection and nothing
+// unasked-for waits in the buffer.
+func reusable(resp *http.Response, pc *persistConn) bool {
+	return !resp.Close && (pc.br == nil || pc.br.Buffered() == 0)
+}
+
+// readBody reads the final response's body into the sinks of the config,
+// then releases the connection and the host.
+func (st *fetchState) readBody(u *url.URL, resp *http.Response, pc *persistConn, hs *hostState, hostKey string) *Error {
+	c := st.c
+	defer c.hosts.release(hostKey, hs)
+	st.setDeadline(pc, 0)
+	if c.cfg.IdleReadTimeout > 0 {
+		pc.wc.idle = c.cfg.IdleReadTimeout
+		pc.wc.limit = st.deadline
+	}
+	s := sink{max: c.cfg.MaxBody, obs: c.cfg.Observer}
+	if c.cfg.SHA256 {
+		s.h = sha256.New()
+	}
+	if c.cfg.SaveDir != "" && resp.Request.Method != "HEAD" {
+		f, name, err := createSaveFile(c.cfg.SaveDir, u)
+		if err != nil {
+			st.done(pc, false)
+			return &Error{Kind: KindIO, Phase: PhaseBody, URL: st.curURL, Err: err}
+		}
+		s.f = f
+		st.res.SavedAs = name
+	}
+	clean, err := st.copyBody(&s, resp)
+	st.res.Bytes = s.n
+	if ferr := s.close(err != nil); err == nil && ferr != nil {
+		err = ferr
+	}
+	if err != nil {
+		if s.f != nil {
+			st.res.SavedAs = ""
+		}
+		st.done(pc, false)
+		e := st.classify(PhaseBody, err)
+		if isDecodeError(err) && e.Kind != KindCanceled && e.Kind != KindTimeout {
+			e.Kind = KindProtocol
+			e.Err = &reasonError{"bad " + resp.Header.Get("Content-Encoding") + " body: " + err.Error(), err}
+		}
+		return e
+	}
+	if s.h != nil {
+		st.res.SHA256 = hex.EncodeToString(s.h.Sum(nil))
+	}
+	st.done(pc, clean && reusable(resp, pc))
+	return nil
+}
+
+// copyBody moves the decoded body into s. clean reports whether the wire
+// body was read to its very end (the connection may be reused).
+func (st *fetchState) copyBody(s *sink, resp *http.Response) (clean bool, err error) {
+	body := resp.Body
+	var rd io.Reader = body
+	var gz *gzip.Reader
+	if st.c.cfg.Compressed {
+		switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+		case "gzip", "x-gzip":
+			if v := gzipPool.Get(); v != nil {
+				gz = v.(*gzip.Reader)
+				err = gz.Reset(body)
+			} else {
+				gz, err = gzip.NewReader(body)
+			}
+			if err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return false, err
+			}
+			defer gzipPool.Put(gz)
+			rd = gz
+		case "deflate":
+			// RFC 9110 8.4.1.2 says zlib; some servers send raw deflate.
+			br := bufio.NewReaderSize(body, 512)
+			hdr, _ := br.Peek(2)
+			if len(hdr) == 2 && hdr[0]&0x0f == 8 && (uint16(hdr[0])<<8|uint16(hdr[1]))%31 == 0 {
+				zr, zerr := zlib.NewReader(br)
+				if zerr != nil {
+					return false, zerr
+				}
+				defer zr.Close()
+				rd = zr
+			} else {
+				fr := flate.NewReader(br)
+				defer fr.Close()
+				rd = fr
+			}
+		}
+	}
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	buf := *bp
+	for {
+		n, rerr := rd.Read(buf)
+		if n > 0 {
+			if _, werr := s.Write(buf[:n]); werr != nil {
+				return false, werr
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return false, rerr
+		}
+	}
+	if rd == io.Reader(body) {
+		return true, nil
+	}
+	// The decoder ended: the wire body must end there too.
+	n, rerr := body.Read(buf[:1])
+	if n > 0 {
+		return false, errTrailingGarbage
+	}
+	return rerr == io.EOF, nil
+}
+
+// sink takes the decoded body: it counts it, caps it, hashes it, saves it,
+// and tells the observer.
+type sink struct {
+	n   int64
+	max int64 // 0: no cap
+	h   hash.Hash
+	f   *saveFile
+	obs Observer
+}
+
+func (s *sink) Write(p []byte) (int, error) {
+	var err error
+	if s.max > 0 && s.n+int64(len(p)) > s.max {
+		p = p[:s.max-s.n]
+		err = ErrBodyTooLarge
+	}
+	s.n += int64(len(p))
+	if s.h != nil {
+		s.h.Write(p)
+	}
+	if s.f != nil {
+		if _, ferr := s.f.Write(p); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	if s.obs != nil && len(p) > 0 {
+		s.obs.OnBytes(int64(len(p)))
+	}
+	return len(p), err
+}
+
+// close ends the saved file, removing it when the body failed.
+func (s *sink) close(failed bool) error {
+	if s.f == nil {
+		return nil
+	}
+	return s.f.finish(failed)
+}
+
+// errSaveDir wraps failures to save a body.
+var errSaveDir = errors.New("saving the body")
+
+// bufferedBlocking runs file writes through scheduler.Blocking so that a
+// task never blocks its hub's thread on the disk.
+type blockingWriter struct{ f interface{ Write([]byte) (int, error) } }
+
+func (w blockingWriter) Write(p []byte) (int, error) {
+	return scheduler.Blocking(func() (int, error) { return w.f.Write(p) })
+}

@@ -1,0 +1,213 @@
+package fetcher
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/greenfetch/greenfetch/scheduler"
+)
+
+// Bounds of the wire.
+const (
+	// maxHeaderBytes bounds the bytes read off a connection while waiting
+	// for a response head (net/http's client allows 10 MB; a fetcher of
+	// many URLs keeps it smaller).
+	maxHeaderBytes = 256 << 10
+	// maxInfoResponses bounds the 1xx responses skipped before the final
+	// one (net/http allows 5).
+	maxInfoResponses = 5
+	// readBufferSize is the bufio.Reader size of a connection's responses.
+	readBufferSize = 4 << 10
+	// maxDrain is how much of an unwanted body (a redirect's, a retried
+	// answer's) is read to keep the connection; a longer one closes it.
+	maxDrain = 64 << 10
+)
+
+// poolKey names the connections that may serve a request: same hub (nil
+// for connections dialed by goroutines), same scheme, same host and port.
+type poolKey struct {
+	hub    *scheduler.Hub
+	scheme string
+	addr   string // host:port, lowercase
+}
+
+// wireConn wraps the socket: it counts the bytes read off it, bounds them
+// while a response head is read, and gives each read its own deadline when
+// an idle-read timeout is set.
+type wireConn struct {
+	net.Conn
+	nread  int64         // bytes read off the socket since it was dialed
+	budget int64         // >= 0: bytes left before errHeaderTooLarge; < 0: no bound
+	idle   time.Duration // > 0: each Read first sets a deadline of min(now+idle, limit)
+	limit  time.Time     // the overall deadline of the fetch using the conn
+}
+
+func (c *wireConn) Read(p []byte) (int, error) {
+	if c.budget >= 0 {
+		if c.budget == 0 {
+			return 0, errHeaderTooLarge
+		}
+		if int64(len(p)) > c.budget {
+			p = p[:c.budget]
+		}
+	}
+	if c.idle > 0 {
+		d := time.Now().Add(c.idle)
+		if d.After(c.limit) {
+			d = c.limit
+		}
+		c.Conn.SetReadDeadline(d)
+	}
+	n, err := c.Conn.Read(p)
+	c.nread += int64(n)
+	if c.budget >= 0 {
+		c.budget -= int64(n)
+	}
+	return n, err
+}
+
+// prefixReader gives back the one byte read while waiting for a response
+// (before a read buffer was taken for the connection), then reads on.
+type prefixReader struct {
+	r       io.Reader
+	b       [1]byte
+	pending bool
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if p.pending {
+		if len(b) == 0 {
+			return 0, nil
+		}
+		b[0] = p.b[0]
+		p.pending = false
+		return 1, nil
+	}
+	return p.r.Read(b)
+}
+
+// persistConn is one connection and what reuse needs. It is used by one
+// fetch at a time; the pool hands it over.
+type persistConn struct {
+	key    poolKey
+	wc     wireConn
+	conn   net.Conn      // &wc, or a *tls.Conn over it
+	br     *bufio.Reader // while a response is read; nil when idle
+	pr     prefixReader
+	remote string
+	idleAt time.Time
+	mark   int64 // wc.nread when the current fetch took the conn
+}
+
+// takeReader attaches a pooled read buffer to pc, after the first response
+// byte arrived: a connection waiting for its answer holds no buffer.
+func (pc *persistConn) takeReader() *bufio.Reader {
+	if pc.br == nil {
+		pc.pr.r = pc.conn
+		if v := bufioPool.Get(); v != nil {
+			pc.br = v.(*bufio.Reader)
+			pc.br.Reset(&pc.pr)
+		} else {
+			pc.br = bufio.NewReaderSize(&pc.pr, readBufferSize)
+		}
+	}
+	return pc.br
+}
+
+// dropReader returns the read buffer to the pool.
+func (pc *persistConn) dropReader() {
+	if pc.br != nil {
+		pc.br.Reset(nil)
+		bufioPool.Put(pc.br)
+		pc.br = nil
+	}
+}
+
+func (pc *persistConn) close() {
+	pc.dropReader()
+	pc.wc.Conn.Close()
+}
+
+var bufioPool sync.Pool // of *bufio.Reader of readBufferSize
+
+// connPool keeps idle connections per poolKey: at most maxPerKey each, for
+// at most idleTimeout. Expired connections are closed when their key is
+// next used or when the pool closes. Safe for concurrent use; mu guards
+// everything below it.
+type connPool struct {
+	maxPerKey   int
+	idleTimeout time.Duration
+
+	mu     sync.Mutex
+	idle   map[poolKey][]*persistConn
+	closed bool
+}
+
+func newConnPool(maxPerKey int, idleTimeout time.Duration) *connPool {
+	return &connPool{maxPerKey: maxPerKey, idleTimeout: idleTimeout, idle: make(map[poolKey][]*persistConn)}
+}
+
+// get returns the most recently idled live connection for key, or nil.
+func (p *connPool) get(key poolKey) *persistConn {
+	var stale []*persistConn
+	var pc *persistConn
+	now := time.Now()
+	p.mu.Lock()
+	list := p.idle[key]
+	for len(list) > 0 {
+		c := list[len(list)-1]
+		list[len(list)-1] = nil
+		list = list[:len(list)-1]
+		if now.Sub(c.idleAt) < p.idleTimeout {
+			pc = c
+			break
+		}
+		stale = append(stale, c)
+	}
+	if len(list) == 0 {
+		delete(p.idle, key)
+	} else {
+		p.idle[key] = list
+	}
+	p.mu.Unlock()
+	for _, c := range stale {
+		c.close()
+	}
+	return pc
+}
+
+// put keeps pc for reuse, or closes it when the pool is full or closed.
+func (p *connPool) put(pc *persistConn) {
+	if p.maxPerKey < 0 {
+		pc.close()
+		return
+	}
+	pc.dropReader()
+	pc.idleAt = time.Now()
+	p.mu.Lock()
+	list := p.idle[pc.key]
+	if p.closed || len(list) >= p.maxPerKey {
+		p.mu.Unlock()
+		pc.close()
+		return
+	}
+	p.idle[pc.key] = append(list, pc)
+	p.mu.Unlock()
+}
+
+// closeAll closes every idle connection and stops keeping new ones.
+func (p *connPool) closeAll() {
+	p.mu.Lock()
+	all := p.idle
+	p.idle = make(map[poolKey][]*persistConn)
+	p.closed = true
+	p.mu.Unlock()
+	for _, list := range all {
+		for _, pc := range list {
+			pc.close()
+		}
+	}
+}

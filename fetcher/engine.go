@@ -1,0 +1,224 @@
+package fetcher
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/greenfetch/greenfetch/scheduler"
+)
+
+// Run fetches every job from jobs with the engine of mode and sends one
+// Result per job to results, in completion order (Result.Index gives the
+// input order). It returns when jobs is closed and drained and every result
+// has been sent, with what the run did on the wire. It closes neither
+// channel.
+//
+// Each run starts cold: a new client, so a new connection pool and (when
+// cfg.Resolver is nil) a new DNS cache. Memory grows with cfg.Concurrency,
+// not with the number of jobs.
+//
+// When ctx is canceled, fetches in flight end as KindCanceled, and every
+// job still read from jobs gets a KindCanceled result at once: the caller
+// still closes jobs. The returned error is non-nil only when the run could
+// not start (a bad Config, no hub); then no job was read.
+//
+// The engines:
+//
+//   - ModeSync runs one job at a time, each as one task on a single hub
+//     (Hub.Run), on cooperative sockets: the cost of fetching one by one.
+//   - ModeThreads runs up to Concurrency goroutines, each fetching one job
+//     with Go's net package.
+//   - ModeAsync runs up to Concurrency tasks spread over Hubs hubs, on
+//     cooperative sockets. A dispatcher goroutine takes a slot, spawns the
+//     task, and the task hands its result to a collector through a buffer
+//     with room for every slot, so the task never blocks; the slot is freed
+//     when the collector has delivered the result.
+func Run(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+	c, err := NewClient(cfg)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer c.Close()
+	e := &engine{c: c, ctx: ctx, mode: mode, jobs: jobs, results: results}
+	if cfg.Rate > 0 {
+		e.interval = time.Duration(float64(time.Second) / cfg.Rate)
+	}
+	switch mode {
+	case ModeSync:
+		err = e.runSync()
+	case ModeThreads:
+		e.runThreads()
+	case ModeAsync:
+		err = e.runAsync()
+	default:
+		return Stats{}, fmt.Errorf("fetcher: unknown mode %d", mode)
+	}
+	c.Close()
+	return c.Stats(), err
+}
+
+type engine struct {
+	c       *Client
+	ctx     context.Context
+	mode    Mode
+	jobs    <-chan Job
+	results chan<- Result
+
+	interval time.Duration // between starts, with a Rate; 0: none
+	next     time.Time     // the earliest start of the next fetch
+}
+
+// pace waits until the rate limit lets the next fetch start. It runs on
+// the dispatcher, an ordinary goroutine.
+func (e *engine) pace() {
+	if e.interval == 0 {
+		return
+	}
+	now := time.Now()
+	if e.next.After(now) {
+		sleepCtx(e.ctx, e.next.Sub(now))
+		now = time.Now()
+	}
+	if e.next.Before(now) {
+		e.next = now
+	}
+	e.next = e.next.Add(e.interval)
+}
+
+// deliver tells the observer and sends r.
+func (e *engine) deliver(r Result) {
+	if obs := e.c.cfg.Observer; obs != nil {
+		obs.OnResult(&r)
+	}
+	e.results <- r
+}
+
+// canceled is the result of a job that never started.
+func (e *engine) canceled(job Job, queued time.Duration) Result {
+	r := Result{Type: "result", URL: job.URL, Index: job.Index, Mode: e.mode}
+	r.Timings.Queue = queued
+	r.fail(&Error{Kind: KindCanceled, URL: job.URL, Err: errCanceled})
+	return r
+}
+
+func (e *engine) runSync() error {
+	h, err := scheduler.NewHub()
+	if err != nil {
+		return fmt.Errorf("fetcher: sync engine: %w", err)
+	}
+	defer h.Close()
+	for job := range e.jobs {
+		t0 := time.Now()
+		e.pace()
+		if e.ctx.Err() != nil {
+			e.deliver(e.canceled(job, time.Since(t0)))
+			continue
+		}
+		queued := time.Since(t0)
+		v, err := h.Run(func(*scheduler.Task) (any, error) {
+			return e.c.fetch(e.ctx, job, ModeSync, queued), nil
+		})
+		r, ok := v.(Result)
+		if !ok { // the hub failed under the task
+			r = e.canceled(job, queued)
+			r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("sync engine: %v", err)})
+		}
+		e.deliver(r)
+	}
+	// Connections belong to the hub: close them before it goes.
+	e.c.Close()
+	return nil
+}
+
+// acquire takes a slot of slots for the next job, or gives up when the run
+// is canceled. It runs on the dispatcher, an ordinary goroutine.
+func (e *engine) acquire(slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+	case <-e.ctx.Done():
+		return false
+	}
+	if e.ctx.Err() != nil {
+		<-slots
+		return false
+	}
+	return true
+}
+
+func (e *engine) runThreads() {
+	slots := make(chan struct{}, e.c.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for job := range e.jobs {
+		t0 := time.Now()
+		e.pace()
+		ok := e.acquire(slots)
+		queued := time.Since(t0)
+		if !ok {
+			e.deliver(e.canceled(job, queued))
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.c.fetch(e.ctx, job, ModeThreads, queued)
+			e.deliver(r)
+			<-slots
+		}()
+	}
+	wg.Wait()
+}
+
+func (e *engine) runAsync() error {
+	hubs, err := scheduler.NewHubSet(e.c.cfg.Hubs)
+	if err != nil {
+		return fmt.Errorf("fetcher: async engine: %w", err)
+	}
+	n := e.c.cfg.Concurrency
+	slots := make(chan struct{}, n)
+	// done has room for a result of every slot: a task's send never waits.
+	done := make(chan Result, n)
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for r := range done {
+			e.deliver(r)
+			<-slots
+		}
+	}()
+	for job := range e.jobs {
+		t0 := time.Now()
+		e.pace()
+		ok := e.acquire(slots)
+		queued := time.Since(t0)
+		if !ok {
+			e.deliver(e.canceled(job, queued))
+			continue
+		}
+		hubs.Spawn(func(*scheduler.Task) (any, error) {
+			r := Result{}
+			defer func() {
+				if p := recover(); p != nil {
+					r = e.canceled(job, queued)
+					r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("fetcher bug: panic: %v", p)})
+				}
+				select {
+				case done <- r:
+				default:
+					panic("fetcher: async result buffer full") // cannot happen: one slot, one result
+				}
+			}()
+			r = e.c.fetch(e.ctx, job, ModeAsync, queued)
+			return nil, nil
+		})
+	}
+	for i := 0; i < n; i++ { // every slot back: every result delivered
+		slots <- struct{}{}
+	}
+	close(done)
+	<-collected
+	e.c.Close() // connections belong to the hubs: close them first
+	hubs.Close()
+	return nil
+}
