@@ -205,7 +205,9 @@ var errSaveDir = errors.New("saving the body")
 
 // bufferedBlocking runs file writes through scheduler.Blocking so that a
 // task never blocks its hub's thread on the disk.
-type blockingWriter struct{ f interface{ Write([]byte) (int, error) } }
+type blockingWriter struct {
+	f interface{ Write([]byte) (int, error) }
+}
 
 func (w blockingWriter) Write(p []byte) (int, error) {
 	return scheduler.Blocking(func() (int, error) { return w.f.Write(p) })
