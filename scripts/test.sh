@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The one test command of greenfetch (see DESIGN.md, "Tests and real parts").
+#
+# Works on a fresh Debian machine that has only Go, as root or through sudo,
+# with CI=true and no standard input. Steps:
+#   1. install nginx and dnsmasq with apt-get when their binaries are missing
+#      (no system service is left running: the tests start their own);
+#   2. gofmt (fails listing unformatted files), go vet, staticcheck;
+#   3. a short run of every fuzz target found in *_test.go files;
+#   4. go test -race over every package, whose summary ends the output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+fuzztime=${FUZZTIME:-10s}
+staticcheck_version=v0.8.2
+
+section() { printf '\n== %s ==\n' "$*"; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo -n "$@"
+	else
+		echo "test.sh: need root (or sudo) to run: $*" >&2
+		return 1
+	fi
+}
+
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+
+# pids_of NAME prints the pids of running processes whose executable is NAME
+# (matched on /proc/PID/comm, so nothing else is ever matched).
+pids_of() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"
+	done
+	return 0
+}
+
+# install_packages installs the Debian packages the tests need. Debian's
+# maintainer scripts would start nginx (port 80) and the full dnsmasq package
+# (port 53) as services; a policy-rc.d that answers 101 forbids that for the
+# duration, and any daemon started all the same is stopped afterwards.
+install_packages() {
+	local want=() pkg
+	if ! have nginx; then want+=(nginx); fi
+	if ! have dnsmasq; then want+=(dnsmasq); fi
+	[ ${#want[@]} -eq 0 ] && return 0
+
+	section "install ${want[*]}"
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "test.sh: ${want[*]} missing and apt-get not found; install them by hand" >&2
+		return 1
+	fi
+	local before_nginx before_dnsmasq
+	before_nginx=$(pids_of nginx)
+	before_dnsmasq=$(pids_of dnsmasq)
+
+	local policy=/usr/sbin/policy-rc.d created_policy=
+	if [ ! -e "$policy" ]; then
+		as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+		created_policy=1
+	fi
+	# shellcheck disable=SC2317 # called through trap
+	cleanup_policy() { [ -n "$created_policy" ] && as_root rm -f "$policy"; created_policy=; }
+	trap cleanup_policy EXIT
+
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+	local pkgs=()
+	for pkg in "${want[@]}"; do
+		case $pkg in
+		nginx) pkgs+=("$(pick_package nginx-light nginx)") ;;
+		dnsmasq) pkgs+=("$(pick_package dnsmasq-base dnsmasq)") ;;
+		esac
+	done
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${pkgs[@]}" </dev/null
+	cleanup_policy
+	trap - EXIT
+
+	# Stop any daemon the install started despite policy-rc.d.
+	local pid
+	for pid in $(pids_of nginx); do
+		case " $before_nginx " in *" $pid "*) continue ;; esac
+		echo "stopping nginx (pid $pid) started by the package install"
+		as_root kill "$pid" 2>/dev/null || true
+	done
+	for pid in $(pids_of dnsmasq); do
+		case " $before_dnsmasq " in *" $pid "*) continue ;; esac
+		echo "stopping dnsmasq (pid $pid) started by the package install"
+		as_root kill "$pid" 2>/dev/null || true
+	done
+	for pkg in nginx dnsmasq; do
+		if ! have "$pkg"; then
+			echo "test.sh: $pkg still missing after apt-get install" >&2
+			return 1
+		fi
+	done
+}
+
+# pick_package prints the first of its arguments that apt knows a candidate for.
+pick_package() {
+	local p info
+	for p in "$@"; do
+		# No "| grep -q" here: with pipefail, apt-cache's SIGPIPE would fail it.
+		info=$(apt-cache policy "$p" 2>/dev/null || true)
+		if [[ $info == *"Candidate: "[0-9]* ]]; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "${@: -1}"
+}
+
+install_packages
+
+# The tests find nginx and dnsmasq on PATH; Debian puts them in /usr/sbin,
+# which a non-root PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH="$PATH:/usr/sbin" ;; esac
+
+section gofmt
+mapfile -t gofiles < <(git ls-files --cached --others --exclude-standard -- '*.go' 2>/dev/null |
+	while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done)
+if [ ${#gofiles[@]} -gt 0 ]; then
+	unformatted=$(gofmt -l "${gofiles[@]}")
+	if [ -n "$unformatted" ]; then
+		echo "gofmt: these files are not formatted (run gofmt -w):" >&2
+		echo "$unformatted" >&2
+		exit 1
+	fi
+fi
+echo "ok (${#gofiles[@]} files)"
+
+section "go vet"
+go vet ./...
+echo ok
+
+section "staticcheck $staticcheck_version"
+go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" ./...
+echo ok
+
+section "fuzz ($fuzztime each)"
+# Every func FuzzXxx(f *testing.F) in a _test.go file, found afresh each run.
+nfuzz=0
+while IFS=: read -r file name; do
+	[ -n "$file" ] || continue
+	pkg=./$(dirname "$file")
+	echo "-- $name ($pkg)"
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg"
+	nfuzz=$((nfuzz + 1))
+done < <(git ls-files --cached --others --exclude-standard -- '*_test.go' |
+	while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done |
+	xargs -r -d '\n' grep -HoE '^func Fuzz[A-Za-z0-9_]*\(' |
+	sed -E 's/:func (Fuzz[A-Za-z0-9_]*)\($/:\1/' | sort -u)
+echo "ran $nfuzz fuzz targets"
+
+section "go test -race"
+exec go test -race -count=1 -timeout 20m ./...
