@@ -1,0 +1,209 @@
+// Package testserver starts real servers on loopback for the tests of other
+// packages: nginx for HTTP/1.1, keep-alive, gzip, chunked bodies and TLS, and
+// dnsmasq for DNS, each with a configuration generated into a temporary
+// directory, on free ports of 127.0.0.1, stopped when the test ends. It also
+// makes the certificates those tests need (a CA, a server certificate, and
+// expired, wrong-name and untrusted ones for TLS error tests).
+//
+// Binaries are looked up on PATH and in /usr/sbin. When one is missing, the
+// test is skipped, unless the environment variable CI is set (to anything but
+// "", "0" or "false"): then it fails, so that CI never passes by skipping.
+// scripts/test.sh installs both.
+//
+// A server whose test process dies is killed too (on Linux, through the
+// parent-death signal), so no orphan keeps a port.
+package testserver
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Bounds of the start-up and shutdown loops.
+const (
+	readyTimeout = 5 * time.Second        // a server must answer this soon after start
+	readyPoll    = 10 * time.Millisecond  // pause between readiness probes
+	stopTimeout  = 5 * time.Second        // SIGTERM, then SIGKILL after this
+	startTries   = 3                      // new ports when a port was taken meanwhile
+	logTailBytes = 4096                   // how much of a server log a failure shows
+	probeTimeout = 200 * time.Millisecond // one readiness probe
+)
+
+// inCI reports whether the environment says this is a CI run.
+func inCI() bool {
+	v := strings.ToLower(strings.TrimSpace(os.Getenv("CI")))
+	return v != "" && v != "0" && v != "false"
+}
+
+// findBinary returns the path of the named program, looking on PATH and then
+// in the sbin directories a non-root PATH often lacks. When it is missing the
+// test is skipped, or failed when CI is set.
+func findBinary(t testing.TB, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin", "/sbin", "/usr/local/bin", "/opt/homebrew/bin", "/opt/homebrew/sbin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("testserver: %s not found on PATH or in /usr/sbin (scripts/test.sh installs it)", name)
+	if inCI() {
+		t.Fatal(msg + "; CI is set, so this is a failure, not a skip")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// freePorts returns n distinct ports of 127.0.0.1 that were free for TCP (and
+// for UDP too when udp is set) a moment ago. Another process may take one
+// before the server binds it; callers retry with new ports then.
+func freePorts(n int, udp bool) ([]int, error) {
+	var closers []func()
+	defer func() {
+		for _, c := range closers {
+			c()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for attempts := 0; len(ports) < n; attempts++ {
+		if attempts >= 10*n {
+			return nil, fmt.Errorf("testserver: no free port pair on 127.0.0.1 after %d tries", attempts)
+		}
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("testserver: finding a free port on 127.0.0.1: %w", err)
+		}
+		closers = append(closers, func() { l.Close() })
+		port := l.Addr().(*net.TCPAddr).Port
+		if udp {
+			pc, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+			if err != nil {
+				continue // UDP side taken: try another port
+			}
+			closers = append(closers, func() { pc.Close() })
+		}
+		ports = append(ports, port)
+	}
+	return ports, nil
+}
+
+// process is a server child process. It runs in its own process group, so
+// that stop reaches the workers it forked too.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	err  error         // from Wait; read only after done is closed
+}
+
+// startProcess starts bin with args, output going to out.
+//
+// Pdeathsig (Linux) is delivered when the thread that forked the child exits,
+// not the process, so the fork happens on a goroutine locked to its thread
+// for as long as the child lives: the child dies with the test process, and
+// never earlier.
+func startProcess(name, bin string, args []string, out *os.File) (*process, error) {
+	p := &process{name: name, done: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+		cmd := exec.Command(bin, args...)
+		cmd.Stdin = nil
+		cmd.Stdout = out
+		cmd.Stderr = out
+		cmd.SysProcAttr = sysProcAttr()
+		if err := cmd.Start(); err != nil {
+			started <- fmt.Errorf("testserver: starting %s: %w", name, err)
+			return
+		}
+		p.cmd = cmd
+		started <- nil
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// exited reports whether the process has ended.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop ends the process group: SIGTERM, then SIGKILL after stopTimeout.
+func (p *process) stop() error {
+	if p.exited() {
+		return nil
+	}
+	signalGroup(p.cmd, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(stopTimeout):
+	}
+	signalGroup(p.cmd, syscall.SIGKILL)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(stopTimeout):
+		return fmt.Errorf("testserver: %s (pid %d) did not exit after SIGKILL", p.name, p.cmd.Process.Pid)
+	}
+}
+
+// waitReady calls probe until it succeeds, the process exits, or
+// readyTimeout passes.
+func (p *process) waitReady(probe func() error) error {
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		if p.exited() {
+			return fmt.Errorf("%w (%v)", errExited, p.err)
+		}
+		err := probe()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v: %w", readyTimeout, err)
+		}
+		time.Sleep(readyPoll)
+	}
+}
+
+var errExited = errors.New("exited during start-up")
+
+// logTail returns the end of the file at path, for failure messages.
+func logTail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", path, err)
+	}
+	if len(b) > logTailBytes {
+		b = b[len(b)-logTailBytes:]
+	}
+	return string(b)
+}
+
+// addrInUse reports whether a server log says a bind failed because the
+// port was taken.
+func addrInUse(log string) bool {
+	return strings.Contains(log, "Address already in use") || strings.Contains(log, "address already in use")
+}
