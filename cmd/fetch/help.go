@@ -40,7 +40,8 @@ Exit status:
   1    some URL failed (an error_kind, or a status of 400 or more)
   2    usage or input error: message on stderr, nothing fetched
   3    --min-speedup not met
-  130  interrupted (Ctrl-C): URLs in flight end as canceled, the summary is printed
+  130  interrupted (Ctrl-C): URLs in flight end as canceled, the summary
+       of what completed is printed
 
 Example:
   $ fetch https://example.org/ https://go.dev/

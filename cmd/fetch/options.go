@@ -82,7 +82,8 @@ type Options struct {
 	Quiet     bool
 	Slowest   int
 
-	// announce prints "GET: URL" as each fetch starts (fetch demo).
+	// announce prints "GET: URL" as each fetch starts, and text output
+	// leaves out the summary lines (fetch demo, as the seed prints it).
 	announce bool
 }
 

@@ -94,7 +94,9 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 		}
 		costs = append(costs, runCost{mode, rs.wall})
 		out.writeLine(f.cost(nil, mode, rs.wall))
-		out.writeLine(f.summary(nil, rs))
+		if o.JSON || !o.announce {
+			out.writeLine(f.summary(nil, rs))
+		}
 		if ctx.Err() != nil {
 			break
 		}
