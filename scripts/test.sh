@@ -68,7 +68,7 @@ install_packages() {
 	cleanup_policy() { [ -n "$created_policy" ] && as_root rm -f "$policy"; created_policy=; }
 	trap cleanup_policy EXIT
 
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 </dev/null
 	local pkgs=()
 	for pkg in "${want[@]}"; do
 		case $pkg in
@@ -77,7 +77,7 @@ install_packages() {
 		esac
 	done
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "${pkgs[@]}" </dev/null
+		-o DPkg::Lock::Timeout=300 --no-install-recommends "${pkgs[@]}" </dev/null
 	cleanup_policy
 	trap - EXIT
 
@@ -115,6 +115,17 @@ pick_package() {
 	echo "${@: -1}"
 }
 
+# go_files prints the repository's .go files, tracked and untracked (less
+# those .gitignore names), that exist; outside a git work tree, all of them.
+go_files() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files --cached --others --exclude-standard -- '*.go' |
+			while IFS= read -r f; do if [ -f "$f" ]; then printf '%s\n' "$f"; fi; done
+	else
+		find . -name '*.go' -not -path './.git/*' -type f | sed 's|^\./||' | sort
+	fi
+}
+
 install_packages
 
 # The tests find nginx and dnsmasq on PATH; Debian puts them in /usr/sbin,
@@ -122,12 +133,11 @@ install_packages
 case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH="$PATH:/usr/sbin" ;; esac
 
 section gofmt
-mapfile -t gofiles < <(git ls-files --cached --others --exclude-standard -- '*.go' 2>/dev/null |
-	while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done)
+mapfile -t gofiles < <(go_files)
 if [ ${#gofiles[@]} -gt 0 ]; then
 	unformatted=$(gofmt -l "${gofiles[@]}")
 	if [ -n "$unformatted" ]; then
-		echo "gofmt: these files are not formatted (run gofmt -w):" >&2
+		echo "gofmt: these files are not formatted (run gofmt -w on them):" >&2
 		echo "$unformatted" >&2
 		exit 1
 	fi
@@ -149,10 +159,9 @@ while IFS=: read -r file name; do
 	[ -n "$file" ] || continue
 	pkg=./$(dirname "$file")
 	echo "-- $name ($pkg)"
-	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg"
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg" </dev/null
 	nfuzz=$((nfuzz + 1))
-done < <(git ls-files --cached --others --exclude-standard -- '*_test.go' |
-	while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done |
+done < <(go_files | grep '_test\.go$' |
 	xargs -r -d '\n' grep -HoE '^func Fuzz[A-Za-z0-9_]*\(' |
 	sed -E 's/:func (Fuzz[A-Za-z0-9_]*)\($/:\1/' | sort -u)
 echo "ran $nfuzz fuzz targets"
