@@ -78,12 +78,7 @@ func (st *fetchState) readBody(u *url.URL, resp *http.Response, pc *persistConn,
 			st.res.SavedAs = ""
 		}
 		st.done(pc, false)
-		e := st.classify(PhaseBody, err)
-		if isDecodeError(err) && e.Kind != KindCanceled && e.Kind != KindTimeout {
-			e.Kind = KindProtocol
-			e.Err = &reasonError{"bad " + resp.Header.Get("Content-Encoding") + " body: " + err.Error(), err}
-		}
-		return e
+		return st.classify(PhaseBody, err)
 	}
 	if s.h != nil {
 		st.res.SHA256 = hex.EncodeToString(s.h.Sum(nil))
@@ -95,11 +90,19 @@ func (st *fetchState) readBody(u *url.URL, resp *http.Response, pc *persistConn,
 // copyBody moves the decoded body into s. clean reports whether the wire
 // body was read to its very end (the connection may be reused).
 func (st *fetchState) copyBody(s *sink, resp *http.Response) (clean bool, err error) {
-	body := resp.Body
+	body := &bodyReader{r: resp.Body}
 	var rd io.Reader = body
 	var gz *gzip.Reader
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	// A decoder's error that is not the body's own is the encoding's fault.
+	decodeErr := func(err error) error {
+		if err == nil || body.err == err {
+			return err
+		}
+		return &decodeError{enc: enc, err: err}
+	}
 	if st.c.cfg.Compressed {
-		switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+		switch enc {
 		case "gzip", "x-gzip":
 			if v := gzipPool.Get(); v != nil {
 				gz = v.(*gzip.Reader)
@@ -111,7 +114,7 @@ func (st *fetchState) copyBody(s *sink, resp *http.Response) (clean bool, err er
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
-				return false, err
+				return false, decodeErr(err)
 			}
 			defer gzipPool.Put(gz)
 			rd = gz
@@ -122,7 +125,7 @@ func (st *fetchState) copyBody(s *sink, resp *http.Response) (clean bool, err er
 			if len(hdr) == 2 && hdr[0]&0x0f == 8 && (uint16(hdr[0])<<8|uint16(hdr[1]))%31 == 0 {
 				zr, zerr := zlib.NewReader(br)
 				if zerr != nil {
-					return false, zerr
+					return false, decodeErr(zerr)
 				}
 				defer zr.Close()
 				rd = zr
@@ -147,6 +150,9 @@ func (st *fetchState) copyBody(s *sink, resp *http.Response) (clean bool, err er
 			break
 		}
 		if rerr != nil {
+			if rd != io.Reader(body) {
+				rerr = decodeErr(rerr)
+			}
 			return false, rerr
 		}
 	}
@@ -160,6 +166,30 @@ func (st *fetchState) copyBody(s *sink, resp *http.Response) (clean bool, err er
 	}
 	return rerr == io.EOF, nil
 }
+
+// bodyReader remembers the last error of the wire body, so that a
+// decoder's own errors can be told from the connection's.
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// decodeError is a body that its Content-Encoding does not decode.
+type decodeError struct {
+	enc string
+	err error
+}
+
+func (e *decodeError) Error() string { return "bad " + e.enc + " body: " + e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
 
 // sink takes the decoded body: it counts it, caps it, hashes it, saves it,
 // and tells the observer.

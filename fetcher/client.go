@@ -40,7 +40,7 @@ type Client struct {
 	// scheduler.DialContext and goroutines with net.Dialer.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	requests, conns, reused, retries, wire atomic.Int64
+	requests, conns, reused, resumed, retries, wire atomic.Int64
 }
 
 // NewClient returns a Client for cfg. It fails when cfg is inconsistent (a
@@ -198,6 +198,7 @@ func (c *Client) Stats() Stats {
 		Requests:  c.requests.Load(),
 		Conns:     c.conns.Load(),
 		Reused:    c.reused.Load(),
+		Resumed:   c.resumed.Load(),
 		Retries:   c.retries.Load(),
 		WireBytes: c.wire.Load(),
 	}

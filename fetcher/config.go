@@ -196,9 +196,10 @@ type Job struct {
 // Stats is what a run, or a Client, did on the wire.
 type Stats struct {
 	DNS       ResolverStats `json:"dns"`
-	Requests  int64         `json:"requests"`   // HTTP requests written
-	Conns     int64         `json:"conns"`      // connections opened
-	Reused    int64         `json:"reused"`     // requests sent on a kept-alive connection
-	Retries   int64         `json:"retries"`    // retries made
-	WireBytes int64         `json:"wire_bytes"` // bytes read off the sockets
+	Requests  int64         `json:"requests"`    // HTTP requests written
+	Conns     int64         `json:"conns"`       // connections opened
+	Reused    int64         `json:"reused"`      // requests sent on a kept-alive connection
+	Resumed   int64         `json:"tls_resumed"` // TLS handshakes that resumed a session
+	Retries   int64         `json:"retries"`     // retries made
+	WireBytes int64         `json:"wire_bytes"`  // bytes read off the sockets
 }

@@ -40,6 +40,7 @@ type poolKey struct {
 type wireConn struct {
 	net.Conn
 	nread  int64         // bytes read off the socket since it was dialed
+	eof    bool          // the peer closed its side (a Read gave io.EOF)
 	budget int64         // >= 0: bytes left before errHeaderTooLarge; < 0: no bound
 	idle   time.Duration // > 0: each Read first sets a deadline of min(now+idle, limit)
 	limit  time.Time     // the overall deadline of the fetch using the conn
@@ -63,6 +64,9 @@ func (c *wireConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	c.nread += int64(n)
+	if err == io.EOF {
+		c.eof = true
+	}
 	if c.budget >= 0 {
 		c.budget -= int64(n)
 	}

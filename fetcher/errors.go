@@ -1,9 +1,6 @@
 package fetcher
 
 import (
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -81,6 +78,8 @@ func (st *fetchState) classify(phase Phase, err error) *Error {
 	case isTimeout(err):
 		e.Kind = KindTimeout
 		e.Err = st.timeoutCause(phase, err)
+	case errors.As(err, new(*decodeError)):
+		e.Kind = KindProtocol
 	case phase == PhaseDNS:
 		e.Kind = KindDNS
 	case phase == PhaseConnect:
@@ -132,13 +131,6 @@ func isConnFailure(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, errNoResponse) || errors.As(err, &se) || errors.As(err, &oe) ||
 		errors.Is(err, scheduler.ErrHubClosed) || errors.Is(err, scheduler.ErrKilled)
-}
-
-// isDecodeError reports whether err comes from a content decoder.
-func isDecodeError(err error) bool {
-	var ce flate.CorruptInputError
-	return errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) ||
-		errors.Is(err, zlib.ErrHeader) || errors.Is(err, zlib.ErrChecksum) || errors.As(err, &ce)
 }
 
 // tlsReason restates a handshake error as the reason a user can act on.

@@ -340,6 +340,10 @@ func (st *fetchState) roundTrip(u *url.URL, method string, creds bool) (*http.Re
 		if !gotByte && errors.Is(err, errWrite) {
 			phase = PhaseRequest
 		}
+		if gotByte && pc.wc.eof && !isConnFailure(err) {
+			// textproto's complaint about a cut line: the cause is the close.
+			err = fmt.Errorf("%v: %w", err, io.ErrUnexpectedEOF)
+		}
 		return nil, nil, st.classify(phase, err)
 	}
 }
@@ -467,6 +471,9 @@ func (st *fetchState) dial(u *url.URL, key poolKey, host, port string) (*persist
 		if herr != nil {
 			st.done(pc, false)
 			return nil, st.classify(PhaseTLS, herr)
+		}
+		if tc.ConnectionState().DidResume {
+			c.resumed.Add(1)
 		}
 		pc.conn = tc
 	}
