@@ -3,31 +3,190 @@ package fetcher
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
-
-	"github.com/greenfetch/greenfetch/internal/serve"
+	"time"
 )
 
-func TestEnginesAgainstServe(t *testing.T) {
+// TestEnginesAgree runs one list, with successes and failures, through the
+// three engines: the results agree field by field (all but timings and
+// addresses).
+func TestEnginesAgree(t *testing.T) {
+	s := startServe(t)
+	var urls []string
+	for i := 0; i < 30; i++ {
+		urls = append(urls, fmt.Sprintf("%s/size/%d", s.URL(), i*997))
+	}
+	urls = append(urls,
+		s.URL()+"/status/404",
+		s.URL()+"/status/500/size/10",
+		s.URL()+"/chunked/size/50000",
+		s.URL()+"/eof/size/7000",
+		s.URL()+"/gzip/size/9000",
+		s.URL()+"/status/204",
+		s.URL()+"/redirect/3/size/10",
+		s.URL()+"/redirect/20",
+		s.URL()+"/redirect-to/ftp%3A%2F%2Fx",
+		s.URL()+"/redirect-to/%2Fsize%2F77/redirect-code/308",
+		"ftp://example.com/",
+		"",
+		"127.0.0.1:1/refused",
+	)
+	type key struct {
+		Status, Redirects, Retries int
+		Bytes                      int64
+		FinalURL, ContentType, SHA string
+		Kind                       ErrorKind
+	}
+	var first []key
+	for _, mode := range Modes {
+		res, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 7, SHA256: true, Compressed: true}, urls)
+		var got []key
+		for _, r := range res {
+			if r.Mode != mode || r.Type != "result" {
+				t.Errorf("%s: got mode %v, type %q; want %v, \"result\"", r.URL, r.Mode, r.Type, mode)
+			}
+			got = append(got, key{r.Status, r.Redirects, r.Retries, r.Bytes, r.FinalURL, r.ContentType, r.SHA256, r.ErrorKind})
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for i := range got {
+			if got[i] != first[i] {
+				t.Errorf("%s: %v got %+v; sync got %+v", urls[i], mode, got[i], first[i])
+			}
+		}
+	}
+	if first[30].Status != 404 || first[37].Kind != KindTooManyRedirects || first[38].Kind != KindUnsupportedScheme || first[39].Bytes != 77 {
+		t.Errorf("got %+v, %+v, %+v, %+v; want a 404, too_many_redirects, unsupported_scheme, 77 bytes", first[30], first[37], first[38], first[39])
+	}
+}
+
+// TestCancel cancels runs whose fetches wait on a slow server: every job
+// still gets exactly one result, and those that did not finish are
+// canceled.
+func TestCancel(t *testing.T) {
+	s := startServe(t)
+	var urls []string
+	for i := 0; i < 40; i++ {
+		urls = append(urls, s.URL()+"/delay/20s/size/10")
+	}
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				for s.Active() < 1 { // a fetch is in flight
+					runtime.Gosched()
+					time.Sleep(time.Millisecond)
+				}
+				cancel()
+			}()
+			res, _ := runList(t, ctx, mode, Config{Timeout: time.Minute, Concurrency: 5}, urls)
+			for _, r := range res {
+				if r.ErrorKind != KindCanceled {
+					t.Errorf("%s: got kind %v (%s); want canceled", r.URL, r.ErrorKind, errString(r))
+				}
+			}
+		})
+	}
+}
+
+// TestRetries checks retries on 503 with Retry-After, on refused
+// connects, and that a 429 with Retry-After holds back the host's next
+// request.
+func TestRetries(t *testing.T) {
+	s := startServe(t)
+	refused := "http://127.0.0.1:1/"
+	tests := []struct {
+		name        string
+		url         string
+		retries     int
+		wantStatus  int
+		wantRetries int
+		wantKind    ErrorKind
+	}{
+		{"503 retried", s.URL() + "/status/503/header/Retry-After:0", 2, 503, 2, KindNone},
+		{"502 not retried without Retries", s.URL() + "/status/502", 0, 502, 0, KindNone},
+		{"404 never retried", s.URL() + "/status/404", 3, 404, 0, KindNone},
+		{"refused retried", refused, 2, 0, 2, KindConnect},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Retries: tt.retries}, []string{tt.url})
+			r := res[0]
+			if r.Status != tt.wantStatus || r.Retries != tt.wantRetries || r.ErrorKind != tt.wantKind || stats.Retries != int64(tt.wantRetries) {
+				t.Errorf("%s: got status %d, %d retries (stats %d), kind %v; want %d, %d, %v", tt.url, r.Status, r.Retries, stats.Retries, r.ErrorKind, tt.wantStatus, tt.wantRetries, tt.wantKind)
+			}
+		})
+	}
+	t.Run("429 pauses the host", func(t *testing.T) {
+		c, err := NewClient(Config{Timeout: testTimeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		r := c.Fetch(context.Background(), s.URL()+"/status/429/header/Retry-After:1")
+		if r.Status != 429 || r.Timings.Queue != 0 {
+			t.Fatalf("got status %d, queue %v; want 429, no queue", r.Status, r.Timings.Queue)
+		}
+		r = c.Fetch(context.Background(), s.URL()+"/size/5")
+		if r.Status != 200 || r.Timings.Queue == 0 {
+			t.Errorf("next fetch to the host: got status %d, queue %v; want 200 after a wait in the queue", r.Status, r.Timings.Queue)
+		}
+	})
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		in     string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"0", 0, true},
+		{"120", 2 * time.Minute, true},
+		{" 3 ", 3 * time.Second, true},
+		{"Fri, 02 Jan 2026 03:04:15 GMT", 10 * time.Second, true},
+		{"Fri, 02 Jan 2026 03:00:00 GMT", 0, true}, // in the past
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseRetryAfter(tt.in, now)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestBackoffFullJitter(t *testing.T) {
+	for attempt := 0; attempt < 30; attempt++ {
+		ceil := min(backoffCap, backoffBase<<min(attempt, 20))
+		for i := 0; i < 20; i++ {
+			if got := backoff(attempt); got < 0 || got >= ceil {
+				t.Fatalf("backoff(%d) = %v; want in [0, %v)", attempt, got, ceil)
+			}
+		}
+	}
+}
+
+// TestPerHostAndRate checks that the per-host limit and the rate keep every
+// fetch successful (their timing is for benchmarks).
+func TestPerHostAndRate(t *testing.T) {
 	s := startServe(t)
 	var urls []string
 	for i := 0; i < 20; i++ {
-		urls = append(urls, fmt.Sprintf("%s/size/%d", s.URL(), i*1000))
+		urls = append(urls, s.URL()+"/delay/10ms/size/100")
 	}
-	urls = append(urls, s.URL()+"/status/404", s.URL()+"/chunked/size/5000", s.URL()+"/eof/size/7000", s.URL()+"/redirect/3/size/10")
-	for _, mode := range Modes {
-		t.Run(mode.String(), func(t *testing.T) {
-			res, stats := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 8}, urls)
-			for i, r := range res[:20] {
-				if r.Status != 200 || r.Bytes != int64(i*1000) || r.Err != nil {
-					t.Errorf("%s: got status %d, %d bytes, err %s; want 200, %d bytes", r.URL, r.Status, r.Bytes, errString(r), i*1000)
-				}
-			}
-			t.Logf("stats %+v", stats)
-			for _, r := range res[20:] {
-				t.Logf("%s %d %d %d %s redirects=%d", r.URL, r.Status, r.Bytes, r.WireBytes, errString(r), r.Redirects)
-			}
-			_ = serve.Pattern
-		})
+	res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Concurrency: 10, PerHost: 2, Rate: 200}, urls)
+	for _, r := range res {
+		if !r.OK() {
+			t.Errorf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))
+		}
+	}
+	if stats.Conns > 2 {
+		t.Errorf("got %d connections with PerHost 2; want at most 2", stats.Conns)
 	}
 }

@@ -1,0 +1,63 @@
+package fetcher_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/greenfetch/greenfetch/fetcher"
+	"github.com/greenfetch/greenfetch/internal/serve"
+)
+
+// Run fetches a list with the async engine; results come back in
+// completion order, with their input index.
+func ExampleRun() {
+	srv, err := serve.Start("127.0.0.1:0", serve.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	paths := []string{"/delay/30ms/size/16KiB", "/size/100", "/status/404", "/redirect/2/size/5"}
+	jobs := make(chan fetcher.Job)
+	results := make(chan fetcher.Result, len(paths))
+	go func() {
+		defer close(jobs)
+		for i, p := range paths {
+			jobs <- fetcher.Job{URL: srv.URL() + p, Index: int64(i)}
+		}
+	}()
+	stats, err := fetcher.Run(context.Background(), fetcher.ModeAsync, fetcher.Config{}, jobs, results)
+	if err != nil {
+		panic(err)
+	}
+	close(results)
+	var all []fetcher.Result
+	for r := range results {
+		all = append(all, r)
+	}
+	slices.SortFunc(all, func(a, b fetcher.Result) int { return int(a.Index - b.Index) })
+	for _, r := range all {
+		fmt.Printf("%d %d bytes, %d redirects, ok=%v\n", r.Status, r.Bytes, r.Redirects, r.OK())
+	}
+	fmt.Println("requests:", stats.Requests)
+	// Output:
+	// 200 16384 bytes, 0 redirects, ok=true
+	// 200 100 bytes, 0 redirects, ok=true
+	// 404 1024 bytes, 0 redirects, ok=false
+	// 200 5 bytes, 2 redirects, ok=true
+	// requests: 6
+}
+
+// A Client fetches one URL; a failure is a Result with a kind.
+func ExampleClient_Fetch() {
+	c, err := fetcher.NewClient(fetcher.Config{})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	r := c.Fetch(context.Background(), "gopher://example.com/")
+	fmt.Println(r.ErrorKind, *r.Error)
+	// Output:
+	// unsupported_scheme gopher://example.com/: unsupported_scheme: scheme "gopher" not supported (http or https)
+}
