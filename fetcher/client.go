@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/idna"
@@ -356,6 +355,3 @@ func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)
 }
-
-// elapsed is time.Since, kept in one place.
-func elapsed(t time.Time) time.Duration { return time.Since(t) }
