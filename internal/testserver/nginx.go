@@ -98,7 +98,10 @@ type NginxOptions struct {
 
 	// Workers is the number of nginx worker processes. If zero, nginx runs
 	// as a single process (master_process off), the cheapest to start;
-	// benchmarks that want nginx on more cores set it.
+	// benchmarks that want nginx on more cores set it. Caution: a test
+	// process killed before its cleanups run (SIGKILL, or go test's
+	// -timeout) takes the master with it but leaves the workers, which do
+	// not notice; with zero workers nothing is left.
 	Workers int
 
 	// WorkerConnections bounds the connections of one nginx process
@@ -156,10 +159,10 @@ func StartNginx(t testing.TB, opts NginxOptions) *Nginx {
 		t.Fatal(err)
 	}
 	if !info.has("http_ssi") {
-		t.Fatalf("testserver: %s was built without the SSI module, which ChunkedPrefix needs (nginx -V shows --without-http_ssi_module)", bin)
+		t.Fatalf("testserver: %s (%s) was built without the SSI module, which ChunkedPrefix needs (nginx -V shows --without-http_ssi_module)", bin, info.version)
 	}
 	if opts.TLS && !info.ssl {
-		t.Fatalf("testserver: %s was built without TLS support (no --with-http_ssl_module in nginx -V)", bin)
+		t.Fatalf("testserver: %s (%s) was built without TLS support (no --with-http_ssl_module in nginx -V)", bin, info.version)
 	}
 	dir := t.TempDir()
 	n := &Nginx{

@@ -10,8 +10,10 @@
 // "", "0" or "false"): then it fails, so that CI never passes by skipping.
 // scripts/test.sh installs both.
 //
-// A server whose test process dies is killed too (on Linux, through the
-// parent-death signal), so no orphan keeps a port.
+// Start servers from the test's own goroutine (they wait with time.Sleep,
+// which would stall a scheduler hub). A server whose test process dies is
+// killed too (on Linux, through the parent-death signal), so no orphan keeps
+// a port.
 package testserver
 
 import (
