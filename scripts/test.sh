@@ -15,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 fuzztime=${FUZZTIME:-10s}
 staticcheck_version=v0.8.2
 
-section() { printf '\n== %s ==\n' "$*"; }
+section() { printf '\n== %s == (at %ds)\n' "$*" "$SECONDS"; }
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then
