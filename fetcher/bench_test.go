@@ -1,0 +1,247 @@
+package fetcher
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/greenfetch/greenfetch/internal/serve"
+	"github.com/greenfetch/greenfetch/internal/testserver"
+)
+
+// serveChildEnv makes the test binary a serve process (for BenchmarkMassive,
+// whose server must not count in the client's memory).
+const serveChildEnv = "FETCHER_BENCH_SERVE_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveChildEnv) != "" {
+		s, err := serve.Start("127.0.0.1:0", serve.Options{})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println(s.URL())
+		io.Copy(io.Discard, os.Stdin) // until the parent goes
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runDiscard runs urls through mode and checks that every one succeeded.
+func runDiscard(b *testing.B, mode Mode, cfg Config, urls []string) {
+	jobs := make(chan Job, 256)
+	results := make(chan Result, 256)
+	go func() {
+		defer close(jobs)
+		for i, u := range urls {
+			jobs <- Job{URL: u, Index: int64(i)}
+		}
+	}()
+	var failed []Result
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for r := range results {
+			if !r.OK() {
+				failed = append(failed, r)
+			}
+		}
+	}()
+	if _, err := Run(context.Background(), mode, cfg, jobs, results); err != nil {
+		b.Fatal(err)
+	}
+	close(results)
+	<-done
+	if len(failed) > 0 {
+		b.Fatalf("%d of %d fetches failed, first %s: %s", len(failed), len(urls), failed[0].URL, errString(failed[0]))
+	}
+}
+
+// runNetHTTP fetches urls with Go's net/http client, n goroutines at once.
+func runNetHTTP(b *testing.B, client *http.Client, urls []string, n int) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan string)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range work {
+				resp, err := client.Get(u)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err == nil && resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, u := range urls {
+		work <- u
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+}
+
+func netHTTPClient(n int, tlsConf *tls.Config) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		MaxIdleConns:        n,
+		MaxIdleConnsPerHost: n,
+		DisableCompression:  true,
+		TLSClientConfig:     tlsConf,
+		ForceAttemptHTTP2:   false,
+	}}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkLatency: 1000 URLs that each wait 100ms and send 16 KiB,
+// concurrency 100. The ideal wall time is 1.0s (10 rounds of 100ms).
+func BenchmarkLatency(b *testing.B) {
+	s := startServe(b)
+	const n, conc = 1000, 100
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = serve.URLFor(s.URL(), 100*time.Millisecond, 16<<10)
+	}
+	cfg := Config{Concurrency: conc, Timeout: time.Minute}
+	run := map[string]func(){
+		"async":   func() { runDiscard(b, ModeAsync, cfg, urls) },
+		"threads": func() { runDiscard(b, ModeThreads, cfg, urls) },
+		"nethttp": func() { runNetHTTP(b, netHTTPClient(conc, nil), urls, conc) },
+	}
+	for _, name := range []string{"async", "threads", "nethttp"} {
+		b.Run(name, func(b *testing.B) {
+			var wall time.Duration
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				run[name]()
+				wall += time.Since(t0)
+			}
+			b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s/run")
+		})
+	}
+}
+
+// BenchmarkThroughput: 5000 URLs of 4 KiB from nginx, concurrency 64,
+// over HTTP and TLS: URLs per second and CPU time (user+system, this
+// process) per URL, for the async engine, the threads engine and Go's
+// net/http client, in the same run.
+func BenchmarkThroughput(b *testing.B) {
+	files := testserver.SizedFiles(4096)
+	ng := testserver.StartNginx(b, testserver.NginxOptions{Files: files, TLS: true, Workers: 1, WorkerConnections: 4096})
+	const n, conc = 5000, 64
+	for _, scheme := range []string{"http", "https"} {
+		base := ng.URL
+		if scheme == "https" {
+			base = ng.TLSURL
+		}
+		urls := make([]string, n)
+		for i := range urls {
+			urls[i] = base + "/" + testserver.SizedPath(4096)
+		}
+		cfg := Config{Concurrency: conc, Timeout: time.Minute, RootCAs: ng.CAPool}
+		run := map[string]func(){
+			"async":   func() { runDiscard(b, ModeAsync, cfg, urls) },
+			"threads": func() { runDiscard(b, ModeThreads, cfg, urls) },
+			"nethttp": func() {
+				runNetHTTP(b, netHTTPClient(conc, &tls.Config{RootCAs: ng.CAPool}), urls, conc)
+			},
+		}
+		for _, name := range []string{"async", "threads", "nethttp"} {
+			b.Run(scheme+"/"+name, func(b *testing.B) {
+				var wall, cpu time.Duration
+				for i := 0; i < b.N; i++ {
+					t0, c0 := time.Now(), cpuTime()
+					run[name]()
+					wall += time.Since(t0)
+					cpu += cpuTime() - c0
+				}
+				urlsDone := float64(n * b.N)
+				b.ReportMetric(urlsDone/wall.Seconds(), "urls/s")
+				b.ReportMetric(float64(cpu.Microseconds())/urlsDone, "cpu-µs/url")
+			})
+		}
+	}
+}
+
+// BenchmarkMassive: 10,000 requests in flight at once, each waiting 3s for
+// 1 KiB, against a serve process of its own. It reports the peak RSS of
+// this process (VmHWM): run it alone (-bench Massive) for a true peak.
+func BenchmarkMassive(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("FETCHER_MASSIVE_N")); err == nil && v > 0 {
+		n = v
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), serveChildEnv+"=1")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "http://") {
+		b.Fatalf("serve child: %q %v", line, err)
+	}
+	base := strings.TrimSpace(line)
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = serve.URLFor(base, 3*time.Second, 1024)
+	}
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		runDiscard(b, ModeAsync, Config{Concurrency: n, Timeout: time.Minute}, urls)
+		b.ReportMetric(time.Since(t0).Seconds(), "wall-s")
+	}
+	b.ReportMetric(float64(vmHWM())/(1<<20), "peak-rss-MiB")
+}
+
+// vmHWM returns the peak resident set size of this process, from
+// /proc/self/status, in bytes (0 where there is no /proc).
+func vmHWM() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
