@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -125,13 +124,4 @@ func demoRun(ctx context.Context, o *Options, d *demoOptions) exitCode {
 		o.URLs = append(o.URLs, serve.URLFor(srv.URL(), delay, d.size))
 	}
 	return fetchRun(ctx, o)
-}
-
-// formatDelays is the --delays form of ds.
-func formatDelays(ds []time.Duration) string {
-	s := make([]string, len(ds))
-	for i, d := range ds {
-		s[i] = strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
-	}
-	return strings.Join(s, ",")
 }

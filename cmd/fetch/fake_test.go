@@ -54,7 +54,6 @@ type fakeEngine struct {
 // fakeSpec sets how a fakeEngine answers.
 type fakeSpec struct {
 	swapPairs bool
-	startAll  bool // read every job and announce its start before answering any
 	scale     map[Mode]float64
 	asyncFail bool // every fetch fails in async mode (for gate tests)
 	dns       fetcher.ResolverStats
@@ -71,21 +70,8 @@ func (e *fakeEngine) run(ctx context.Context, mode Mode, cfg Config, jobs <-chan
 		longest = max(longest, r.Timings.Total)
 		results <- r
 	}
-	if e.startAll {
-		var all []Job
-		for j := range jobs {
-			cfg.Observer.OnStart(j)
-			all = append(all, j)
-		}
-		queued := make(chan Job, len(all))
-		for _, j := range all {
-			queued <- j
-		}
-		close(queued)
-		jobs = queued
-	}
 	for j := range jobs {
-		if cfg.Observer != nil && !e.startAll {
+		if cfg.Observer != nil {
 			cfg.Observer.OnStart(j)
 		}
 		r := e.answer(ctx, mode, j)

@@ -38,14 +38,16 @@ func progressEnabled(o *Options) bool {
 // bar is only touched under mu, which also spans the writes of results
 // when stdout shares the terminal, so that the bar never cuts a line.
 type progress struct {
-	mu     sync.Mutex
-	bar    *progressbar.ProgressBar
-	label  string
-	bytes  int64         // from results
-	live   *atomic.Int64 // from the engine as bodies stream, if it reports them
-	failed int64
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	bar     *progressbar.ProgressBar
+	label   string
+	unknown bool // no total: a spinner, the count in the description
+	done    int64
+	bytes   int64         // from results
+	live    *atomic.Int64 // from the engine as bodies stream, if it reports them
+	failed  int64
+	stop    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // newProgress starts a bar on o.IO.ErrOut for total URLs (-1: unknown),
@@ -57,21 +59,26 @@ func newProgress(o *Options, label string, total int64) *progress {
 	if total == 0 {
 		total = -1
 	}
-	p := &progress{label: label, stop: make(chan struct{})}
-	p.bar = progressbar.NewOptions64(total,
+	p := &progress{label: label, stop: make(chan struct{}), unknown: total < 0}
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(o.IO.ErrOut),
 		progressbar.OptionSetDescription(label),
 		progressbar.OptionSetWidth(24),
-		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("URL"),
 		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionSetSpinnerChangeInterval(0), // we tick, under mu
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetRenderBlankState(true),
-	)
+	}
+	if !p.unknown {
+		// A spinner's count wraps at its width: with no total, the
+		// description carries the count instead.
+		opts = append(opts, progressbar.OptionShowCount())
+	}
+	p.bar = progressbar.NewOptions64(total, opts...)
 	p.wg.Add(1)
 	go p.tick()
 	return p
@@ -102,6 +109,7 @@ func (p *progress) add(r *Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.bytes += r.Bytes
+	p.done++
 	if !r.OK() {
 		p.failed++
 	}
@@ -126,6 +134,9 @@ func (p *progress) describe() string {
 		n = max(n, p.live.Load())
 	}
 	d := p.label + " " + humanBytes(n)
+	if p.unknown {
+		d = p.label + " " + strconv.FormatInt(p.done, 10) + " done, " + humanBytes(n)
+	}
 	if p.failed > 0 {
 		d += ", " + strconv.FormatInt(p.failed, 10) + " failed"
 	}
