@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -246,6 +247,11 @@ func normalizeURL(s string) (string, ErrorKind, string) {
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return s, KindInvalidURL, "no host"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return s, KindInvalidURL, fmt.Sprintf("port %s is out of range (1 to 65535)", p)
+		}
 	}
 	if strings.ContainsAny(s, " \t") {
 		return s, KindInvalidURL, "white space inside the URL"

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPercentileExact(t *testing.T) {
+	var l latencies
+	for _, ms := range []int{5, 1, 4, 2, 3, 10, 9, 8, 7, 6} {
+		l.add(time.Duration(ms) * time.Millisecond)
+	}
+	tests := []struct {
+		p    float64
+		want time.Duration
+	}{{50, 5 * time.Millisecond}, {95, 10 * time.Millisecond}, {90, 9 * time.Millisecond}, {10, time.Millisecond}, {100, 10 * time.Millisecond}}
+	for _, tt := range tests {
+		if got := l.percentile(tt.p); got != tt.want {
+			t.Errorf("percentile(%v) = %v; want %v", tt.p, got, tt.want)
+		}
+	}
+	var empty latencies
+	if got := empty.percentile(50); got != 0 {
+		t.Errorf("empty percentile(50) = %v; want 0", got)
+	}
+}
+
+// TestPercentileHistogram: past maxExactLatencies samples, memory stops
+// growing and percentiles stay within the 1% of a bucket.
+func TestPercentileHistogram(t *testing.T) {
+	var l latencies
+	n := 5 * maxExactLatencies
+	for i := 1; i <= n; i++ { // 1ms .. 50s, uniformly
+		l.add(time.Duration(i) * time.Millisecond)
+	}
+	if l.exact != nil || len(l.hist) > 4000 {
+		t.Errorf("got %d exact samples and %d buckets; want the histogram only, bounded", len(l.exact), len(l.hist))
+	}
+	for _, p := range []float64{50, 95, 99} {
+		want := time.Duration(p/100*float64(n)) * time.Millisecond
+		got := l.percentile(p)
+		if diff := float64(got-want) / float64(want); diff > 0.011 || diff < -0.011 {
+			t.Errorf("percentile(%v) = %v; want %v within 1%%", p, got, want)
+		}
+	}
+	if l.max != time.Duration(n)*time.Millisecond {
+		t.Errorf("max = %v; want %v (exact)", l.max, time.Duration(n)*time.Millisecond)
+	}
+}
+
+func TestSlowest(t *testing.T) {
+	s := newSummary(ModeAsync, 3)
+	for i, ms := range []int{5, 50, 1, 50, 30, 2, 40} {
+		r := Result{URL: fmt.Sprintf("u%d", i), Status: 200, Index: int64(i)}
+		r.Timings.Total = time.Duration(ms) * time.Millisecond
+		s.add(&r)
+	}
+	var got []string
+	for _, e := range s.slowestSorted() {
+		got = append(got, e.url)
+	}
+	// Ties keep the earlier input line first.
+	if want := "u1 u3 u6"; strings.Join(got, " ") != want {
+		t.Errorf("slowest = %v; want %s", got, want)
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	tests := []struct {
+		modes  []Mode
+		repeat int
+		want   string
+	}{
+		{[]Mode{ModeAsync}, 1, "[async]"},
+		{[]Mode{ModeAsync}, 3, "[async async async]"},
+		{[]Mode{ModeSync, ModeAsync}, 1, "[sync async]"},
+		{[]Mode{ModeSync, ModeAsync}, 3, "[sync async async sync sync async]"},
+		{[]Mode{ModeSync, ModeThreads, ModeAsync}, 2, "[sync threads async async threads sync]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(schedule(tt.modes, tt.repeat)); got != tt.want {
+			t.Errorf("schedule(%v, %d) = %s; want %s", tt.modes, tt.repeat, got, tt.want)
+		}
+	}
+}
+
+func TestCompareRuns(t *testing.T) {
+	s := time.Second
+	runs := []runCost{{ModeSync, 3 * s}, {ModeAsync, 1 * s}, {ModeAsync, 2 * s}, {ModeSync, 5 * s}, {ModeSync, 4 * s}, {ModeAsync, 1500 * time.Millisecond}}
+	c := compareRuns([]Mode{ModeSync, ModeAsync}, runs, 2.5)
+	if len(c.modes) != 2 {
+		t.Fatalf("got %d modes; want 2", len(c.modes))
+	}
+	if m := c.modes[0]; m.median != 4*s || m.min != 3*s || m.max != 5*s || m.runs != 3 {
+		t.Errorf("sync = %+v; want median 4s, min 3s, max 5s, 3 runs", m)
+	}
+	if m := c.modes[1]; m.median != 1500*time.Millisecond || m.min != s || m.max != 2*s {
+		t.Errorf("async = %+v; want median 1.5s, min 1s, max 2s", m)
+	}
+	if want := 4.0 / 1.5; c.speedup != want {
+		t.Errorf("speedup = %v; want %v", c.speedup, want)
+	}
+	if !c.gateMet() {
+		t.Errorf("gate 2.5 with speedup %.2f: got not met; want met", c.speedup)
+	}
+	c.minSpeedup = 3
+	if c.gateMet() {
+		t.Errorf("gate 3 with speedup %.2f: got met; want not met", c.speedup)
+	}
+	if got := median([]time.Duration{4, 1, 3, 2}); got != 2 {
+		t.Errorf("median of 1..4 = %v; want 2 (mean of 2 and 3, truncated)", got)
+	}
+}
+
+// TestLineWriterWholeLines: concurrent writers never interleave within a
+// line, and each line is one Write.
+func TestLineWriterWholeLines(t *testing.T) {
+	var rec recordWriter
+	lw := newLineWriter(&rec)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			line := []byte(strings.Repeat(string(rune('a'+g)), 1000) + "\n")
+			for i := 0; i < 200; i++ {
+				lw.writeLine(line)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(rec.writes) != 8*200 {
+		t.Fatalf("got %d writes; want %d", len(rec.writes), 8*200)
+	}
+	for _, w := range rec.writes {
+		if len(w) != 1001 || bytes.Count(w, w[:1]) != 1000 || w[1000] != '\n' {
+			t.Fatalf("a write is not one whole line: %q...", w[:20])
+		}
+	}
+}
+
+type recordWriter struct {
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (w *recordWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes = append(w.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 48708: "48.7 kB", 1_500_000_000: "1.5 GB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q; want %q", n, got, want)
+		}
+	}
+}
