@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/greenfetch/greenfetch/internal/serve"
 	"github.com/greenfetch/greenfetch/internal/testserver"
+	"github.com/greenfetch/greenfetch/scheduler"
 )
 
 // serveChildEnv makes the test binary a serve process (for BenchmarkMassive,
@@ -221,8 +224,29 @@ func BenchmarkMassive(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		runDiscard(b, ModeAsync, Config{Concurrency: n, Timeout: time.Minute}, urls)
+		// Sample the Go heap and stacks while the requests are parked.
+		var ms runtime.MemStats
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			time.Sleep(2500 * time.Millisecond)
+			runtime.ReadMemStats(&ms)
+			if f := os.Getenv("FETCHER_MASSIVE_HEAPPROFILE"); f != "" {
+				if out, err := os.Create(f); err == nil {
+					pprof.WriteHeapProfile(out)
+					out.Close()
+				}
+			}
+		}()
+		if os.Getenv("FETCHER_MASSIVE_RAW") != "" {
+			rawParked(b, strings.TrimPrefix(base, "http://"), n)
+		} else {
+			runDiscard(b, ModeAsync, Config{Concurrency: n, Timeout: time.Minute}, urls)
+		}
+		<-sampled
 		b.ReportMetric(time.Since(t0).Seconds(), "wall-s")
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "parked-heap-MiB")
+		b.ReportMetric(float64(ms.StackInuse)/(1<<20), "parked-stack-MiB")
 	}
 	b.ReportMetric(float64(vmHWM())/(1<<20), "peak-rss-MiB")
 }
@@ -244,4 +268,37 @@ func vmHWM() int64 {
 		}
 	}
 	return 0
+}
+
+// rawParked is the floor under BenchmarkMassive: n tasks that each dial,
+// write a fixed request and wait for the first response byte, with no
+// fetcher code (FETCHER_MASSIVE_RAW=1).
+func rawParked(b *testing.B, addr string, n int) {
+	hubs, err := scheduler.NewHubSet(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer hubs.Close()
+	req := []byte("GET /delay/3s/size/1KiB HTTP/1.1\r\nHost: x\r\n\r\n")
+	tasks := make([]*scheduler.Task, n)
+	for i := range tasks {
+		tasks[i] = hubs.Spawn(func(*scheduler.Task) (any, error) {
+			conn, err := scheduler.DialContext(context.Background(), "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			defer conn.Close()
+			if _, err := conn.Write(req); err != nil {
+				return nil, err
+			}
+			var one [1]byte
+			_, err = conn.Read(one[:])
+			return nil, err
+		})
+	}
+	for _, t := range tasks {
+		if _, err := t.Join(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -31,6 +31,10 @@ type Client struct {
 	hosts    *hostTable
 	tlsConf  *tls.Config // base config; cloned per connection with its ServerName
 	method   string
+	// lazyReader takes a connection's read buffer only once its answer
+	// begins (one more read syscall per response, no buffer while
+	// waiting): for runs of more than lazyReaderConcurrency fetches.
+	lazyReader bool
 	// headers are the pre-rendered extra header lines (each ending in
 	// CRLF), with and without the credentials (Authorization, Cookie).
 	headers, headersNoCreds []byte
@@ -47,7 +51,7 @@ type Client struct {
 // unreadable CAFile).
 func NewClient(cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, lazyReader: cfg.Concurrency > lazyReaderConcurrency}
 	switch m := strings.ToUpper(cfg.Method); m {
 	case "", "GET":
 		c.method = "GET"
@@ -85,6 +89,10 @@ func NewClient(cfg Config) (*Client, error) {
 	c.hosts = newHostTable(cfg.PerHost)
 	return c, nil
 }
+
+// lazyReaderConcurrency is the concurrency above which read buffers are
+// taken lazily (see Client.lazyReader).
+const lazyReaderConcurrency = 512
 
 // tlsSessionCacheSize is how many TLS sessions a client keeps for
 // resumption, one per server name.

@@ -197,19 +197,7 @@ func (e *engine) runAsync() error {
 			continue
 		}
 		hubs.Spawn(func(*scheduler.Task) (any, error) {
-			r := Result{}
-			defer func() {
-				if p := recover(); p != nil {
-					r = e.canceled(job, queued)
-					r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("fetcher bug: panic: %v", p)})
-				}
-				select {
-				case done <- r:
-				default:
-					panic("fetcher: async result buffer full") // cannot happen: one slot, one result
-				}
-			}()
-			r = e.c.fetch(e.ctx, job, ModeAsync, queued)
+			e.asyncTask(job, queued, done)
 			return nil, nil
 		})
 	}
@@ -221,4 +209,24 @@ func (e *engine) runAsync() error {
 	e.c.Close() // connections belong to the hubs: close them first
 	hubs.Close()
 	return nil
+}
+
+// asyncTask fetches job in a task of the async engine and hands the result
+// to the collector without ever blocking: done has room for it.
+func (e *engine) asyncTask(job Job, queued time.Duration, done chan<- Result) {
+	r := new(Result)
+	defer e.handOver(r, job, queued, done)
+	e.c.fetchInto(e.ctx, job, ModeAsync, queued, r)
+}
+
+func (e *engine) handOver(r *Result, job Job, queued time.Duration, done chan<- Result) {
+	if p := recover(); p != nil {
+		*r = e.canceled(job, queued)
+		r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("fetcher bug: panic: %v", p)})
+	}
+	select {
+	case done <- *r:
+	default:
+		panic("fetcher: async result buffer full") // cannot happen: one slot, one result
+	}
 }

@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -89,11 +90,21 @@ func (st *fetchState) setDeadline(pc *persistConn, d time.Duration) {
 // fetch runs one job to its Result. queued is the time the job already
 // waited for a slot.
 func (c *Client) fetch(ctx context.Context, job Job, mode Mode, queued time.Duration) Result {
-	r := Result{Type: "result", URL: job.URL, Index: job.Index, Mode: mode}
+	var r Result // zero: fetchInto sets fields one by one
+	c.fetchInto(ctx, job, mode, queued, &r)
+	return r
+}
+
+// fetchInto is fetch writing into r, a zero Result that a task keeps on
+// the heap: the frames under a parked task stay small, and so does its
+// stack (under 2 KiB, so the runtime shrinks it to 4 KiB).
+func (c *Client) fetchInto(ctx context.Context, job Job, mode Mode, queued time.Duration, r *Result) {
+	// Field by field: a composite literal would put a Result on the stack.
+	r.Type, r.URL, r.Index, r.Mode = "result", job.URL, job.Index, mode
 	r.Timings.Queue = queued
 	if err := ctx.Err(); err != nil {
 		r.fail(&Error{Kind: KindCanceled, URL: job.URL, Err: errCanceled})
-		return r
+		return
 	}
 	if c.cfg.Observer != nil {
 		c.cfg.Observer.OnStart(job)
@@ -101,9 +112,9 @@ func (c *Client) fetch(ctx context.Context, job Job, mode Mode, queued time.Dura
 	u, perr := parseInput(job.URL)
 	if perr != nil {
 		r.fail(perr)
-		return r
+		return
 	}
-	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: &r}
+	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r}
 	st.deadline = st.start.Add(c.cfg.Timeout)
 	var cancel context.CancelFunc
 	st.ctx, cancel = context.WithDeadline(ctx, st.deadline)
@@ -115,7 +126,6 @@ func (c *Client) fetch(ctx context.Context, job Job, mode Mode, queued time.Dura
 	cancel()
 	r.Timings.Queue += st.queued
 	r.Timings.Total = time.Since(st.start) - st.queued
-	return r
 }
 
 // run follows redirects from u until a final response, whose body it reads.
@@ -376,23 +386,36 @@ func (st *fetchState) exchange(pc *persistConn, u *url.URL, method string, creds
 	st.setDeadline(pc, c.cfg.HeaderTimeout)
 	pc.wc.budget = maxHeaderBytes
 	defer func() { pc.wc.budget = -1 }()
-	// Wait for the first byte without a read buffer: thousands of
-	// connections waiting for their answers hold none.
-	for {
-		n, rerr := pc.conn.Read(pc.pr.b[:])
-		if n == 1 {
-			break
+	var br *bufio.Reader
+	if c.lazyReader {
+		// Wait for the first byte without a read buffer: thousands of
+		// connections waiting for their answers hold none.
+		for {
+			n, rerr := pc.conn.Read(pc.pr.b[:])
+			if n == 1 {
+				break
+			}
+			if rerr == io.EOF {
+				return nil, false, errNoResponse
+			}
+			if rerr != nil {
+				return nil, false, rerr
+			}
 		}
-		if rerr == io.EOF {
-			return nil, false, errNoResponse
-		}
-		if rerr != nil {
+		pc.pr.pending = true
+		st.res.Timings.TTFB = time.Since(st.start) - st.queued
+		br = pc.takeReader()
+	} else {
+		// Fewer connections: read the head with one syscall less.
+		br = pc.takeReader()
+		if _, rerr := br.Peek(1); rerr != nil {
+			if rerr == io.EOF {
+				rerr = errNoResponse
+			}
 			return nil, false, rerr
 		}
+		st.res.Timings.TTFB = time.Since(st.start) - st.queued
 	}
-	pc.pr.pending = true
-	st.res.Timings.TTFB = time.Since(st.start) - st.queued
-	br := pc.takeReader()
 	req := getRequest
 	if method == "HEAD" {
 		req = headRequest
@@ -456,28 +479,37 @@ func (st *fetchState) dial(u *url.URL, key poolKey, host, port string) (*persist
 	pc.conn = &pc.wc
 	st.use(pc)
 	if u.Scheme == "https" {
-		t2 := time.Now()
-		conf := c.tlsConf.Clone()
-		conf.ServerName = host
-		tc := tls.Client(&pc.wc, conf)
-		st.setDeadline(pc, c.cfg.TLSTimeout)
-		herr := tc.Handshake() // not HandshakeContext: it would start a goroutine
-		st.res.Timings.TLS += time.Since(t2)
-		if herr == nil {
-			if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" {
-				herr = fmt.Errorf("server chose protocol %q (only http/1.1 is spoken)", p)
-			}
+		if err := st.handshake(pc, host); err != nil {
+			return nil, err
 		}
-		if herr != nil {
-			st.done(pc, false)
-			return nil, st.classify(PhaseTLS, herr)
-		}
-		if tc.ConnectionState().DidResume {
-			c.resumed.Add(1)
-		}
-		pc.conn = tc
 	}
 	return pc, nil
+}
+
+// handshake runs the TLS handshake on pc, bounded by Config.TLSTimeout.
+func (st *fetchState) handshake(pc *persistConn, host string) *Error {
+	c := st.c
+	t2 := time.Now()
+	conf := c.tlsConf.Clone()
+	conf.ServerName = host
+	tc := tls.Client(&pc.wc, conf)
+	st.setDeadline(pc, c.cfg.TLSTimeout)
+	herr := tc.Handshake() // not HandshakeContext: it would start a goroutine
+	st.res.Timings.TLS += time.Since(t2)
+	if herr == nil {
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" {
+			herr = fmt.Errorf("server chose protocol %q (only http/1.1 is spoken)", p)
+		}
+	}
+	if herr != nil {
+		st.done(pc, false)
+		return st.classify(PhaseTLS, herr)
+	}
+	if tc.ConnectionState().DidResume {
+		c.resumed.Add(1)
+	}
+	pc.conn = tc
+	return nil
 }
 
 func filterFamily(addrs []netip.Addr, f Family) []netip.Addr {
