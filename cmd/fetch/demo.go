@@ -102,7 +102,7 @@ func newCmdDemo(ctx context.Context, ios *IOStreams, args []string, runF func(co
 		Concurrency:  max(len(d.delays), 1),
 		JSON:         d.json,
 		Progress:     "never",
-		Resolver:     "async",
+		Resolver:     defaultResolverName,
 		MaxRedirects: defaultRedirects,
 		announce:     true,
 	}

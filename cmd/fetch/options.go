@@ -170,7 +170,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
 
-	fs.StringVar(&f.resolver, "resolver", "async", "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)")
+	fs.StringVar(&f.resolver, "resolver", defaultResolverName, "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)")
 	fs.StringArrayVar(&f.dnsServers, "dns-server", nil, "ask the DNS server at `ADDR` (IP or IP:port; repeatable) instead of resolv.conf")
 	fs.BoolVarP(&f.ipv4, "ipv4", "4", false, "connect over IPv4 only")
 	fs.BoolVarP(&f.ipv6, "ipv6", "6", false, "connect over IPv6 only")
@@ -328,6 +328,9 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 			return flagErrorf("--dns-server %q: %v", s, err)
 		}
 		o.DNSServers = append(o.DNSServers, addr)
+	}
+	if !asyncResolverBuilt && (o.Resolver == "async" || len(o.DNSServers) > 0) {
+		return &FlagError{errNoAsyncResolver}
 	}
 	switch {
 	case f.ipv4 && f.ipv6:

@@ -36,7 +36,7 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "defaults", args: []string{"example.org"}, check: func(t *testing.T, o *Options) {
 			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
 				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
-				Resolver: "async", Progress: "auto"}
+				Resolver: defaultResolverName, Progress: "auto"}
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("got %+v; want %+v", *o, want)
 			}
@@ -101,10 +101,11 @@ func TestNewCmdFetch(t *testing.T) {
 				t.Errorf("got Stat(%s) = %v; want a directory created", saveDir, err)
 			}
 		}},
-		{name: "resolver dns servers", args: []string{"--resolver", "pool", "--dns-server", "127.0.0.1", "--dns-server", "[::1]:5353", "x"}, check: func(t *testing.T, o *Options) {
+		{name: "resolver pool", args: []string{"--resolver", "pool", "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "Resolver", o.Resolver, "pool")
-			eq(t, "DNSServers", o.DNSServers, []string{"127.0.0.1:53", "[::1]:5353"})
 		}},
+		{name: "resolver async not built", args: []string{"--resolver", "async", "x"}, wantErr: "the async resolver (--resolver async, --dns-server) is not in this build yet"},
+		{name: "dns servers not built", args: []string{"--dns-server", "127.0.0.1", "--dns-server", "[::1]:5353", "x"}, wantErr: "is not in this build yet"},
 		{name: "ipv4", args: []string{"-4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 4) }},
 		{name: "ipv6", args: []string{"--ipv6", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 6) }},
 		{name: "progress quiet slowest", args: []string{"--progress", "always", "-q", "--slowest", "5", "x"}, check: func(t *testing.T, o *Options) {

@@ -63,8 +63,7 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 			return exitUsage
 		}
 	}
-	cfg, err := engineConfig(o)
-	if err != nil {
+	if _, err := engineConfig(o); err != nil {
 		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
 		return exitUsage
 	}
@@ -76,7 +75,7 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 		failed bool
 	)
 	for _, mode := range plan {
-		rs, err := runOnce(ctx, o, mode, cfg, src, out, f)
+		rs, err := runOnce(ctx, o, mode, src, out, f)
 		failed = failed || rs.failed > 0
 		if err != nil {
 			var ie *inputError
@@ -153,7 +152,7 @@ func (e *inputError) Unwrap() error { return e.err }
 // collects results, prints them and counts them. Memory is bounded by the
 // concurrency: one line at a time in the feeder, the engine's slots, the
 // results channel and, with --keep-order, the reorder window.
-func runOnce(ctx context.Context, o *Options, mode Mode, cfg Config, src *source, out *lineWriter, f *formatter) (*summary, error) {
+func runOnce(ctx context.Context, o *Options, mode Mode, src *source, out *lineWriter, f *formatter) (*summary, error) {
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -164,6 +163,11 @@ func runOnce(ctx context.Context, o *Options, mode Mode, cfg Config, src *source
 	}
 	sum := newSummary(mode, o.Slowest)
 
+	// A new configuration, resolver included, for every run: each starts cold.
+	cfg, err := engineConfig(o)
+	if err != nil {
+		return sum, err
+	}
 	lines, err := src.open()
 	if err != nil {
 		return sum, &inputError{err}
@@ -405,6 +409,10 @@ func engineConfig(o *Options) (Config, error) {
 	}
 	if o.Head {
 		cfg.Method = "HEAD"
+	}
+	var err error
+	if cfg.Resolver, err = newResolver(o); err != nil {
+		return cfg, err
 	}
 	switch o.Family {
 	case 4:
