@@ -162,7 +162,7 @@ func BenchmarkThroughput(b *testing.B) {
 	files := testserver.SizedFiles(4096)
 	ng := testserver.StartNginx(b, testserver.NginxOptions{Files: files, TLS: true, Workers: 1, WorkerConnections: 4096})
 	const n, conc = 5000, 64
-	for _, scheme := range []string{"http", "https"} {
+	for _, scheme := range benchSchemes() {
 		base := ng.URL
 		if scheme == "https" {
 			base = ng.TLSURL
@@ -301,4 +301,13 @@ func rawParked(b *testing.B, addr string, n int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchSchemes are the schemes BenchmarkThroughput runs; FETCHER_BENCH_SCHEME
+// narrows them to one (for profiles).
+func benchSchemes() []string {
+	if s := os.Getenv("FETCHER_BENCH_SCHEME"); s != "" {
+		return []string{s}
+	}
+	return []string{"http", "https"}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -44,6 +45,15 @@ type wireConn struct {
 	budget int64         // >= 0: bytes left before errHeaderTooLarge; < 0: no bound
 	idle   time.Duration // > 0: each Read first sets a deadline of min(now+idle, limit)
 	limit  time.Time     // the overall deadline of the fetch using the conn
+
+	stopped atomic.Bool // set by stop, from any goroutine: every wait ends at once
+}
+
+// stop ends every wait on the conn, now and later: the fetch using it was
+// canceled or ran out of time. Safe from any goroutine.
+func (c *wireConn) stop() {
+	c.stopped.Store(true)
+	c.Conn.SetDeadline(aLongTimeAgo)
 }
 
 func (c *wireConn) Read(p []byte) (int, error) {
@@ -61,6 +71,9 @@ func (c *wireConn) Read(p []byte) (int, error) {
 			d = c.limit
 		}
 		c.Conn.SetReadDeadline(d)
+		if c.stopped.Load() {
+			c.Conn.SetReadDeadline(aLongTimeAgo)
+		}
 	}
 	n, err := c.Conn.Read(p)
 	c.nread += int64(n)

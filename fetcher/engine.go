@@ -176,57 +176,84 @@ func (e *engine) runAsync() error {
 		return fmt.Errorf("fetcher: async engine: %w", err)
 	}
 	n := e.c.cfg.Concurrency
-	slots := make(chan struct{}, n)
-	// done has room for a result of every slot: a task's send never waits.
-	done := make(chan Result, n)
+	// Workers pull jobs from queued and push results to done, both bounded
+	// by the concurrency, so memory follows it and not the list. A busy
+	// worker finds its next job waiting and goes on without a wake-up
+	// from another thread.
+	queued := scheduler.NewQueue[queuedJob](n)
+	done := scheduler.NewQueue[Result](n)
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
-		for r := range done {
+		for {
+			r, err := done.Get(0)
+			if err != nil {
+				return
+			}
 			e.deliver(r)
-			<-slots
 		}
 	}()
+	var workers []*scheduler.Task
 	for job := range e.jobs {
 		t0 := time.Now()
 		e.pace()
-		ok := e.acquire(slots)
-		queued := time.Since(t0)
-		if !ok {
-			e.deliver(e.canceled(job, queued))
+		if e.ctx.Err() != nil {
+			e.deliver(e.canceled(job, time.Since(t0)))
 			continue
 		}
-		hubs.Spawn(func(*scheduler.Task) (any, error) {
-			e.asyncTask(job, queued, done)
-			return nil, nil
-		})
+		q := queuedJob{job, t0}
+		if len(workers) < n {
+			workers = append(workers, hubs.Spawn(func(*scheduler.Task) (any, error) {
+				e.asyncWorker(q, queued, done)
+				return nil, nil
+			}))
+			continue
+		}
+		if err := queued.Put(q, 0); err != nil { // cannot happen: only we close it
+			e.deliver(e.canceled(job, time.Since(t0)))
+		}
 	}
-	for i := 0; i < n; i++ { // every slot back: every result delivered
-		slots <- struct{}{}
-	}
-	close(done)
+	queued.Close()
+	scheduler.JoinAll(workers, 0)
+	done.Close()
 	<-collected
 	e.c.Close() // connections belong to the hubs: close them first
 	hubs.Close()
 	return nil
 }
 
-// asyncTask fetches job in a task of the async engine and hands the result
-// to the collector without ever blocking: done has room for it.
-func (e *engine) asyncTask(job Job, queued time.Duration, done chan<- Result) {
-	r := new(Result)
-	defer e.handOver(r, job, queued, done)
-	e.c.fetchInto(e.ctx, job, ModeAsync, queued, r)
+// queuedJob is a job and the time the engine took it from the input.
+type queuedJob struct {
+	job Job
+	at  time.Time
 }
 
-func (e *engine) handOver(r *Result, job Job, queued time.Duration, done chan<- Result) {
-	if p := recover(); p != nil {
-		*r = e.canceled(job, queued)
-		r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("fetcher bug: panic: %v", p)})
+// asyncWorker is a task of the async engine: it fetches q, then every job
+// it can take from queued, and puts each result in done (waiting, as a
+// task, while done is full).
+func (e *engine) asyncWorker(q queuedJob, queued *scheduler.Queue[queuedJob], done *scheduler.Queue[Result]) {
+	r := new(Result)
+	for {
+		e.asyncFetch(q, r)
+		if done.Put(*r, 0) != nil {
+			return
+		}
+		var err error
+		if q, err = queued.Get(0); err != nil {
+			return // closed and drained
+		}
 	}
-	select {
-	case done <- *r:
-	default:
-		panic("fetcher: async result buffer full") // cannot happen: one slot, one result
-	}
+}
+
+// asyncFetch fetches q.job into r; a panic becomes a result, not a lost
+// job.
+func (e *engine) asyncFetch(q queuedJob, r *Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			*r = e.canceled(q.job, 0)
+			r.fail(&Error{Kind: KindIO, URL: q.job.URL, Err: fmt.Errorf("fetcher bug: panic: %v", p)})
+		}
+	}()
+	*r = Result{}
+	e.c.fetchInto(e.ctx, q.job, ModeAsync, time.Since(q.at), r)
 }

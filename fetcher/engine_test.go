@@ -180,13 +180,13 @@ func TestPerHostAndRate(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		urls = append(urls, s.URL()+"/delay/10ms/size/100")
 	}
-	res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Concurrency: 10, PerHost: 2, Rate: 200}, urls)
+	res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Concurrency: 10, PerHost: 2, Rate: 200, Hubs: 1}, urls)
 	for _, r := range res {
 		if !r.OK() {
 			t.Errorf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))
 		}
 	}
 	if stats.Conns > 2 {
-		t.Errorf("got %d connections with PerHost 2; want at most 2", stats.Conns)
+		t.Errorf("got %d connections with PerHost 2 on one hub; want at most 2", stats.Conns)
 	}
 }

@@ -43,11 +43,13 @@ type fetchState struct {
 	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
 }
 
-// interrupt wakes whatever the fetch waits on in its connection: the cancel
-// callback. Deadlines are safe to set from any goroutine.
+// interrupt wakes whatever the fetch waits on in its connection: the
+// callback of the fetch's context. It takes the connection from the fetch
+// (so that done will not pool it) and marks it stopped, so that no later
+// deadline of the fetch can undo this one.
 func (st *fetchState) interrupt() {
-	if pc := st.cur.Load(); pc != nil {
-		pc.wc.Conn.SetDeadline(aLongTimeAgo)
+	if pc := st.cur.Swap(nil); pc != nil {
+		pc.wc.stop()
 	}
 }
 
@@ -61,10 +63,12 @@ func (st *fetchState) use(pc *persistConn) {
 	}
 }
 
-// done ends the fetch's use of pc: back to the pool when reusable,
-// closed otherwise. Wire bytes are counted here.
+// done ends the fetch's use of pc: back to the pool when reusable and not
+// interrupted, closed otherwise. Wire bytes are counted here.
 func (st *fetchState) done(pc *persistConn, reuse bool) {
-	st.cur.CompareAndSwap(pc, nil)
+	if !st.cur.CompareAndSwap(pc, nil) || pc.wc.stopped.Load() {
+		reuse = false
+	}
 	n := pc.wc.nread - pc.mark
 	st.res.WireBytes += n
 	st.c.wire.Add(n)
@@ -85,6 +89,9 @@ func (st *fetchState) setDeadline(pc *persistConn, d time.Duration) {
 		}
 	}
 	pc.wc.Conn.SetDeadline(t)
+	if pc.wc.stopped.Load() { // interrupted meanwhile: stay interrupted
+		pc.wc.Conn.SetDeadline(aLongTimeAgo)
+	}
 }
 
 // fetch runs one job to its Result. queued is the time the job already
