@@ -101,7 +101,7 @@ func (e *fakeEngine) run(ctx context.Context, mode Mode, cfg Config, jobs <-chan
 		wall = time.Duration(float64(wall) * s)
 	}
 	e.clock.Advance(wall)
-	return Stats{DNS: e.dns}, nil
+	return Stats{DNS: e.dns, Requests: int64(len(e.runs)) * 10, Conns: 2, Reused: int64(len(e.runs))*10 - 2}, nil
 }
 
 func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {

@@ -177,7 +177,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 
 	fs.StringVarP(&f.output, "output", "o", "text", "output `FORMAT`: text or json (NDJSON, one object a line)")
 	fs.BoolVar(&f.json, "json", false, "same as --output json")
-	fs.BoolVar(&o.KeepOrder, "keep-order", false, "print results in input order (at most "+strconv.Itoa(keepOrderFactor)+"×N of -c results wait their turn)")
+	fs.BoolVar(&o.KeepOrder, "keep-order", false, "print results in input order; at most max("+strconv.Itoa(keepOrderFactor)+"×c, "+strconv.Itoa(minKeepOrderWindow)+") URLs are started and not yet printed, so a slow URL holds back later ones")
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal and CI is unset), always or never")

@@ -195,6 +195,9 @@ type jsonSummary struct {
 	MaxMS    float64    `json:"max_ms"`
 	DNS      jsonDNS    `json:"dns"`
 	Canceled int64      `json:"canceled"`
+	Requests int64      `json:"requests"` // HTTP requests written, redirects and retries included
+	Conns    int64      `json:"conns"`    // connections opened
+	Reused   int64      `json:"reused"`   // requests sent on a kept-alive connection
 	Slowest  []jsonSlow `json:"slowest,omitempty"`
 }
 
@@ -209,6 +212,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 			WallMS: durationMS(s.wall), P50MS: durationMS(p50), P95MS: durationMS(p95), MaxMS: durationMS(s.lat.max),
 			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
 			Canceled: s.canceled,
+			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
 		}
 		for _, e := range slow {
 			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})

@@ -63,6 +63,9 @@ func TestE2EProgress(t *testing.T) {
 		stdin    string // "" means URLs as arguments
 		wantBar  bool
 		wantText string // in the bar, when wanted
+		// stdoutTTY puts stdout on the terminal too: results and bar
+		// share it, so the bar clears itself around each result line.
+		stdoutTTY bool
 	}{
 		{name: "terminal", tty: true, wantBar: true, wantText: "/6"},
 		{name: "terminal, stdin list (unknown total)", tty: true, stdin: strings.Join(urls, "\n"), wantBar: true, wantText: " done, "},
@@ -72,6 +75,7 @@ func TestE2EProgress(t *testing.T) {
 		{name: "pipe forced", tty: false, args: []string{"--progress", "always"}, wantBar: true},
 		{name: "terminal never", tty: true, args: []string{"--progress", "never"}},
 		{name: "terminal quiet", tty: true, args: []string{"-q"}},
+		{name: "stdout on the terminal too", tty: true, stdoutTTY: true, wantBar: true, wantText: "/6"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +97,9 @@ func TestE2EProgress(t *testing.T) {
 				var slave *os.File
 				master, slave = openPTY(t)
 				cmd.Stderr = slave
+				if tt.stdoutTTY {
+					cmd.Stdout = slave
+				}
 				go func() {
 					defer close(readDone)
 					// Reading the master ends with EIO once the child has
@@ -120,6 +127,17 @@ func TestE2EProgress(t *testing.T) {
 				t.Fatalf("got %v; want exit 0 (stderr %q)", err, stderr.String())
 			}
 			bar := stderr.String()
+			if tt.stdoutTTY {
+				// One stream: every result line must come out whole, on a
+				// line of its own after the bar is cleared.
+				for _, u := range urls {
+					if !strings.Contains(bar, "\r100 bytes received from "+u+" (200, ") && !strings.Contains(bar, "\n100 bytes received from "+u+" (200, ") {
+						t.Errorf("result of %s not on a clean line in %q", u, bar)
+						break
+					}
+				}
+				stdout.WriteString(bar)
+			}
 			if tt.wantBar && !strings.Contains(bar, "URL/s") {
 				t.Errorf("got stderr %q; want a progress bar", bar)
 			}
@@ -136,7 +154,7 @@ func TestE2EProgress(t *testing.T) {
 			if got := strings.Count(stdout.String(), " bytes received from "); got != wantLines {
 				t.Errorf("got %d result lines on stdout; want %d:\n%s", got, wantLines, stdout.String())
 			}
-			if strings.ContainsAny(stdout.String(), "\r\x1b") {
+			if !tt.stdoutTTY && strings.ContainsAny(stdout.String(), "\r\x1b") {
 				t.Errorf("stdout has terminal control characters: %q", stdout.String())
 			}
 			t.Logf("stderr: %q", bar)

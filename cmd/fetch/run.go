@@ -62,6 +62,9 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 			fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
 			return exitUsage
 		}
+		if code, ok := interruptCode(ctx); ok {
+			return code // interrupted while reading standard input: nothing fetched
+		}
 	}
 	if _, err := engineConfig(o); err != nil {
 		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
@@ -235,6 +238,7 @@ func runOnce(ctx context.Context, o *Options, mode Mode, src *source, out *lineW
 	sum.wall = now().Sub(start)
 	prog.finish()
 	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
+	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
 	if inputErr != nil {
 		return sum, &inputError{inputErr}
 	}
