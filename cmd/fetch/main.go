@@ -38,7 +38,12 @@ func main() {
 // signalError is the cause of a context canceled by a signal.
 type signalError struct{ sig os.Signal }
 
-func (e *signalError) Error() string { return "interrupted by " + e.sig.String() }
+func (e *signalError) Error() string {
+	if e.sig == syscall.SIGTERM {
+		return "terminated (SIGTERM)"
+	}
+	return "interrupted (SIGINT)"
+}
 
 // exitCode is the status a process ends with after the signal.
 func (e *signalError) exitCode() exitCode {
