@@ -171,7 +171,7 @@ func BenchmarkThroughput(b *testing.B) {
 		for i := range urls {
 			urls[i] = base + "/" + testserver.SizedPath(4096)
 		}
-		cfg := Config{Concurrency: conc, Timeout: time.Minute, RootCAs: ng.CAPool}
+		cfg := Config{Concurrency: conc, Timeout: time.Minute, RootCAs: ng.CAPool, Hubs: benchHubs()}
 		run := map[string]func(){
 			"async":   func() { runDiscard(b, ModeAsync, cfg, urls) },
 			"threads": func() { runDiscard(b, ModeThreads, cfg, urls) },
@@ -310,4 +310,11 @@ func benchSchemes() []string {
 		return []string{s}
 	}
 	return []string{"http", "https"}
+}
+
+// benchHubs is the async engine's hub count in BenchmarkThroughput: the
+// default unless FETCHER_BENCH_HUBS says otherwise.
+func benchHubs() int {
+	n, _ := strconv.Atoi(os.Getenv("FETCHER_BENCH_HUBS"))
+	return n
 }

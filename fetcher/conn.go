@@ -20,8 +20,12 @@ const (
 	// maxInfoResponses bounds the 1xx responses skipped before the final
 	// one (net/http allows 5).
 	maxInfoResponses = 5
-	// readBufferSize is the bufio.Reader size of a connection's responses.
+	// readBufferSize is the read buffer of a connection when thousands
+	// wait at once (Client.lazyReader): net/http's size.
 	readBufferSize = 4 << 10
+	// bigReadBufferSize is the read buffer otherwise: a small response
+	// (head and body) comes off the socket in one read.
+	bigReadBufferSize = 16 << 10
 	// maxDrain is how much of an unwanted body (a redirect's, a retried
 	// answer's) is read to keep the connection; a longer one closes it.
 	maxDrain = 64 << 10
@@ -121,24 +125,32 @@ type persistConn struct {
 
 // takeReader attaches a pooled read buffer to pc, after the first response
 // byte arrived: a connection waiting for its answer holds no buffer.
-func (pc *persistConn) takeReader() *bufio.Reader {
+func (pc *persistConn) takeReader(big bool) *bufio.Reader {
 	if pc.br == nil {
 		pc.pr.r = pc.conn
-		if v := bufioPool.Get(); v != nil {
+		pool, size := &bufioPool, readBufferSize
+		if big {
+			pool, size = &bigBufioPool, bigReadBufferSize
+		}
+		if v := pool.Get(); v != nil {
 			pc.br = v.(*bufio.Reader)
 			pc.br.Reset(&pc.pr)
 		} else {
-			pc.br = bufio.NewReaderSize(&pc.pr, readBufferSize)
+			pc.br = bufio.NewReaderSize(&pc.pr, size)
 		}
 	}
 	return pc.br
 }
 
-// dropReader returns the read buffer to the pool.
+// dropReader returns the read buffer to its pool.
 func (pc *persistConn) dropReader() {
 	if pc.br != nil {
 		pc.br.Reset(nil)
-		bufioPool.Put(pc.br)
+		if pc.br.Size() == bigReadBufferSize {
+			bigBufioPool.Put(pc.br)
+		} else {
+			bufioPool.Put(pc.br)
+		}
 		pc.br = nil
 	}
 }
@@ -148,7 +160,8 @@ func (pc *persistConn) close() {
 	pc.wc.Conn.Close()
 }
 
-var bufioPool sync.Pool // of *bufio.Reader of readBufferSize
+// Pools of read buffers, by size.
+var bufioPool, bigBufioPool sync.Pool // of *bufio.Reader
 
 // connPool keeps idle connections per poolKey: at most maxPerKey each, for
 // at most idleTimeout. Expired connections are closed when their key is

@@ -411,10 +411,10 @@ func (st *fetchState) exchange(pc *persistConn, u *url.URL, method string, creds
 		}
 		pc.pr.pending = true
 		st.res.Timings.TTFB = time.Since(st.start) - st.queued
-		br = pc.takeReader()
+		br = pc.takeReader(false)
 	} else {
 		// Fewer connections: read the head with one syscall less.
-		br = pc.takeReader()
+		br = pc.takeReader(true)
 		if _, rerr := br.Peek(1); rerr != nil {
 			if rerr == io.EOF {
 				rerr = errNoResponse
