@@ -226,7 +226,7 @@ func (c *Client) Close() error {
 // parseInput turns an input line into an absolute http or https URL.
 func parseInput(raw string) (*url.URL, *Error) {
 	s := raw
-	if !strings.Contains(s, "://") {
+	if !strings.Contains(s, "://") && !hasScheme(s) {
 		s = "http://" + s
 	}
 	u, err := url.Parse(s)
@@ -240,6 +240,23 @@ func parseInput(raw string) (*url.URL, *Error) {
 		return nil, e
 	}
 	return u, nil
+}
+
+// hasScheme reports whether s starts with "scheme:" followed by something
+// other than a port number: "mailto:a@b" has one, "localhost:8080/" not.
+func hasScheme(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 || i+1 >= len(s) || ('0' <= s[i+1] && s[i+1] <= '9') {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		b := s[j]
+		alpha := 'a' <= b|0x20 && b|0x20 <= 'z'
+		if !alpha && (j == 0 || !('0' <= b && b <= '9' || b == '+' || b == '-' || b == '.')) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkURL checks that u can be fetched: http or https, a host, a port

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -61,3 +62,6 @@ func errString(r Result) string {
 
 // testTimeout bounds every fetch of a test that does not set its own.
 const testTimeout = 10 * time.Second
+
+func jsonMarshal(v any) ([]byte, error)   { return json.Marshal(v) }
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
