@@ -138,7 +138,7 @@ func TestE2EProgress(t *testing.T) {
 				}
 				stdout.WriteString(bar)
 			}
-			if tt.wantBar && !strings.Contains(bar, "URL/s") {
+			if tt.wantBar && !strings.Contains(bar, "URL/") {
 				t.Errorf("got stderr %q; want a progress bar", bar)
 			}
 			if tt.wantBar && tt.wantText != "" && !strings.Contains(bar, tt.wantText) {
