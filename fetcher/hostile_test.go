@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -91,6 +93,15 @@ func answer(resp string) func(net.Conn, <-chan struct{}) {
 	}
 }
 
+// fixture returns the bytes of testdata/name: one raw response per quirk.
+func fixture(name string) string {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
 // The hostile peers, named after what they do.
 var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 	// silent reads the request and never answers.
@@ -122,9 +133,9 @@ var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 		}
 	},
 	// malformedStatus answers with a status code that is not a number.
-	"malformedStatus": answer("HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n"),
+	"malformedStatus": answer(fixture("status-malformed.http")),
 	// notHTTP answers with something that is not HTTP at all.
-	"notHTTP": answer("SSH-2.0-OpenSSH_9.6\r\n"),
+	"notHTTP": answer(fixture("not-http.txt")),
 	// truncatedBody promises 1000 bytes, sends 10 and closes.
 	"truncatedBody": func(c net.Conn, done <-chan struct{}) {
 		readHead(bufio.NewReader(c))
@@ -136,7 +147,7 @@ var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Le")
 	},
 	// badChunkSize sends a chunk whose size is not hexadecimal.
-	"badChunkSize": answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n"),
+	"badChunkSize": answer(fixture("chunked-bad-size.http")),
 	// endlessBody sends chunks until the client goes away (at most 256 MiB).
 	"endlessBody": func(c net.Conn, done <-chan struct{}) {
 		readHead(bufio.NewReader(c))
@@ -154,18 +165,18 @@ var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Huge: "+strings.Repeat("h", 1<<20)+"\r\nContent-Length: 0\r\n\r\n")
 	},
 	// redirectLoop redirects every request to itself.
-	"redirectLoop": answer("HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n"),
+	"redirectLoop": answer(fixture("redirect-loop.http")),
 	// redirectToFTP redirects to another scheme.
-	"redirectToFTP": answer("HTTP/1.1 301 Moved\r\nLocation: ftp://127.0.0.1/file\r\nContent-Length: 0\r\n\r\n"),
+	"redirectToFTP": answer(fixture("redirect-ftp.http")),
 	// reset reads the request and resets the connection.
 	"reset": func(c net.Conn, done <-chan struct{}) {
 		readHead(bufio.NewReader(c))
 		c.(*net.TCPConn).SetLinger(0)
 	},
 	// tooManyInfo sends 1xx answers and never a final one.
-	"tooManyInfo": answer(strings.Repeat("HTTP/1.1 102 Processing\r\n\r\n", 10)),
+	"tooManyInfo": answer(fixture("info-endless.http")),
 	// gzipLie says gzip but sends plain bytes (with Compressed on).
-	"gzipLie": answer("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello"),
+	"gzipLie": answer(fixture("gzip-not-gzip.http")),
 }
 
 // failingResolver answers every name with a lookup failure.
@@ -260,5 +271,38 @@ func TestHostile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPhaseTimeouts: each phase timeout ends a fetch long before the
+// overall one, says which phase, and is retried when Retries allows.
+func TestPhaseTimeouts(t *testing.T) {
+	silent := startHostile(t, hostiles["silent"])
+	drip := startHostile(t, hostiles["drip"])
+	tests := []struct {
+		name        string
+		url         string
+		cfg         Config
+		wantMsg     string
+		wantRetries int
+	}{
+		{"header", silent.URL(), Config{HeaderTimeout: 100 * time.Millisecond}, "no response head within 100ms", 0},
+		{"header retried", silent.URL(), Config{HeaderTimeout: 100 * time.Millisecond, Retries: 1}, "no response head within 100ms", 1},
+		{"idle body", drip.URL(), Config{IdleReadTimeout: 10 * time.Millisecond}, "no body bytes for 10ms", 0},
+		{"overall", drip.URL(), Config{Timeout: 300 * time.Millisecond}, "no complete response within 300ms", 0},
+	}
+	for _, tt := range tests {
+		for _, mode := range []Mode{ModeThreads, ModeAsync} {
+			t.Run(tt.name+"/"+mode.String(), func(t *testing.T) {
+				if tt.cfg.Timeout == 0 {
+					tt.cfg.Timeout = testTimeout
+				}
+				res, _ := runList(t, context.Background(), mode, tt.cfg, []string{tt.url})
+				r := res[0]
+				if r.ErrorKind != KindTimeout || !strings.Contains(errString(r), tt.wantMsg) || r.Retries != tt.wantRetries {
+					t.Errorf("got %v %q, %d retries; want timeout saying %q, %d retries", r.ErrorKind, errString(r), r.Retries, tt.wantMsg, tt.wantRetries)
+				}
+			})
+		}
 	}
 }
