@@ -30,11 +30,16 @@ import (
 //     (Hub.Run), on cooperative sockets: the cost of fetching one by one.
 //   - ModeThreads runs up to Concurrency goroutines, each fetching one job
 //     with Go's net package.
-//   - ModeAsync runs up to Concurrency tasks spread over Hubs hubs, on
-//     cooperative sockets. A dispatcher goroutine takes a slot, spawns the
-//     task, and the task hands its result to a collector through a buffer
-//     with room for every slot, so the task never blocks; the slot is freed
-//     when the collector has delivered the result.
+//   - ModeAsync runs up to Concurrency worker tasks spread over Hubs hubs,
+//     on cooperative sockets. A dispatcher goroutine reads jobs: it spawns a
+//     worker for each of the first Concurrency jobs, then puts jobs in a
+//     scheduler.Queue bounded by the concurrency. A worker fetches its job,
+//     puts the result in a second bounded Queue that a collector goroutine
+//     forwards to results, and takes its next job. Queue operations park a
+//     task instead of blocking its thread, so no task ever blocks its hub;
+//     and a busy worker finds its next job waiting, without the cross-thread
+//     wake-up (eventfd write, epoll return, eventfd read) that spawning a
+//     task per job costs.
 func Run(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
 	c, err := NewClient(cfg)
 	if err != nil {
