@@ -170,7 +170,11 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
 
-	fs.StringVar(&f.resolver, "resolver", defaultResolverName, "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)")
+	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
+	if !asyncResolverBuilt {
+		resolverUsage += "; async and --dns-server are not in this build yet"
+	}
+	fs.StringVar(&f.resolver, "resolver", defaultResolverName, resolverUsage)
 	fs.StringArrayVar(&f.dnsServers, "dns-server", nil, "ask the DNS server at `ADDR` (IP or IP:port; repeatable) instead of resolv.conf")
 	fs.BoolVarP(&f.ipv4, "ipv4", "4", false, "connect over IPv4 only")
 	fs.BoolVarP(&f.ipv6, "ipv6", "6", false, "connect over IPv6 only")
