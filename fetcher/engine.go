@@ -71,6 +71,8 @@ type engine struct {
 	jobs    <-chan Job
 	results chan<- Result
 
+	hubs *scheduler.HubSet // of the async engine
+
 	interval time.Duration // between starts, with a Rate; 0: none
 	next     time.Time     // the earliest start of the next fetch
 }
@@ -180,13 +182,14 @@ func (e *engine) runAsync() error {
 	if err != nil {
 		return fmt.Errorf("fetcher: async engine: %w", err)
 	}
+	e.hubs = hubs
 	n := e.c.cfg.Concurrency
 	// Workers pull jobs from queued and push results to done, both bounded
 	// by the concurrency, so memory follows it and not the list. A busy
 	// worker finds its next job waiting and goes on without a wake-up
 	// from another thread.
 	queued := scheduler.NewQueue[queuedJob](n)
-	done := scheduler.NewQueue[Result](n)
+	done := scheduler.NewQueue[*Result](n)
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
@@ -195,7 +198,7 @@ func (e *engine) runAsync() error {
 			if err != nil {
 				return
 			}
-			e.deliver(r)
+			e.deliver(*r)
 		}
 	}()
 	var workers []*scheduler.Task
@@ -209,7 +212,7 @@ func (e *engine) runAsync() error {
 		q := queuedJob{job, t0}
 		if len(workers) < n {
 			workers = append(workers, hubs.Spawn(func(*scheduler.Task) (any, error) {
-				e.asyncWorker(q, queued, done)
+				e.asyncWorker(q, true, queued, done)
 				return nil, nil
 			}))
 			continue
@@ -233,32 +236,38 @@ type queuedJob struct {
 	at  time.Time
 }
 
-// asyncWorker is a task of the async engine: it fetches q, then every job
-// it can take from queued, and puts each result in done (waiting, as a
-// task, while done is full).
-func (e *engine) asyncWorker(q queuedJob, queued *scheduler.Queue[queuedJob], done *scheduler.Queue[Result]) {
-	r := new(Result)
-	for {
-		e.asyncFetch(q, r)
-		if done.Put(*r, 0) != nil {
-			return
-		}
-		var err error
-		if q, err = queued.Get(0); err != nil {
-			return // closed and drained
-		}
-	}
-}
-
-// asyncFetch fetches q.job into r; a panic becomes a result, not a lost
-// job.
-func (e *engine) asyncFetch(q queuedJob, r *Result) {
+// asyncWorker is a task of the async engine: it fetches first (if has),
+// then every job it can take from queued, and puts each result in done
+// (waiting, as a task, while done is full). A panic in a fetch becomes that
+// job's result, and a new worker takes over the queue.
+func (e *engine) asyncWorker(first queuedJob, has bool, queued *scheduler.Queue[queuedJob], done *scheduler.Queue[*Result]) {
+	q := first
+	var r *Result
 	defer func() {
 		if p := recover(); p != nil {
 			*r = e.canceled(q.job, 0)
 			r.fail(&Error{Kind: KindIO, URL: q.job.URL, Err: fmt.Errorf("fetcher bug: panic: %v", p)})
+			done.Put(r, 0)
+			e.hubs.Spawn(func(*scheduler.Task) (any, error) {
+				e.asyncWorker(queuedJob{}, false, queued, done)
+				return nil, nil
+			})
 		}
 	}()
-	*r = Result{}
-	e.c.fetchInto(e.ctx, q.job, ModeAsync, time.Since(q.at), r)
+	for {
+		if !has {
+			var err error
+			if q, err = queued.Get(0); err != nil {
+				return // closed and drained
+			}
+		}
+		has = false
+		// On the heap, passed by pointer: the frames under a parked worker
+		// stay small (see fetchInto).
+		r = new(Result)
+		e.c.fetchInto(e.ctx, q.job, ModeAsync, time.Since(q.at), r)
+		if done.Put(r, 0) != nil {
+			return
+		}
+	}
 }

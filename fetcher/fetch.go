@@ -377,8 +377,25 @@ var (
 )
 
 // exchange writes the request and reads the response head, skipping 1xx.
-// gotByte reports whether any response byte arrived.
-func (st *fetchState) exchange(pc *persistConn, u *url.URL, method string, creds bool) (resp *http.Response, gotByte bool, err error) {
+// gotByte reports whether any response byte arrived. The wait for the
+// answer happens in awaitResponse, a small frame right under exchange: the
+// stack of a task parked there stays under 2 KiB of use.
+func (st *fetchState) exchange(pc *persistConn, u *url.URL, method string, creds bool) (*http.Response, bool, error) {
+	if err := st.writeRequest(pc, u, method, creds); err != nil {
+		return nil, false, err
+	}
+	pc.wc.budget = maxHeaderBytes
+	defer func() { pc.wc.budget = -1 }()
+	br, err := st.awaitResponse(pc)
+	if err != nil {
+		return nil, false, err
+	}
+	resp, err := readResponseHead(br, method)
+	return resp, true, err
+}
+
+// writeRequest writes the request head for u on pc.
+func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, method string, creds bool) error {
 	c := st.c
 	c.requests.Add(1)
 	bp := reqBufPool.Get().(*[]byte)
@@ -388,58 +405,65 @@ func (st *fetchState) exchange(pc *persistConn, u *url.URL, method string, creds
 	*bp = buf
 	reqBufPool.Put(bp)
 	if werr != nil {
-		return nil, false, fmt.Errorf("%w: %w", errWrite, werr)
+		return fmt.Errorf("%w: %w", errWrite, werr)
 	}
 	st.setDeadline(pc, c.cfg.HeaderTimeout)
-	pc.wc.budget = maxHeaderBytes
-	defer func() { pc.wc.budget = -1 }()
-	var br *bufio.Reader
-	if c.lazyReader {
-		// Wait for the first byte without a read buffer: thousands of
-		// connections waiting for their answers hold none.
-		for {
-			n, rerr := pc.conn.Read(pc.pr.b[:])
-			if n == 1 {
-				break
+	return nil
+}
+
+// awaitResponse waits for the first byte of the answer and returns the
+// reader of the response.
+func (st *fetchState) awaitResponse(pc *persistConn) (*bufio.Reader, error) {
+	if !st.c.lazyReader {
+		// Few requests at once: read the head with one syscall less.
+		br := pc.takeReader(true)
+		if _, err := br.Peek(1); err != nil {
+			if err == io.EOF {
+				err = errNoResponse
 			}
-			if rerr == io.EOF {
-				return nil, false, errNoResponse
-			}
-			if rerr != nil {
-				return nil, false, rerr
-			}
-		}
-		pc.pr.pending = true
-		st.res.Timings.TTFB = time.Since(st.start) - st.queued
-		br = pc.takeReader(false)
-	} else {
-		// Fewer connections: read the head with one syscall less.
-		br = pc.takeReader(true)
-		if _, rerr := br.Peek(1); rerr != nil {
-			if rerr == io.EOF {
-				rerr = errNoResponse
-			}
-			return nil, false, rerr
+			return nil, err
 		}
 		st.res.Timings.TTFB = time.Since(st.start) - st.queued
+		return br, nil
 	}
+	// Wait for the first byte without a read buffer: thousands of
+	// connections waiting for their answers hold none.
+	for {
+		n, err := pc.conn.Read(pc.pr.b[:])
+		if n == 1 {
+			break
+		}
+		if err == io.EOF {
+			return nil, errNoResponse
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	pc.pr.pending = true
+	st.res.Timings.TTFB = time.Since(st.start) - st.queued
+	return pc.takeReader(false), nil
+}
+
+// readResponseHead reads the response head from br, skipping 1xx answers.
+func readResponseHead(br *bufio.Reader, method string) (*http.Response, error) {
 	req := getRequest
 	if method == "HEAD" {
 		req = headRequest
 	}
 	for i := 0; ; i++ {
-		resp, err = http.ReadResponse(br, req)
+		resp, err := http.ReadResponse(br, req)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		if resp.StatusCode >= 200 {
-			return resp, true, nil
+			return resp, nil
 		}
 		if resp.StatusCode == 101 {
-			return nil, true, errSwitching
+			return nil, errSwitching
 		}
 		if i == maxInfoResponses {
-			return nil, true, errTooManyInfo
+			return nil, errTooManyInfo
 		}
 	}
 }

@@ -102,6 +102,12 @@ func fixture(name string) string {
 	return string(b)
 }
 
+// answerFixture is answer with the response in testdata/name, read when a
+// connection first needs it.
+func answerFixture(name string) func(net.Conn, <-chan struct{}) {
+	return func(c net.Conn, done <-chan struct{}) { answer(fixture(name))(c, done) }
+}
+
 // The hostile peers, named after what they do.
 var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 	// silent reads the request and never answers.
@@ -133,9 +139,9 @@ var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 		}
 	},
 	// malformedStatus answers with a status code that is not a number.
-	"malformedStatus": answer(fixture("status-malformed.http")),
+	"malformedStatus": answerFixture("status-malformed.http"),
 	// notHTTP answers with something that is not HTTP at all.
-	"notHTTP": answer(fixture("not-http.txt")),
+	"notHTTP": answerFixture("not-http.txt"),
 	// truncatedBody promises 1000 bytes, sends 10 and closes.
 	"truncatedBody": func(c net.Conn, done <-chan struct{}) {
 		readHead(bufio.NewReader(c))
@@ -147,7 +153,7 @@ var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Le")
 	},
 	// badChunkSize sends a chunk whose size is not hexadecimal.
-	"badChunkSize": answer(fixture("chunked-bad-size.http")),
+	"badChunkSize": answerFixture("chunked-bad-size.http"),
 	// endlessBody sends chunks until the client goes away (at most 256 MiB).
 	"endlessBody": func(c net.Conn, done <-chan struct{}) {
 		readHead(bufio.NewReader(c))
@@ -165,18 +171,18 @@ var hostiles = map[string]func(c net.Conn, done <-chan struct{}){
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Huge: "+strings.Repeat("h", 1<<20)+"\r\nContent-Length: 0\r\n\r\n")
 	},
 	// redirectLoop redirects every request to itself.
-	"redirectLoop": answer(fixture("redirect-loop.http")),
+	"redirectLoop": answerFixture("redirect-loop.http"),
 	// redirectToFTP redirects to another scheme.
-	"redirectToFTP": answer(fixture("redirect-ftp.http")),
+	"redirectToFTP": answerFixture("redirect-ftp.http"),
 	// reset reads the request and resets the connection.
 	"reset": func(c net.Conn, done <-chan struct{}) {
 		readHead(bufio.NewReader(c))
 		c.(*net.TCPConn).SetLinger(0)
 	},
 	// tooManyInfo sends 1xx answers and never a final one.
-	"tooManyInfo": answer(fixture("info-endless.http")),
+	"tooManyInfo": answerFixture("info-endless.http"),
 	// gzipLie says gzip but sends plain bytes (with Compressed on).
-	"gzipLie": answer(fixture("gzip-not-gzip.http")),
+	"gzipLie": answerFixture("gzip-not-gzip.http"),
 }
 
 // failingResolver answers every name with a lookup failure.
