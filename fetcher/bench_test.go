@@ -230,6 +230,10 @@ func BenchmarkMassive(b *testing.B) {
 		go func() {
 			defer close(sampled)
 			time.Sleep(2500 * time.Millisecond)
+			if os.Getenv("FETCHER_MASSIVE_GC") != "" {
+				runtime.GC()
+				runtime.GC()
+			}
 			runtime.ReadMemStats(&ms)
 			if f := os.Getenv("FETCHER_MASSIVE_HEAPPROFILE"); f != "" {
 				if out, err := os.Create(f); err == nil {

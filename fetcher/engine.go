@@ -71,7 +71,8 @@ type engine struct {
 	jobs    <-chan Job
 	results chan<- Result
 
-	hubs *scheduler.HubSet // of the async engine
+	hubs    *scheduler.HubSet // of the async engine
+	workers sync.WaitGroup    // the async engine's worker tasks
 
 	interval time.Duration // between starts, with a Rate; 0: none
 	next     time.Time     // the earliest start of the next fetch
@@ -130,7 +131,7 @@ func (e *engine) runSync() error {
 		r, ok := v.(Result)
 		if !ok { // the hub failed under the task
 			r = e.canceled(job, queued)
-			r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("sync engine: %v", err)})
+			r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("sync engine: %v", err)}) // a panic, as *scheduler.PanicError
 		}
 		e.deliver(r)
 	}
@@ -169,8 +170,7 @@ func (e *engine) runThreads() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := e.c.fetch(e.ctx, job, ModeThreads, queued)
-			e.deliver(r)
+			e.deliver(e.threadsFetch(job, queued))
 			<-slots
 		}()
 	}
@@ -201,7 +201,7 @@ func (e *engine) runAsync() error {
 			e.deliver(*r)
 		}
 	}()
-	var workers []*scheduler.Task
+	spawned := 0
 	for job := range e.jobs {
 		t0 := time.Now()
 		e.pace()
@@ -210,11 +210,9 @@ func (e *engine) runAsync() error {
 			continue
 		}
 		q := queuedJob{job, t0}
-		if len(workers) < n {
-			workers = append(workers, hubs.Spawn(func(*scheduler.Task) (any, error) {
-				e.asyncWorker(q, true, queued, done)
-				return nil, nil
-			}))
+		if spawned < n {
+			spawned++
+			e.spawnWorker(&workerState{q: q, has: true}, queued, done)
 			continue
 		}
 		if err := queued.Put(q, 0); err != nil { // cannot happen: only we close it
@@ -222,7 +220,7 @@ func (e *engine) runAsync() error {
 		}
 	}
 	queued.Close()
-	scheduler.JoinAll(workers, 0)
+	e.workers.Wait()
 	done.Close()
 	<-collected
 	e.c.Close() // connections belong to the hubs: close them first
@@ -236,38 +234,68 @@ type queuedJob struct {
 	at  time.Time
 }
 
-// asyncWorker is a task of the async engine: it fetches first (if has),
-// then every job it can take from queued, and puts each result in done
-// (waiting, as a task, while done is full). A panic in a fetch becomes that
-// job's result, and a new worker takes over the queue.
-func (e *engine) asyncWorker(first queuedJob, has bool, queued *scheduler.Queue[queuedJob], done *scheduler.Queue[*Result]) {
-	q := first
-	var r *Result
-	defer func() {
-		if p := recover(); p != nil {
-			*r = e.canceled(q.job, 0)
-			r.fail(&Error{Kind: KindIO, URL: q.job.URL, Err: fmt.Errorf("fetcher bug: panic: %v", p)})
-			done.Put(r, 0)
-			e.hubs.Spawn(func(*scheduler.Task) (any, error) {
-				e.asyncWorker(queuedJob{}, false, queued, done)
-				return nil, nil
-			})
-		}
-	}()
+// workerState is what a worker of the async engine is doing, on the heap
+// so that a panic can be answered for.
+type workerState struct {
+	q   queuedJob
+	has bool    // q is still to be fetched
+	r   *Result // the result being filled
+}
+
+// spawnWorker starts a worker task. A panic in a fetch becomes that job's
+// result, and a new worker takes over the queue.
+func (e *engine) spawnWorker(w *workerState, queued *scheduler.Queue[queuedJob], done *scheduler.Queue[*Result]) {
+	e.workers.Add(1)
+	e.hubs.Spawn(func(*scheduler.Task) (any, error) {
+		defer e.workers.Done()
+		defer e.recoverWorker(w, queued, done)
+		e.asyncWorker(w, queued, done)
+		return nil, nil
+	})
+}
+
+func (e *engine) recoverWorker(w *workerState, queued *scheduler.Queue[queuedJob], done *scheduler.Queue[*Result]) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	r := e.canceled(w.q.job, 0)
+	r.fail(&Error{Kind: KindIO, URL: w.q.job.URL, Err: fmt.Errorf("panic during the fetch: %v", p)})
+	done.Put(&r, 0)
+	e.spawnWorker(&workerState{}, queued, done) // counted in e.workers before this one ends
+}
+
+// asyncWorker is the loop of a worker task: it fetches w.q if w.has, then
+// every job it can take from queued, and puts each result in done
+// (waiting, as a task, while done is full).
+func (e *engine) asyncWorker(w *workerState, queued *scheduler.Queue[queuedJob], done *scheduler.Queue[*Result]) {
 	for {
-		if !has {
-			var err error
-			if q, err = queued.Get(0); err != nil {
+		if !w.has {
+			q, err := queued.Get(0)
+			if err != nil {
 				return // closed and drained
 			}
+			w.q = q
 		}
-		has = false
+		w.has = false
 		// On the heap, passed by pointer: the frames under a parked worker
 		// stay small (see fetchInto).
-		r = new(Result)
-		e.c.fetchInto(e.ctx, q.job, ModeAsync, time.Since(q.at), r)
-		if done.Put(r, 0) != nil {
+		w.r = new(Result)
+		e.c.fetchInto(e.ctx, w.q.job, ModeAsync, time.Since(w.q.at), w.r)
+		if done.Put(w.r, 0) != nil {
 			return
 		}
 	}
+}
+
+// threadsFetch fetches job on a goroutine of the threads engine; a panic
+// becomes the job's result.
+func (e *engine) threadsFetch(job Job, queued time.Duration) (r Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = e.canceled(job, queued)
+			r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("panic during the fetch: %v", p)})
+		}
+	}()
+	return e.c.fetch(e.ctx, job, ModeThreads, queued)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -188,5 +189,42 @@ func TestPerHostAndRate(t *testing.T) {
 	}
 	if stats.Conns > 2 {
 		t.Errorf("got %d connections with PerHost 2 on one hub; want at most 2", stats.Conns)
+	}
+}
+
+// panicky is an Observer with a bug: it panics on one URL.
+type panicky struct {
+	NopObserver
+	url string
+}
+
+func (p panicky) OnStart(job Job) {
+	if job.URL == p.url {
+		panic("observer bug")
+	}
+}
+
+// TestPanicIsAResult: a panic during one fetch (here in a user's
+// Observer) becomes that job's result; every other job still succeeds.
+func TestPanicIsAResult(t *testing.T) {
+	s := startServe(t)
+	var urls []string
+	for i := 0; i < 12; i++ {
+		urls = append(urls, fmt.Sprintf("%s/size/%d", s.URL(), i))
+	}
+	bad := urls[5]
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			res, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 3, Observer: panicky{url: bad}}, urls)
+			for _, r := range res {
+				if r.URL == bad {
+					if r.ErrorKind != KindIO || !strings.Contains(errString(r), "observer bug") {
+						t.Errorf("%s: got %v %q; want io saying the panic", r.URL, r.ErrorKind, errString(r))
+					}
+				} else if !r.OK() {
+					t.Errorf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))
+				}
+			}
+		})
 	}
 }
