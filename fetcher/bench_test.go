@@ -181,16 +181,18 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 		for _, name := range []string{"async", "threads", "nethttp"} {
 			b.Run(scheme+"/"+name, func(b *testing.B) {
-				var wall, cpu time.Duration
+				var wall, cpu, srv time.Duration
 				for i := 0; i < b.N; i++ {
-					t0, c0 := time.Now(), cpuTime()
+					t0, c0, s0 := time.Now(), cpuTime(), procCPU(ng.ConfigFile)
 					run[name]()
 					wall += time.Since(t0)
 					cpu += cpuTime() - c0
+					srv += procCPU(ng.ConfigFile) - s0
 				}
 				urlsDone := float64(n * b.N)
 				b.ReportMetric(urlsDone/wall.Seconds(), "urls/s")
 				b.ReportMetric(float64(cpu.Microseconds())/urlsDone, "cpu-µs/url")
+				b.ReportMetric(float64(srv.Microseconds())/urlsDone, "nginx-cpu-µs/url")
 			})
 		}
 	}
@@ -321,4 +323,45 @@ func benchSchemes() []string {
 func benchHubs() int {
 	n, _ := strconv.Atoi(os.Getenv("FETCHER_BENCH_HUBS"))
 	return n
+}
+
+// procCPU returns the CPU time (user+system) of the processes whose
+// command line mentions marker (the nginx master, started with its config
+// file) and of their children (its workers, which retitle themselves), from
+// /proc; 0 where there is no /proc.
+func procCPU(marker string) time.Duration {
+	type proc struct{ ppid, ticks int64 }
+	procs := map[int64]proc{}
+	roots := map[int64]bool{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.ParseInt(e.Name(), 10, 64)
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// After the parenthesised command: state, ppid, ..., utime and
+		// stime as the 12th and 13th fields (proc(5) fields 14 and 15).
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+		if len(f) < 13 {
+			continue
+		}
+		ppid, _ := strconv.ParseInt(f[1], 10, 64)
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		procs[pid] = proc{ppid, u + st}
+		if cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && strings.Contains(string(cmd), marker) {
+			roots[pid] = true
+		}
+	}
+	var ticks int64
+	for pid, p := range procs {
+		if roots[pid] || roots[p.ppid] {
+			ticks += p.ticks
+		}
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ is 100 on Linux
 }
