@@ -10,8 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -271,4 +273,58 @@ func FuzzSaveName(f *testing.F) {
 			t.Errorf("saveName(%q) = %q; want a plain file name of at most %d bytes", raw, name, maxSaveName)
 		}
 	})
+}
+
+func TestFilterFamily(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")
+	all := []netip.Addr{v6, v4}
+	tests := []struct {
+		f    Family
+		want []netip.Addr
+	}{
+		{FamilyAny, []netip.Addr{v6, v4}},
+		{Family4, []netip.Addr{v4}},
+		{Family6, []netip.Addr{v6}},
+	}
+	for _, tt := range tests {
+		if got := filterFamily(all, tt.f); !slices.Equal(got, tt.want) {
+			t.Errorf("filterFamily(%v, %v) = %v; want %v", all, tt.f, got, tt.want)
+		}
+	}
+}
+
+// TestDefaultResolver fetches by name: "localhost" is answered locally
+// (/etc/hosts or RFC 6761), counted as cache hits, never as queries; -6
+// with a server on 127.0.0.1 only fails as dns or connect, saying so.
+func TestDefaultResolver(t *testing.T) {
+	s := startServe(t)
+	_, port, _ := net.SplitHostPort(s.Addr().String())
+	u := "http://localhost:" + port + "/size/3"
+	res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Family: Family4}, []string{u, u, u})
+	for _, r := range res {
+		if !r.OK() || r.Bytes != 3 || !strings.HasPrefix(r.RemoteAddr, "127.0.0.1:") {
+			t.Errorf("%s: got status %d, %d bytes from %s, error %s; want 200, 3 bytes from 127.0.0.1", r.URL, r.Status, r.Bytes, r.RemoteAddr, errString(r))
+		}
+	}
+	if stats.DNS.Queries != 0 || stats.DNS.CacheHits == 0 {
+		t.Errorf("got DNS stats %+v; want no query and some local hits", stats.DNS)
+	}
+	res, _ = runList(t, context.Background(), ModeThreads, Config{Timeout: testTimeout, Family: Family6}, []string{"http://127.0.0.1:" + port + "/"})
+	if res[0].ErrorKind != KindDNS || !strings.Contains(errString(res[0]), "no ipv6 address") {
+		t.Errorf("got %v %q; want dns saying there is no IPv6 address", res[0].ErrorKind, errString(res[0]))
+	}
+}
+
+func TestParseHosts(t *testing.T) {
+	data := []byte("# comment\n127.0.0.1 localhost Local.Test # trailing\n::1 localhost ip6-localhost\nbad line\n10.0.0.1\n")
+	m := parseHosts(data)
+	if got := m["local.test"]; len(got) != 1 || got[0] != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("parseHosts: local.test = %v; want [127.0.0.1]", got)
+	}
+	if got := m["localhost"]; len(got) != 2 {
+		t.Errorf("parseHosts: localhost = %v; want both loopbacks", got)
+	}
+	if len(m) != 3 {
+		t.Errorf("parseHosts: got %d names %v; want 3", len(m), m)
+	}
 }
