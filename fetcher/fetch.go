@@ -152,7 +152,7 @@ func (st *fetchState) run(u *url.URL) *Error {
 		}
 		next, rerr := st.redirect(u, resp, &seen)
 		if rerr != nil || next == nil {
-			st.finish(u, resp, pc, hs, hostKey, rerr)
+			st.finish(resp, pc, hs, hostKey, rerr)
 			if rerr != nil {
 				return rerr
 			}
@@ -166,12 +166,12 @@ func (st *fetchState) run(u *url.URL) *Error {
 	}
 }
 
-// finish records the final response's head on the result.
-func (st *fetchState) finish(u *url.URL, resp *http.Response, pc *persistConn, hs *hostState, hostKey string, rerr *Error) {
+// finish records the final response's head on the result. When the fetch
+// ends in error there (rerr), the body is drained and the host released.
+func (st *fetchState) finish(resp *http.Response, pc *persistConn, hs *hostState, hostKey string, rerr *Error) {
 	st.res.Status = resp.StatusCode
 	st.res.ContentType = resp.Header.Get("Content-Type")
 	if rerr != nil {
-		st.res.Status = resp.StatusCode
 		st.drain(resp, pc)
 		st.c.hosts.release(hostKey, hs)
 	}
