@@ -127,13 +127,14 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkLatency: 1000 URLs that each wait 100ms and send 16 KiB,
-// concurrency 100. The ideal wall time is 1.0s (10 rounds of 100ms).
+// concurrency 100, against the embedded server in a process of its own.
+// The ideal wall time is 1.0s (10 rounds of 100ms).
 func BenchmarkLatency(b *testing.B) {
-	s := startServe(b)
+	base := startServeChild(b)
 	const n, conc = 1000, 100
 	urls := make([]string, n)
 	for i := range urls {
-		urls[i] = serve.URLFor(s.URL(), 100*time.Millisecond, 16<<10)
+		urls[i] = serve.URLFor(base, 100*time.Millisecond, 16<<10)
 	}
 	cfg := Config{Concurrency: conc, Timeout: time.Minute}
 	run := map[string]func(){
@@ -206,20 +207,7 @@ func BenchmarkMassive(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("FETCHER_MASSIVE_N")); err == nil && v > 0 {
 		n = v
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), serveChildEnv+"=1")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { stdin.Close(); cmd.Wait() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "http://") {
-		b.Fatalf("serve child: %q %v", line, err)
-	}
-	base := strings.TrimSpace(line)
+	base := startServeChild(b)
 	urls := make([]string, n)
 	for i := range urls {
 		urls[i] = serve.URLFor(base, 3*time.Second, 1024)
@@ -255,6 +243,26 @@ func BenchmarkMassive(b *testing.B) {
 		b.ReportMetric(float64(ms.StackInuse)/(1<<20), "parked-stack-MiB")
 	}
 	b.ReportMetric(float64(vmHWM())/(1<<20), "peak-rss-MiB")
+}
+
+// startServeChild runs the embedded server in a child process (this test
+// binary, see TestMain), so that its CPU and memory do not count as the
+// client's, and returns its base URL. The child ends with the benchmark.
+func startServeChild(b *testing.B) string {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), serveChildEnv+"=1")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "http://") {
+		b.Fatalf("serve child: %q %v", line, err)
+	}
+	return strings.TrimSpace(line)
 }
 
 // vmHWM returns the peak resident set size of this process, from
