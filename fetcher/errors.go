@@ -22,7 +22,7 @@ var (
 	errNoResponse      = errors.New("connection closed before any response byte")
 	errTooManyInfo     = fmt.Errorf("more than %d informational (1xx) responses", maxInfoResponses)
 	errSwitching       = errors.New("server switched protocols (101) without being asked")
-	errCanceled        = errors.New("canceled")
+	errCanceled        = errors.New("run canceled before the fetch completed")
 	errTrailingGarbage = errors.New("bytes after the end of the body")
 )
 
