@@ -49,8 +49,18 @@ func (e *Event) Wait(timeout time.Duration) bool {
 	return e.wait(timeout) == nil
 }
 
+// WaitContext waits until the flag is set or ctx ends, and returns nil or
+// the reason it stopped waiting (ctx.Err(), ErrKilled, ErrHubClosed).
+func (e *Event) WaitContext(ctx context.Context) error {
+	return e.waitCtx(ctx, 0)
+}
+
 // wait is Wait with the reason: nil, ErrTimeout, ErrKilled, ErrHubClosed.
 func (e *Event) wait(timeout time.Duration) error {
+	return e.waitCtx(context.Background(), timeout)
+}
+
+func (e *Event) waitCtx(ctx context.Context, timeout time.Duration) error {
 	e.mu.Lock()
 	if e.set {
 		e.mu.Unlock()
@@ -59,7 +69,7 @@ func (e *Event) wait(timeout time.Duration) error {
 	w := newWaiter()
 	e.waiters.push(w)
 	e.mu.Unlock()
-	err := w.block(context.Background(), timeout)
+	err := w.block(ctx, timeout)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if w.woken {

@@ -215,3 +215,18 @@ func TestGroupKill(t *testing.T) {
 		}
 	}
 }
+
+func TestEventWaitContext(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	ev := scheduler.NewEvent()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	_, err := run(t, func(*scheduler.Task) (any, error) { return nil, ev.WaitContext(ctx) })
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v; want context.DeadlineExceeded", err)
+	}
+	ev.Set()
+	if err := ev.WaitContext(context.Background()); err != nil {
+		t.Errorf("got %v on a set event; want nil", err)
+	}
+}
