@@ -85,7 +85,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if c.resolver == nil {
 		c.resolver = newDefaultResolver()
 	}
-	c.pool = newConnPool(cfg.MaxIdlePerHost, cfg.IdleConnTimeout)
+	c.pool = newConnPool(cfg.MaxIdlePerHost, 2*max(cfg.Concurrency, cfg.MaxIdlePerHost), cfg.IdleConnTimeout)
 	c.hosts = newHostTable(cfg.PerHost)
 	return c, nil
 }

@@ -149,8 +149,9 @@ type Config struct {
 	// core (GOMAXPROCS) is used.
 	Hubs int
 	// MaxIdlePerHost caps the idle keep-alive connections kept per origin
-	// (and per hub). If zero, Concurrency is used; if negative, connections
-	// are not reused.
+	// (and per hub); in all, at most twice the larger of it and Concurrency
+	// are kept, the oldest making room. If zero, Concurrency is used; if
+	// negative, connections are not reused.
 	MaxIdlePerHost int
 	// IdleConnTimeout closes keep-alive connections idle this long. If zero,
 	// DefaultIdleConnTimeout (90s) is used.

@@ -163,21 +163,24 @@ func (pc *persistConn) close() {
 // Pools of read buffers, by size.
 var bufioPool, bigBufioPool sync.Pool // of *bufio.Reader
 
-// connPool keeps idle connections per poolKey: at most maxPerKey each, for
-// at most idleTimeout. Expired connections are closed when their key is
-// next used or when the pool closes. Safe for concurrent use; mu guards
-// everything below it.
+// connPool keeps idle connections per poolKey: at most maxPerKey each and
+// maxTotal in all, for at most idleTimeout. Expired connections are closed
+// when their key is next used, when a full pool makes room, or when the
+// pool closes; a crawl over many hosts thus never holds more than maxTotal
+// idle sockets. Safe for concurrent use; mu guards everything below it.
 type connPool struct {
 	maxPerKey   int
+	maxTotal    int
 	idleTimeout time.Duration
 
 	mu     sync.Mutex
-	idle   map[poolKey][]*persistConn
+	idle   map[poolKey][]*persistConn // oldest first
+	total  int
 	closed bool
 }
 
-func newConnPool(maxPerKey int, idleTimeout time.Duration) *connPool {
-	return &connPool{maxPerKey: maxPerKey, idleTimeout: idleTimeout, idle: make(map[poolKey][]*persistConn)}
+func newConnPool(maxPerKey, maxTotal int, idleTimeout time.Duration) *connPool {
+	return &connPool{maxPerKey: maxPerKey, maxTotal: maxTotal, idleTimeout: idleTimeout, idle: make(map[poolKey][]*persistConn)}
 }
 
 // get returns the most recently idled live connection for key, or nil.
@@ -197,6 +200,7 @@ func (p *connPool) get(key poolKey) *persistConn {
 		}
 		stale = append(stale, c)
 	}
+	p.total -= len(p.idle[key]) - len(list)
 	if len(list) == 0 {
 		delete(p.idle, key)
 	} else {
@@ -209,7 +213,9 @@ func (p *connPool) get(key poolKey) *persistConn {
 	return pc
 }
 
-// put keeps pc for reuse, or closes it when the pool is full or closed.
+// put keeps pc for reuse, or closes it when the pool is closed or its key
+// is full. When the whole pool is full, the oldest idle connection of some
+// key makes room.
 func (p *connPool) put(pc *persistConn) {
 	if p.maxPerKey < 0 {
 		pc.close()
@@ -217,6 +223,7 @@ func (p *connPool) put(pc *persistConn) {
 	}
 	pc.dropReader()
 	pc.idleAt = time.Now()
+	var evict *persistConn
 	p.mu.Lock()
 	list := p.idle[pc.key]
 	if p.closed || len(list) >= p.maxPerKey {
@@ -224,8 +231,26 @@ func (p *connPool) put(pc *persistConn) {
 		pc.close()
 		return
 	}
+	if p.total >= p.maxTotal {
+		for k, l := range p.idle { // some key, as the map gives it
+			evict = l[0]
+			if len(l) == 1 {
+				delete(p.idle, k)
+			} else {
+				l[0] = nil
+				p.idle[k] = l[1:]
+			}
+			p.total--
+			break
+		}
+		list = p.idle[pc.key]
+	}
 	p.idle[pc.key] = append(list, pc)
+	p.total++
 	p.mu.Unlock()
+	if evict != nil {
+		evict.close()
+	}
 }
 
 // closeAll closes every idle connection and stops keeping new ones.
@@ -233,6 +258,7 @@ func (p *connPool) closeAll() {
 	p.mu.Lock()
 	all := p.idle
 	p.idle = make(map[poolKey][]*persistConn)
+	p.total = 0
 	p.closed = true
 	p.mu.Unlock()
 	for _, list := range all {
