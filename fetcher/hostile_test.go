@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -310,5 +311,52 @@ func TestPhaseTimeouts(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// listenFull returns the address of a listener whose accept queue is full
+// and never drained: a connect to it hangs (the kernel drops the SYN), as
+// a connect to a blackholed host does, but on loopback.
+func listenFull(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	// Fill the queue (backlog 0 holds one connection, two with the SYN
+	// queue's slack); stop when a connect no longer completes at once.
+	for i := 0; i < 8; i++ {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return addr
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Fatal("the kernel accepted every connect to a full backlog: no connect stall to test")
+	return ""
+}
+
+// TestConnectStall: a connect that never completes ends as a connect-phase
+// timeout, retried when Retries allows, in every engine.
+func TestConnectStall(t *testing.T) {
+	addr := listenFull(t)
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := Config{Timeout: testTimeout, ConnectTimeout: 150 * time.Millisecond, Retries: 1}
+			res, _ := runList(t, context.Background(), mode, cfg, []string{"http://" + addr + "/"})
+			r := res[0]
+			if r.ErrorKind != KindTimeout || !strings.Contains(errString(r), "connect timed out after 150ms") || r.Retries != 1 {
+				t.Errorf("got %v %q, %d retries; want timeout saying the connect timed out, 1 retry", r.ErrorKind, errString(r), r.Retries)
+			}
+		})
 	}
 }
