@@ -1,0 +1,621 @@
+package dnsresolver
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/greenfetch/greenfetch/scheduler"
+)
+
+// Config configures an Async resolver. Its zero value reads
+// /etc/resolv.conf and /etc/hosts.
+type Config struct {
+	// Servers override the nameservers of resolv.conf: IP literals, with
+	// an optional port ("10.0.0.1", "[::1]:5353"). If empty, resolv.conf's
+	// are used.
+	Servers []string
+	// ResolvConf is the resolv.conf(5) file read for servers, search list,
+	// ndots, timeout, attempts and rotate. If empty, /etc/resolv.conf.
+	ResolvConf string
+	// HostsFile is the hosts(5) file answered without a query. If empty,
+	// /etc/hosts; "-" means none.
+	HostsFile string
+	// Timeout bounds one attempt at one server. If zero, resolv.conf's
+	// (5s by default).
+	Timeout time.Duration
+	// Attempts is how many times every server is tried. If zero,
+	// resolv.conf's (2 by default).
+	Attempts int
+	// Family chooses A, AAAA or both (the zero value).
+	Family Family
+	// MaxInFlight bounds the exchanges in flight at once. If zero, 256.
+	MaxInFlight int
+	// CacheSize bounds the cached names (LRU). If zero, 10,000; negative
+	// disables the cache.
+	CacheSize int
+	// MaxTTL caps how long an answer is cached. If zero, 1h.
+	MaxTTL time.Duration
+	// MaxNegativeTTL caps how long a failure is cached (RFC 2308: the SOA
+	// minimum, when the answer has an SOA; without one it is not cached).
+	// If zero, 5m.
+	MaxNegativeTTL time.Duration
+	// Dial opens the sockets. If nil: the scheduler's cooperative sockets
+	// when the caller is a task, net.Dialer otherwise.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// Now is the clock of the cache. If nil, time.Now.
+	Now func() time.Time
+}
+
+// Async is greenfetch's own DNS client (gevent's c-ares resolver). Safe for
+// concurrent use by tasks of any hub and by goroutines.
+type Async struct {
+	servers  []string
+	search   []string
+	ndots    int
+	timeout  time.Duration
+	attempts int
+	rotate   bool
+	family   Family
+	maxTTL   time.Duration
+	maxNeg   time.Duration
+	hosts    map[string][]netip.Addr
+	dial     func(ctx context.Context, network, address string) (net.Conn, error)
+	now      func() time.Time
+
+	sem      *scheduler.Semaphore
+	cache    *cache
+	next     atomic.Uint32 // rotation
+	mu       sync.Mutex    // guards inflight
+	inflight map[cacheKey]*call
+
+	stats    counters
+	perServe map[string]*serverCounters
+}
+
+// call is one query in flight, shared by every caller of its name.
+type call struct {
+	done scheduler.Event
+	ans  Answer
+	err  error
+}
+
+type counters struct {
+	queries, answers, timeouts, dropped atomic.Int64
+	hits, misses, negHits               atomic.Int64
+}
+
+type serverCounters struct {
+	udp, tcp, answers, timeouts atomic.Int64
+	latencySum, latencyN        atomic.Int64 // ns and count of answered UDP exchanges
+}
+
+// Stats is a snapshot of an Async resolver's counters.
+type Stats struct {
+	Queries      int64 // DNS messages sent, every server and transport
+	Answers      int64 // replies that matched a query
+	Timeouts     int64 // exchanges that got no answer in time
+	Dropped      int64 // replies dropped as not matching (forged, late, malformed)
+	CacheHits    int64 // lookups answered from the cache, hosts or literals
+	CacheMisses  int64 // lookups that needed a query (or joined one in flight)
+	NegativeHits int64 // cache hits on a cached failure
+	Servers      []ServerStats
+}
+
+// ServerStats are the counters of one server.
+type ServerStats struct {
+	Server     string
+	UDP, TCP   int64 // messages sent over each transport
+	Answers    int64
+	Timeouts   int64
+	AvgLatency time.Duration // of answered exchanges
+}
+
+// NewAsync returns a resolver configured by cfg and the system's files.
+func NewAsync(cfg Config) (*Async, error) {
+	path := cfg.ResolvConf
+	if path == "" {
+		path = "/etc/resolv.conf"
+	}
+	rc := parseResolvConf(bytes.NewReader(readFile(path)))
+	r := &Async{
+		servers: rc.servers, search: rc.search, ndots: rc.ndots, timeout: rc.timeout,
+		attempts: rc.attempts, rotate: rc.rotate, family: cfg.Family,
+		maxTTL: cfg.MaxTTL, maxNeg: cfg.MaxNegativeTTL, dial: cfg.Dial, now: cfg.Now,
+		inflight: make(map[cacheKey]*call), perServe: make(map[string]*serverCounters),
+	}
+	if len(cfg.Servers) > 0 {
+		r.servers = nil
+		for _, s := range cfg.Servers {
+			a, err := serverAddr(s)
+			if err != nil {
+				return nil, &Error{Name: s, Err: errors.New("bad DNS server address (want an IP, or IP:port): " + err.Error())}
+			}
+			r.servers = append(r.servers, a)
+		}
+	}
+	for _, s := range r.servers {
+		r.perServe[s] = new(serverCounters)
+	}
+	if cfg.Timeout > 0 {
+		r.timeout = cfg.Timeout
+	}
+	if cfg.Attempts > 0 {
+		r.attempts = cfg.Attempts
+	}
+	if r.maxTTL <= 0 {
+		r.maxTTL = time.Hour
+	}
+	if r.maxNeg <= 0 {
+		r.maxNeg = 5 * time.Minute
+	}
+	if r.dial == nil {
+		r.dial = defaultDial
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	inflight := cfg.MaxInFlight
+	if inflight <= 0 {
+		inflight = 256
+	}
+	r.sem = scheduler.NewSemaphore(inflight)
+	size := cfg.CacheSize
+	if size == 0 {
+		size = 10000
+	}
+	r.cache = newCache(size)
+	r.hosts = map[string][]netip.Addr{}
+	if cfg.HostsFile != "-" {
+		hp := cfg.HostsFile
+		if hp == "" {
+			hp = "/etc/hosts"
+		}
+		r.hosts = parseHosts(bytes.NewReader(readFile(hp)))
+	}
+	return r, nil
+}
+
+// readFile reads a small configuration file, on a worker thread when the
+// caller is a task. A missing file reads as empty, as the C library treats
+// it.
+func readFile(path string) []byte {
+	b, _ := scheduler.Blocking(func() ([]byte, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return io.ReadAll(io.LimitReader(f, 1<<20))
+	})
+	return b
+}
+
+func defaultDial(ctx context.Context, network, address string) (net.Conn, error) {
+	if scheduler.Current() != nil {
+		return scheduler.DialContext(ctx, network, address)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, address)
+}
+
+// LookupHost returns the addresses of host in the resolver's families.
+func (r *Async) LookupHost(ctx context.Context, host string) (Answer, error) {
+	return r.lookup(ctx, host, r.family)
+}
+
+// LookupNetIP returns the addresses of host: the fetcher's Resolver.
+func (r *Async) LookupNetIP(ctx context.Context, host string) ([]netip.Addr, error) {
+	ans, err := r.lookup(ctx, host, r.family)
+	return ans.Addrs, err
+}
+
+func (r *Async) lookup(ctx context.Context, host string, fam Family) (Answer, error) {
+	if ans, err, ok := r.local(host, fam); ok {
+		return ans, err
+	}
+	name, _ := normalizeName(host) // local checked it
+	key := cacheKey{name, fam}
+	if ans, err, ok := r.cache.get(key, r.now()); ok {
+		r.stats.hits.Add(1)
+		if err != nil {
+			r.stats.negHits.Add(1)
+		}
+		return ans, err
+	}
+	r.stats.misses.Add(1)
+	r.mu.Lock()
+	c := r.inflight[key]
+	leader := c == nil
+	if leader {
+		c = new(call)
+		r.inflight[key] = c
+	}
+	r.mu.Unlock()
+	if leader {
+		r.start(key, host, c)
+	}
+	// The query is shared: a caller that gives up leaves it running for
+	// the others. The bound guards against a query whose task never ran
+	// (its hub closed first).
+	wctx, cancel := context.WithTimeout(ctx, r.budget())
+	defer cancel()
+	if err := c.done.WaitContext(wctx); err != nil {
+		return Answer{}, &Error{Name: host, Err: err, IsTimeout: errors.Is(err, context.DeadlineExceeded)}
+	}
+	return c.ans, c.err
+}
+
+// budget is the longest a query can take: every attempt at every server,
+// over UDP and then TCP, and the aliases followed.
+func (r *Async) budget() time.Duration {
+	return time.Duration(2*r.attempts*max(len(r.servers), 1)*(maxCNAMEChain+1))*r.timeout + time.Second
+}
+
+// local answers IP literals, localhost, /etc/hosts and invalid names
+// without a query.
+func (r *Async) local(host string, fam Family) (Answer, error, bool) {
+	if ip, ok := parseLiteral(host); ok {
+		r.stats.hits.Add(1)
+		addrs := filterFamily([]netip.Addr{ip}, fam)
+		if len(addrs) == 0 {
+			return Answer{}, &Error{Name: host, Err: ErrNoSuchHost, IsNotFound: true}, true
+		}
+		return Answer{Addrs: addrs, TTL: r.maxTTL, Cached: true}, nil, true
+	}
+	name, err := normalizeName(host)
+	if err != nil {
+		return Answer{}, &Error{Name: host, Err: err}, true
+	}
+	addrs, ok := r.hosts[name]
+	if !ok && isLocalhost(name) {
+		addrs, ok = localhostAddrs, true
+	}
+	if !ok {
+		return Answer{}, nil, false
+	}
+	r.stats.hits.Add(1)
+	addrs = filterFamily(addrs, fam)
+	if len(addrs) == 0 {
+		return Answer{}, &Error{Name: host, Err: ErrNoSuchHost, IsNotFound: true}, true
+	}
+	return Answer{Addrs: addrs, TTL: r.maxTTL, Cached: true}, nil, true
+}
+
+// start runs the query for key in a task of the caller's hub (so it uses
+// that hub's sockets) or, from a goroutine, in a goroutine of its own. It
+// is not bound by any caller's context.
+func (r *Async) start(key cacheKey, host string, c *call) {
+	run := func() {
+		ans, err, ttl := r.resolve(key.name, host, key.fam)
+		if err == nil {
+			ttl = min(ans.TTL, r.maxTTL)
+		} else {
+			ttl = min(ttl, r.maxNeg)
+		}
+		r.cache.put(key, ans, err, ttl, r.now())
+		r.mu.Lock()
+		delete(r.inflight, key)
+		r.mu.Unlock()
+		c.ans, c.err = ans, err
+		c.done.Set()
+	}
+	if t := scheduler.Current(); t != nil {
+		task := t.Hub().Spawn(func(*scheduler.Task) (any, error) { run(); return nil, nil })
+		if !task.Dead() {
+			return
+		}
+	}
+	go run()
+}
+
+// resolve tries name with the search list (resolv.conf(5): names with
+// fewer than ndots dots go through the search domains first) and returns
+// the answer, or the error and how long it may be cached.
+func (r *Async) resolve(name, host string, fam Family) (Answer, error, time.Duration) {
+	var first error
+	var firstTTL time.Duration
+	for _, fq := range r.candidates(name, host) {
+		ans, err, negTTL := r.resolveFQDN(fq, host, fam, 0)
+		if err == nil {
+			return ans, nil, 0
+		}
+		if first == nil {
+			first, firstTTL = err, negTTL
+		}
+		if !errors.Is(err, ErrNoSuchHost) {
+			return Answer{}, err, 0 // server trouble: the next name would meet it too
+		}
+	}
+	return Answer{}, first, firstTTL
+}
+
+func (r *Async) candidates(name, host string) []string {
+	if strings.HasSuffix(host, ".") || len(r.search) == 0 {
+		return []string{name + "."}
+	}
+	var out []string
+	absoluteFirst := strings.Count(name, ".") >= r.ndots
+	if absoluteFirst {
+		out = append(out, name+".")
+	}
+	for _, d := range r.search {
+		if len(name)+1+len(d) <= maxNameLength {
+			out = append(out, name+"."+d+".")
+		}
+	}
+	if !absoluteFirst {
+		out = append(out, name+".")
+	}
+	return out
+}
+
+// resolveFQDN asks for fq's addresses, continuing an alias chain that an
+// answer left unfinished.
+func (r *Async) resolveFQDN(fq, host string, fam Family, depth int) (Answer, error, time.Duration) {
+	types := []dnsmessage.Type{dnsmessage.TypeA, dnsmessage.TypeAAAA}
+	switch fam {
+	case V4:
+		types = types[:1]
+	case V6:
+		types = types[1:]
+	}
+	replies, server, err := r.query(fq, types)
+	if err != nil {
+		return Answer{}, r.wrap(host, server, err), 0
+	}
+	var ans Answer
+	ttl := r.maxTTL
+	negTTL := r.maxNeg
+	cname := ""
+	for _, rp := range replies {
+		if rp.err == nil {
+			ans.Addrs = append(ans.Addrs, rp.addrs...)
+			ttl = min(ttl, rp.ttl)
+			if rp.cname != "" {
+				cname = rp.cname
+			}
+			if len(rp.addrs) > 0 && rp.cname != "" {
+				ans.CNAME = strings.TrimSuffix(rp.cname, ".")
+			}
+			continue
+		}
+		negTTL = min(negTTL, rp.negTTL)
+	}
+	if len(ans.Addrs) > 0 {
+		ans.TTL = ttl
+		return ans, nil, 0
+	}
+	if cname != "" {
+		if depth >= maxCNAMEChain {
+			return Answer{}, r.wrap(host, server, errCNAMELoop), 0
+		}
+		a, err, neg := r.resolveFQDN(cname, host, fam, depth+1) // cname is fully qualified
+		if err == nil && a.CNAME == "" {
+			a.CNAME = strings.TrimSuffix(cname, ".")
+		}
+		if err == nil {
+			a.TTL = min(a.TTL, ttl)
+		}
+		return a, err, neg
+	}
+	return Answer{}, r.wrap(host, server, ErrNoSuchHost), negTTL
+}
+
+func (r *Async) wrap(host, server string, err error) error {
+	e := &Error{Name: host, Server: server, Err: err}
+	switch {
+	case errors.Is(err, ErrNoSuchHost):
+		e.IsNotFound = true
+	case errors.Is(err, errTimeout):
+		e.IsTimeout = true
+	case errors.Is(err, errServerFailure), errors.Is(err, errRefused):
+		e.IsTemporary = true
+	}
+	return e
+}
+
+// query asks the servers in turn, attempts times round, until one gives
+// an answer that is not a server failure or refusal.
+func (r *Async) query(fq string, types []dnsmessage.Type) ([]reply, string, error) {
+	if len(r.servers) == 0 {
+		return nil, "", ErrNoServers
+	}
+	start := 0
+	if r.rotate {
+		start = int(r.next.Add(1)-1) % len(r.servers)
+	}
+	var lastErr error
+	var lastServer string
+	for a := 0; a < r.attempts; a++ {
+		for i := range r.servers {
+			s := r.servers[(start+i)%len(r.servers)]
+			if err := r.sem.Acquire(context.Background()); err != nil {
+				return nil, s, err
+			}
+			replies, err := r.exchange(s, fq, types)
+			r.sem.Release()
+			lastServer = s
+			if err == nil {
+				for _, rp := range replies {
+					if isTransient(rp.err) {
+						err = rp.err
+						break
+					}
+				}
+			}
+			if err == nil {
+				return replies, s, nil
+			}
+			if errors.Is(err, scheduler.ErrKilled) || errors.Is(err, scheduler.ErrHubClosed) {
+				return nil, s, err
+			}
+			lastErr = err
+		}
+	}
+	return nil, lastServer, lastErr
+}
+
+// exchange sends one query per type to server over one UDP socket and
+// reads until every one is answered or the attempt's time is up. Replies
+// that do not match a query still unanswered are dropped and reading goes
+// on. Truncated answers are asked again over TCP (RFC 7766).
+func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, error) {
+	sc := r.perServe[server]
+	begin := time.Now()
+	deadline := begin.Add(r.timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	c, err := r.dial(ctx, "udp", server)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.SetDeadline(deadline)
+	ids := make([]uint16, len(types))
+	for i, typ := range types {
+		ids[i] = uint16(rand.Uint32())
+		q, err := buildQuery(ids[i], fq, typ, true)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.Write(q[2:]); err != nil {
+			return nil, err
+		}
+		r.stats.queries.Add(1)
+		sc.udp.Add(1)
+	}
+	replies := make([]reply, len(types))
+	done := make([]bool, len(types))
+	buf := make([]byte, maxDNSPacketSize)
+	for left := len(types); left > 0; {
+		n, err := c.Read(buf)
+		if err != nil {
+			if isTimeoutErr(err) {
+				r.stats.timeouts.Add(1)
+				sc.timeouts.Add(1)
+				return nil, errTimeout
+			}
+			return nil, err
+		}
+		matched := false
+		for i, typ := range types {
+			if done[i] {
+				continue
+			}
+			if p, h, ok := matchReply(buf[:n], ids[i], fq, typ); ok {
+				replies[i] = readReply(&p, h, fq, typ)
+				done[i], matched = true, true
+				left--
+				break
+			}
+		}
+		if !matched {
+			r.stats.dropped.Add(1)
+		}
+	}
+	r.stats.answers.Add(int64(len(types)))
+	sc.answers.Add(int64(len(types)))
+	sc.latencySum.Add(int64(time.Since(begin)))
+	sc.latencyN.Add(1)
+	for i := range replies {
+		if replies[i].trunc {
+			rp, err := r.exchangeTCP(server, fq, types[i], deadline)
+			if err != nil {
+				return nil, err
+			}
+			replies[i] = rp
+		}
+	}
+	return replies, nil
+}
+
+func (r *Async) exchangeTCP(server, fq string, typ dnsmessage.Type, deadline time.Time) (reply, error) {
+	sc := r.perServe[server]
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	c, err := r.dial(ctx, "tcp", server)
+	if err != nil {
+		return reply{}, err
+	}
+	defer c.Close()
+	c.SetDeadline(deadline)
+	id := uint16(rand.Uint32())
+	q, err := buildQuery(id, fq, typ, true)
+	if err != nil {
+		return reply{}, err
+	}
+	if _, err := c.Write(q); err != nil {
+		return reply{}, err
+	}
+	r.stats.queries.Add(1)
+	sc.tcp.Add(1)
+	var lb [2]byte
+	if _, err := io.ReadFull(c, lb[:]); err != nil {
+		return reply{}, tcpErr(err)
+	}
+	msg := make([]byte, binary.BigEndian.Uint16(lb[:]))
+	if _, err := io.ReadFull(c, msg); err != nil {
+		return reply{}, tcpErr(err)
+	}
+	p, h, ok := matchReply(msg, id, fq, typ)
+	if !ok {
+		r.stats.dropped.Add(1)
+		return reply{}, errMalformed
+	}
+	r.stats.answers.Add(1)
+	sc.answers.Add(1)
+	rp := readReply(&p, h, fq, typ)
+	if rp.trunc {
+		return reply{}, errMalformed // TC over TCP makes no sense
+	}
+	return rp, nil
+}
+
+func tcpErr(err error) error {
+	if isTimeoutErr(err) {
+		return errTimeout
+	}
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errMalformed // EOF inside a message
+	}
+	return err
+}
+
+func isTimeoutErr(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+// Stats returns a snapshot of the counters.
+func (r *Async) Stats() Stats {
+	s := Stats{
+		Queries: r.stats.queries.Load(), Answers: r.stats.answers.Load(),
+		Timeouts: r.stats.timeouts.Load(), Dropped: r.stats.dropped.Load(),
+		CacheHits: r.stats.hits.Load(), CacheMisses: r.stats.misses.Load(),
+		NegativeHits: r.stats.negHits.Load(),
+	}
+	for _, name := range r.servers {
+		c := r.perServe[name]
+		ss := ServerStats{Server: name, UDP: c.udp.Load(), TCP: c.tcp.Load(), Answers: c.answers.Load(), Timeouts: c.timeouts.Load()}
+		if n := c.latencyN.Load(); n > 0 {
+			ss.AvgLatency = time.Duration(c.latencySum.Load() / n)
+		}
+		s.Servers = append(s.Servers, ss)
+	}
+	return s
+}
+
+var _ Resolver = (*Async)(nil)

@@ -1,0 +1,169 @@
+package dnsresolver
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits and defaults of resolv.conf(5).
+const (
+	maxNameservers  = 3 // MAXNS
+	defaultNdots    = 1
+	maxNdots        = 15
+	defaultTimeout  = 5 * time.Second
+	maxTimeout      = 30 * time.Second
+	defaultAttempts = 2
+	maxAttempts     = 5
+	maxConfLine     = 4096
+)
+
+// resolvConf is what /etc/resolv.conf says.
+type resolvConf struct {
+	servers  []string // host:port
+	search   []string // lowercase, no trailing dot
+	ndots    int
+	timeout  time.Duration
+	attempts int
+	rotate   bool
+	edns0    bool
+}
+
+// parseResolvConf reads resolv.conf(5). Unknown keywords and broken lines
+// are ignored, as the C library does; the last of "search" and "domain"
+// wins. Without a nameserver line the local server is used.
+func parseResolvConf(r io.Reader) *resolvConf {
+	c := &resolvConf{ndots: defaultNdots, timeout: defaultTimeout, attempts: defaultAttempts}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 512), maxConfLine)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexAny(line, "#;"); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) < 1 {
+			continue
+		}
+		switch f[0] {
+		case "nameserver":
+			if len(f) > 1 && len(c.servers) < maxNameservers {
+				if s, err := serverAddr(f[1]); err == nil {
+					c.servers = append(c.servers, s)
+				}
+			}
+		case "domain":
+			if len(f) > 1 {
+				c.search = searchList(f[1:2])
+			}
+		case "search":
+			c.search = searchList(f[1:])
+		case "options":
+			for _, opt := range f[1:] {
+				key, val, _ := strings.Cut(opt, ":")
+				n, nerr := strconv.Atoi(val)
+				switch key {
+				case "ndots":
+					if nerr == nil && n >= 0 {
+						c.ndots = min(n, maxNdots)
+					}
+				case "timeout":
+					if nerr == nil && n >= 1 {
+						c.timeout = min(time.Duration(n)*time.Second, maxTimeout)
+					}
+				case "attempts":
+					if nerr == nil && n >= 1 {
+						c.attempts = min(n, maxAttempts)
+					}
+				case "rotate":
+					c.rotate = true
+				case "edns0":
+					c.edns0 = true
+				}
+			}
+		}
+	}
+	if len(c.servers) == 0 {
+		c.servers = []string{"127.0.0.1:53", "[::1]:53"}
+	}
+	return c
+}
+
+func searchList(domains []string) []string {
+	var out []string
+	for _, d := range domains {
+		d = strings.ToLower(strings.TrimSuffix(d, "."))
+		if d != "" && validName(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// serverAddr turns "host" or "host:port" (IPv6 with brackets when a port
+// is given) into host:port with port 53 by default. Only IP literals are
+// accepted: a resolver cannot look up its own server.
+func serverAddr(s string) (string, error) {
+	if ip, err := netip.ParseAddr(s); err == nil {
+		return netip.AddrPortFrom(ip, 53).String(), nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return "", err
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || p == 0 {
+		return "", &net.AddrError{Err: "invalid port", Addr: s}
+	}
+	return netip.AddrPortFrom(ip, uint16(p)).String(), nil
+}
+
+// parseHosts reads hosts(5): an address, then a canonical name and
+// aliases; # starts a comment; names match case-insensitively; broken lines
+// are skipped.
+func parseHosts(r io.Reader) map[string][]netip.Addr {
+	m := make(map[string][]netip.Addr)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 512), maxConfLine)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		ip, err := netip.ParseAddr(f[0])
+		if err != nil {
+			continue
+		}
+		for _, name := range f[1:] {
+			n, err := normalizeName(name)
+			if err != nil {
+				continue
+			}
+			if !containsAddr(m[n], ip) {
+				m[n] = append(m[n], ip)
+			}
+		}
+	}
+	return m
+}
+
+func containsAddr(addrs []netip.Addr, a netip.Addr) bool {
+	for _, x := range addrs {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
