@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -305,7 +306,7 @@ func parsePort(p string) (int, error) {
 // asciiHost returns host in the form that goes on the wire: IP literals
 // as they are, names lowercased and converted to punycode.
 func asciiHost(host string) (string, error) {
-	if net.ParseIP(host) != nil {
+	if _, err := netip.ParseAddr(host); err == nil {
 		return host, nil
 	}
 	for i := 0; i < len(host); i++ {
