@@ -75,7 +75,9 @@ func (st *fetchState) classify(phase Phase, err error) *Error {
 		e.Kind = KindIO
 	case errors.Is(err, errHeaderTooLarge):
 		e.Kind = KindProtocol
-	case isTimeout(err):
+	case isTimeout(err) && (phase != PhaseDNS || st.ctx.Err() != nil):
+		// A resolver that gave up in its own time is a dns failure; only
+		// our own deadline makes a lookup a timeout.
 		e.Kind = KindTimeout
 		e.Err = st.timeoutCause(phase, err)
 	case errors.As(err, new(*decodeError)):
