@@ -328,3 +328,35 @@ func TestParseHosts(t *testing.T) {
 		t.Errorf("parseHosts: got %d names %v; want 3", len(m), m)
 	}
 }
+
+// slowResolver fails every lookup as its own timeout, or waits for ctx.
+type slowResolver struct{ wait bool }
+
+func (r slowResolver) LookupNetIP(ctx context.Context, host string) ([]netip.Addr, error) {
+	if r.wait {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return nil, &net.DNSError{Err: "i/o timeout", Name: host, IsTimeout: true}
+}
+
+// TestResolverTimeouts: a resolver that gives up is a dns failure; a
+// lookup cut by the fetch's own timeout is a timeout.
+func TestResolverTimeouts(t *testing.T) {
+	tests := []struct {
+		name string
+		r    Resolver
+		want ErrorKind
+	}{
+		{"resolver gives up", slowResolver{}, KindDNS},
+		{"fetch timeout", slowResolver{wait: true}, KindTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, _ := runList(t, context.Background(), ModeThreads, Config{Timeout: 200 * time.Millisecond, Resolver: tt.r}, []string{"http://name.test/"})
+			if r := res[0]; r.ErrorKind != tt.want {
+				t.Errorf("got %v %q; want %v", r.ErrorKind, errString(r), tt.want)
+			}
+		})
+	}
+}
