@@ -299,7 +299,7 @@ func (r *Async) local(host string, fam Family) (Answer, error, bool) {
 // is not bound by any caller's context.
 func (r *Async) start(key cacheKey, host string, c *call) {
 	run := func() {
-		ans, err, ttl := r.resolve(key.name, host, key.fam)
+		ans, ttl, err := r.resolve(key.name, host, key.fam)
 		if err == nil {
 			ttl = min(ans.TTL, r.maxTTL)
 		} else {
@@ -324,22 +324,22 @@ func (r *Async) start(key cacheKey, host string, c *call) {
 // resolve tries name with the search list (resolv.conf(5): names with
 // fewer than ndots dots go through the search domains first) and returns
 // the answer, or the error and how long it may be cached.
-func (r *Async) resolve(name, host string, fam Family) (Answer, error, time.Duration) {
+func (r *Async) resolve(name, host string, fam Family) (Answer, time.Duration, error) {
 	var first error
 	var firstTTL time.Duration
 	for _, fq := range r.candidates(name, host) {
-		ans, err, negTTL := r.resolveFQDN(fq, host, fam, 0)
+		ans, negTTL, err := r.resolveFQDN(fq, host, fam, 0)
 		if err == nil {
-			return ans, nil, 0
+			return ans, 0, nil
 		}
 		if first == nil {
 			first, firstTTL = err, negTTL
 		}
 		if !errors.Is(err, ErrNoSuchHost) {
-			return Answer{}, err, 0 // server trouble: the next name would meet it too
+			return Answer{}, 0, err // server trouble: the next name would meet it too
 		}
 	}
-	return Answer{}, first, firstTTL
+	return Answer{}, firstTTL, first
 }
 
 func (r *Async) candidates(name, host string) []string {
@@ -364,7 +364,7 @@ func (r *Async) candidates(name, host string) []string {
 
 // resolveFQDN asks for fq's addresses, continuing an alias chain that an
 // answer left unfinished.
-func (r *Async) resolveFQDN(fq, host string, fam Family, depth int) (Answer, error, time.Duration) {
+func (r *Async) resolveFQDN(fq, host string, fam Family, depth int) (Answer, time.Duration, error) {
 	types := []dnsmessage.Type{dnsmessage.TypeA, dnsmessage.TypeAAAA}
 	switch fam {
 	case V4:
@@ -374,7 +374,7 @@ func (r *Async) resolveFQDN(fq, host string, fam Family, depth int) (Answer, err
 	}
 	replies, server, err := r.query(fq, types)
 	if err != nil {
-		return Answer{}, r.wrap(host, server, err), 0
+		return Answer{}, 0, r.wrap(host, server, err)
 	}
 	var ans Answer
 	ttl := r.maxTTL
@@ -396,22 +396,22 @@ func (r *Async) resolveFQDN(fq, host string, fam Family, depth int) (Answer, err
 	}
 	if len(ans.Addrs) > 0 {
 		ans.TTL = ttl
-		return ans, nil, 0
+		return ans, 0, nil
 	}
 	if cname != "" {
 		if depth >= maxCNAMEChain {
-			return Answer{}, r.wrap(host, server, errCNAMELoop), 0
+			return Answer{}, 0, r.wrap(host, server, errCNAMELoop)
 		}
-		a, err, neg := r.resolveFQDN(cname, host, fam, depth+1) // cname is fully qualified
+		a, neg, err := r.resolveFQDN(cname, host, fam, depth+1) // cname is fully qualified
 		if err == nil && a.CNAME == "" {
 			a.CNAME = strings.TrimSuffix(cname, ".")
 		}
 		if err == nil {
 			a.TTL = min(a.TTL, ttl)
 		}
-		return a, err, neg
+		return a, neg, err
 	}
-	return Answer{}, r.wrap(host, server, ErrNoSuchHost), negTTL
+	return Answer{}, negTTL, r.wrap(host, server, ErrNoSuchHost)
 }
 
 func (r *Async) wrap(host, server string, err error) error {

@@ -1,0 +1,114 @@
+package dnsresolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/greenfetch/greenfetch/internal/testserver"
+	"github.com/greenfetch/greenfetch/scheduler"
+)
+
+// TestAgainstDnsmasq asks a real dnsmasq, from goroutines and from tasks.
+func TestAgainstDnsmasq(t *testing.T) {
+	d := testserver.StartDnsmasq(t, testserver.DnsmasqOptions{
+		Records: []testserver.Record{
+			{Name: "www.test", Type: "A", Value: "192.0.2.10"},
+			{Name: "www.test", Type: "AAAA", Value: "2001:db8::10"},
+			{Name: "v4only.test", Type: "A", Value: "192.0.2.11"},
+			{Name: "alias1.test", Type: "CNAME", Value: "alias2.test"},
+			{Name: "alias2.test", Type: "CNAME", Value: "www.test"},
+		},
+		WildcardDomain: "wild.test", WildcardAddr: "127.0.0.5",
+	})
+	tests := []struct {
+		host, want, cname string
+		notFound          bool
+	}{
+		{host: "www.test", want: "[192.0.2.10 2001:db8::10]"},
+		{host: "WWW.Test.", want: "[192.0.2.10 2001:db8::10]"},
+		{host: "v4only.test", want: "[192.0.2.11]"},
+		{host: "alias1.test", want: "[192.0.2.10 2001:db8::10]", cname: "www.test"},
+		{host: "host-42.wild.test", want: "[127.0.0.5]"},
+		{host: "missing.test", notFound: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			for where, res := range lookupBoth(t, func() (Answer, error) {
+				r := newTestAsync(t, d.Addr)
+				r.timeout = 2 * time.Second
+				return r.LookupHost(context.Background(), tt.host)
+			}) {
+				if tt.notFound {
+					var e *Error
+					if !errors.As(res.err, &e) || !e.IsNotFound || e.Server != d.Addr {
+						t.Errorf("%s: got %v; want not found from %s", where, res.err, d.Addr)
+					}
+					continue
+				}
+				if res.err != nil || fmt.Sprint(res.ans.Addrs) != tt.want || res.ans.CNAME != tt.cname {
+					t.Errorf("%s: got %v (cname %q), %v; want %s (cname %q)", where, res.ans.Addrs, res.ans.CNAME, res.err, tt.want, tt.cname)
+				}
+			}
+		})
+	}
+}
+
+// TestDnsmasqNegativeCache: an authoritative dnsmasq sends an SOA with its
+// NXDOMAIN, so the failure is cached for the SOA minimum.
+func TestDnsmasqNegativeCache(t *testing.T) {
+	d := testserver.StartDnsmasq(t, testserver.DnsmasqOptions{
+		AuthZone: "auth.test", TTL: 40 * time.Second,
+		Records: []testserver.Record{{Name: "a.auth.test", Type: "A", Value: "192.0.2.1"}},
+	})
+	now := time.Unix(1e6, 0)
+	r, _ := NewAsync(Config{Servers: []string{d.Addr}, HostsFile: "-", ResolvConf: "testdata/none", Timeout: 2 * time.Second, Now: func() time.Time { return now }})
+	for i := 0; i < 3; i++ {
+		if _, err := r.LookupHost(context.Background(), "nope.auth.test"); !errors.Is(err, ErrNoSuchHost) {
+			t.Fatalf("got %v; want ErrNoSuchHost", err)
+		}
+	}
+	s := r.Stats()
+	if s.Queries != 2 || s.NegativeHits != 2 {
+		t.Errorf("got %d queries, %d negative hits; want 2 and 2", s.Queries, s.NegativeHits)
+	}
+	now = now.Add(41 * time.Second)
+	r.LookupHost(context.Background(), "nope.auth.test")
+	if q := r.Stats().Queries; q != 4 {
+		t.Errorf("got %d queries after the SOA minimum passed; want 4", q)
+	}
+}
+
+// TestDnsmasqThousandsOfNames resolves many distinct wildcard names on a
+// hub set with many lookups in flight, and reads the counters.
+func TestDnsmasqThousandsOfNames(t *testing.T) {
+	n := 2000
+	if testing.Short() {
+		n = 200
+	}
+	d := testserver.StartDnsmasq(t, testserver.DnsmasqOptions{WildcardDomain: "wild.test", WildcardAddr: "127.0.0.7"})
+	r, _ := NewAsync(Config{Servers: []string{d.Addr}, HostsFile: "-", ResolvConf: "testdata/none", Family: V4, Timeout: 2 * time.Second, Attempts: 3, MaxInFlight: 128})
+	s, err := scheduler.NewHubSet(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var tasks []*scheduler.Task
+	for i := 0; i < n; i++ {
+		tasks = append(tasks, s.Spawn(func(*scheduler.Task) (any, error) {
+			return r.LookupHost(context.Background(), fmt.Sprintf("n%d.wild.test", i))
+		}))
+	}
+	for _, task := range tasks {
+		v, err := task.Join()
+		if err != nil || fmt.Sprint(v.(Answer).Addrs) != "[127.0.0.7]" {
+			t.Fatalf("got %v, %v; want [127.0.0.7]", v, err)
+		}
+	}
+	st := r.Stats()
+	if st.CacheMisses != int64(n) || st.Answers < int64(n) || len(st.Servers) != 1 || st.Servers[0].UDP < int64(n) {
+		t.Errorf("got stats %+v; want %d misses, at least %d answers over UDP", st, n, n)
+	}
+}
