@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/idna"
 
+	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
 )
 
@@ -210,8 +211,12 @@ func (c *Client) Stats() Stats {
 		Retries:   c.retries.Load(),
 		WireBytes: c.wire.Load(),
 	}
-	if r, ok := c.resolver.(interface{ Stats() ResolverStats }); ok {
+	switch r := c.resolver.(type) {
+	case interface{ Stats() ResolverStats }:
 		s.DNS = r.Stats()
+	case interface{ Stats() dnsresolver.Stats }:
+		ds := r.Stats()
+		s.DNS = ResolverStats{Queries: ds.Queries, CacheHits: ds.CacheHits}
 	}
 	return s
 }

@@ -315,20 +315,6 @@ func TestDefaultResolver(t *testing.T) {
 	}
 }
 
-func TestParseHosts(t *testing.T) {
-	data := []byte("# comment\n127.0.0.1 localhost Local.Test # trailing\n::1 localhost ip6-localhost\nbad line\n10.0.0.1\n")
-	m := parseHosts(data)
-	if got := m["local.test"]; len(got) != 1 || got[0] != netip.MustParseAddr("127.0.0.1") {
-		t.Errorf("parseHosts: local.test = %v; want [127.0.0.1]", got)
-	}
-	if got := m["localhost"]; len(got) != 2 {
-		t.Errorf("parseHosts: localhost = %v; want both loopbacks", got)
-	}
-	if len(m) != 3 {
-		t.Errorf("parseHosts: got %d names %v; want 3", len(m), m)
-	}
-}
-
 // slowResolver fails every lookup as its own timeout, or waits for ctx.
 type slowResolver struct{ wait bool }
 

@@ -47,13 +47,15 @@ func (f Family) String() string {
 // called from hub tasks (async and sync engines) and from goroutines
 // (threads engine), concurrently: it must never block the OS thread inside
 // a task (use the scheduler's sockets, or scheduler.Blocking).
-// dnsresolver's resolvers satisfy it.
+// dnsresolver's Async and Pool satisfy it, and their Stats are reported in
+// Stats.DNS.
 type Resolver interface {
 	LookupNetIP(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // ResolverStats is what a resolver reports about its work. A Resolver may
-// also implement interface{ Stats() ResolverStats }.
+// implement interface{ Stats() ResolverStats }, or Stats() dnsresolver.Stats
+// as dnsresolver's do.
 type ResolverStats struct {
 	Queries   int64 `json:"queries"`    // lookups that went to a server (or the system resolver)
 	CacheHits int64 `json:"cache_hits"` // lookups answered from the cache or /etc/hosts
@@ -128,10 +130,10 @@ type Config struct {
 	SHA256 bool
 
 	// Resolver looks up host names. If nil, each Run (and each Client)
-	// gets a fresh resolver of its own: IP literals and /etc/hosts answered
-	// at once, other names through the system resolver on worker threads,
-	// with a cache that lives as long as the run. A Resolver given here is
-	// shared: give each Run a new one for cold comparisons.
+	// gets a fresh dnsresolver.Async of its own (resolv.conf, /etc/hosts,
+	// a cache that lives as long as the run), or a dnsresolver.Pool when
+	// resolv.conf cannot be read. A Resolver given here is shared: give each
+	// Run a new one for cold comparisons.
 	Resolver Resolver
 	// Family restricts the address families used. If zero, both are.
 	Family Family
