@@ -94,6 +94,7 @@ type call struct {
 
 type counters struct {
 	queries, answers, timeouts, dropped atomic.Int64
+	retransmits                         atomic.Int64
 	hits, misses, negHits               atomic.Int64
 }
 
@@ -107,6 +108,7 @@ type Stats struct {
 	Queries      int64 // DNS messages sent, every server and transport
 	Answers      int64 // replies that matched a query
 	Timeouts     int64 // exchanges that got no answer in time
+	Retransmits  int64 // UDP queries sent again within an attempt
 	Dropped      int64 // replies dropped as not matching (forged, late, malformed)
 	CacheHits    int64 // lookups answered from the cache, hosts or literals
 	CacheMisses  int64 // lookups that needed a query (or joined one in flight)
@@ -468,61 +470,82 @@ func (r *Async) query(fq string, types []dnsmessage.Type) ([]reply, string, erro
 	return nil, lastServer, lastErr
 }
 
-// exchange sends one query per type to server over one UDP socket and
-// reads until every one is answered or the attempt's time is up. Replies
-// that do not match a query still unanswered are dropped and reading goes
-// on. Truncated answers are asked again over TCP (RFC 7766).
+// exchange sends one query per type to server, each on a UDP socket of
+// its own (some servers answer only one of an A and an AAAA that arrive
+// from one port, which glibc's single-request-reopen works around), all
+// in flight at once, then reads each until its answer comes or the
+// attempt's time is up. Replies that do not match the query of their
+// socket are dropped and reading goes on. Truncated answers are asked
+// again over TCP (RFC 7766).
 func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, error) {
 	sc := r.perServe[server]
 	begin := time.Now()
 	deadline := begin.Add(r.timeout)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	c, err := r.dial(ctx, "udp", server)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	c.SetDeadline(deadline)
+	conns := make([]net.Conn, 0, len(types))
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	ids := make([]uint16, len(types))
+	queries := make([][]byte, len(types))
 	for i, typ := range types {
+		c, err := r.dial(ctx, "udp", server)
+		if err != nil {
+			return nil, err
+		}
+		conns = append(conns, c)
+		c.SetDeadline(deadline)
 		ids[i] = uint16(rand.Uint32())
 		q, err := buildQuery(ids[i], fq, typ, true)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := c.Write(q[2:]); err != nil {
+		queries[i] = q[2:]
+		if _, err := c.Write(queries[i]); err != nil {
 			return nil, err
 		}
 		r.stats.queries.Add(1)
 		sc.udp.Add(1)
 	}
 	replies := make([]reply, len(types))
-	done := make([]bool, len(types))
 	buf := make([]byte, maxDNSPacketSize)
-	for left := len(types); left > 0; {
-		n, err := c.Read(buf)
-		if err != nil {
-			if isTimeoutErr(err) {
-				r.stats.timeouts.Add(1)
-				sc.timeouts.Add(1)
-				return nil, errTimeout
+	for i, typ := range types {
+		rto := r.rto()
+		for {
+			// A datagram lost on the way (a busy server's socket buffer
+			// overflows long before it is slow) is sent again after rto,
+			// doubling, within the attempt's deadline.
+			wait := time.Now().Add(rto)
+			if wait.After(deadline) {
+				wait = deadline
 			}
-			return nil, err
-		}
-		matched := false
-		for i, typ := range types {
-			if done[i] {
-				continue
+			conns[i].SetReadDeadline(wait)
+			n, err := conns[i].Read(buf)
+			if err != nil {
+				if isTimeoutErr(err) && time.Now().Before(deadline) {
+					if _, err := conns[i].Write(queries[i]); err != nil {
+						return nil, err
+					}
+					r.stats.queries.Add(1)
+					r.stats.retransmits.Add(1)
+					sc.udp.Add(1)
+					rto *= 2
+					continue
+				}
+				if isTimeoutErr(err) {
+					r.stats.timeouts.Add(1)
+					sc.timeouts.Add(1)
+					return nil, errTimeout
+				}
+				return nil, err
 			}
 			if p, h, ok := matchReply(buf[:n], ids[i], fq, typ); ok {
 				replies[i] = readReply(&p, h, fq, typ)
-				done[i], matched = true, true
-				left--
 				break
 			}
-		}
-		if !matched {
 			r.stats.dropped.Add(1)
 		}
 	}
@@ -541,6 +564,15 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, e
 	}
 	return replies, nil
 }
+
+// rto is the first retransmission timeout of an attempt: a sixteenth of
+// the attempt, at least minRTO.
+func (r *Async) rto() time.Duration {
+	return max(r.timeout/16, minRTO)
+}
+
+// minRTO bounds how soon a UDP query is sent again.
+const minRTO = 25 * time.Millisecond
 
 func (r *Async) exchangeTCP(server, fq string, typ dnsmessage.Type, deadline time.Time) (reply, error) {
 	sc := r.perServe[server]
@@ -604,7 +636,8 @@ func (r *Async) Stats() Stats {
 	s := Stats{
 		Queries: r.stats.queries.Load(), Answers: r.stats.answers.Load(),
 		Timeouts: r.stats.timeouts.Load(), Dropped: r.stats.dropped.Load(),
-		CacheHits: r.stats.hits.Load(), CacheMisses: r.stats.misses.Load(),
+		Retransmits: r.stats.retransmits.Load(),
+		CacheHits:   r.stats.hits.Load(), CacheMisses: r.stats.misses.Load(),
 		NegativeHits: r.stats.negHits.Load(),
 	}
 	for _, name := range r.servers {

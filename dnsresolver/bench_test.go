@@ -63,6 +63,8 @@ func BenchmarkLookupCold(b *testing.B) {
 				b.Fatalf("%d lookups failed", f)
 			}
 			b.ReportMetric(float64(benchNames)/time.Since(start).Seconds(), "lookups/s")
+			st := r.Stats()
+			b.Logf("stats: queries %d answers %d timeouts %d dropped %d", st.Queries, st.Answers, st.Timeouts, st.Dropped)
 		}
 	})
 	b.Run("resolver=go", func(b *testing.B) {

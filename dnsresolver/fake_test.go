@@ -25,9 +25,23 @@ type fakeServer struct {
 
 func runLocalServer(t *testing.T, udp, tcp handler) *fakeServer {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var pc net.PacketConn
+	var l net.Listener
+	for try := 0; ; try++ { // UDP and TCP on one port: retry while the TCP port is taken
+		var err error
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if tcp == nil {
+			break
+		}
+		if l, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
+		pc.Close()
+		if try == 20 {
+			t.Fatalf("no port free for both UDP and TCP: %v", err)
+		}
 	}
 	s := &fakeServer{addr: pc.LocalAddr().String()}
 	t.Cleanup(func() { pc.Close() })
@@ -49,10 +63,6 @@ func runLocalServer(t *testing.T, udp, tcp handler) *fakeServer {
 		}
 	}()
 	if tcp != nil {
-		l, err := net.Listen("tcp", s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
 		t.Cleanup(func() { l.Close() })
 		go func() {
 			for {

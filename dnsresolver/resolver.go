@@ -5,7 +5,8 @@
 // golang.org/x/net/dns/dnsmessage and talks to the servers of
 // /etc/resolv.conf (or explicit ones) over the scheduler's cooperative UDP
 // and TCP sockets when called from a task, and over ordinary sockets when
-// called from a goroutine. It asks for A and AAAA at once on one socket,
+// called from a goroutine. It asks for A and AAAA at once, each on a
+// socket of its own,
 // follows CNAME chains, sends EDNS0, retries over TCP when an answer is
 // truncated, uses a fresh random ID and source port for every query and
 // drops every reply that does not match the query it sent. Answers are
