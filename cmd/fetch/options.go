@@ -171,9 +171,6 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
 
 	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
-	if !asyncResolverBuilt {
-		resolverUsage += "; async and --dns-server are not in this build yet"
-	}
 	fs.StringVar(&f.resolver, "resolver", defaultResolverName, resolverUsage)
 	fs.StringArrayVar(&f.dnsServers, "dns-server", nil, "ask the DNS server at `ADDR` (IP or IP:port; repeatable) instead of resolv.conf")
 	fs.BoolVarP(&f.ipv4, "ipv4", "4", false, "connect over IPv4 only")
@@ -333,8 +330,8 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 		}
 		o.DNSServers = append(o.DNSServers, addr)
 	}
-	if !asyncResolverBuilt && (o.Resolver == "async" || len(o.DNSServers) > 0) {
-		return &FlagError{errNoAsyncResolver}
+	if o.Resolver == "pool" && len(o.DNSServers) > 0 {
+		return &FlagError{errPoolServers}
 	}
 	switch {
 	case f.ipv4 && f.ipv6:

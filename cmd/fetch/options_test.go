@@ -104,8 +104,13 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "resolver pool", args: []string{"--resolver", "pool", "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "Resolver", o.Resolver, "pool")
 		}},
-		{name: "resolver async not built", args: []string{"--resolver", "async", "x"}, wantErr: "the async resolver (--resolver async, --dns-server) is not in this build yet"},
-		{name: "dns servers not built", args: []string{"--dns-server", "127.0.0.1", "--dns-server", "[::1]:5353", "x"}, wantErr: "is not in this build yet"},
+		{name: "resolver async", args: []string{"--resolver", "async", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "Resolver", o.Resolver, "async")
+		}},
+		{name: "dns servers", args: []string{"--dns-server", "127.0.0.1", "--dns-server", "[::1]:5353", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "DNSServers", strings.Join(o.DNSServers, ","), "127.0.0.1:53,[::1]:5353")
+		}},
+		{name: "dns servers with pool", args: []string{"--resolver", "pool", "--dns-server", "127.0.0.1", "x"}, wantErr: "--dns-server needs --resolver async"},
 		{name: "ipv4", args: []string{"-4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 4) }},
 		{name: "ipv6", args: []string{"--ipv6", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 6) }},
 		{name: "progress quiet slowest", args: []string{"--progress", "always", "-q", "--slowest", "5", "x"}, check: func(t *testing.T, o *Options) {

@@ -3,27 +3,35 @@ package main
 import (
 	"errors"
 
+	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/fetcher"
 )
 
-// errNoAsyncResolver is the usage error of --resolver async and
-// --dns-server while the dnsresolver package is not part of the build.
-var errNoAsyncResolver = errors.New("the async resolver (--resolver async, --dns-server) is not in this build yet; use --resolver pool")
+// defaultResolverName is the --resolver default: greenfetch's own DNS
+// client on the hubs.
+const defaultResolverName = "async"
 
-// asyncResolverBuilt reports whether --resolver async can be honoured.
-const asyncResolverBuilt = false
-
-// defaultResolverName is the --resolver default: async once the dnsresolver
-// package is built in, pool until then.
-const defaultResolverName = "pool"
+// errPoolServers is the usage error of --dns-server with --resolver pool:
+// the system resolver asks the servers the system names.
+var errPoolServers = errors.New("--dns-server needs --resolver async: the pool resolver asks the system's servers")
 
 // newResolver returns the resolver of one run, new for every run so that
-// each run starts with a cold cache, or nil for the fetcher's own: the
-// system resolver on the scheduler's worker threads, with a cache, which
-// is what --resolver pool asks for.
+// each run starts with a cold cache: the async DNS client (resolv.conf and
+// /etc/hosts, or the --dns-server list), or the system resolver on the
+// scheduler's worker threads for --resolver pool.
 func newResolver(o *Options) (fetcher.Resolver, error) {
-	if o.Resolver == "async" || len(o.DNSServers) > 0 {
-		return nil, errNoAsyncResolver
+	fam := dnsresolver.Both
+	switch o.Family {
+	case 4:
+		fam = dnsresolver.V4
+	case 6:
+		fam = dnsresolver.V6
 	}
-	return nil, nil
+	if o.Resolver == "pool" {
+		if len(o.DNSServers) > 0 {
+			return nil, errPoolServers
+		}
+		return dnsresolver.NewPool(dnsresolver.PoolConfig{Family: fam}), nil
+	}
+	return dnsresolver.NewAsync(dnsresolver.Config{Servers: o.DNSServers, Family: fam})
 }
