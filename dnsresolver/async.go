@@ -68,12 +68,12 @@ type Async struct {
 	timeout  time.Duration
 	attempts int
 	rotate   bool
+	reopen   bool // a socket per query (options single-request-reopen)
 	family   Family
 	maxTTL   time.Duration
 	maxNeg   time.Duration
 	hosts    map[string][]netip.Addr
 	dial     func(ctx context.Context, network, address string) (net.Conn, error)
-	now      func() time.Time
 
 	sem      *scheduler.Semaphore
 	cache    *cache
@@ -134,8 +134,8 @@ func NewAsync(cfg Config) (*Async, error) {
 	rc := parseResolvConf(bytes.NewReader(readFile(path)))
 	r := &Async{
 		servers: rc.servers, search: rc.search, ndots: rc.ndots, timeout: rc.timeout,
-		attempts: rc.attempts, rotate: rc.rotate, family: cfg.Family,
-		maxTTL: cfg.MaxTTL, maxNeg: cfg.MaxNegativeTTL, dial: cfg.Dial, now: cfg.Now,
+		attempts: rc.attempts, rotate: rc.rotate, reopen: rc.reopen, family: cfg.Family,
+		maxTTL: cfg.MaxTTL, maxNeg: cfg.MaxNegativeTTL, dial: cfg.Dial,
 		inflight: make(map[cacheKey]*call), perServe: make(map[string]*serverCounters),
 	}
 	if len(cfg.Servers) > 0 {
@@ -166,9 +166,6 @@ func NewAsync(cfg Config) (*Async, error) {
 	if r.dial == nil {
 		r.dial = defaultDial
 	}
-	if r.now == nil {
-		r.now = time.Now
-	}
 	inflight := cfg.MaxInFlight
 	if inflight <= 0 {
 		inflight = 256
@@ -178,7 +175,7 @@ func NewAsync(cfg Config) (*Async, error) {
 	if size == 0 {
 		size = 10000
 	}
-	r.cache = newCache(size)
+	r.cache = newCache(size, cfg.Now)
 	r.hosts = map[string][]netip.Addr{}
 	if cfg.HostsFile != "-" {
 		hp := cfg.HostsFile
@@ -225,12 +222,20 @@ func (r *Async) LookupNetIP(ctx context.Context, host string) ([]netip.Addr, err
 }
 
 func (r *Async) lookup(ctx context.Context, host string, fam Family) (Answer, error) {
-	if ans, err, ok := r.local(host, fam); ok {
-		return ans, err
+	if ip, ok := parseLiteral(host); ok {
+		r.stats.hits.Add(1)
+		return localAnswer(host, []netip.Addr{ip}, fam, r.maxTTL)
 	}
-	name, _ := normalizeName(host) // local checked it
+	name, err := normalizeName(host)
+	if err != nil {
+		return Answer{}, &Error{Name: host, Err: err}
+	}
+	if addrs, ok := r.hostsAddrs(name); ok {
+		r.stats.hits.Add(1)
+		return localAnswer(host, addrs, fam, r.maxTTL)
+	}
 	key := cacheKey{name, fam}
-	if ans, err, ok := r.cache.get(key, r.now()); ok {
+	if ans, err, ok := r.cache.get(key); ok {
 		r.stats.hits.Add(1)
 		if err != nil {
 			r.stats.negHits.Add(1)
@@ -250,8 +255,23 @@ func (r *Async) lookup(ctx context.Context, host string, fam Family) (Answer, er
 		r.start(key, host, c)
 	}
 	// The query is shared: a caller that gives up leaves it running for
-	// the others. The bound guards against a query whose task never ran
-	// (its hub closed first).
+	// the others. The leader needs no bound: its query runs in a task of
+	// its own hub (if that hub closes, the leader is woken too) or in a
+	// goroutine. A follower may wait on another hub's query task, which
+	// never runs if that hub closes first: the budget bounds its wait, on
+	// the hub's timer when the caller has no deadline of its own.
+	if leader {
+		if err := c.done.WaitContext(ctx); err != nil {
+			return Answer{}, &Error{Name: host, Err: err, IsTimeout: errors.Is(err, context.DeadlineExceeded)}
+		}
+		return c.ans, c.err
+	}
+	if ctx.Done() == nil {
+		if !c.done.Wait(r.budget()) {
+			return Answer{}, &Error{Name: host, Err: errTimeout, IsTimeout: true}
+		}
+		return c.ans, c.err
+	}
 	wctx, cancel := context.WithTimeout(ctx, r.budget())
 	defer cancel()
 	if err := c.done.WaitContext(wctx); err != nil {
@@ -266,34 +286,27 @@ func (r *Async) budget() time.Duration {
 	return time.Duration(2*r.attempts*max(len(r.servers), 1)*(maxCNAMEChain+1))*r.timeout + time.Second
 }
 
-// local answers IP literals, localhost, /etc/hosts and invalid names
-// without a query.
-func (r *Async) local(host string, fam Family) (Answer, error, bool) {
-	if ip, ok := parseLiteral(host); ok {
-		r.stats.hits.Add(1)
-		addrs := filterFamily([]netip.Addr{ip}, fam)
-		if len(addrs) == 0 {
-			return Answer{}, &Error{Name: host, Err: ErrNoSuchHost, IsNotFound: true}, true
-		}
-		return Answer{Addrs: addrs, TTL: r.maxTTL, Cached: true}, nil, true
+// hostsAddrs returns the addresses of name in the hosts file, or of
+// localhost and its subdomains (RFC 6761 6.3), which never go to a
+// server.
+func (r *Async) hostsAddrs(name string) ([]netip.Addr, bool) {
+	if addrs, ok := r.hosts[name]; ok {
+		return addrs, true
 	}
-	name, err := normalizeName(host)
-	if err != nil {
-		return Answer{}, &Error{Name: host, Err: err}, true
+	if isLocalhost(name) {
+		return localhostAddrs, true
 	}
-	addrs, ok := r.hosts[name]
-	if !ok && isLocalhost(name) {
-		addrs, ok = localhostAddrs, true
-	}
-	if !ok {
-		return Answer{}, nil, false
-	}
-	r.stats.hits.Add(1)
+	return nil, false
+}
+
+// localAnswer is the answer for addresses known without a query: an IP
+// literal, the hosts file, localhost.
+func localAnswer(host string, addrs []netip.Addr, fam Family, ttl time.Duration) (Answer, error) {
 	addrs = filterFamily(addrs, fam)
 	if len(addrs) == 0 {
-		return Answer{}, &Error{Name: host, Err: ErrNoSuchHost, IsNotFound: true}, true
+		return Answer{}, &Error{Name: host, Err: ErrNoSuchHost, IsNotFound: true}
 	}
-	return Answer{Addrs: addrs, TTL: r.maxTTL, Cached: true}, nil, true
+	return Answer{Addrs: addrs, TTL: ttl, Cached: true}, nil
 }
 
 // start runs the query for key in a task of the caller's hub (so it uses
@@ -307,7 +320,7 @@ func (r *Async) start(key cacheKey, host string, c *call) {
 		} else {
 			ttl = min(ttl, r.maxNeg)
 		}
-		r.cache.put(key, ans, err, ttl, r.now())
+		r.cache.put(key, ans, err, ttl)
 		r.mu.Lock()
 		delete(r.inflight, key)
 		r.mu.Unlock()
@@ -470,83 +483,123 @@ func (r *Async) query(fq string, types []dnsmessage.Type) ([]reply, string, erro
 	return nil, lastServer, lastErr
 }
 
-// exchange sends one query per type to server, each on a UDP socket of
-// its own (some servers answer only one of an A and an AAAA that arrive
-// from one port, which glibc's single-request-reopen works around), all
-// in flight at once, then reads each until its answer comes or the
-// attempt's time is up. Replies that do not match the query of their
-// socket are dropped and reading goes on. Truncated answers are asked
-// again over TCP (RFC 7766).
+// exchange asks server for fq's records of every type in types over UDP
+// and returns one reply per type, in order.
+//
+// All the queries are in flight at once. By default they share one
+// connected UDP socket, as glibc's resolver does: a lookup of both
+// families costs one socket, not two. With resolv.conf's "options
+// single-request-reopen" every query gets a socket of its own, for the
+// middleboxes that answer only one of two queries arriving from one port.
+// Every socket is fresh, so the kernel picks a random source port, and
+// every query carries a fresh random ID.
+//
+// A reply is accepted only when it arrives on the connected socket (so
+// from server), parses, has QR set, and carries the ID, type, class and
+// name of a query still waiting on that socket; anything else may be a
+// forgery (issue 13281) and is dropped while reading goes on until the
+// attempt's deadline. A query still unanswered after rto is sent again,
+// with rto doubling, within the deadline: a busy server's socket buffer
+// drops datagrams long before the server is slow. Truncated answers are
+// asked again over TCP (RFC 7766).
 func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, error) {
 	sc := r.perServe[server]
 	begin := time.Now()
 	deadline := begin.Add(r.timeout)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	conns := make([]net.Conn, 0, len(types))
+
+	var qs [2]udpQuery // A and AAAA: no allocation for the common case
+	queries := qs[:0]
+	if len(types) > len(qs) {
+		queries = make([]udpQuery, 0, len(types))
+	}
+	var conns [2]net.Conn
+	socks := conns[:0]
 	defer func() {
-		for _, c := range conns {
+		for _, c := range socks {
 			c.Close()
 		}
 	}()
-	ids := make([]uint16, len(types))
-	queries := make([][]byte, len(types))
 	for i, typ := range types {
-		c, err := r.dial(ctx, "udp", server)
+		if i == 0 || r.reopen {
+			// Connecting a UDP socket sends nothing and never blocks: no
+			// context deadline (and its timer) is needed; the socket's
+			// deadline bounds the exchange.
+			c, err := r.dial(context.Background(), "udp", server)
+			if err != nil {
+				return nil, err
+			}
+			socks = append(socks, c)
+			c.SetDeadline(deadline)
+		}
+		id := newID()
+		for hasID(queries, id) { // distinct IDs on one socket
+			id = newID()
+		}
+		msg, err := buildQuery(id, fq, typ, true)
 		if err != nil {
 			return nil, err
 		}
-		conns = append(conns, c)
-		c.SetDeadline(deadline)
-		ids[i] = uint16(rand.Uint32())
-		q, err := buildQuery(ids[i], fq, typ, true)
-		if err != nil {
-			return nil, err
-		}
-		queries[i] = q[2:]
-		if _, err := c.Write(queries[i]); err != nil {
+		queries = append(queries, udpQuery{id: id, typ: typ, msg: msg[2:], sock: len(socks) - 1})
+	}
+	for i := range queries {
+		if _, err := socks[queries[i].sock].Write(queries[i].msg); err != nil {
 			return nil, err
 		}
 		r.stats.queries.Add(1)
 		sc.udp.Add(1)
 	}
+
 	replies := make([]reply, len(types))
-	buf := make([]byte, maxDNSPacketSize)
-	for i, typ := range types {
+	bp := bufPool.Get().(*[maxDNSPacketSize]byte)
+	defer bufPool.Put(bp)
+	buf := bp[:]
+	for s, c := range socks {
 		rto := r.rto()
-		for {
-			// A datagram lost on the way (a busy server's socket buffer
-			// overflows long before it is slow) is sent again after rto,
-			// doubling, within the attempt's deadline.
+		for waiting := countWaiting(queries, s); waiting > 0; {
 			wait := time.Now().Add(rto)
 			if wait.After(deadline) {
 				wait = deadline
 			}
-			conns[i].SetReadDeadline(wait)
-			n, err := conns[i].Read(buf)
+			c.SetReadDeadline(wait)
+			n, err := c.Read(buf)
 			if err != nil {
-				if isTimeoutErr(err) && time.Now().Before(deadline) {
-					if _, err := conns[i].Write(queries[i]); err != nil {
-						return nil, err
-					}
-					r.stats.queries.Add(1)
-					r.stats.retransmits.Add(1)
-					sc.udp.Add(1)
-					rto *= 2
-					continue
+				if !isTimeoutErr(err) {
+					return nil, err
 				}
-				if isTimeoutErr(err) {
+				if !time.Now().Before(deadline) {
 					r.stats.timeouts.Add(1)
 					sc.timeouts.Add(1)
 					return nil, errTimeout
 				}
-				return nil, err
+				for i := range queries {
+					if q := &queries[i]; q.sock == s && !q.done {
+						if _, err := c.Write(q.msg); err != nil {
+							return nil, err
+						}
+						r.stats.queries.Add(1)
+						r.stats.retransmits.Add(1)
+						sc.udp.Add(1)
+					}
+				}
+				rto *= 2
+				continue
 			}
-			if p, h, ok := matchReply(buf[:n], ids[i], fq, typ); ok {
-				replies[i] = readReply(&p, h, fq, typ)
-				break
+			matched := false
+			for i := range queries {
+				q := &queries[i]
+				if q.sock != s || q.done {
+					continue
+				}
+				if p, h, ok := matchReply(buf[:n], q.id, fq, q.typ); ok {
+					replies[i] = readReply(&p, h, fq, q.typ)
+					q.done, matched = true, true
+					waiting--
+					break
+				}
 			}
-			r.stats.dropped.Add(1)
+			if !matched {
+				r.stats.dropped.Add(1)
+			}
 		}
 	}
 	r.stats.answers.Add(int64(len(types)))
@@ -564,6 +617,43 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, e
 	}
 	return replies, nil
 }
+
+// bufPool holds the buffers UDP answers are read into.
+var bufPool = sync.Pool{New: func() any { return new([maxDNSPacketSize]byte) }}
+
+// udpQuery is one question of an exchange: its ID, the message sent,
+// the socket (index) it went out on and whether its answer came.
+type udpQuery struct {
+	id   uint16
+	typ  dnsmessage.Type
+	msg  []byte
+	sock int
+	done bool
+}
+
+func hasID(qs []udpQuery, id uint16) bool {
+	for _, q := range qs {
+		if q.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+func countWaiting(qs []udpQuery, sock int) int {
+	n := 0
+	for _, q := range qs {
+		if q.sock == sock && !q.done {
+			n++
+		}
+	}
+	return n
+}
+
+// newID returns a random query ID. math/rand/v2's global source is
+// ChaCha8, seeded from the system's randomness, and safe for concurrent
+// use: an off-path attacker cannot predict it.
+func newID() uint16 { return uint16(rand.Uint32()) }
 
 // rto is the first retransmission timeout of an attempt: a sixteenth of
 // the attempt, at least minRTO.
@@ -584,7 +674,7 @@ func (r *Async) exchangeTCP(server, fq string, typ dnsmessage.Type, deadline tim
 	}
 	defer c.Close()
 	c.SetDeadline(deadline)
-	id := uint16(rand.Uint32())
+	id := newID()
 	q, err := buildQuery(id, fq, typ, true)
 	if err != nil {
 		return reply{}, err

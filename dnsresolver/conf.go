@@ -31,6 +31,7 @@ type resolvConf struct {
 	attempts int
 	rotate   bool
 	edns0    bool
+	reopen   bool // single-request-reopen: a socket per query
 }
 
 // parseResolvConf reads resolv.conf(5). Unknown keywords and broken lines
@@ -83,6 +84,8 @@ func parseResolvConf(r io.Reader) *resolvConf {
 					c.rotate = true
 				case "edns0":
 					c.edns0 = true
+				case "single-request-reopen":
+					c.reopen = true
 				}
 			}
 		}

@@ -25,7 +25,6 @@ func buildQuery(id uint16, name string, qtype dnsmessage.Type, edns bool) ([]byt
 		return nil, ErrInvalidName
 	}
 	b := dnsmessage.NewBuilder(make([]byte, 2, 2+64+len(name)), dnsmessage.Header{ID: id, RecursionDesired: true})
-	b.EnableCompression()
 	if err := b.StartQuestions(); err != nil {
 		return nil, err
 	}

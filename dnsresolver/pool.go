@@ -52,7 +52,7 @@ func NewPool(cfg PoolConfig) *Pool {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		}
 	}
-	return &Pool{cfg: cfg, sem: scheduler.NewSemaphore(cfg.Size), cache: newCache(10000)}
+	return &Pool{cfg: cfg, sem: scheduler.NewSemaphore(cfg.Size), cache: newCache(10000, nil)}
 }
 
 // LookupHost returns the addresses of host from the system resolver.
@@ -66,7 +66,7 @@ func (p *Pool) LookupHost(ctx context.Context, host string) (Answer, error) {
 		return Answer{}, &Error{Name: host, Err: err}
 	}
 	key := cacheKey{name, p.cfg.Family}
-	if ans, err, ok := p.cache.get(key, time.Now()); ok {
+	if ans, err, ok := p.cache.get(key); ok {
 		p.stats.hits.Add(1)
 		return ans, err
 	}
@@ -101,7 +101,7 @@ func (p *Pool) LookupHost(ctx context.Context, host string) (Answer, error) {
 		return Answer{}, e
 	}
 	ans := Answer{Addrs: addrs, TTL: p.cfg.TTL}
-	p.cache.put(key, ans, nil, p.cfg.TTL, time.Now())
+	p.cache.put(key, ans, nil, p.cfg.TTL)
 	return ans, nil
 }
 

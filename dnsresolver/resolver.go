@@ -124,6 +124,9 @@ func normalizeName(host string) (string, error) {
 	if name == "" {
 		return "", ErrInvalidName
 	}
+	if validName(name) { // already lowercase ASCII: the common case
+		return name, nil
+	}
 	ascii, lower := true, true
 	for i := 0; i < len(name); i++ {
 		c := name[i]
