@@ -460,7 +460,12 @@ func (r *Async) query(fq string, types []dnsmessage.Type) ([]reply, string, erro
 			if err := r.sem.Acquire(context.Background()); err != nil {
 				return nil, s, err
 			}
-			replies, err := r.exchange(s, fq, types)
+			replies, err := r.exchange(s, fq, types, true)
+			if err == nil && hasErr(replies, errFormat) {
+				// A server that does not know EDNS0 may answer FORMERR
+				// to the OPT record: ask it again without (RFC 6891 7).
+				replies, err = r.exchange(s, fq, types, false)
+			}
 			r.sem.Release()
 			lastServer = s
 			if err == nil {
@@ -502,7 +507,7 @@ func (r *Async) query(fq string, types []dnsmessage.Type) ([]reply, string, erro
 // with rto doubling, within the deadline: a busy server's socket buffer
 // drops datagrams long before the server is slow. Truncated answers are
 // asked again over TCP (RFC 7766).
-func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, error) {
+func (r *Async) exchange(server, fq string, types []dnsmessage.Type, edns bool) ([]reply, error) {
 	sc := r.perServe[server]
 	begin := time.Now()
 	deadline := begin.Add(r.timeout)
@@ -535,7 +540,7 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, e
 		for hasID(queries, id) { // distinct IDs on one socket
 			id = newID()
 		}
-		msg, err := buildQuery(id, fq, typ, true)
+		msg, err := buildQuery(id, fq, typ, edns)
 		if err != nil {
 			return nil, err
 		}
@@ -608,7 +613,7 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, e
 	sc.latencyN.Add(1)
 	for i := range replies {
 		if replies[i].trunc {
-			rp, err := r.exchangeTCP(server, fq, types[i], deadline)
+			rp, err := r.exchangeTCP(server, fq, types[i], edns, deadline)
 			if err != nil {
 				return nil, err
 			}
@@ -616,6 +621,15 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type) ([]reply, e
 		}
 	}
 	return replies, nil
+}
+
+func hasErr(replies []reply, err error) bool {
+	for _, rp := range replies {
+		if rp.err == err {
+			return true
+		}
+	}
+	return false
 }
 
 // bufPool holds the buffers UDP answers are read into.
@@ -664,7 +678,7 @@ func (r *Async) rto() time.Duration {
 // minRTO bounds how soon a UDP query is sent again.
 const minRTO = 25 * time.Millisecond
 
-func (r *Async) exchangeTCP(server, fq string, typ dnsmessage.Type, deadline time.Time) (reply, error) {
+func (r *Async) exchangeTCP(server, fq string, typ dnsmessage.Type, edns bool, deadline time.Time) (reply, error) {
 	sc := r.perServe[server]
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
@@ -675,7 +689,7 @@ func (r *Async) exchangeTCP(server, fq string, typ dnsmessage.Type, deadline tim
 	defer c.Close()
 	c.SetDeadline(deadline)
 	id := newID()
-	q, err := buildQuery(id, fq, typ, true)
+	q, err := buildQuery(id, fq, typ, edns)
 	if err != nil {
 		return reply{}, err
 	}

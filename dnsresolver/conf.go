@@ -19,8 +19,36 @@ const (
 	maxTimeout      = 30 * time.Second
 	defaultAttempts = 2
 	maxAttempts     = 5
-	maxConfLine     = 4096
+	maxConfLine     = 4096 // longer lines of resolv.conf and hosts are skipped
 )
+
+// lineReader reads the lines of a configuration file, skipping (not
+// stopping at) lines longer than maxConfLine, as the C library skips
+// what it cannot parse.
+type lineReader struct {
+	br *bufio.Reader
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, maxConfLine)}
+}
+
+// next returns the next line without its end, and false at the end of the
+// input or on a read error.
+func (l *lineReader) next() (string, bool) {
+	for {
+		line, isPrefix, err := l.br.ReadLine()
+		if err != nil {
+			return "", false
+		}
+		if !isPrefix {
+			return string(line), true
+		}
+		for isPrefix && err == nil { // too long: drop the rest of it
+			_, isPrefix, err = l.br.ReadLine()
+		}
+	}
+}
 
 // resolvConf is what /etc/resolv.conf says.
 type resolvConf struct {
@@ -39,10 +67,12 @@ type resolvConf struct {
 // wins. Without a nameserver line the local server is used.
 func parseResolvConf(r io.Reader) *resolvConf {
 	c := &resolvConf{ndots: defaultNdots, timeout: defaultTimeout, attempts: defaultAttempts}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 512), maxConfLine)
-	for sc.Scan() {
-		line := sc.Text()
+	lines := newLineReader(r)
+	for {
+		line, ok := lines.next()
+		if !ok {
+			break
+		}
 		if i := strings.IndexAny(line, "#;"); i >= 0 {
 			line = line[:i]
 		}
@@ -134,10 +164,12 @@ func serverAddr(s string) (string, error) {
 // are skipped.
 func parseHosts(r io.Reader) map[string][]netip.Addr {
 	m := make(map[string][]netip.Addr)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 512), maxConfLine)
-	for sc.Scan() {
-		line := sc.Text()
+	lines := newLineReader(r)
+	for {
+		line, ok := lines.next()
+		if !ok {
+			break
+		}
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
@@ -149,6 +181,7 @@ func parseHosts(r io.Reader) map[string][]netip.Addr {
 		if err != nil {
 			continue
 		}
+		ip = ip.Unmap() // ::ffff:192.0.2.9 is an IPv4 address
 		for _, name := range f[1:] {
 			n, err := normalizeName(name)
 			if err != nil {

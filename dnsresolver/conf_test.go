@@ -1,14 +1,26 @@
 package dnsresolver
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestParseResolvConf(t *testing.T) {
+	def := func(c resolvConf) resolvConf { // the defaults, for fields a case leaves zero
+		if c.ndots == 0 {
+			c.ndots = defaultNdots
+		}
+		if c.timeout == 0 {
+			c.timeout = defaultTimeout
+		}
+		if c.attempts == 0 {
+			c.attempts = defaultAttempts
+		}
+		return c
+	}
 	tests := []struct {
 		file string
 		want resolvConf
@@ -18,22 +30,26 @@ func TestParseResolvConf(t *testing.T) {
 			search:  []string{"corp.example", "lab.example"},
 			ndots:   2, timeout: 3 * time.Second, attempts: 4, rotate: true, edns0: true,
 		}},
-		{"broken-resolv.conf", resolvConf{
-			servers: []string{"127.0.0.1:53", "[::1]:53"}, // none valid: the local server
-			ndots:   defaultNdots, timeout: defaultTimeout, attempts: maxAttempts,
-		}},
-		{"ndots-negative-resolv.conf", resolvConf{
-			servers: []string{"192.0.2.1:53"}, ndots: maxNdots, timeout: maxTimeout, attempts: defaultAttempts,
-		}},
+		{"broken-resolv.conf", def(resolvConf{
+			servers:  []string{"127.0.0.1:53", "[::1]:53"}, // none valid: the local server
+			attempts: maxAttempts,
+		})},
+		{"ndots-negative-resolv.conf", def(resolvConf{
+			servers: []string{"192.0.2.1:53"}, ndots: maxNdots, timeout: maxTimeout,
+		})},
+		{"search-domain-resolv.conf", def(resolvConf{servers: []string{"192.0.2.1:53"}, search: []string{"c.example"}})},
+		{"rotate-resolv.conf", def(resolvConf{servers: []string{"192.0.2.1:53", "192.0.2.2:53"}, rotate: true})},
+		{"attempts-resolv.conf", def(resolvConf{servers: []string{"192.0.2.1:53"}, attempts: 3, timeout: 2 * time.Second})},
+		{"comments-resolv.conf", def(resolvConf{servers: []string{"192.0.2.7:53", "192.0.2.8:53"}})},
+		{"crlf-resolv.conf", def(resolvConf{servers: []string{"192.0.2.9:53"}, search: []string{"crlf.example"}, ndots: 3})},
+		{"reopen-resolv.conf", def(resolvConf{servers: []string{"192.0.2.1:53"}, edns0: true, reopen: true})},
+		{"ipv6-resolv.conf", def(resolvConf{servers: []string{"[::1]:53", "[fe80::1%eth0]:53", "[2001:db8::53]:5353"}})},
+		{"long-line-resolv.conf", def(resolvConf{servers: []string{"192.0.2.3:53"}})},
+		{"missing-resolv.conf", def(resolvConf{servers: []string{"127.0.0.1:53", "[::1]:53"}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			f, err := os.Open("testdata/" + tt.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			got := parseResolvConf(f)
+			got := parseResolvConf(bytes.NewReader(readFile("testdata/" + tt.file)))
 			if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", tt.want) {
 				t.Errorf("got parseResolvConf(%s) = %+v; want %+v", tt.file, *got, tt.want)
 			}
@@ -42,23 +58,34 @@ func TestParseResolvConf(t *testing.T) {
 }
 
 func TestParseHosts(t *testing.T) {
-	f, err := os.Open("testdata/hosts-case")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m := parseHosts(f)
-	tests := []struct{ name, want string }{
-		{"mixedcase.example", "[10.1.2.3 10.1.2.4]"}, // case folded, duplicates dropped, order kept
-		{"alias.example", "[10.1.2.3]"},
-		{"ip6-loopback", "[::1]"},
-		{"linklocal.example", "[fe80::1%lo0]"},
-		{"broken.example", "[]"},
+	tests := []struct{ file, name, want string }{
+		{"hosts-case", "mixedcase.example", "[10.1.2.3 10.1.2.4]"}, // case folded, duplicates dropped, order kept
+		{"hosts-case", "alias.example", "[10.1.2.3]"},
+		{"hosts-case", "localhost", "[127.0.0.1]"},
+		{"hosts-ipv6", "ip6-loopback", "[::1]"},
+		{"hosts-ipv6", "dual.example", "[2001:db8::5 192.0.2.5]"},
+		{"hosts-ipv6", "mapped.example", "[192.0.2.9]"}, // v4-mapped is IPv4
+		{"hosts-ipv6", "linklocal.example", "[fe80::1%lo]"},
+		{"hosts-broken", "broken.example", "[]"},
+		{"hosts-broken", "badip.example", "[]"},
+		{"hosts-broken", "good.example", "[10.0.0.1]"},
+		{"hosts-broken", "bad!name.example", "[]"},
+		{"hosts-broken", "also-good.example", "[10.0.0.1]"}, // a bad name does not spoil its line
+		{"hosts-broken", "tabbed.example", "[10.0.0.2]"},
+		{"hosts-broken", "after-long.example", "[10.0.0.4]"}, // an overlong line is skipped, not the end
+		{"hosts-broken", "label-too-long-neighbour.example", "[10.0.0.5]"},
+		{"hosts-broken", "no-newline-at-end.example", "[10.0.0.6]"},
 	}
 	for _, tt := range tests {
-		if got := fmt.Sprint(m[tt.name]); got != tt.want {
-			t.Errorf("got hosts[%q] = %s; want %s", tt.name, got, tt.want)
-		}
+		t.Run(tt.file+"/"+tt.name, func(t *testing.T) {
+			m := parseHosts(bytes.NewReader(readFile("testdata/" + tt.file)))
+			if got := fmt.Sprint(m[tt.name]); got != tt.want {
+				t.Errorf("got hosts[%q] = %s; want %s", tt.name, got, tt.want)
+			}
+		})
+	}
+	if m := parseHosts(bytes.NewReader(readFile("testdata/hosts-broken"))); len(m) != 6 {
+		t.Errorf("got %d names from hosts-broken (%v); want 6", len(m), m)
 	}
 }
 

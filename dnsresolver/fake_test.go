@@ -5,8 +5,10 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -21,6 +23,24 @@ type fakeServer struct {
 	addr    string
 	queries atomic.Int64
 	tcpHits atomic.Int64
+
+	mu    sync.Mutex
+	log   []string            // "name type" of every UDP query, in order
+	ports map[string]struct{} // source addresses queries came from
+}
+
+// names returns the log of UDP questions.
+func (s *fakeServer) names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+// sources returns how many source addresses (ports) queries came from.
+func (s *fakeServer) sources() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.ports)
 }
 
 func runLocalServer(t *testing.T, udp, tcp handler) *fakeServer {
@@ -43,7 +63,7 @@ func runLocalServer(t *testing.T, udp, tcp handler) *fakeServer {
 			t.Fatalf("no port free for both UDP and TCP: %v", err)
 		}
 	}
-	s := &fakeServer{addr: pc.LocalAddr().String()}
+	s := &fakeServer{addr: pc.LocalAddr().String(), ports: map[string]struct{}{}}
 	t.Cleanup(func() { pc.Close() })
 	go func() {
 		buf := make([]byte, 2048)
@@ -53,10 +73,14 @@ func runLocalServer(t *testing.T, udp, tcp handler) *fakeServer {
 				return
 			}
 			var q dnsmessage.Message
-			if q.Unpack(buf[:n]) != nil {
+			if q.Unpack(buf[:n]) != nil || len(q.Questions) != 1 {
 				continue
 			}
 			s.queries.Add(1)
+			s.mu.Lock()
+			s.log = append(s.log, q.Questions[0].Name.String()+" "+q.Questions[0].Type.String()[4:])
+			s.ports[from.String()] = struct{}{}
+			s.mu.Unlock()
 			for _, r := range udp(q) {
 				pc.WriteTo(r, from)
 			}
@@ -103,8 +127,9 @@ type answerOpts struct {
 	id     *uint16 // override the ID
 	tc     bool
 	noQR   bool
-	qname  string // override the question name
-	cname  string // alias: q name → cname, addresses on cname
+	qname  string          // override the question name
+	qtype  dnsmessage.Type // override the question type
+	cname  string          // alias: q name → cname, addresses on cname
 	addrs  []string
 	soaMin uint32 // add an SOA to the authority section
 }
@@ -119,6 +144,9 @@ func answer(q dnsmessage.Message, o answerOpts) []byte {
 	qq := q.Questions[0]
 	if o.qname != "" {
 		qq.Name = dnsmessage.MustNewName(o.qname)
+	}
+	if o.qtype != 0 {
+		qq.Type = o.qtype
 	}
 	b.Question(qq)
 	b.StartAnswers()
@@ -173,6 +201,26 @@ var (
 			answer(q, answerOpts{addrs: []string{"192.0.2.1", "2001:db8::1"}}),
 		}
 	}
+	wrongQuestionName = func(q dnsmessage.Message) [][]byte {
+		return [][]byte{answer(q, answerOpts{qname: "evil.example.", addrs: []string{"6.6.6.6"}})}
+	}
+	wrongQuestionType = func(q dnsmessage.Message) [][]byte { // the A query answered as if it were AAAA and back
+		other := dnsmessage.TypeAAAA
+		if q.Questions[0].Type == dnsmessage.TypeAAAA {
+			other = dnsmessage.TypeA
+		}
+		return [][]byte{answer(q, answerOpts{qtype: other, addrs: []string{"6.6.6.6", "2001:db8::666"}})}
+	}
+	formerrOnEDNS = func(q dnsmessage.Message) [][]byte { // an old server that does not know OPT
+		if len(q.Additionals) > 0 {
+			return [][]byte{answer(q, answerOpts{rcode: dnsmessage.RCodeFormatError})}
+		}
+		return good(q)
+	}
+	slow = func(q dnsmessage.Message) [][]byte {
+		time.Sleep(2 * time.Millisecond) // the server's one goroutine: queries queue up
+		return good(q)
+	}
 	truncated = func(q dnsmessage.Message) [][]byte { return [][]byte{answer(q, answerOpts{tc: true})} }
 	servfail  = func(q dnsmessage.Message) [][]byte {
 		return [][]byte{answer(q, answerOpts{rcode: dnsmessage.RCodeServerFailure})}
@@ -192,3 +240,36 @@ var (
 		return [][]byte{answer(q, answerOpts{cname: next})}
 	}
 )
+
+// runWrongSourceServer answers every query well, but from another port
+// than the one the query went to: a reply the connected socket must never
+// deliver.
+func runWrongSourceServer(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close(); other.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var q dnsmessage.Message
+			if q.Unpack(buf[:n]) != nil || len(q.Questions) != 1 {
+				continue
+			}
+			for _, r := range good(q) {
+				other.WriteTo(r, from)
+			}
+		}
+	}()
+	return pc.LocalAddr().String()
+}

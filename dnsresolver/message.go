@@ -58,7 +58,7 @@ type reply struct {
 	ttl    time.Duration // min TTL of the records used
 	cname  string        // where the alias chain ended, if it did not end in addresses ("" if no alias)
 	negTTL time.Duration // for NXDOMAIN / NODATA: the SOA minimum, 0 when no SOA came
-	err    error         // nil, ErrNoSuchHost, errServerFailure, errRefused, errMisbehaving
+	err    error         // nil, ErrNoSuchHost, errServerFailure, errRefused, errFormat, errMisbehaving, errMalformed, errCNAMELoop
 	trunc  bool          // TC set: ask again over TCP
 }
 
@@ -83,7 +83,8 @@ func matchReply(msg []byte, id uint16, name string, qtype dnsmessage.Type) (dnsm
 }
 
 // readReply turns a matched answer into a reply, following the alias
-// chain from name within the answer section.
+// chain from name within the answer section. It is the one place where
+// RCODEs become causes.
 func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dnsmessage.Type) reply {
 	if h.Truncated {
 		return reply{trunc: true}
@@ -92,6 +93,8 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 	case dnsmessage.RCodeSuccess, dnsmessage.RCodeNameError:
 	case dnsmessage.RCodeServerFailure:
 		return reply{err: errServerFailure}
+	case dnsmessage.RCodeFormatError:
+		return reply{err: errFormat}
 	case dnsmessage.RCodeRefused:
 		return reply{err: errRefused}
 	default:

@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -82,11 +83,23 @@ var (
 var (
 	errServerFailure = errors.New("server failure (SERVFAIL)")
 	errRefused       = errors.New("query refused (REFUSED)")
+	errFormat        = errors.New("server could not parse the query (FORMERR)")
 	errMisbehaving   = errors.New("server misbehaving")
 	errMalformed     = errors.New("malformed answer")
-	errTimeout       = errors.New("timed out")
 	errCNAMELoop     = errors.New("CNAME chain too long or looping")
+	errTimeout       = timeoutError{}
 )
+
+// timeoutError is the cause of a lookup that got no answer in time. Like
+// the standard library's deadline errors it reports Timeout, and
+// errors.Is(err, os.ErrDeadlineExceeded) holds, so code written for net
+// errors treats it alike.
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "timed out" }
+func (timeoutError) Timeout() bool        { return true }
+func (timeoutError) Temporary() bool      { return true }
+func (timeoutError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
 
 // Error is a failed lookup: which name, which server, what happened.
 type Error struct {
