@@ -14,7 +14,7 @@ import (
 )
 
 // lookupBoth runs fn from a goroutine and from a task on a hub, and
-// returns both results.
+// returns both results. It checks that fn left no socket open (on Linux).
 func lookupBoth(t *testing.T, fn func() (Answer, error)) map[string]struct {
 	ans Answer
 	err error
@@ -24,11 +24,15 @@ func lookupBoth(t *testing.T, fn func() (Answer, error)) map[string]struct {
 		ans Answer
 		err error
 	}{}
+	sockets := openSockets()
 	a, err := fn()
 	out["goroutine"] = struct {
 		ans Answer
 		err error
 	}{a, err}
+	if n := openSockets(); n != sockets {
+		t.Errorf("goroutine: got %d sockets open after the lookup; want %d as before", n, sockets)
+	}
 	h, herr := scheduler.NewHub()
 	if herr != nil {
 		t.Fatal(herr)
@@ -45,6 +49,10 @@ func lookupBoth(t *testing.T, fn func() (Answer, error)) map[string]struct {
 		ans Answer
 		err error
 	})
+	// Before the hub closes, which would close what a lookup forgot.
+	if n := openSockets(); n != sockets {
+		t.Errorf("task: got %d sockets open after the lookup; want %d as before", n, sockets)
+	}
 	return out
 }
 

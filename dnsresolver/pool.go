@@ -10,25 +10,29 @@ import (
 	"github.com/greenfetch/greenfetch/scheduler"
 )
 
-// PoolConfig configures a Pool resolver.
+// PoolConfig configures a Pool resolver. Its zero value asks the system
+// resolver for both families, 32 lookups at a time.
 type PoolConfig struct {
 	// Size bounds the system lookups running at once. If zero, 32.
 	Size int
 	// Family chooses the address families (both by default).
 	Family Family
 	// TTL is how long answers are cached: the system resolver gives no
-	// TTL. If zero, 30s; negative disables the cache.
+	// TTL. If zero, 30s; negative disables the cache. Failures are not
+	// cached.
 	TTL time.Duration
 	// Timeout bounds one system lookup. If zero, 10s.
 	Timeout time.Duration
-	// Lookup is the system lookup. If nil, net.DefaultResolver.LookupNetIP
-	// with network "ip".
+	// Lookup is the system lookup; it may block. If nil,
+	// net.DefaultResolver.LookupNetIP with network "ip", "ip4" or "ip6"
+	// by Family.
 	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // Pool runs the system resolver (getaddrinfo, nsswitch) on the scheduler's
 // worker threads (gevent's thread resolver), so a task waiting for it
-// never stalls its hub. Safe for concurrent use.
+// never stalls its hub; called from a goroutine, it runs the lookup
+// there. Safe for concurrent use by tasks of any hub and by goroutines.
 type Pool struct {
 	cfg   PoolConfig
 	sem   *scheduler.Semaphore
@@ -48,18 +52,25 @@ func NewPool(cfg PoolConfig) *Pool {
 		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.Lookup == nil {
+		network := map[Family]string{Both: "ip", V4: "ip4", V6: "ip6"}[cfg.Family]
 		cfg.Lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
-			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+			return net.DefaultResolver.LookupNetIP(ctx, network, host)
 		}
 	}
-	return &Pool{cfg: cfg, sem: scheduler.NewSemaphore(cfg.Size), cache: newCache(10000, nil)}
+	size := 10000
+	if cfg.TTL < 0 {
+		size = 0
+	}
+	return &Pool{cfg: cfg, sem: scheduler.NewSemaphore(cfg.Size), cache: newCache(size, nil)}
 }
 
-// LookupHost returns the addresses of host from the system resolver.
+// LookupHost returns the addresses of host from the system resolver. IP
+// literals are answered without a lookup. ctx bounds the wait for a
+// worker and the lookup itself.
 func (p *Pool) LookupHost(ctx context.Context, host string) (Answer, error) {
 	if ip, ok := parseLiteral(host); ok {
 		p.stats.hits.Add(1)
-		return Answer{Addrs: []netip.Addr{ip}, Cached: true}, nil
+		return localAnswer(host, []netip.Addr{ip}, p.cfg.Family, p.cfg.TTL)
 	}
 	name, err := normalizeName(host)
 	if err != nil {
@@ -72,12 +83,12 @@ func (p *Pool) LookupHost(ctx context.Context, host string) (Answer, error) {
 	}
 	p.stats.misses.Add(1)
 	if err := p.sem.Acquire(ctx); err != nil {
-		return Answer{}, &Error{Name: host, Err: err}
+		return Answer{}, &Error{Name: host, Err: err, IsTimeout: errors.Is(err, context.DeadlineExceeded)}
 	}
 	defer p.sem.Release()
 	p.stats.queries.Add(1)
 	addrs, err := scheduler.Blocking(func() ([]netip.Addr, error) {
-		lctx, cancel := context.WithTimeout(context.Background(), p.cfg.Timeout)
+		lctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 		defer cancel()
 		return p.cfg.Lookup(lctx, name)
 	})
@@ -97,6 +108,9 @@ func (p *Pool) LookupHost(ctx context.Context, host string) (Answer, error) {
 		}
 		if errors.Is(err, ErrNoSuchHost) {
 			e.IsNotFound = true
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			e.IsTimeout = true
 		}
 		return Answer{}, e
 	}
