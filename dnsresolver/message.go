@@ -115,7 +115,7 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 		if err != nil {
 			return reply{err: errMalformed}
 		}
-		r := rr{name: strings.ToLower(rh.Name.String()), typ: rh.Type, ttl: rh.TTL}
+		r := rr{name: strings.ToLower(rh.Name.String()), typ: rh.Type, ttl: ttlOf(rh.TTL)}
 		switch rh.Type {
 		case dnsmessage.TypeA:
 			a, err := p.AResource()
@@ -144,7 +144,7 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 		rrs = append(rrs, r)
 	}
 	var out reply
-	ttl := uint32(1<<31 - 1)
+	ttl := uint32(maxTTL)
 	cur := strings.ToLower(name)
 	for hop := 0; ; hop++ {
 		for _, r := range rrs {
@@ -202,12 +202,23 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 			if err != nil {
 				break
 			}
-			out.negTTL = time.Duration(min(rh.TTL, soa.MinTTL)) * time.Second
+			out.negTTL = time.Duration(min(ttlOf(rh.TTL), ttlOf(soa.MinTTL))) * time.Second
 			break
 		}
 	}
 	return out
 }
+
+// ttlOf reads a TTL: one with the top bit set counts as zero (RFC 2181
+// 8), so no server can pin an answer for 136 years.
+func ttlOf(ttl uint32) uint32 {
+	if ttl > maxTTL {
+		return 0
+	}
+	return ttl
+}
+
+const maxTTL = 1<<31 - 1 // RFC 2181 8
 
 // isTransient reports errors after which another server may do better.
 func isTransient(err error) bool {
