@@ -30,7 +30,7 @@ func lookupBoth(t *testing.T, fn func() (Answer, error)) map[string]struct {
 		ans Answer
 		err error
 	}{a, err}
-	if n := openSockets(); n != sockets {
+	if n := settledSockets(sockets); n != sockets {
 		t.Errorf("goroutine: got %d sockets open after the lookup; want %d as before", n, sockets)
 	}
 	h, herr := scheduler.NewHub()
@@ -50,7 +50,7 @@ func lookupBoth(t *testing.T, fn func() (Answer, error)) map[string]struct {
 		err error
 	})
 	// Before the hub closes, which would close what a lookup forgot.
-	if n := openSockets(); n != sockets {
+	if n := settledSockets(sockets); n != sockets {
 		t.Errorf("task: got %d sockets open after the lookup; want %d as before", n, sockets)
 	}
 	return out

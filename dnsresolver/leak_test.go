@@ -62,6 +62,17 @@ func leakedGoroutines() []string {
 	return out
 }
 
+// settledSockets returns the count of open sockets once it is back to
+// want, or what it is after a second: a fake server closes its side of a
+// TCP connection a moment after the client did.
+func settledSockets(want int) int {
+	n := openSockets()
+	for deadline := time.Now().Add(time.Second); n != want && time.Now().Before(deadline); n = openSockets() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return n
+}
+
 // openSockets counts this process's open sockets (Linux; 0 elsewhere).
 func openSockets() int {
 	fds, err := os.ReadDir("/proc/self/fd")
