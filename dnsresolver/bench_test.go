@@ -139,3 +139,23 @@ func BenchmarkCacheHit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCacheHitParallel is cache hits from every core at once: the
+// cache's mutex is shared.
+func BenchmarkCacheHitParallel(b *testing.B) {
+	r, err := NewAsync(Config{Servers: []string{"127.0.0.1:1"}, HostsFile: "-", ResolvConf: "testdata/none"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.cache.put(cacheKey{"cached.example", Both}, Answer{TTL: time.Hour}, nil, time.Hour)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := r.LookupHost(ctx, "cached.example"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -295,3 +295,23 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestParsingAllocs: matching and reading a plain answer allocates only
+// the address slice it returns.
+func TestParsingAllocs(t *testing.T) {
+	q := dnsmessage.Message{Questions: []dnsmessage.Question{{Name: dnsmessage.MustNewName(fuzzName), Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}}}
+	q.Header.ID = fuzzID
+	msg := answer(q, answerOpts{addrs: []string{"192.0.2.1"}})
+	allocs := testing.AllocsPerRun(1000, func() {
+		p, h, ok := matchReply(msg, fuzzID, fuzzName, dnsmessage.TypeA)
+		if !ok {
+			t.Fatal("reply does not match its query")
+		}
+		if rp := readReply(&p, h, fuzzName, dnsmessage.TypeA); len(rp.addrs) != 1 {
+			t.Fatalf("got %+v; want one address", rp)
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("got %v allocations to parse an answer; want at most 1 (the addresses)", allocs)
+	}
+}

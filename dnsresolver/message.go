@@ -73,7 +73,7 @@ func matchReply(msg []byte, id uint16, name string, qtype dnsmessage.Type) (dnsm
 		return p, h, false
 	}
 	q, err := p.Question()
-	if err != nil || q.Type != qtype || q.Class != dnsmessage.ClassINET || !strings.EqualFold(q.Name.String(), name) {
+	if err != nil || q.Type != qtype || q.Class != dnsmessage.ClassINET || !nameIs(&q.Name, name) {
 		return p, h, false
 	}
 	if err := p.SkipAllQuestions(); err != nil {
@@ -106,7 +106,8 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 		ttl          uint32
 		addr         netip.Addr
 	}
-	var rrs []rr
+	var rrBuf [4]rr // most answers hold a few records: no allocation
+	rrs := rrBuf[:0]
 	for {
 		rh, err := p.AnswerHeader()
 		if err == dnsmessage.ErrSectionDone {
@@ -115,7 +116,7 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 		if err != nil {
 			return reply{err: errMalformed}
 		}
-		r := rr{name: strings.ToLower(rh.Name.String()), typ: rh.Type, ttl: ttlOf(rh.TTL)}
+		r := rr{name: lowerName(&rh.Name, name), typ: rh.Type, ttl: ttlOf(rh.TTL)}
 		switch rh.Type {
 		case dnsmessage.TypeA:
 			a, err := p.AResource()
@@ -134,7 +135,7 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 			if err != nil {
 				return reply{err: errMalformed}
 			}
-			r.target = strings.ToLower(c.CNAME.String())
+			r.target = lowerName(&c.CNAME, name)
 		default:
 			if err := p.SkipAnswer(); err != nil {
 				return reply{err: errMalformed}
@@ -207,6 +208,36 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 		}
 	}
 	return out
+}
+
+// nameIs reports whether n is name, ignoring ASCII case (RFC 4343),
+// without allocating.
+func nameIs(n *dnsmessage.Name, name string) bool {
+	if int(n.Length) != len(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		a, b := n.Data[i], name[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerName returns n in lowercase: query itself (lowercase) when n is
+// the query name, the common case, which costs no allocation.
+func lowerName(n *dnsmessage.Name, query string) string {
+	if nameIs(n, query) {
+		return query
+	}
+	return strings.ToLower(n.String())
 }
 
 // ttlOf reads a TTL: one with the top bit set counts as zero (RFC 2181
