@@ -28,7 +28,10 @@ type Config struct {
 	// are used.
 	Servers []string
 	// ResolvConf is the resolv.conf(5) file read for servers, search list,
-	// ndots, timeout, attempts and rotate. If empty, /etc/resolv.conf.
+	// ndots, timeout, attempts, rotate and single-request-reopen (EDNS0 is
+	// always sent, so options edns0 changes nothing). If empty,
+	// /etc/resolv.conf; a missing file means the defaults and the local
+	// server, as in the C library.
 	ResolvConf string
 	// HostsFile is the hosts(5) file answered without a query. If empty,
 	// /etc/hosts; "-" means none.
@@ -52,10 +55,14 @@ type Config struct {
 	// minimum, when the answer has an SOA; without one it is not cached).
 	// If zero, 5m.
 	MaxNegativeTTL time.Duration
-	// Dial opens the sockets. If nil: the scheduler's cooperative sockets
-	// when the caller is a task, net.Dialer otherwise.
+	// Dial opens the sockets ("udp" and "tcp" to an IP:port). If nil: the
+	// scheduler's cooperative sockets when the caller is a task,
+	// net.Dialer otherwise. UDP is dialed with context.Background
+	// (connecting a UDP socket never blocks) and bounded by the socket's
+	// deadline; TCP with a context that ends at the attempt's deadline.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
-	// Now is the clock of the cache. If nil, time.Now.
+	// Now is the clock of the cache, for tests. If nil, the monotonic
+	// clock.
 	Now func() time.Time
 }
 

@@ -5,13 +5,15 @@
 // golang.org/x/net/dns/dnsmessage and talks to the servers of
 // /etc/resolv.conf (or explicit ones) over the scheduler's cooperative UDP
 // and TCP sockets when called from a task, and over ordinary sockets when
-// called from a goroutine. It asks for A and AAAA at once, each on a
-// socket of its own,
+// called from a goroutine. It asks for A and AAAA at once on one fresh
+// UDP socket (a random source port per lookup, a random ID per query),
 // follows CNAME chains, sends EDNS0, retries over TCP when an answer is
-// truncated, uses a fresh random ID and source port for every query and
-// drops every reply that does not match the query it sent. Answers are
-// cached by their TTL, failures by the SOA minimum (RFC 2308), and
-// however many tasks ask for one name at once, one query is in flight.
+// truncated, and drops every reply that does not match the query it sent
+// (ID, QR, question, and the server, through the connected socket).
+// Answers are cached by their TTL, failures by the SOA minimum (RFC
+// 2308), in a bounded LRU cache; however many tasks ask for one name at
+// once, one query is in flight. Stats counts queries, answers, timeouts
+// and cache hits per server and transport.
 //
 // Pool runs the system resolver (getaddrinfo and nsswitch) on the
 // scheduler's worker threads, for hosts that need it.
