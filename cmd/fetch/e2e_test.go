@@ -540,7 +540,7 @@ func TestE2EClosedStdout(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, fetchBin, "-o", format, "-c", "8")
+			cmd := exec.CommandContext(ctx, fetchBin, "--format", format, "-c", "8")
 			cmd.Env = testEnv()
 			cmd.Stdin = strings.NewReader(sb.String())
 			var errOut strings.Builder

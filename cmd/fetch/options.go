@@ -59,6 +59,7 @@ type Options struct {
 	// Requests.
 	Timeout        time.Duration
 	ConnectTimeout time.Duration
+	TLSTimeout     time.Duration
 	Retries        int
 	MaxRedirects   int
 	Insecure       bool
@@ -76,8 +77,10 @@ type Options struct {
 	Family         int      // 0 any, 4 or 6
 
 	// Output.
-	JSON      bool
-	KeepOrder bool
+	OutputFile string    // -o: write results to this file ("" or "-": stdout)
+	JSON       bool      // --format json
+	WriteOut   *writeOut // -w: a line per result from this template
+	KeepOrder  bool
 	Progress  string // auto, always, never
 	Quiet     bool
 	Slowest   int
@@ -115,38 +118,48 @@ func usageLine(cmd string) string {
 
 // fetchFlags holds flag values before they become Options.
 type fetchFlags struct {
-	mode, compare, output, resolver, progress string
-	timeout, connectTimeout                   durationValue
-	maxBody                                   sizeValue
-	headers, dnsServers                       []string
-	json, ipv4, ipv6, help, version           bool
+	mode, compare, output, format, writeOut, resolver, progress string
+	timeout, connectTimeout, tlsTimeout                         durationValue
+	maxBody                                                     sizeValue
+	headers, dnsServers                                         []string
+	json, ipv4, ipv6, help, version, location                   bool
+
+	// Network (proxies: the net helper's block).
+	proxy string
 }
 
-// flagGroups orders the flags in --help.
+// flagGroups orders the flags in --help. Aliases kept for older scripts
+// (--timeout, --retries, --max-redirects) are hidden; the usage of the
+// curl name mentions them.
 var flagGroups = []struct {
 	title string
 	names []string
 }{
 	{"Input", []string{"input"}},
 	{"Engines", []string{"mode", "concurrency", "per-host", "rate", "hubs", "compare", "repeat", "min-speedup"}},
-	{"Requests", []string{"timeout", "connect-timeout", "retries", "max-redirects", "head", "header", "user-agent", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
+	{"Requests", []string{"max-time", "connect-timeout", "tls-timeout", "retry", "max-redirs", "location", "head", "header", "user-agent", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
+	{"Network", []string{"proxy"}},
 	{"DNS", []string{"resolver", "dns-server", "ipv4", "ipv6"}},
-	{"Output", []string{"output", "json", "keep-order", "slowest", "quiet", "progress"}},
+	{"Output", []string{"output", "format", "json", "write-out", "keep-order", "slowest", "quiet", "silent", "progress"}},
 	{"Other", []string{"help", "version"}},
 }
 
-// newFetchFlagSet defines the flags of fetch on a new FlagSet.
+// newFetchFlagSet defines the flags of fetch on a new FlagSet: curl's
+// names and meanings where they do not clash, wget's -i for the list.
 func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	f.timeout.d = fetcher.DefaultTimeout
 	f.connectTimeout.d = fetcher.DefaultConnectTimeout
+	f.tlsTimeout.d = fetcher.DefaultTLSTimeout
 	fs := pflag.NewFlagSet("fetch", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	fs.SetInterspersed(true)
 
-	fs.StringVarP(&o.InputFile, "input", "i", "", "read URLs from `FILE`, one a line ('-' is standard input)")
+	// Input.
+	fs.StringVarP(&o.InputFile, "input", "i", "", "read URLs from `FILE`, one a line ('-' is standard input; a pipe or FIFO is read once)")
 
-	fs.StringVarP(&f.mode, "mode", "m", "async", "engine `MODE`: sync (one URL after another), threads (a goroutine per URL) or async (tasks on hubs)")
+	// Engines.
+	fs.StringVar(&f.mode, "mode", "async", "engine `MODE`: sync (one URL after another), threads (a goroutine per URL) or async (tasks on hubs)")
 	fs.IntVarP(&o.Concurrency, "concurrency", "c", defaultConcurrency, "fetch at most `N` URLs at once")
 	fs.IntVar(&o.PerHost, "per-host", 0, "at most `N` fetches at once to one host (0: no limit beyond -c)")
 	fs.Float64Var(&o.Rate, "rate", 0, "start at most `R` fetches per second (0: no limit)")
@@ -154,12 +167,18 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&f.compare, "compare", "", "run the list with each mode of `LIST` in turn, each cold, and print the\ncost of each and the speedup of the last over the first; without =LIST:\nsync,async (the list must follow '=': --compare=sync,threads,async)")
 	fs.Lookup("compare").NoOptDefVal = "sync,async"
 	fs.IntVar(&o.Repeat, "repeat", 1, "run each mode `N` times (alternating the order) and report median, min, max")
-	fs.Float64Var(&o.MinSpeedup, "min-speedup", 0, "with --compare, exit 3 if the speedup is below `X`")
+	fs.Float64Var(&o.MinSpeedup, "min-speedup", 0, "with --compare, exit 3 if the speedup is below `X` (even when some URL failed)")
 
-	fs.Var(&f.timeout, "timeout", "bound each URL's whole fetch (DNS, connect, TLS, headers, body) to `D`,\nas curl's --max-time: 30s, 1500ms, or plain seconds")
-	fs.Var(&f.connectTimeout, "connect-timeout", "bound each TCP connect, and each TLS handshake, to `D`")
-	fs.IntVar(&o.Retries, "retries", 0, "retry a failed fetch up to `N` times, with backoff (honours Retry-After)")
-	fs.IntVar(&o.MaxRedirects, "max-redirects", defaultRedirects, "follow at most `N` redirects (0: do not follow)")
+	// Requests.
+	fs.VarP(&f.timeout, "max-time", "m", "bound each URL's whole fetch (DNS, connect, TLS, headers, body, retries) to\n`D`, as curl's: 30s, 1500ms, or plain seconds (also --timeout)")
+	fs.Var(&f.timeout, "timeout", "same as --max-time")
+	fs.Var(&f.connectTimeout, "connect-timeout", "bound each TCP connect to `D` (the TLS handshake has --tls-timeout)")
+	fs.Var(&f.tlsTimeout, "tls-timeout", "bound each TLS handshake to `D`")
+	fs.IntVar(&o.Retries, "retry", 0, "retry a failed fetch up to `N` times, with backoff (honours Retry-After; also --retries)")
+	fs.IntVar(&o.Retries, "retries", 0, "same as --retry")
+	fs.IntVar(&o.MaxRedirects, "max-redirs", defaultRedirects, "follow at most `N` redirects (0: do not follow; also --max-redirects)")
+	fs.IntVar(&o.MaxRedirects, "max-redirects", defaultRedirects, "same as --max-redirs")
+	fs.BoolVarP(&f.location, "location", "L", false, "follow redirects: the default, accepted for curl's habit")
 	fs.BoolVarP(&o.Head, "head", "I", false, "send HEAD requests")
 	fs.StringArrayVarP(&f.headers, "header", "H", nil, "add request header `\"Name: value\"` (repeatable)")
 	fs.StringVarP(&o.UserAgent, "user-agent", "A", "", "send User-Agent `NAME`")
@@ -170,21 +189,34 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
 
+	// Network.
+	fs.StringVarP(&f.proxy, "proxy", "x", "", "use the proxy at `URL` (not supported yet)")
+
+	// DNS.
 	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
 	fs.StringVar(&f.resolver, "resolver", defaultResolverName, resolverUsage)
 	fs.StringArrayVar(&f.dnsServers, "dns-server", nil, "ask the DNS server at `ADDR` (IP or IP:port; repeatable) instead of resolv.conf")
 	fs.BoolVarP(&f.ipv4, "ipv4", "4", false, "connect over IPv4 only")
 	fs.BoolVarP(&f.ipv6, "ipv6", "6", false, "connect over IPv6 only")
 
-	fs.StringVarP(&f.output, "output", "o", "text", "output `FORMAT`: text or json (NDJSON, one object a line)")
-	fs.BoolVar(&f.json, "json", false, "same as --output json")
+	// Output.
+	fs.StringVarP(&f.output, "output", "o", "", "write the results to `FILE` instead of standard output, as curl -o does")
+	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text or json (NDJSON, one object a line)")
+	fs.BoolVar(&f.json, "json", false, "same as --format json")
+	fs.StringVarP(&f.writeOut, "write-out", "w", "", "print each result as a line of `TEMPLATE` instead: {field} and\n{dotted.path} name JSON fields, \\t \\n are escapes, e.g.\n'{status}\\t{timings_ms.total}\\t{url}\\n'; costs and summaries go to stderr")
 	fs.BoolVar(&o.KeepOrder, "keep-order", false, "print results in input order; at most max("+strconv.Itoa(keepOrderFactor)+"×c, "+strconv.Itoa(minKeepOrderWindow)+") URLs are started and not yet printed, so a slow URL holds back later ones")
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
-	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal and CI is unset), always or never")
+	fs.BoolVarP(&o.Quiet, "silent", "s", false, "same as --quiet")
+	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal, stdout is not a pipe, and CI is unset), always or never")
 
+	// Other.
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
 	fs.BoolVar(&f.version, "version", false, "print the version")
+
+	for _, alias := range []string{"timeout", "retries", "max-redirects"} {
+		fs.Lookup(alias).Hidden = true
+	}
 	return fs
 }
 
@@ -223,6 +255,13 @@ var modeListRE = regexp.MustCompile(`^(sync|threads|async)(,(sync|threads|async)
 
 // apply checks the flag values and their combinations and stores them in o.
 func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
+	// A subcommand after a flag (fetch --json serve) would be fetched as
+	// the host "serve": refuse it instead.
+	for _, a := range o.URLs {
+		if subcommands[a] {
+			return flagErrorf("%q is a subcommand: put it first (fetch %s [flags]); to fetch a host named %s, write http://%s/", a, a, a, a)
+		}
+	}
 	var err error
 	if o.Mode, err = ParseMode(f.mode); err != nil {
 		return flagErrorf("--mode: %v", err)
@@ -278,18 +317,35 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 		}
 	}
 
-	o.Timeout, o.ConnectTimeout, o.MaxBody = f.timeout.d, f.connectTimeout.d, f.maxBody.n
+	if err := f.applyRequests(o, fs); err != nil {
+		return err
+	}
+	if err := f.applyNetwork(o, fs); err != nil {
+		return err
+	}
+	if err := f.applyDNS(o); err != nil {
+		return err
+	}
+	return f.applyOutput(o, fs)
+}
+
+// applyRequests checks the flags of the Requests group.
+func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
+	o.Timeout, o.ConnectTimeout, o.TLSTimeout, o.MaxBody = f.timeout.d, f.connectTimeout.d, f.tlsTimeout.d, f.maxBody.n
 	if o.Timeout <= 0 {
-		return flagErrorf("--timeout: want a duration above 0, such as 30s")
+		return flagErrorf("--max-time: want a duration above 0, such as 30s")
 	}
 	if o.ConnectTimeout <= 0 {
 		return flagErrorf("--connect-timeout: want a duration above 0, such as 10s")
 	}
+	if o.TLSTimeout <= 0 {
+		return flagErrorf("--tls-timeout: want a duration above 0, such as 10s")
+	}
 	if o.Retries < 0 {
-		return flagErrorf("--retries: want 0 or more, got %d", o.Retries)
+		return flagErrorf("--retry: want 0 or more, got %d", o.Retries)
 	}
 	if o.MaxRedirects < 0 {
-		return flagErrorf("--max-redirects: want 0 or more, got %d", o.MaxRedirects)
+		return flagErrorf("--max-redirs: want 0 or more, got %d", o.MaxRedirects)
 	}
 	for _, h := range f.headers {
 		name, value, err := parseHeader(h)
@@ -316,7 +372,19 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 			return flagErrorf("--save: %v", err)
 		}
 	}
+	return nil
+}
 
+// applyNetwork checks the flags of the Network group (proxies).
+func (f *fetchFlags) applyNetwork(_ *Options, fs *pflag.FlagSet) error {
+	if fs.Changed("proxy") {
+		return flagErrorf("--proxy: proxies are not supported yet")
+	}
+	return nil
+}
+
+// applyDNS checks the flags of the DNS group.
+func (f *fetchFlags) applyDNS(o *Options) error {
 	switch f.resolver {
 	case "async", "pool":
 		o.Resolver = f.resolver
@@ -341,17 +409,37 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 	case f.ipv6:
 		o.Family = 6
 	}
+	return nil
+}
 
+// applyOutput checks the flags of the Output group.
+func (f *fetchFlags) applyOutput(o *Options, fs *pflag.FlagSet) error {
 	switch f.output {
+	case "text", "json":
+		// -o was the format before it named a file, as curl's does.
+		return flagErrorf("-o/--output names the file to write results to; for the format, use --format %s (to write a file named %s, use -o ./%s)", f.output, f.output, f.output)
+	}
+	o.OutputFile = f.output
+	switch f.format {
 	case "text":
-		if f.json && fs.Changed("output") {
-			return flagErrorf("--json and --output text exclude each other")
+		if f.json && fs.Changed("format") {
+			return flagErrorf("--json and --format text exclude each other")
 		}
 		o.JSON = f.json
 	case "json":
 		o.JSON = true
 	default:
-		return flagErrorf("--output: want text or json, got %q", f.output)
+		return flagErrorf("--format: want text or json, got %q", f.format)
+	}
+	if fs.Changed("write-out") {
+		if o.JSON {
+			return &FlagError{errWriteOutJSON}
+		}
+		w, err := parseWriteOut(f.writeOut)
+		if err != nil {
+			return flagErrorf("--write-out: %v", err)
+		}
+		o.WriteOut = w
 	}
 	switch f.progress {
 	case "auto", "always", "never":

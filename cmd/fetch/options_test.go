@@ -35,7 +35,7 @@ func TestNewCmdFetch(t *testing.T) {
 	}{
 		{name: "defaults", args: []string{"example.org"}, check: func(t *testing.T, o *Options) {
 			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
-				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
+				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, TLSTimeout: fetcher.DefaultTLSTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
 				Resolver: defaultResolverName, Progress: "auto"}
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("got %+v; want %+v", *o, want)
@@ -48,7 +48,7 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "double dash", args: []string{"--", "-c"}, check: func(t *testing.T, o *Options) { eq(t, "URLs", o.URLs, []string{"-c"}) }},
 		{name: "input", args: []string{"-i", "list.txt"}, check: func(t *testing.T, o *Options) { eq(t, "InputFile", o.InputFile, "list.txt") }},
 		{name: "input long", args: []string{"--input=-"}, check: func(t *testing.T, o *Options) { eq(t, "InputFile", o.InputFile, "-") }},
-		{name: "mode", args: []string{"-m", "sync", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeSync) }},
+		{name: "mode", args: []string{"--mode", "sync", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeSync) }},
 		{name: "mode threads", args: []string{"--mode=threads", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeThreads) }},
 		{name: "concurrency", args: []string{"--concurrency", "256", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Concurrency", o.Concurrency, 256) }},
 		{name: "per-host", args: []string{"--per-host", "4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "PerHost", o.PerHost, 4) }},
@@ -65,7 +65,7 @@ func TestNewCmdFetch(t *testing.T) {
 			eq(t, "Repeat", o.Repeat, 5)
 			eq(t, "MinSpeedup", o.MinSpeedup, 1.5)
 		}},
-		{name: "output json", args: []string{"-o", "json", "x"}, check: func(t *testing.T, o *Options) { eq(t, "JSON", o.JSON, true) }},
+		{name: "format json", args: []string{"--format", "json", "x"}, check: func(t *testing.T, o *Options) { eq(t, "JSON", o.JSON, true) }},
 		{name: "json", args: []string{"--json", "x"}, check: func(t *testing.T, o *Options) { eq(t, "JSON", o.JSON, true) }},
 		{name: "keep-order", args: []string{"--keep-order", "x"}, check: func(t *testing.T, o *Options) { eq(t, "KeepOrder", o.KeepOrder, true) }},
 		{name: "timeouts", args: []string{"--timeout", "2.5", "--connect-timeout", "250ms", "x"}, check: func(t *testing.T, o *Options) {
@@ -130,23 +130,23 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "rate negative", args: []string{"--rate=-1", "x"}, wantErr: "--rate: want 0 or more"},
 		{name: "rate NaN", args: []string{"--rate=NaN", "x"}, wantErr: "--rate:"},
 		{name: "hubs negative", args: []string{"--hubs=-2", "x"}, wantErr: "--hubs: want 0 or more"},
-		{name: "bad mode", args: []string{"-m", "fast", "x"}, wantErr: `--mode: want sync, threads or async, got "fast"`},
+		{name: "bad mode", args: []string{"--mode", "fast", "x"}, wantErr: `--mode: want sync, threads or async, got "fast"`},
 		{name: "compare bad mode", args: []string{"--compare=sync,fast", "x"}, wantErr: `--compare: want sync, threads or async, got "fast"`},
 		{name: "compare one mode", args: []string{"--compare=sync", "x"}, wantErr: "--compare: want at least two modes"},
 		{name: "compare twice", args: []string{"--compare=sync,sync", "x"}, wantErr: "--compare: mode sync is listed twice"},
 		{name: "compare list without =", args: []string{"--compare", "sync,threads", "x"}, wantErr: "--compare: a mode list must follow '=' (--compare=sync,threads)"},
-		{name: "compare and mode", args: []string{"--compare", "-m", "sync", "x"}, wantErr: "--mode and --compare exclude each other"},
+		{name: "compare and mode", args: []string{"--compare", "--mode", "sync", "x"}, wantErr: "--mode and --compare exclude each other"},
 		{name: "repeat zero", args: []string{"--repeat", "0", "x"}, wantErr: "--repeat: want 1 to 1000"},
 		{name: "gate without compare", args: []string{"--min-speedup", "2", "x"}, wantErr: "--min-speedup needs --compare"},
 		{name: "gate zero", args: []string{"--compare", "--min-speedup", "0", "x"}, wantErr: "--min-speedup: want a factor above 0"},
-		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `--output: want text or json, got "yaml"`},
-		{name: "json and text", args: []string{"--json", "-o", "text", "x"}, wantErr: "--json and --output text exclude each other"},
+		{name: "bad format", args: []string{"--format", "yaml", "x"}, wantErr: `--format: want text or json, got "yaml"`},
+		{name: "json and text", args: []string{"--json", "--format", "text", "x"}, wantErr: "--json and --format text exclude each other"},
 		{name: "bad timeout", args: []string{"--timeout", "soon", "x"}, wantErr: `invalid argument "soon" for "--timeout" flag: want a duration such as 30s`},
 		{name: "negative timeout", args: []string{"--timeout=-1s", "x"}, wantErr: "negative duration"},
-		{name: "zero timeout", args: []string{"--timeout", "0", "x"}, wantErr: "--timeout: want a duration above 0"},
+		{name: "zero timeout", args: []string{"--timeout", "0", "x"}, wantErr: "--max-time: want a duration above 0"},
 		{name: "zero connect timeout", args: []string{"--connect-timeout", "0s", "x"}, wantErr: "--connect-timeout: want a duration above 0"},
-		{name: "negative retries", args: []string{"--retries=-1", "x"}, wantErr: "--retries: want 0 or more"},
-		{name: "negative redirects", args: []string{"--max-redirects=-1", "x"}, wantErr: "--max-redirects: want 0 or more"},
+		{name: "negative retries", args: []string{"--retries=-1", "x"}, wantErr: "--retry: want 0 or more"},
+		{name: "negative redirects", args: []string{"--max-redirects=-1", "x"}, wantErr: "--max-redirs: want 0 or more"},
 		{name: "header without colon", args: []string{"-H", "X-Foo", "x"}, wantErr: `--header "X-Foo": want "Name: value"`},
 		{name: "header bad name", args: []string{"-H", "X Foo: 1", "x"}, wantErr: `header name "X Foo" has the invalid character ' '`},
 		{name: "header empty name", args: []string{"-H", ": 1", "x"}, wantErr: "empty header name"},

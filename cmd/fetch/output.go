@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 )
@@ -68,9 +70,17 @@ func isClosedPipe(err error) bool {
 // formatter turns results, costs, summaries and comparisons into lines of
 // text or NDJSON.
 type formatter struct {
-	json    bool
-	quiet   bool
-	slowest int
+	json     bool
+	quiet    bool
+	slowest  int
+	writeOut *writeOut // -w: results as lines of this template; nil for none
+}
+
+// jsonResult is a result as NDJSON: the fetcher's fields and "ok", the
+// one field to test.
+type jsonResult struct {
+	*Result
+	OK bool `json:"ok"`
 }
 
 // result appends the line of r, or nothing when quiet hides it.
@@ -78,24 +88,31 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 	if f.quiet && r.OK() {
 		return b
 	}
+	if r.Type == "" {
+		r.Type = "result"
+	}
+	if f.writeOut != nil {
+		return f.writeOut.append(b, jsonResult{r, r.OK()})
+	}
 	if f.json {
-		if r.Type == "" {
-			r.Type = "result"
-		}
-		return appendJSON(b, r)
+		return appendJSON(b, jsonResult{r, r.OK()})
 	}
 	if r.ErrorKind != KindNone {
 		b = append(b, "error: "...)
-		b = append(b, r.URL...)
+		b = appendEscaped(b, r.URL)
 		b = append(b, ": "...)
 		b = append(b, r.ErrorKind.String()...)
 		b = append(b, ": "...)
-		b = append(b, errorMessage(r)...)
+		b = appendEscaped(b, errorMessage(r))
 		return append(b, '\n')
+	}
+	if !r.OK() {
+		// A status of 400 or more: a response, and a failure.
+		b = append(b, "failed: "...)
 	}
 	b = strconv.AppendInt(b, r.Bytes, 10)
 	b = append(b, " bytes received from "...)
-	b = append(b, r.URL...)
+	b = appendEscaped(b, r.URL)
 	b = append(b, " ("...)
 	b = strconv.AppendInt(b, int64(r.Status), 10)
 	b = append(b, ", "...)
@@ -107,10 +124,65 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 	}
 	if r.SavedAs != "" {
 		b = append(b, " saved="...)
-		b = append(b, r.SavedAs...)
+		b = appendEscaped(b, r.SavedAs)
 	}
 	return append(b, '\n')
 }
+
+// escapeText returns s with control characters and invalid UTF-8 escaped
+// (see appendEscaped).
+func escapeText(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	return string(appendEscaped(nil, s))
+}
+
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// appendEscaped appends s for a terminal: control characters (C0, DEL,
+// C1) and bytes of invalid UTF-8 become Go escapes (\t, \n, \x1b,
+// \u009b), so that no input can move the cursor, change colours or forge
+// a line. Backslashes are kept as they are.
+func appendEscaped(b []byte, s string) []byte {
+	if !needsEscape(s) {
+		return append(b, s...)
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\x`...)
+			b = append(b, hexDigits[s[i]>>4], hexDigits[s[i]&15])
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r < 0x20 || r == 0x7f:
+			b = append(b, `\x`...)
+			b = append(b, hexDigits[r>>4], hexDigits[r&15])
+		case unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			// C1 controls, line separators, bidirectional overrides.
+			b = append(b, `\u`...)
+			b = append(b, hexDigits[r>>12&15], hexDigits[r>>8&15], hexDigits[r>>4&15], hexDigits[r&15])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
 
 // errorMessage is the message of a failed result without the "URL: kind: "
 // that *fetcher.Error puts in front of it.
@@ -155,7 +227,7 @@ func (f *formatter) started(b []byte, mode Mode, url string) []byte {
 			URL  string `json:"url"`
 		}{"start", mode, url})
 	}
-	return append(append(append(b, "GET: "...), url...), '\n')
+	return append(appendEscaped(append(b, "GET: "...), url), '\n')
 }
 
 // cost appends "async cost 1.507s" (text only: JSON has wall_ms in the
@@ -190,29 +262,45 @@ type jsonSummary struct {
 	Failed   int64      `json:"failed"`
 	Bytes    int64      `json:"bytes"`
 	WallMS   float64    `json:"wall_ms"`
-	P50MS    float64    `json:"p50_ms"`
-	P95MS    float64    `json:"p95_ms"`
-	MaxMS    float64    `json:"max_ms"`
+	P50MS    *float64   `json:"p50_ms"` // null when nothing succeeded
+	P95MS    *float64   `json:"p95_ms"`
+	MaxMS    *float64   `json:"max_ms"`
 	DNS      jsonDNS    `json:"dns"`
 	Canceled int64      `json:"canceled"`
 	Requests int64      `json:"requests"` // HTTP requests written, redirects and retries included
 	Conns    int64      `json:"conns"`    // connections opened
 	Reused   int64      `json:"reused"`   // requests sent on a kept-alive connection
 	Slowest  []jsonSlow `json:"slowest,omitempty"`
+	// NotStarted counts URL lines never started (an interrupt, a closed
+	// stdout): urls + not_started is the list's length when
+	// input_complete; from a pipe the rest is not read, and
+	// input_complete is false.
+	NotStarted    int64 `json:"not_started"`
+	InputComplete bool  `json:"input_complete"`
+}
+
+// optMS is d in milliseconds, or nil (JSON null) when ok is false.
+func optMS(d time.Duration, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	ms := durationMS(d)
+	return &ms
 }
 
 // summary appends the summary of a run: p50, p95 and max are over the
-// successful fetches (0 when none succeeded).
+// successful fetches (null, or left out of the text, when none succeeded).
 func (f *formatter) summary(b []byte, s *summary) []byte {
 	p50, p95 := s.lat.percentile(50), s.lat.percentile(95)
 	slow := s.slowestSorted()
 	if f.json {
 		js := jsonSummary{
 			Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
-			WallMS: durationMS(s.wall), P50MS: durationMS(p50), P95MS: durationMS(p95), MaxMS: durationMS(s.lat.max),
+			WallMS: durationMS(s.wall), P50MS: optMS(p50, s.ok > 0), P95MS: optMS(p95, s.ok > 0), MaxMS: optMS(s.lat.max, s.ok > 0),
 			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
+			NotStarted: s.notStarted, InputComplete: s.inputComplete,
 		}
 		for _, e := range slow {
 			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})
@@ -235,6 +323,14 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = strconv.AppendInt(b, s.canceled, 10)
 		b = append(b, " canceled)"...)
 	}
+	if s.notStarted > 0 {
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, s.notStarted, 10)
+		b = append(b, " not started"...)
+	}
+	if !s.inputComplete {
+		b = append(b, ", rest of the input not read"...)
+	}
 	b = append(b, ", "...)
 	b = strconv.AppendInt(b, s.bytes, 10)
 	b = append(b, " bytes"...)
@@ -255,7 +351,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = append(b, "slowest: "...)
 		b = appendMS(b, e.total)
 		b = append(b, ' ')
-		b = append(b, e.url...)
+		b = appendEscaped(b, e.url)
 		b = append(b, '\n')
 	}
 	return b
@@ -322,7 +418,13 @@ func (f *formatter) compare(b []byte, c *comparison) []byte {
 			b = appendSeconds(b, m.max)
 			b = append(b, " ("...)
 			b = strconv.AppendInt(b, int64(m.runs), 10)
-			b = append(b, " runs)\n"...)
+			b = append(b, " runs"...)
+			if m.failed > 0 {
+				b = append(b, ", "...)
+				b = strconv.AppendInt(b, m.failed, 10)
+				b = append(b, " failed results"...)
+			}
+			b = append(b, ")\n"...)
 		}
 	}
 	if len(c.modes) >= 2 {

@@ -24,6 +24,12 @@ type summary struct {
 	failed   int64
 	canceled int64
 	bytes    int64
+	// notStarted counts the URL lines never started: read and not begun
+	// when the run stopped early and, with countable input, those left
+	// unread. urls + notStarted is the length of the list when
+	// inputComplete.
+	notStarted    int64
+	inputComplete bool
 	wall     time.Duration
 	dns      struct{ queries, cacheHits int64 }
 	wire     struct{ requests, conns, reused int64 } // from the engine's Stats
