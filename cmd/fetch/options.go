@@ -81,9 +81,9 @@ type Options struct {
 	JSON       bool      // --format json
 	WriteOut   *writeOut // -w: a line per result from this template
 	KeepOrder  bool
-	Progress  string // auto, always, never
-	Quiet     bool
-	Slowest   int
+	Progress   string // auto, always, never
+	Quiet      bool
+	Slowest    int
 
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).

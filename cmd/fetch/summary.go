@@ -30,12 +30,12 @@ type summary struct {
 	// inputComplete.
 	notStarted    int64
 	inputComplete bool
-	wall     time.Duration
-	dns      struct{ queries, cacheHits int64 }
-	wire     struct{ requests, conns, reused int64 } // from the engine's Stats
-	lat      latencies
-	slowest  slowestHeap // the N slowest successful fetches
-	nSlowest int
+	wall          time.Duration
+	dns           struct{ queries, cacheHits int64 }
+	wire          struct{ requests, conns, reused int64 } // from the engine's Stats
+	lat           latencies
+	slowest       slowestHeap // the N slowest successful fetches
+	nSlowest      int
 }
 
 func newSummary(mode Mode, slowest int) *summary {
