@@ -107,11 +107,13 @@ var (
 		"type": "string", "url": "string", "final_url": "string", "mode": "string", "status": "number",
 		"bytes": "number", "wire_bytes": "number", "content_type": "string", "redirects": "number",
 		"retries": "number", "remote_addr": "string", "timings_ms": "object", "error": "string?", "error_kind": "string?",
+		"ok": "bool",
 	}
 	timingsContract = map[string]string{"queue": "number", "dns": "number", "connect": "number", "tls": "number", "ttfb": "number", "total": "number"}
 	summaryContract = map[string]string{
 		"type": "string", "mode": "string", "urls": "number", "ok": "number", "failed": "number", "bytes": "number",
-		"wall_ms": "number", "p50_ms": "number", "p95_ms": "number", "max_ms": "number", "dns": "object",
+		"wall_ms": "number", "p50_ms": "number?", "p95_ms": "number?", "max_ms": "number?", "dns": "object",
+		"canceled": "number", "not_started": "number", "input_complete": "bool",
 	}
 	dnsContract     = map[string]string{"queries": "number", "cache_hits": "number"}
 	compareContract = map[string]string{"type": "string", "runs": "array", "speedup": "number"}
