@@ -234,12 +234,12 @@ func TestE2EText(t *testing.T) {
 	}
 	wantPrefix := map[string]bool{
 		"48708 bytes received from " + a + " (200, ": true,
-		"10 bytes received from " + b + " (404, ":    true,
+		"failed: 10 bytes received from " + b + " (404, ": true,
 	}
 	for _, l := range lines[:2] {
 		i := strings.Index(l, ", ")
 		if i < 0 || !wantPrefix[l[:i+2]] || !strings.HasSuffix(l, " ms)") {
-			t.Errorf("result line %q; want NNN bytes received from URL (STATUS, N ms)", l)
+			t.Errorf("result line %q; want [failed: ]NNN bytes received from URL (STATUS, N ms)", l)
 		}
 	}
 	if !strings.HasPrefix(lines[2], "async cost ") || !strings.HasSuffix(lines[2], "s") {
@@ -336,7 +336,7 @@ func TestE2EInputs(t *testing.T) {
 func TestE2EBadLines(t *testing.T) {
 	srv := startServe(t)
 	long := srv.URL() + "/" + strings.Repeat("a", maxLineLength)
-	stdin := srv.URL() + "/size/1\nmailto:x@y\nhttp://\n" + long + "\nhttp://exa mple.org/\nhttps://[::1/\n" + srv.URL() + "/size/2\n"
+	stdin := srv.URL() + "/size/1\nmailto:x@y\nhttp://\n" + long + "\nhttp://exa%zzmple.org/\nhttps://[::1/\n" + srv.URL() + "/size/2\n"
 	r := fetch(t, stdin, "--json", "--keep-order")
 	if r.code != 1 {
 		t.Errorf("got exit %d; want 1; stderr %q", r.code, r.stderr)

@@ -226,6 +226,9 @@ func newCmdFetch(ctx context.Context, ios *IOStreams, args []string, runF func(c
 	o := &Options{IO: ios}
 	var f fetchFlags
 	fs := newFetchFlagSet(o, &f)
+	if err := oldModeFlag(args); err != nil {
+		return printFlagError(ios.ErrOut, "fetch", err)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			f.help = true
@@ -249,6 +252,28 @@ func newCmdFetch(ctx context.Context, ios *IOStreams, args []string, runF func(c
 		return runF(ctx, o)
 	}
 	return fetchRun(ctx, o)
+}
+
+// oldModeFlag catches -m MODE, the engine before -m became curl's
+// --max-time, with a hint rather than "invalid duration".
+func oldModeFlag(args []string) error {
+	for i, a := range args {
+		if a == "--" {
+			return nil
+		}
+		v, ok := strings.CutPrefix(a, "-m")
+		if !ok || strings.HasPrefix(a, "--") {
+			continue
+		}
+		v = strings.TrimPrefix(v, "=")
+		if v == "" && i+1 < len(args) {
+			v = args[i+1]
+		}
+		if _, err := ParseMode(v); err == nil {
+			return flagErrorf("-m is --max-time, as in curl; for the engine, use --mode %s", v)
+		}
+	}
+	return nil
 }
 
 var modeListRE = regexp.MustCompile(`^(sync|threads|async)(,(sync|threads|async))*$`)

@@ -130,6 +130,21 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "rate negative", args: []string{"--rate=-1", "x"}, wantErr: "--rate: want 0 or more"},
 		{name: "rate NaN", args: []string{"--rate=NaN", "x"}, wantErr: "--rate:"},
 		{name: "hubs negative", args: []string{"--hubs=-2", "x"}, wantErr: "--hubs: want 0 or more"},
+		{name: "old -m mode", args: []string{"-m", "sync", "x"}, wantErr: "-m is --max-time, as in curl; for the engine, use --mode sync"},
+		{name: "old -m=mode", args: []string{"x", "-m=async"}, wantErr: "use --mode async"},
+		{name: "max-time", args: []string{"-m", "2.5", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Timeout", o.Timeout, 2500*time.Millisecond) }},
+		{name: "curl aliases", args: []string{"--retry", "2", "--max-redirs", "0", "-L", "-s", "--tls-timeout", "3s", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "Retries MaxRedirects Quiet TLSTimeout", []any{o.Retries, o.MaxRedirects, o.Quiet, o.TLSTimeout}, []any{2, 0, true, 3 * time.Second})
+		}},
+		{name: "output file", args: []string{"-o", "out.ndjson", "--json", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "OutputFile JSON", []any{o.OutputFile, o.JSON}, []any{"out.ndjson", true})
+		}},
+		{name: "output json refused", args: []string{"-o", "json", "x"}, wantErr: "-o/--output names the file to write results to; for the format, use --format json"},
+		{name: "proxy", args: []string{"-x", "http://p:3128", "x"}, wantErr: "--proxy: proxies are not supported yet"},
+		{name: "subcommand after flag", args: []string{"--json", "serve"}, wantErr: `"serve" is a subcommand: put it first`},
+		{name: "write-out json", args: []string{"--json", "-w", "{url}", "x"}, wantErr: "-w/--write-out and --format json exclude each other"},
+		{name: "write-out unknown", args: []string{"-w", "{timings_ms.nope}", "x"}, wantErr: "unknown field {timings_ms.nope}"},
+		{name: "write-out unclosed", args: []string{"-w", "{url", "x"}, wantErr: "is not closed"},
 		{name: "bad mode", args: []string{"--mode", "fast", "x"}, wantErr: `--mode: want sync, threads or async, got "fast"`},
 		{name: "compare bad mode", args: []string{"--compare=sync,fast", "x"}, wantErr: `--compare: want sync, threads or async, got "fast"`},
 		{name: "compare one mode", args: []string{"--compare=sync", "x"}, wantErr: "--compare: want at least two modes"},
