@@ -233,7 +233,7 @@ func TestE2EText(t *testing.T) {
 		t.Fatalf("got %d lines; want 2 results, the cost and the summary:\n%s", len(lines), r.stdout)
 	}
 	wantPrefix := map[string]bool{
-		"48708 bytes received from " + a + " (200, ": true,
+		"48708 bytes received from " + a + " (200, ":      true,
 		"failed: 10 bytes received from " + b + " (404, ": true,
 	}
 	for _, l := range lines[:2] {

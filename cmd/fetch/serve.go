@@ -47,8 +47,8 @@ type serveOptions struct {
 	readyFile string // written with the base URL once listening
 	pidFile   string // written with the process ID at start
 	maxSize   int64
-	maxDelay time.Duration
-	grace    time.Duration
+	maxDelay  time.Duration
+	grace     time.Duration
 }
 
 // newCmdServe parses the flags of fetch serve and runs it (or runF).
