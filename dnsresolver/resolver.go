@@ -200,6 +200,10 @@ func isLocalhost(name string) bool {
 
 var localhostAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
 
+// FilterFamily returns the addresses of addrs in family f: all of them for
+// Both, else a new slice (IPv4-mapped IPv6 addresses count as IPv4).
+func FilterFamily(addrs []netip.Addr, f Family) []netip.Addr { return filterFamily(addrs, f) }
+
 // filterFamily returns the addresses of addrs in family f.
 func filterFamily(addrs []netip.Addr, f Family) []netip.Addr {
 	if f == Both {

@@ -150,7 +150,7 @@ func TestNginxTLS(t *testing.T) {
 		// No keep-alive: every fetch dials, and all but the first resume.
 		urls := []string{ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p}
 		for _, mode := range []Mode{ModeSync, ModeThreads} {
-			_, stats := runList(t, context.Background(), mode, Config{CAFile: ng.CAFile, MaxIdlePerHost: -1, Concurrency: 1}, urls)
+			_, stats := runList(t, context.Background(), mode, Config{CAFile: ng.CAFile, NoKeepAlive: true, Concurrency: 1}, urls)
 			if stats.Conns != 4 || stats.Resumed != 3 {
 				t.Errorf("%v: got %d conns, %d resumed; want 4 conns, 3 resumed", mode, stats.Conns, stats.Resumed)
 			}
