@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 )
 
@@ -353,19 +351,20 @@ func (a *asyncLines) loop() {
 	}
 }
 
-// next asks for the next line and waits for it, or for done. A line asked
-// for while done ends is left to the reader; ok is false then.
-func (a *asyncLines) next(done <-chan struct{}) (lineResult, bool) {
+// next asks for the next line and waits for it, or for done. When done
+// ends the wait, ok is false, and pending tells whether the line was
+// asked for (wait returns it) or not.
+func (a *asyncLines) next(done <-chan struct{}) (l lineResult, ok, pending bool) {
 	select {
 	case a.req <- struct{}{}:
 	case <-done:
-		return lineResult{}, false
+		return lineResult{}, false, false
 	}
 	select {
 	case l := <-a.resp:
-		return l, true
+		return l, true, false
 	case <-done:
-		return lineResult{}, false
+		return lineResult{}, false, true
 	}
 }
 
@@ -375,66 +374,3 @@ func (a *asyncLines) wait() lineResult { return <-a.resp }
 
 // close stops the reader goroutine once it is not reading.
 func (a *asyncLines) close() { close(a.stop) }
-
-// normalizeURL turns an input line into the URL to fetch: a line without
-// a scheme gets http://. A line that is no http or https URL comes back
-// with the kind and message of its result.
-func normalizeURL(s string) (string, ErrorKind, string) {
-	if !strings.Contains(s, "://") {
-		if scheme, ok := opaqueScheme(s); ok {
-			return s, KindUnsupportedScheme, fmt.Sprintf("scheme %q is not supported (http, https)", scheme)
-		}
-		s = "http://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return s, KindInvalidURL, err.Error()
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http", "https":
-	default:
-		return s, KindUnsupportedScheme, fmt.Sprintf("scheme %q is not supported (http, https)", u.Scheme)
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return s, KindInvalidURL, "no host"
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return s, KindInvalidURL, fmt.Sprintf("port %s is out of range (1 to 65535)", p)
-		}
-	}
-	if strings.ContainsAny(s, " \t") {
-		return s, KindInvalidURL, "white space inside the URL"
-	}
-	return s, KindNone, ""
-}
-
-// opaqueScheme reports a scheme such as mailto: or data: in a line
-// without "://"; "example.org:8080/x" is a host and port, not a scheme.
-func opaqueScheme(s string) (string, bool) {
-	i := strings.IndexByte(s, ':')
-	if i <= 0 {
-		return "", false
-	}
-	scheme := s[:i]
-	for j := 0; j < len(scheme); j++ {
-		c := scheme[j]
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (j == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
-			return "", false
-		}
-	}
-	rest := s[i+1:]
-	port := rest
-	if k := strings.IndexAny(rest, "/?#"); k >= 0 {
-		port = rest[:k]
-	}
-	if port != "" && strings.Trim(port, "0123456789") == "" {
-		return "", false // host:port
-	}
-	return scheme, true
-}

@@ -10,41 +10,21 @@ import (
 	"testing/iotest"
 )
 
-func TestNormalizeURL(t *testing.T) {
-	tests := []struct {
-		in       string
-		want     string
-		wantKind ErrorKind
-	}{
-		{"http://example.org/", "http://example.org/", KindNone},
-		{"https://example.org/a?b=c&d", "https://example.org/a?b=c&d", KindNone},
-		{"HTTPS://Example.org", "HTTPS://Example.org", KindNone},
-		{"example.org", "http://example.org", KindNone},
-		{"example.org:8080/x", "http://example.org:8080/x", KindNone},
-		{"localhost:8080", "http://localhost:8080", KindNone},
-		{"127.0.0.1/x", "http://127.0.0.1/x", KindNone},
-		{"[::1]:80/", "http://[::1]:80/", KindNone},
-		{"ftp://example.org/f", "ftp://example.org/f", KindUnsupportedScheme},
-		{"mailto:a@b.c", "mailto:a@b.c", KindUnsupportedScheme},
-		{"javascript:alert(1)", "javascript:alert(1)", KindUnsupportedScheme},
-		{"http://", "http://", KindInvalidURL},
-		{"http:///path", "http:///path", KindInvalidURL},
-		{"http://exa mple.org/", "http://exa mple.org/", KindInvalidURL},
-		{"http://example.org/a b", "http://example.org/a b", KindInvalidURL},
-		{"https://[::1/", "https://[::1/", KindInvalidURL},
-		{"http://example.org:99999999999/", "http://example.org:99999999999/", KindInvalidURL},
-		{"://x", "://x", KindInvalidURL},
+func TestSplitLabel(t *testing.T) {
+	tests := []struct{ in, url, label string }{
+		{"http://a/", "http://a/", ""},
+		{"http://a/ id-1", "http://a/", "id-1"},
+		{"http://a/\tid 2  ", "http://a/", "id 2"},
+		{"http://a/#frag label", "http://a/#frag", "label"},
+		{"http://a/ label # comment", "http://a/", "label"},
+		{"http://a/ # only a comment", "http://a/", ""},
+		{"http://a/ a#b", "http://a/", "a#b"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, kind, msg := normalizeURL(tt.in)
-			if got != tt.want || kind != tt.wantKind {
-				t.Errorf("normalizeURL(%q) = %q, %v (%s); want %q, %v", tt.in, got, kind, msg, tt.want, tt.wantKind)
-			}
-			if kind != KindNone && msg == "" {
-				t.Errorf("normalizeURL(%q): no message for %v", tt.in, kind)
-			}
-		})
+		u, label := splitLabel(tt.in)
+		if u != tt.url || label != tt.label {
+			t.Errorf("splitLabel(%q) = %q, %q; want %q, %q", tt.in, u, label, tt.url, tt.label)
+		}
 	}
 }
 

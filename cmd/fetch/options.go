@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net"
-	"net/http"
-	"net/textproto"
 	"os"
 	"regexp"
 	"runtime/debug"
@@ -61,12 +58,15 @@ type Options struct {
 	ConnectTimeout time.Duration
 	TLSTimeout     time.Duration
 	Retries        int
-	MaxRedirects   int
+	RetryAllErrors bool
+	RetryMaxTime   time.Duration
+	MaxRedirects   int // 0: do not follow
 	Insecure       bool
-	CACert         string
-	RootCAs        *x509.CertPool // loaded from CACert
-	Headers        http.Header
+	CACert         string   // a PEM file, read by the fetcher
+	HeaderLines    []string // -H lines as given, checked by the fetcher
 	UserAgent      string
+	Method         string // -X
+	Data           string // -d: text or @FILE
 	Head           bool
 	Compressed     bool
 	MaxBody        int64
@@ -84,6 +84,8 @@ type Options struct {
 	Progress   string // auto, always, never
 	Quiet      bool
 	Slowest    int
+	Include    bool // --include: response headers in each result
+	Verbose    bool // -v: request and response heads on stderr
 
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
@@ -119,9 +121,9 @@ func usageLine(cmd string) string {
 // fetchFlags holds flag values before they become Options.
 type fetchFlags struct {
 	mode, compare, output, format, writeOut, resolver, progress string
-	timeout, connectTimeout, tlsTimeout                         durationValue
+	timeout, connectTimeout, tlsTimeout, retryMaxTime           durationValue
 	maxBody                                                     sizeValue
-	headers, dnsServers                                         []string
+	dnsServers                                                  []string
 	json, ipv4, ipv6, help, version, location                   bool
 
 	// Network (proxies: the net helper's block).
@@ -137,10 +139,10 @@ var flagGroups = []struct {
 }{
 	{"Input", []string{"input"}},
 	{"Engines", []string{"mode", "concurrency", "per-host", "rate", "hubs", "compare", "repeat", "min-speedup"}},
-	{"Requests", []string{"max-time", "connect-timeout", "tls-timeout", "retry", "max-redirs", "location", "head", "header", "user-agent", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
+	{"Requests", []string{"request", "data", "head", "header", "user-agent", "max-time", "connect-timeout", "tls-timeout", "retry", "retry-all-errors", "retry-max-time", "max-redirs", "location", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
 	{"Network", []string{"proxy"}},
 	{"DNS", []string{"resolver", "dns-server", "ipv4", "ipv6"}},
-	{"Output", []string{"output", "format", "json", "write-out", "keep-order", "slowest", "quiet", "silent", "progress"}},
+	{"Output", []string{"output", "format", "json", "write-out", "include", "verbose", "keep-order", "slowest", "quiet", "silent", "progress"}},
 	{"Other", []string{"help", "version"}},
 }
 
@@ -170,17 +172,21 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.Float64Var(&o.MinSpeedup, "min-speedup", 0, "with --compare, exit 3 if the speedup is below `X` (even when some URL failed)")
 
 	// Requests.
+	fs.StringVarP(&o.Method, "request", "X", "", "send requests with `METHOD` (default GET, or POST with -d); only GET, HEAD,\nPUT, DELETE, OPTIONS and TRACE are retried")
+	fs.StringVarP(&o.Data, "data", "d", "", "send `DATA` as the body (@FILE: the file's contents), with Content-Type\napplication/x-www-form-urlencoded unless -H gives one, as curl does")
 	fs.VarP(&f.timeout, "max-time", "m", "bound each URL's whole fetch (DNS, connect, TLS, headers, body, retries) to\n`D`, as curl's: 30s, 1500ms, or plain seconds (also --timeout)")
 	fs.Var(&f.timeout, "timeout", "same as --max-time")
 	fs.Var(&f.connectTimeout, "connect-timeout", "bound each TCP connect to `D` (the TLS handshake has --tls-timeout)")
 	fs.Var(&f.tlsTimeout, "tls-timeout", "bound each TLS handshake to `D`")
-	fs.IntVar(&o.Retries, "retry", 0, "retry a failed fetch up to `N` times, with backoff (honours Retry-After; also --retries)")
+	fs.IntVar(&o.Retries, "retry", 0, "retry up to `N` times, as curl: after a timeout, a failed connect, or a 408,\n429, 500, 502, 503 or 504, for idempotent methods, with backoff and\nRetry-After (also --retries)")
+	fs.BoolVar(&o.RetryAllErrors, "retry-all-errors", false, "with --retry, retry after any failure, for any method")
+	fs.Var(&f.retryMaxTime, "retry-max-time", "with --retry, start no retry later than `D` after the fetch began")
 	fs.IntVar(&o.Retries, "retries", 0, "same as --retry")
 	fs.IntVar(&o.MaxRedirects, "max-redirs", defaultRedirects, "follow at most `N` redirects (0: do not follow; also --max-redirects)")
 	fs.IntVar(&o.MaxRedirects, "max-redirects", defaultRedirects, "same as --max-redirs")
 	fs.BoolVarP(&f.location, "location", "L", false, "follow redirects: the default, accepted for curl's habit")
 	fs.BoolVarP(&o.Head, "head", "I", false, "send HEAD requests")
-	fs.StringArrayVarP(&f.headers, "header", "H", nil, "add request header `\"Name: value\"` (repeatable)")
+	fs.StringArrayVarP(&o.HeaderLines, "header", "H", nil, "add request header `\"Name: value\"` (repeatable); \"Host: name\" sets\nthe virtual host; \"Name:\" removes a header the client sends")
 	fs.StringVarP(&o.UserAgent, "user-agent", "A", "", "send User-Agent `NAME`")
 	fs.BoolVar(&o.Compressed, "compressed", false, "ask for gzip or deflate and decode the body")
 	fs.Var(&f.maxBody, "max-body", "fail a fetch whose decoded body exceeds `SIZE`: 512, 64KiB, 10MB, 1GiB (0: no limit)")
@@ -203,6 +209,8 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVarP(&f.output, "output", "o", "", "write the results to `FILE` instead of standard output, as curl -o does")
 	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text or json (NDJSON, one object a line)")
 	fs.BoolVar(&f.json, "json", false, "same as --format json")
+	fs.BoolVar(&o.Include, "include", false, "include the response headers: \"headers\" in JSON, indented lines in text")
+	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print each request and response head to stderr, as curl -v (no progress bar)")
 	fs.StringVarP(&f.writeOut, "write-out", "w", "", "print each result as a line of `TEMPLATE` instead: {field} and\n{dotted.path} name JSON fields, \\t \\n are escapes, e.g.\n'{status}\\t{timings_ms.total}\\t{url}\\n'; costs and summaries go to stderr")
 	fs.BoolVar(&o.KeepOrder, "keep-order", false, "print results in input order; at most max("+strconv.Itoa(keepOrderFactor)+"×c, "+strconv.Itoa(minKeepOrderWindow)+") URLs are started and not yet printed, so a slow URL holds back later ones")
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
@@ -351,12 +359,24 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 	if err := f.applyDNS(o); err != nil {
 		return err
 	}
-	return f.applyOutput(o, fs)
+	if err := f.applyOutput(o, fs); err != nil {
+		return err
+	}
+	// The fetcher's own checks, without building anything (no resolver,
+	// no connection): its message names the flag.
+	if err := baseConfig(o).Validate(); err != nil {
+		return &FlagError{err}
+	}
+	return nil
 }
 
-// applyRequests checks the flags of the Requests group.
+// applyRequests checks the flags of the Requests group. The fetcher owns
+// the rules of what it is given (headers, methods, the CA file, the body):
+// Config.Validate checks them, and its message, which names the flag,
+// reaches the user unchanged.
 func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 	o.Timeout, o.ConnectTimeout, o.TLSTimeout, o.MaxBody = f.timeout.d, f.connectTimeout.d, f.tlsTimeout.d, f.maxBody.n
+	o.RetryMaxTime = f.retryMaxTime.d
 	if o.Timeout <= 0 {
 		return flagErrorf("--max-time: want a duration above 0, such as 30s")
 	}
@@ -369,28 +389,17 @@ func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 	if o.Retries < 0 {
 		return flagErrorf("--retry: want 0 or more, got %d", o.Retries)
 	}
+	if (o.RetryAllErrors || fs.Changed("retry-max-time")) && o.Retries == 0 {
+		return flagErrorf("--retry-all-errors and --retry-max-time need --retry N")
+	}
 	if o.MaxRedirects < 0 {
 		return flagErrorf("--max-redirs: want 0 or more, got %d", o.MaxRedirects)
 	}
-	for _, h := range f.headers {
-		name, value, err := parseHeader(h)
-		if err != nil {
-			return flagErrorf("--header %q: %v", h, err)
-		}
-		if o.Headers == nil {
-			o.Headers = http.Header{}
-		}
-		o.Headers.Add(name, value)
+	if o.Head && fs.Changed("request") && !strings.EqualFold(o.Method, "HEAD") {
+		return flagErrorf("-I/--head and -X %s exclude each other", o.Method)
 	}
-	if strings.ContainsAny(o.UserAgent, "\r\n\x00") {
-		return flagErrorf("--user-agent: control characters are not allowed")
-	}
-	if o.CACert != "" {
-		pool, err := loadCACert(o.CACert)
-		if err != nil {
-			return flagErrorf("--cacert: %v", err)
-		}
-		o.RootCAs = pool
+	if fs.Changed("request") && o.Method == "" {
+		return flagErrorf("-X/--request: want a method such as GET, POST or PUT")
 	}
 	if o.SaveDir != "" {
 		if err := os.MkdirAll(o.SaveDir, 0o755); err != nil {
@@ -476,49 +485,6 @@ func (f *fetchFlags) applyOutput(o *Options, fs *pflag.FlagSet) error {
 		return flagErrorf("--slowest: want 0 or more, got %d", o.Slowest)
 	}
 	return nil
-}
-
-// parseHeader splits "Name: value" and checks both parts (RFC 9110 5.1,
-// 5.5): a token name, a value without CR, LF or NUL.
-func parseHeader(h string) (name, value string, err error) {
-	name, value, ok := strings.Cut(h, ":")
-	if !ok {
-		return "", "", errors.New(`want "Name: value"`)
-	}
-	if name == "" {
-		return "", "", errors.New("empty header name")
-	}
-	for i := 0; i < len(name); i++ {
-		if !isTokenByte(name[i]) {
-			return "", "", fmt.Errorf("header name %q has the invalid character %q", name, name[i])
-		}
-	}
-	value = strings.TrimSpace(value)
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return "", "", errors.New("header value has a control character")
-	}
-	return textproto.CanonicalMIMEHeaderKey(name), value, nil
-}
-
-// isTokenByte reports whether c may appear in an HTTP token (RFC 9110 5.6.2).
-func isTokenByte(c byte) bool {
-	if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// loadCACert reads a PEM bundle.
-func loadCACert(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", file)
-	}
-	return pool, nil
 }
 
 // parseDNSServer accepts an IP or IP:port ([v6]:port) and returns host:port.

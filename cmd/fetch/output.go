@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,13 +77,6 @@ type formatter struct {
 	writeOut *writeOut // -w: results as lines of this template; nil for none
 }
 
-// jsonResult is a result as NDJSON: the fetcher's fields and "ok", the
-// one field to test.
-type jsonResult struct {
-	*Result
-	OK bool `json:"ok"`
-}
-
 // result appends the line of r, or nothing when quiet hides it.
 func (f *formatter) result(b []byte, r *Result) []byte {
 	if f.quiet && r.OK() {
@@ -92,10 +86,10 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 		r.Type = "result"
 	}
 	if f.writeOut != nil {
-		return f.writeOut.append(b, jsonResult{r, r.OK()})
+		return f.writeOut.append(b, r)
 	}
 	if f.json {
-		return appendJSON(b, jsonResult{r, r.OK()})
+		return appendJSON(b, r)
 	}
 	if r.ErrorKind != KindNone {
 		b = append(b, "error: "...)
@@ -104,7 +98,9 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 		b = append(b, r.ErrorKind.String()...)
 		b = append(b, ": "...)
 		b = appendEscaped(b, errorMessage(r))
-		return append(b, '\n')
+		b = appendLabel(b, r.Label)
+		b = append(b, '\n')
+		return appendHeaders(b, r)
 	}
 	if !r.OK() {
 		// A status of 400 or more: a response, and a failure.
@@ -126,7 +122,42 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 		b = append(b, " saved="...)
 		b = appendEscaped(b, r.SavedAs)
 	}
-	return append(b, '\n')
+	b = appendLabel(b, r.Label)
+	b = append(b, '\n')
+	return appendHeaders(b, r)
+}
+
+// appendLabel appends " [label]" when the input line had one.
+func appendLabel(b []byte, label string) []byte {
+	if label == "" {
+		return b
+	}
+	b = append(b, " ["...)
+	b = appendEscaped(b, label)
+	return append(b, ']')
+}
+
+// appendHeaders appends the response headers of r (--include), one
+// "  Name: value" line each, names sorted.
+func appendHeaders(b []byte, r *Result) []byte {
+	if len(r.Headers) == 0 {
+		return b
+	}
+	names := make([]string, 0, len(r.Headers))
+	for k := range r.Headers {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		for _, v := range r.Headers[k] {
+			b = append(b, "  "...)
+			b = appendEscaped(b, k)
+			b = append(b, ": "...)
+			b = appendEscaped(b, v)
+			b = append(b, '\n')
+		}
+	}
+	return b
 }
 
 // escapeText returns s with control characters and invalid UTF-8 escaped
@@ -193,7 +224,7 @@ func errorMessage(r *Result) string {
 	case errors.As(r.Err, &fe) && fe.Err != nil:
 		msg = fe.Err.Error()
 		if fe.URL != "" && fe.URL != r.URL {
-			msg = fe.URL + ": " + msg // where a redirect led
+			msg = fetcher.MaskURL(fe.URL) + ": " + msg // where a redirect led
 		}
 	case r.Error != nil:
 		msg = *r.Error
@@ -202,7 +233,7 @@ func errorMessage(r *Result) string {
 	default:
 		msg = "failed"
 	}
-	return strings.ReplaceAll(msg, "\n", " ")
+	return fetcher.MaskURL(strings.ReplaceAll(msg, "\n", " "))
 }
 
 // appendMS appends d as whole milliseconds: "103 ms".

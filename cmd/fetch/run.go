@@ -263,7 +263,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, shown map[failureKey]bo
 	defer lines.close()
 	// The first line, before anything starts: an empty list is a usage
 	// error, not a run.
-	first, ok := lines.next(ctx.Done())
+	first, ok, pending := lines.next(ctx.Done())
 	if ok && first.err == io.EOF {
 		return sum, &emptyError{r.src.describe()}
 	}
@@ -309,7 +309,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, shown map[failureKey]bo
 	if ok {
 		fd.first = &first
 	} else {
-		fd.asked = true // interrupted while the first line was asked for
+		fd.stopEarly, fd.asked = true, pending // interrupted before the first line came
 	}
 
 	start := now()
@@ -356,7 +356,8 @@ type feeder struct {
 	lines     *asyncLines
 	countable bool
 	first     *lineResult // the line read before the run began; nil if none
-	asked     bool        // a line was asked for before the run began and not received
+	stopEarly bool        // the run was interrupted before its first line came
+	asked     bool        // with stopEarly: the first line was asked for, not received
 	jobs      chan<- Job
 	results   chan<- Result
 	window    chan struct{}
@@ -370,8 +371,8 @@ type feeder struct {
 // run feeds until the end of input or until done (an interrupt, a closed
 // stdout, an engine that quit).
 func (fd *feeder) run(done <-chan struct{}) {
-	if fd.asked {
-		fd.stopped(true)
+	if fd.stopEarly {
+		fd.stopped(fd.asked)
 		return
 	}
 	for idx := int64(0); ; idx++ {
@@ -379,9 +380,9 @@ func (fd *feeder) run(done <-chan struct{}) {
 		if fd.first != nil {
 			l, fd.first = *fd.first, nil
 		} else {
-			var ok bool
-			if l, ok = fd.lines.next(done); !ok {
-				fd.stopped(true)
+			var ok, pending bool
+			if l, ok, pending = fd.lines.next(done); !ok {
+				fd.stopped(pending)
 				return
 			}
 		}
@@ -403,21 +404,18 @@ func (fd *feeder) run(done <-chan struct{}) {
 			}
 		}
 		if l.tooLong {
-			fd.results <- badResult(fd.mode, idx, l.text+"…", KindInvalidURL, fmt.Sprintf("line %d is longer than %d bytes", fd.lines.lr.line, maxLineLength))
+			err := fetcher.InvalidInput(l.text+"…", fmt.Sprintf("line %d is longer than %d bytes", fd.lines.lr.line, maxLineLength))
+			fd.results <- fetcher.ErrorResult(Job{Index: idx}, fd.mode, err)
 			continue
 		}
 		raw, label := splitLabel(l.text)
-		u, kind, msg := normalizeURL(raw)
-		if kind != KindNone {
-			if len(u) > maxShownURL {
-				u = u[:maxShownURL] + "…"
-			}
-			fd.results <- badResult(fd.mode, idx, u, kind, msg)
+		job := Job{URL: raw, Index: idx, Label: label}
+		if _, err := fetcher.ParseURL(raw); err != nil {
+			fd.results <- fetcher.ErrorResult(job, fd.mode, err)
 			continue
 		}
-		_ = label // echoed once the fetcher carries Job.Label
 		select {
-		case fd.jobs <- Job{URL: u, Index: idx}:
+		case fd.jobs <- job:
 		case <-done:
 			fd.notStarted++
 			fd.stopped(false)
@@ -442,20 +440,13 @@ func (fd *feeder) stopped(asked bool) {
 		fd.notStarted++
 	}
 	for {
-		l, _ := fd.lines.next(nil)
+		l, _, _ := fd.lines.next(nil)
 		if l.err != nil {
 			fd.complete = l.err == io.EOF
 			return
 		}
 		fd.notStarted++
 	}
-}
-
-// badResult is the result of an input line that names no URL to fetch.
-func badResult(mode Mode, idx int64, url string, kind ErrorKind, msg string) Result {
-	err := &fetcher.Error{Kind: kind, URL: url, Err: errors.New(msg)}
-	s := err.Error()
-	return Result{Type: "result", URL: url, Mode: mode, Error: &s, ErrorKind: kind, Err: err, Index: idx}
 }
 
 // runState is what the collector of one run holds: where lines go, what
@@ -559,7 +550,7 @@ func (rs *runState) announceQueued() bool {
 
 func (rs *runState) announce(j Job) {
 	rs.announced[j.Index] = true
-	rs.out.writeLine(rs.f.started(nil, rs.mode, j.URL))
+	rs.out.writeLine(rs.f.started(nil, rs.mode, fetcher.MaskURL(j.URL)))
 }
 
 // emit prints and counts one result. A start is queued before its result
@@ -612,32 +603,42 @@ func engineConfig(o *Options) (Config, error) {
 }
 
 // baseConfig is the engines' configuration without a resolver, which
-// every run builds anew.
+// every run builds anew. The CLI passes raw strings (headers, the CA file,
+// the body) for the fetcher to check (Config.Validate) and read.
 func baseConfig(o *Options) Config {
 	cfg := Config{
 		Timeout:        o.Timeout,
 		ConnectTimeout: o.ConnectTimeout,
 		TLSTimeout:     o.TLSTimeout,
 		Retries:        o.Retries,
+		RetryAllErrors: o.RetryAllErrors,
+		RetryMaxTime:   o.RetryMaxTime,
 		MaxRedirects:   o.MaxRedirects,
-		Headers:        o.Headers,
+		NoRedirects:    o.MaxRedirects == 0,
+		HeaderLines:    o.HeaderLines,
 		UserAgent:      o.UserAgent,
+		Method:         o.Method,
+		Data:           o.Data,
 		Insecure:       o.Insecure,
-		RootCAs:        o.RootCAs,
+		CAFile:         o.CACert,
 		MaxBody:        o.MaxBody,
 		Compressed:     o.Compressed,
 		SaveDir:        o.SaveDir,
 		SHA256:         o.SHA256,
+		IncludeHeaders: o.Include,
 		Concurrency:    o.Concurrency,
 		PerHost:        o.PerHost,
 		Rate:           o.Rate,
 		Hubs:           o.Hubs,
 	}
-	if o.MaxRedirects == 0 {
-		cfg.MaxRedirects = -1 // the fetcher's "do not follow"
+	if cfg.NoRedirects {
+		cfg.MaxRedirects = 0
 	}
 	if o.Head {
 		cfg.Method = "HEAD"
+	}
+	if o.Verbose {
+		cfg.Verbose = o.IO.ErrOut
 	}
 	switch o.Family {
 	case 4:

@@ -94,7 +94,6 @@ var fetchRunCases = []fetchRunCase{
 	{name: "empty-stdin", stdin: "# only a comment\n\n   \n", wantStderr: "fetch: no URLs in standard input\n", wantExit: exitUsage},
 	{name: "empty-args", args: []string{"", "# nothing"}, wantStderr: "fetch: no URLs in the arguments\n", wantExit: exitUsage},
 	{name: "empty-stdin-compare", args: []string{"--compare"}, stdin: "\n", wantStderr: "fetch: no URLs in standard input\n", wantExit: exitUsage},
-	{name: "interrupted-stdin", args: []string{"-c", "1"}, stdin: okA + "\n" + hang + "\n" + okB + "\n" + okC + "\n", cancelOn: hang, wantExit: exitInterrupted},
 	{name: "interrupted-args-json", args: []string{"--json", "-c", "1", okA, hang, okB, "# x", okC}, cancelOn: hang, wantExit: exitInterrupted},
 	{name: "interrupted", args: []string{okA, hang, okB}, cancelOn: hang, wantExit: exitInterrupted},
 	{name: "interrupted-json", args: []string{"--json", "--keep-order", okA, hang, okB}, cancelOn: hang, wantExit: exitInterrupted},

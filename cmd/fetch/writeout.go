@@ -63,7 +63,7 @@ func parseWriteOut(tmpl string) (*writeOut, error) {
 			}
 			name := tmpl[i+1 : i+end]
 			path := strings.Split(name, ".")
-			if name == "" || !knownField(reflect.TypeOf(jsonResult{}), path) {
+			if name == "" || !knownField(reflect.TypeOf(Result{}), path) {
 				return nil, fmt.Errorf("unknown field {%s}; fields are those of a JSON result: %s", name, strings.Join(resultFieldNames(), ", "))
 			}
 			flush()
@@ -174,7 +174,9 @@ func knownField(t reflect.Type, path []string) bool {
 		return true
 	}
 	if t.Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(jsonMarshaler) {
-		// Its own encoding: look at the JSON of a zero value.
+		// Its own encoding: the fields of the JSON of a zero value (such
+		// as Result's "ok", or Timings' phases), and the struct's own
+		// json-tagged fields (those left out when empty).
 		raw, err := json.Marshal(reflect.New(t).Interface())
 		if err != nil {
 			return false
@@ -183,12 +185,29 @@ func knownField(t reflect.Type, path []string) bool {
 		if json.Unmarshal(raw, &obj) != nil {
 			return false
 		}
-		m, ok := obj.(map[string]any)
-		if !ok {
+		if m, ok := obj.(map[string]any); ok {
+			if v, ok := m[path[0]]; ok {
+				if len(path) == 1 {
+					return true
+				}
+				if _, isObj := v.(map[string]any); !isObj && t.Kind() != reflect.Struct {
+					return false
+				}
+			}
+		}
+		if t.Kind() != reflect.Struct {
 			return false
 		}
-		_, ok = m[path[0]]
-		return ok && len(path) == 1
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.Tag.Get("json") == "" {
+				continue
+			}
+			if name, ok := jsonName(f); ok && name == path[0] {
+				return knownField(f.Type, path[1:])
+			}
+		}
+		return false
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -238,7 +257,7 @@ func resultFieldNames() []string {
 			}
 		}
 	}
-	walk(reflect.TypeOf(jsonResult{}))
+	walk(reflect.TypeOf(Result{}))
 	return names
 }
 
