@@ -6,7 +6,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,8 +16,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/greenfetch/greenfetch/internal/serve"
 )
 
 // runShell runs script under `bash -e -o pipefail` (as GitHub Actions
@@ -583,6 +580,3 @@ func TestE2ECIRecipe(t *testing.T) {
 		}
 	})
 }
-
-var _ = json.Marshal
-var _ = serve.URLFor

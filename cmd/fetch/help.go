@@ -38,8 +38,9 @@ Output:
   With --compare, the cost of every run, then "speedup 2.00x".
   --json: NDJSON, one object a line: "type":"result" per URL (test "ok"),
   "summary" per run, "compare" after a comparison. Control characters from
-  the input are escaped in text. Progress goes to stderr only, and in auto
-  only when stdout is not a pipe.
+  the input are escaped in text; passwords in URLs are masked (user:***@)
+  in every output. Progress goes to stderr only, and in auto only when
+  stdout is not a pipe.
 
 Exit status (the first that applies):
   2    usage or input error: message on stderr (an empty list is one; so is
