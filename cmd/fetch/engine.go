@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 )
@@ -50,7 +49,6 @@ func ParseMode(s string) (Mode, error) {
 // (fetcher.Run's contract).
 type RunFunc func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error)
 
-// durationMS is d in milliseconds, rounded to 0.1 ms.
-func durationMS(d time.Duration) float64 {
-	return float64(d.Round(100*time.Microsecond)) / float64(time.Millisecond)
-}
+// durationMS is d in milliseconds as the output contract writes every
+// *_ms number: the fetcher's rule, one for every package.
+var durationMS = fetcher.DurationMS

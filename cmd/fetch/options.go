@@ -72,9 +72,9 @@ type Options struct {
 	MaxBody        int64
 	SaveDir        string
 	SHA256         bool
-	Resolver       string   // async or pool
-	DNSServers     []string // host:port
-	Family         int      // 0 any, 4 or 6
+	Resolver       string         // async or pool
+	DNSServers     []string       // host:port
+	Family         fetcher.Family // FamilyAny, Family4 (-4) or Family6 (-6)
 
 	// Output.
 	OutputFile string    // -o: write results to this file ("" or "-": stdout)
@@ -439,9 +439,9 @@ func (f *fetchFlags) applyDNS(o *Options) error {
 	case f.ipv4 && f.ipv6:
 		return flagErrorf("-4 and -6 exclude each other")
 	case f.ipv4:
-		o.Family = 4
+		o.Family = fetcher.Family4
 	case f.ipv6:
-		o.Family = 6
+		o.Family = fetcher.Family6
 	}
 	return nil
 }

@@ -119,15 +119,15 @@ func TestNewCmdFetch(t *testing.T) {
 			eq(t, "DNSServers", strings.Join(o.DNSServers, ","), "127.0.0.1:53,[::1]:5353")
 		}},
 		{name: "dns servers with pool", args: []string{"--resolver", "pool", "--dns-server", "127.0.0.1", "x"}, wantErr: "--dns-server needs --resolver async"},
-		{name: "ipv4", args: []string{"-4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 4) }},
-		{name: "ipv6", args: []string{"--ipv6", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 6) }},
+		{name: "ipv4", args: []string{"-4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, fetcher.Family4) }},
+		{name: "ipv6", args: []string{"--ipv6", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, fetcher.Family6) }},
 		{name: "progress quiet slowest", args: []string{"--progress", "always", "-q", "--slowest", "5", "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "Progress", o.Progress, "always")
 			eq(t, "Quiet", o.Quiet, true)
 			eq(t, "Slowest", o.Slowest, 5)
 		}},
 		{name: "combined shorthands", args: []string{"-kIq4", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "Insecure Head Quiet Family", []any{o.Insecure, o.Head, o.Quiet, o.Family}, []any{true, true, true, 4})
+			eq(t, "Insecure Head Quiet Family", []any{o.Insecure, o.Head, o.Quiet, o.Family}, []any{true, true, true, fetcher.Family4})
 		}},
 
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "fetch: unknown flag: --nope\n"},

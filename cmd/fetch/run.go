@@ -394,6 +394,13 @@ func (fd *feeder) run(done <-chan struct{}) {
 			fd.err = l.err
 			return
 		}
+		// A stop already seen wins over a free slot or a ready engine
+		// (select would pick at random), so that no line starts after it.
+		if isDone(done) {
+			fd.notStarted++
+			fd.stopped(false)
+			return
+		}
 		if fd.window != nil {
 			select {
 			case fd.window <- struct{}{}:
@@ -421,6 +428,16 @@ func (fd *feeder) run(done <-chan struct{}) {
 			fd.stopped(false)
 			return
 		}
+	}
+}
+
+// isDone reports whether done is closed.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -640,12 +657,7 @@ func baseConfig(o *Options) Config {
 	if o.Verbose {
 		cfg.Verbose = o.IO.ErrOut
 	}
-	switch o.Family {
-	case 4:
-		cfg.Family = fetcher.Family4
-	case 6:
-		cfg.Family = fetcher.Family6
-	}
+	cfg.Family = o.Family
 	return cfg
 }
 
