@@ -580,3 +580,46 @@ func TestE2ECIRecipe(t *testing.T) {
 		}
 	})
 }
+
+// TestE2ECompareListChanged: a list file rewritten while a comparison
+// runs gives runs of different lengths: exit 2, no speedup.
+func TestE2ECompareListChanged(t *testing.T) {
+	srv := startServe(t)
+	file := filepath.Join(t.TempDir(), "urls.txt")
+	list := srv.URL() + "/size/1\n" + srv.URL() + "/delay/300ms/size/1\n" + srv.URL() + "/size/2\n"
+	if err := os.WriteFile(file, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, fetchBin, "--compare", "--json", "-c", "1", "-i", file)
+	cmd.Env = testEnv()
+	var errOut strings.Builder
+	cmd.Stderr = &errOut
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(stdout)
+	if _, err := br.ReadString('\n'); err != nil { // the first result: the run has begun
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(srv.URL()+"/size/9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(br)
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 2 || !strings.Contains(errOut.String(), "fetch: the runs read lists of different lengths") {
+		t.Errorf("exit %d, stderr %q; want 2 and the message", code, errOut.String())
+	}
+	if strings.Contains(string(rest), `"type":"compare"`) {
+		t.Errorf("a speedup was reported:\n%s", rest)
+	}
+}

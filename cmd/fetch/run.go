@@ -134,16 +134,16 @@ func (r *runner) runAll(ctx context.Context) exitCode {
 		lenDiffer bool
 	)
 	for i, mode := range r.plan {
-		sum, err := r.runOnce(ctx, mode, shown)
+		sum, err := r.runOnce(ctx, mode, i == 0, shown)
 		failed = failed || sum.failed > 0
 		if err != nil {
 			var ee *emptyError
-			if errors.As(err, &ee) && i == 0 {
+			if errors.As(err, &ee) {
 				return printFlagError(ios.ErrOut, "fetch", err)
 			}
 			var ie *inputError
 			var ce *configError
-			if errors.As(err, &ie) || errors.As(err, &ce) || ee != nil {
+			if errors.As(err, &ie) || errors.As(err, &ce) {
 				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
 				return exitUsage
 			}
@@ -229,7 +229,9 @@ func (e *inputError) Unwrap() error { return e.err }
 // runOnce streams one pass of the list through the engine of mode and
 // writes each result as it completes (or in input order with
 // --keep-order). It returns the summary of the run; its error is an
-// *emptyError, an *inputError, or the engine's.
+// *emptyError (an empty list on the first run: later runs that find the
+// list emptied report a length of 0), an *inputError, a *configError, or
+// the engine's.
 //
 // Four goroutines: a reader reads lines when asked (so that an interrupt
 // never waits for a stalled pipe), the feeder turns them into jobs (or,
@@ -238,7 +240,7 @@ func (e *inputError) Unwrap() error { return e.err }
 // bounded by the concurrency: one line at a time in the feeder, the
 // engine's slots, the results channel and, with --keep-order, the reorder
 // window.
-func (r *runner) runOnce(ctx context.Context, mode Mode, shown map[failureKey]bool) (*summary, error) {
+func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[failureKey]bool) (*summary, error) {
 	o := r.o
 	now := o.Now
 	if now == nil {
@@ -263,8 +265,8 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, shown map[failureKey]bo
 	defer lines.close()
 	// The first line, before anything starts: an empty list is a usage
 	// error, not a run.
-	first, ok, pending := lines.next(ctx.Done())
-	if ok && first.err == io.EOF {
+	line, ok, pending := lines.next(ctx.Done())
+	if ok && line.err == io.EOF && first {
 		return sum, &emptyError{r.src.describe()}
 	}
 
@@ -307,7 +309,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, shown map[failureKey]bo
 
 	fd := &feeder{mode: mode, lines: lines, countable: r.src.countable, jobs: jobs, results: results, window: rs.window}
 	if ok {
-		fd.first = &first
+		fd.first = &line
 	} else {
 		fd.stopEarly, fd.asked = true, pending // interrupted before the first line came
 	}

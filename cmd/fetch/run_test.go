@@ -322,3 +322,38 @@ func TestKeepOrderBounded(t *testing.T) {
 		t.Errorf("engine held at most %d jobs; want about the window (%d), or this test tests nothing", maxHeld, window)
 	}
 }
+
+// TestCompareListChanged: a comparison whose runs read lists of different
+// lengths (the file changed between runs) is an input error, exit 2, and
+// no speedup is reported.
+func TestCompareListChanged(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "urls.txt")
+	if err := os.WriteFile(file, []byte(okA+"\n"+okB+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := Test()
+	clock := newFakeClock()
+	eng := &fakeEngine{clock: clock}
+	runs := 0
+	code := newCmdFetch(context.Background(), ios, []string{"--compare", "--json", "-i", file}, func(ctx context.Context, o *Options) exitCode {
+		o.Now = clock.Now
+		o.Run = func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+			runs++
+			if runs == 1 {
+				// Someone truncates the list while the first run reads it.
+				os.WriteFile(file, nil, 0o644)
+			}
+			return eng.run(ctx, mode, cfg, jobs, results)
+		}
+		return fetchRun(ctx, o)
+	})
+	if code != exitUsage {
+		t.Errorf("got exit %d; want %d", code, exitUsage)
+	}
+	if want := "fetch: the runs read lists of different lengths (sync 2, async 0)"; !strings.Contains(errOut.String(), want) {
+		t.Errorf("got stderr %q; want %q", errOut, want)
+	}
+	if strings.Contains(out.String(), `"type":"compare"`) {
+		t.Errorf("a comparison was reported:\n%s", out)
+	}
+}
