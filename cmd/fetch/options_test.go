@@ -294,6 +294,8 @@ func TestSubcommandFlagErrors(t *testing.T) {
 		{[]string{"demo", "--delays", "1s,soon"}, `fetch demo: --delays "soon"`},
 		{[]string{"demo", "extra"}, `fetch demo: unexpected argument "extra"`},
 		{[]string{"demo", "--min-speedup", "-1"}, "fetch demo: --min-speedup: want a factor above 0"},
+		{[]string{"demo", "--repeat", "0"}, "fetch demo: --repeat: want 1 to 1000, got 0"},
+		{[]string{"serve", "--pid-file"}, "fetch serve: flag needs an argument"},
 		{[]string{"serve", "--bogus"}, "fetch serve: unknown flag: --bogus"},
 		{[]string{"serve", "--max-size", "big"}, `fetch serve: invalid argument "big" for "--max-size" flag`},
 		{[]string{"serve", "x"}, `fetch serve: unexpected argument "x"`},
@@ -324,6 +326,7 @@ func TestDemoFlags(t *testing.T) {
 		{nil, []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond}, false},
 		{[]string{"-n", "2", "--step", "100ms", "--json"}, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}, true},
 		{[]string{"--delays", "0.2,1s"}, []time.Duration{200 * time.Millisecond, time.Second}, false},
+		{[]string{"-n", "5", "--delays", "200ms,1s", "-q", "--repeat", "3"}, []time.Duration{200 * time.Millisecond, time.Second, 200 * time.Millisecond, time.Second, 200 * time.Millisecond}, false},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -340,7 +343,12 @@ func TestDemoFlags(t *testing.T) {
 			eq(t, "delays", gotD.delays, tt.wantDelays)
 			eq(t, "JSON", gotO.JSON, tt.wantJSON)
 			eq(t, "Compare", gotO.Compare, []Mode{ModeSync, ModeAsync})
-			eq(t, "announce", gotO.announce, true)
+			quiet := strings.Contains(strings.Join(tt.args, " "), "-q")
+			eq(t, "announce", gotO.announce, !quiet)
+			eq(t, "Quiet", gotO.Quiet, quiet)
+			if quiet {
+				eq(t, "Repeat", gotO.Repeat, 3)
+			}
 		})
 	}
 }
