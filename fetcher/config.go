@@ -126,7 +126,8 @@ type Config struct {
 
 	// Headers are added to every request. Authorization and Cookie are
 	// sent only to the host of the URL given, never after a redirect to
-	// another host. If nil, none are added.
+	// another host; so is Host, which overrides the Host header as in
+	// HeaderLines. If nil, none are added.
 	Headers http.Header
 	// HeaderLines are more request headers as "Name: value" lines, as
 	// given to curl's -H; they come after Headers. "Host: vhost" replaces

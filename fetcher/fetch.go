@@ -114,7 +114,8 @@ func (c *Client) fetch(ctx context.Context, job Job, mode Mode, queued time.Dura
 // Result on the stack of the fetch. The frames under a task parked on its
 // answer must stay under 2 KiB so that the runtime shrinks its stack to
 // 4 KiB: TestParkedTaskStack holds this and the other tricks that keep
-// them so (awaitResponse, asyncWorker's heap Result).
+// them so (awaitResponse, afterAttempt, fetchState.req and hop,
+// asyncWorker's heap Result).
 func startResult(r *Result, job *Job, mode Mode, queued time.Duration, shown string) {
 	r.Type, r.URL, r.Index, r.Mode, r.Label = "result", MaskURL(shown), job.Index, mode, job.Label
 	r.Timings.Queue = queued
@@ -324,12 +325,13 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Error) (again bool, _ *Error) {
 	c := st.c
 	resp := h.resp
-	var wait time.Duration
-	asked := false // wait is the server's Retry-After
+	var wait, ra time.Duration
+	asked := false // wait is the server's Retry-After (ra), capped by MaxRetryAfter
 	if resp != nil {
 		pause := resp.StatusCode == 429 || resp.StatusCode == 503
 		if pause || st.retryable(req, resp, nil) {
-			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			var ok bool
+			if ra, ok = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 				wait, asked = min(ra, c.cfg.MaxRetryAfter), true
 				if pause {
 					c.hosts.pause(h.hs, time.Now().Add(wait))
@@ -343,7 +345,7 @@ func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Erro
 			// The server asks for more time than the fetch has: give up
 			// now, with its answer, saying so.
 			h.stop = &Error{Kind: KindTimeout, Phase: PhaseNone, URL: st.curURL, Err: &timeoutError{
-				msg:     fmt.Sprintf("status %d asks to retry after %v (Retry-After), more than the %v left of %s", resp.StatusCode, wait, left.Round(time.Millisecond), bound),
+				msg:     fmt.Sprintf("status %d asks to retry after %v (Retry-After), more than the %v left of %s", resp.StatusCode, ra, left.Round(time.Millisecond), bound),
 				err:     os.ErrDeadlineExceeded,
 				overall: true,
 			}}
