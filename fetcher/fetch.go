@@ -196,7 +196,13 @@ func (st *fetchState) run(u *url.URL) *Error {
 			if rerr != nil {
 				return rerr
 			}
-			return st.readBody(u, h)
+			if err := st.readBody(u, h); err != nil {
+				if st.retryBody(err) {
+					continue // the same URL again
+				}
+				return err
+			}
+			return nil
 		}
 		st.drain(h.resp, h.pc)
 		c.hosts.release(h.hostKey, h.hs)
@@ -294,7 +300,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 	host, port := hostPort(u)
 	h := &st.hop
 	*h = hop{hostKey: net.JoinHostPort(host, port)}
-	for attempt := 0; ; attempt++ {
+	for {
 		hs, waited, err := st.c.hosts.acquire(st.ctx, h.hostKey)
 		st.queued += waited
 		if err != nil {
@@ -303,7 +309,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 		h.hs = hs
 		var ferr *Error
 		h.resp, h.pc, ferr = st.roundTrip(u, &st.req)
-		again, ferr := st.afterAttempt(attempt, &st.req, h, ferr)
+		again, ferr := st.afterAttempt(&st.req, h, ferr)
 		if ferr != nil {
 			return nil, ferr
 		}
@@ -322,7 +328,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 // stays small (TestParkedTaskStack, see startResult).
 //
 //go:noinline
-func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Error) (again bool, _ *Error) {
+func (st *fetchState) afterAttempt(req *request, h *hop, ferr *Error) (again bool, _ *Error) {
 	c := st.c
 	resp := h.resp
 	var wait, ra time.Duration
@@ -339,7 +345,7 @@ func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Erro
 			}
 		}
 	}
-	if attempt < c.cfg.Retries && st.retryable(req, resp, ferr) {
+	if st.res.Retries < c.cfg.Retries && st.retryable(req, resp, ferr) {
 		left, bound := st.retryTimeLeft()
 		if asked && wait > left {
 			// The server asks for more time than the fetch has: give up
@@ -352,7 +358,7 @@ func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Erro
 			return false, nil
 		}
 		if !asked {
-			wait = backoff(attempt)
+			wait = backoff(st.res.Retries)
 		}
 		if wait < left {
 			if resp != nil {
@@ -372,6 +378,28 @@ func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Erro
 		return false, ferr
 	}
 	return false, nil
+}
+
+// retryBody reports whether the fetch tries its URL again after the
+// body failed with err: as an answer's failure is retried (Retries,
+// retryable, a backoff that fits in the time left), with what the body
+// delivered forgotten (a saved file is removed already). Observer.OnBytes
+// has counted the lost bytes. Never inlined, to keep run's frame small
+// (TestParkedTaskStack, see startResult).
+//
+//go:noinline
+func (st *fetchState) retryBody(err *Error) bool {
+	if st.res.Retries >= st.c.cfg.Retries || !st.retryable(&st.req, nil, err) {
+		return false
+	}
+	wait := backoff(st.res.Retries)
+	if left, _ := st.retryTimeLeft(); wait >= left {
+		return false
+	}
+	st.res.Retries++
+	st.c.retries.Add(1)
+	st.res.Bytes, st.res.SHA256, st.res.SavedAs, st.res.Headers = 0, "", "", nil
+	return sleepCtx(st.ctx, wait) == nil
 }
 
 // retryTimeLeft is the time left for retries to start in, and the bound

@@ -334,3 +334,56 @@ func TestPasswordsMasked(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryBody: a body that stalls (an idle-read timeout) or is cut is
+// fetched again when Retries allows, and the result is the second body's
+// alone; without Retries the failure is the result.
+func TestRetryBody(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		bad  func(c net.Conn, done <-chan struct{}) // the first answer
+		kind ErrorKind
+	}{
+		{"stall", func(c net.Conn, done <-chan struct{}) {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+			<-done
+		}, KindTimeout},
+		{"cut", func(c net.Conn, done <-chan struct{}) {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+		}, KindIO},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			n := 0
+			s := startHostile(t, func(c net.Conn, done <-chan struct{}) {
+				if readHead(bufio.NewReader(c)) != nil {
+					return
+				}
+				mu.Lock()
+				n++
+				first := n%2 == 1
+				mu.Unlock()
+				if first {
+					tt.bad(c, done)
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")
+			})
+			for _, mode := range Modes {
+				reset := func() { mu.Lock(); n = 0; mu.Unlock() } // the next answer is the bad one
+				reset()
+				cfg := Config{Timeout: testTimeout, IdleReadTimeout: 200 * time.Millisecond, SHA256: true}
+				res, _ := runList(t, context.Background(), mode, cfg, []string{s.URL() + "/"})
+				if r := res[0]; r.ErrorKind != tt.kind || r.Retries != 0 {
+					t.Errorf("%v without Retries: got %v %s, %d retries; want %v", mode, r.ErrorKind, errString(r), r.Retries, tt.kind)
+				}
+				cfg.Retries = 1
+				reset()
+				res, _ = runList(t, context.Background(), mode, cfg, []string{s.URL() + "/"})
+				if r := res[0]; !r.OK() || r.Retries != 1 || r.Bytes != 10 || r.SHA256 != sha256Hex([]byte("0123456789")) {
+					t.Errorf("%v with Retries: got status %d, %d bytes, %d retries, error %s; want the 10 bytes of the second answer after 1 retry", mode, r.Status, r.Bytes, r.Retries, errString(r))
+				}
+			}
+		})
+	}
+}
