@@ -103,7 +103,14 @@ func TestDripTimeouts(t *testing.T) {
 		"body":            startHostile(t, dripAnswer(fixed+body, len(fixed)+3, dripEvery)).URL(),
 		"tls handshake":   strings.Replace(startHostile(t, dripHandshake(tlsConf)).URL(), "http:", "https:", 1),
 		"connect":         "http://" + listenFull(t),
+		// Reads the request head, never the body: a big body's write
+		// blocks once the socket buffers are full.
+		"request body": startHostile(t, func(c net.Conn, done <-chan struct{}) {
+			readHead(bufio.NewReader(c))
+			<-done
+		}).URL(),
 	}
+	big := strings.Repeat("d", 32<<20)
 	const bound = 300 * time.Millisecond
 	tests := []struct {
 		point string
@@ -112,6 +119,7 @@ func TestDripTimeouts(t *testing.T) {
 	}{
 		{"connect", Config{ConnectTimeout: bound}, "connect timed out after 300ms"},
 		{"connect", Config{Timeout: bound}, "during connect"},
+		{"request body", Config{Timeout: bound, Data: big}, "during request"},
 		{"tls handshake", Config{TLSTimeout: bound}, "TLS handshake timed out after 300ms"},
 		{"tls handshake", Config{Timeout: bound}, "during tls"},
 		{"status line", Config{HeaderTimeout: bound}, "no response head within 300ms"},
