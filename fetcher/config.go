@@ -94,16 +94,16 @@ type Config struct {
 	// Timeout bounds it.
 	IdleReadTimeout time.Duration
 
-	// Retries is how many times a fetch is tried again, as curl's --retry:
-	// after a timeout of a phase, a connect failure, a connection that
-	// broke before the response head, or a 408, 429, 500, 502, 503 or 504
-	// answer, for idempotent methods only (GET, HEAD, PUT, DELETE, OPTIONS,
-	// TRACE). Waits are exponential backoff with full jitter, or what
-	// Retry-After asks (capped by MaxRetryAfter). A Retry-After longer
-	// than the time left (of Timeout, and of RetryMaxTime) ends the fetch
-	// at once: the result keeps that response's status and has a
-	// KindTimeout error saying so. A failure while the body is read is not
-	// retried. If zero, no retry is made.
+	// Retries is how many times a fetch is tried again, in all (over its
+	// redirects too), as curl's --retry: after a timeout of a phase, a
+	// connect failure, a connection that broke, or a 408, 429, 500, 502,
+	// 503 or 504 answer, for idempotent methods only (GET, HEAD, PUT,
+	// DELETE, OPTIONS, TRACE). A body that fails so is fetched again from
+	// its URL. Waits are exponential backoff with full jitter, or what
+	// Retry-After asks (capped by MaxRetryAfter). A Retry-After longer than
+	// the time left (of Timeout, and of RetryMaxTime) ends the fetch at
+	// once: the result keeps that response's status and has a KindTimeout
+	// error saying so. If zero, no retry is made.
 	Retries int
 	// RetryAllErrors retries after any failure (every error kind but
 	// canceled, and every status of 400 or more) and for any method, as
@@ -126,7 +126,8 @@ type Config struct {
 
 	// Headers are added to every request. Authorization and Cookie are
 	// sent only to the host of the URL given, never after a redirect to
-	// another host. If nil, none are added.
+	// another host; so is Host, which overrides the Host header as in
+	// HeaderLines. If nil, none are added.
 	Headers http.Header
 	// HeaderLines are more request headers as "Name: value" lines, as
 	// given to curl's -H; they come after Headers. "Host: vhost" replaces

@@ -114,7 +114,8 @@ func (c *Client) fetch(ctx context.Context, job Job, mode Mode, queued time.Dura
 // Result on the stack of the fetch. The frames under a task parked on its
 // answer must stay under 2 KiB so that the runtime shrinks its stack to
 // 4 KiB: TestParkedTaskStack holds this and the other tricks that keep
-// them so (awaitResponse, asyncWorker's heap Result).
+// them so (awaitResponse, afterAttempt, fetchState.req and hop,
+// asyncWorker's heap Result).
 func startResult(r *Result, job *Job, mode Mode, queued time.Duration, shown string) {
 	r.Type, r.URL, r.Index, r.Mode, r.Label = "result", MaskURL(shown), job.Index, mode, job.Label
 	r.Timings.Queue = queued
@@ -195,7 +196,13 @@ func (st *fetchState) run(u *url.URL) *Error {
 			if rerr != nil {
 				return rerr
 			}
-			return st.readBody(u, h)
+			if err := st.readBody(u, h); err != nil {
+				if st.retryBody(err) {
+					continue // the same URL again
+				}
+				return err
+			}
+			return nil
 		}
 		st.drain(h.resp, h.pc)
 		c.hosts.release(h.hostKey, h.hs)
@@ -293,7 +300,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 	host, port := hostPort(u)
 	h := &st.hop
 	*h = hop{hostKey: net.JoinHostPort(host, port)}
-	for attempt := 0; ; attempt++ {
+	for {
 		hs, waited, err := st.c.hosts.acquire(st.ctx, h.hostKey)
 		st.queued += waited
 		if err != nil {
@@ -302,7 +309,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 		h.hs = hs
 		var ferr *Error
 		h.resp, h.pc, ferr = st.roundTrip(u, &st.req)
-		again, ferr := st.afterAttempt(attempt, &st.req, h, ferr)
+		again, ferr := st.afterAttempt(&st.req, h, ferr)
 		if ferr != nil {
 			return nil, ferr
 		}
@@ -321,15 +328,16 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 // stays small (TestParkedTaskStack, see startResult).
 //
 //go:noinline
-func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Error) (again bool, _ *Error) {
+func (st *fetchState) afterAttempt(req *request, h *hop, ferr *Error) (again bool, _ *Error) {
 	c := st.c
 	resp := h.resp
-	var wait time.Duration
-	asked := false // wait is the server's Retry-After
+	var wait, ra time.Duration
+	asked := false // wait is the server's Retry-After (ra), capped by MaxRetryAfter
 	if resp != nil {
 		pause := resp.StatusCode == 429 || resp.StatusCode == 503
 		if pause || st.retryable(req, resp, nil) {
-			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			var ok bool
+			if ra, ok = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 				wait, asked = min(ra, c.cfg.MaxRetryAfter), true
 				if pause {
 					c.hosts.pause(h.hs, time.Now().Add(wait))
@@ -337,20 +345,20 @@ func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Erro
 			}
 		}
 	}
-	if attempt < c.cfg.Retries && st.retryable(req, resp, ferr) {
+	if st.res.Retries < c.cfg.Retries && st.retryable(req, resp, ferr) {
 		left, bound := st.retryTimeLeft()
 		if asked && wait > left {
 			// The server asks for more time than the fetch has: give up
 			// now, with its answer, saying so.
 			h.stop = &Error{Kind: KindTimeout, Phase: PhaseNone, URL: st.curURL, Err: &timeoutError{
-				msg:     fmt.Sprintf("status %d asks to retry after %v (Retry-After), more than the %v left of %s", resp.StatusCode, wait, left.Round(time.Millisecond), bound),
+				msg:     fmt.Sprintf("status %d asks to retry after %v (Retry-After), more than the %v left of %s", resp.StatusCode, ra, left.Round(time.Millisecond), bound),
 				err:     os.ErrDeadlineExceeded,
 				overall: true,
 			}}
 			return false, nil
 		}
 		if !asked {
-			wait = backoff(attempt)
+			wait = backoff(st.res.Retries)
 		}
 		if wait < left {
 			if resp != nil {
@@ -370,6 +378,28 @@ func (st *fetchState) afterAttempt(attempt int, req *request, h *hop, ferr *Erro
 		return false, ferr
 	}
 	return false, nil
+}
+
+// retryBody reports whether the fetch tries its URL again after the
+// body failed with err: as an answer's failure is retried (Retries,
+// retryable, a backoff that fits in the time left), with what the body
+// delivered forgotten (a saved file is removed already). Observer.OnBytes
+// has counted the lost bytes. Never inlined, to keep run's frame small
+// (TestParkedTaskStack, see startResult).
+//
+//go:noinline
+func (st *fetchState) retryBody(err *Error) bool {
+	if st.res.Retries >= st.c.cfg.Retries || !st.retryable(&st.req, nil, err) {
+		return false
+	}
+	wait := backoff(st.res.Retries)
+	if left, _ := st.retryTimeLeft(); wait >= left {
+		return false
+	}
+	st.res.Retries++
+	st.c.retries.Add(1)
+	st.res.Bytes, st.res.SHA256, st.res.SavedAs, st.res.Headers = 0, "", "", nil
+	return sleepCtx(st.ctx, wait) == nil
 }
 
 // retryTimeLeft is the time left for retries to start in, and the bound

@@ -189,8 +189,9 @@ func hostHeader(u *url.URL) string {
 
 // MaskURL returns s with the password of every URL in it replaced by ***:
 // "https://user:secret@host/" becomes "https://user:***@host/". s may be
-// a URL, a URL without its scheme ("user:pw@host/"), or any text holding
-// URLs (an error message). Every URL and message fetcher produces
+// a URL, a URL without its scheme as ParseURL reads one ("user:12@host/";
+// "user:pw@host" is the scheme "user" there), or any text holding URLs
+// (an error message). Every URL and message fetcher produces
 // (Result.URL, FinalURL, Error, saved file names) is masked so.
 func MaskURL(s string) string {
 	if strings.IndexByte(s, '@') < 0 {
@@ -217,8 +218,8 @@ func MaskURL(s string) string {
 		b.WriteString("***")
 		last = start + at
 	}
-	if !strings.Contains(s, "://") {
-		mask(0) // a URL without its scheme
+	if !strings.Contains(s, "://") && !hasScheme(s) {
+		mask(0) // a URL without its scheme, as ParseURL reads one
 	}
 	for i := 0; ; {
 		j := strings.Index(s[i:], "://")
