@@ -14,8 +14,8 @@ import (
 // {dotted.path} references to the fields of a JSON result, and the escapes
 // \t, \n, \r, \\ and \{. Each result prints the template once, fields
 // filled in: strings as they are (control characters escaped), numbers
-// and booleans as in JSON, null as nothing, objects and arrays as compact
-// JSON.
+// and booleans as in JSON, null as nothing, lists of strings (a header's
+// values) joined with ", ", other objects and arrays as compact JSON.
 type writeOut struct {
 	parts []writePart
 }
@@ -140,6 +140,20 @@ func appendValue(b []byte, v any) []byte {
 		return append(b, x...)
 	case bool:
 		return strconv.AppendBool(b, x)
+	case []any:
+		// A header's values: "a, b", as HTTP joins them.
+		strs := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				strs = nil
+				break
+			}
+			strs = append(strs, s)
+		}
+		if strs != nil {
+			return appendEscaped(b, strings.Join(strs, ", "))
+		}
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
