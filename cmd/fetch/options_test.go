@@ -131,6 +131,7 @@ func TestNewCmdFetch(t *testing.T) {
 		}},
 
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "fetch: unknown flag: --nope\n"},
+		{name: "unknown flag with escapes", args: []string{"--no\x1b[2Jpe"}, wantErr: "fetch: unknown flag: --no\\x1b[2Jpe\n"},
 		{name: "missing value", args: []string{"-c"}, wantErr: "flag needs an argument"},
 		{name: "concurrency zero", args: []string{"-c", "0", "x"}, wantErr: "--concurrency: want 1 to 100000, got 0"},
 		{name: "concurrency word", args: []string{"-c", "many", "x"}, wantErr: `invalid argument "many"`},
