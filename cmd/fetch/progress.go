@@ -202,8 +202,14 @@ func (p *progress) render(b []byte, width int) []byte {
 	}
 	optional = append(optional, rate, elapsed.Truncate(time.Second).String())
 	line := strings.Join(parts, " ")
+	// The bar comes before the optional parts: room for a bar of 10 is
+	// kept when the total is known.
+	keep := 0
+	if p.total > 0 {
+		keep = 10 + 3
+	}
 	for _, o := range optional {
-		if o != "" && len(line)+2+len(o) <= width {
+		if o != "" && len(line)+2+len(o)+keep <= width {
 			line += ", " + o
 		}
 	}
