@@ -123,6 +123,7 @@ func TestE2EEmptyList(t *testing.T) {
 		{"comments in a file", "fetch -i empty.txt", "fetch: no URLs in empty.txt\n"},
 		{"process substitution", "fetch -i <(true) --compare", "fetch: no URLs in /dev/fd/"},
 		{"blank arguments", "fetch '' ' '", "fetch: no URLs in the arguments\n"},
+		{"no file left by -o", "c=0; fetch -o out.ndjson < /dev/null || c=$?; test ! -e out.ndjson; exit $c", "fetch: no URLs in standard input\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,6 +92,10 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 	}
 	code := r.runAll(ctx)
 	if file, ok := stdout.(*os.File); ok && stdout != ios.Out {
+		if st, err := file.Stat(); err == nil && st.Size() == 0 && code == exitUsage {
+			// A usage error (an empty list) leaves nothing behind.
+			os.Remove(o.OutputFile)
+		}
 		if err := file.Close(); err != nil && code != exitUsage {
 			fmt.Fprintf(ios.ErrOut, "fetch: --output: %v\n", err)
 			return max(code, exitFailed)
