@@ -364,7 +364,11 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 	}
 	// The fetcher's own checks, without building anything (no resolver,
 	// no connection): its message names the flag.
-	if err := baseConfig(o).Validate(); err != nil {
+	cfg, err := baseConfig(o)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
 		return &FlagError{err}
 	}
 	return nil

@@ -617,8 +617,10 @@ const maxShownFailures = 1 << 16
 
 // engineConfig turns the flags into the engines' configuration.
 func engineConfig(o *Options) (Config, error) {
-	cfg := baseConfig(o)
-	var err error
+	cfg, err := baseConfig(o)
+	if err != nil {
+		return cfg, err
+	}
 	if cfg.Resolver, err = newResolver(o); err != nil {
 		return cfg, err
 	}
@@ -627,8 +629,10 @@ func engineConfig(o *Options) (Config, error) {
 
 // baseConfig is the engines' configuration without a resolver, which
 // every run builds anew. The CLI passes raw strings (headers, the CA file,
-// the body) for the fetcher to check (Config.Validate) and read.
-func baseConfig(o *Options) Config {
+// the body) for the fetcher to check (Config.Validate) and read. Flag
+// groups that set fields of their own (proxies, HTTP versions) hook in
+// here; their errors are usage errors.
+func baseConfig(o *Options) (Config, error) {
 	cfg := Config{
 		Timeout:        o.Timeout,
 		ConnectTimeout: o.ConnectTimeout,
@@ -664,7 +668,7 @@ func baseConfig(o *Options) Config {
 		cfg.Verbose = o.IO.ErrOut
 	}
 	cfg.Family = o.Family
-	return cfg
+	return cfg, nil
 }
 
 // observer hears the engine: it counts body bytes for the progress bar and
