@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -240,6 +241,29 @@ type lineReader struct {
 	line int64 // lines of br read so far, for messages
 }
 
+// lineBuffered reports whether next can return a URL line without
+// reading from the underlying reader: an argument is left, or a whole URL
+// line (blank lines and comments before it included) is in the buffer.
+func (r *lineReader) lineBuffered() bool {
+	if len(r.args) > 0 {
+		return true
+	}
+	if r.br == nil {
+		return false
+	}
+	b, _ := r.br.Peek(r.br.Buffered())
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		if line := bytes.TrimSpace(b[:i]); len(line) > 0 && line[0] != '#' {
+			return true
+		}
+		b = b[i+1:]
+	}
+}
+
 func isURLLine(s string) bool {
 	s = strings.TrimSpace(s)
 	return s != "" && s[0] != '#'
@@ -315,23 +339,30 @@ func splitLabel(line string) (u, label string) {
 type lineResult struct {
 	text    string
 	tooLong bool
+	lineNo  int64 // its line number in the file or stream (0 for an argument)
 	err     error
 }
 
-// asyncLines reads lines on a goroutine of its own, one line per request,
-// so that the feeder can give up waiting for a stream that stalls (a
-// pipe whose writer is silent) when the run is interrupted. A line is only
-// read when asked for, so at any moment the feeder knows exactly which
-// lines were read.
+// maxLineBatch bounds the lines the reader hands over at once.
+const maxLineBatch = 256
+
+// asyncLines reads lines on a goroutine of its own, one batch per
+// request, so that the feeder can give up waiting for a stream that
+// stalls (a pipe whose writer is silent) when the run is interrupted. A
+// batch is the line asked for and the further lines already buffered
+// (read without waiting): lines are only read when asked for, so at any
+// moment the feeder knows exactly which lines were read, and those of a
+// batch not yet begun are counted as not started.
 type asyncLines struct {
-	lr   *lineReader
-	req  chan struct{}
-	resp chan lineResult
-	stop chan struct{}
+	lr    *lineReader
+	req   chan struct{}
+	resp  chan []lineResult
+	stop  chan struct{}
+	queue []lineResult // the rest of the last batch; feeder side
 }
 
 func newAsyncLines(lr *lineReader) *asyncLines {
-	a := &asyncLines{lr: lr, req: make(chan struct{}), resp: make(chan lineResult, 1), stop: make(chan struct{})}
+	a := &asyncLines{lr: lr, req: make(chan struct{}), resp: make(chan []lineResult, 1), stop: make(chan struct{})}
 	go a.loop()
 	return a
 }
@@ -343,34 +374,63 @@ func (a *asyncLines) loop() {
 		case <-a.stop:
 			return
 		}
-		text, tooLong, err := a.lr.next()
-		a.resp <- lineResult{text, tooLong, err}
-		if err != nil {
+		batch := make([]lineResult, 0, 16)
+		for {
+			text, tooLong, err := a.lr.next()
+			batch = append(batch, lineResult{text, tooLong, a.lr.line, err})
+			if err != nil || len(batch) == maxLineBatch || !a.lr.lineBuffered() {
+				break
+			}
+		}
+		a.resp <- batch
+		if batch[len(batch)-1].err != nil {
 			return
 		}
 	}
 }
 
-// next asks for the next line and waits for it, or for done. When done
-// ends the wait, ok is false, and pending tells whether the line was
-// asked for (wait returns it) or not.
+// next returns the next line: the next of the last batch, or the first of
+// a new one, waiting for it or for done. When done ends the wait, ok is
+// false, and pending tells whether a batch was asked for (wait returns
+// it) or not.
 func (a *asyncLines) next(done <-chan struct{}) (l lineResult, ok, pending bool) {
+	if len(a.queue) > 0 {
+		l, a.queue = a.queue[0], a.queue[1:]
+		return l, true, false
+	}
 	select {
 	case a.req <- struct{}{}:
 	case <-done:
 		return lineResult{}, false, false
 	}
 	select {
-	case l := <-a.resp:
+	case batch := <-a.resp:
+		l, a.queue = batch[0], batch[1:]
 		return l, true, false
 	case <-done:
 		return lineResult{}, false, true
 	}
 }
 
-// wait returns the line asked for by an abandoned next, waiting for it
-// (only for inputs whose reads never stall).
-func (a *asyncLines) wait() lineResult { return <-a.resp }
+// wait returns the first line of a batch asked for by an abandoned next,
+// waiting for it (only for inputs whose reads never stall).
+func (a *asyncLines) wait() lineResult {
+	batch := <-a.resp
+	l := batch[0]
+	a.queue = batch[1:]
+	return l
+}
+
+// queued counts the URL lines read and not yet handed out.
+func (a *asyncLines) queued() int64 {
+	n := int64(0)
+	for _, l := range a.queue {
+		if l.err == nil {
+			n++
+		}
+	}
+	return n
+}
 
 // close stops the reader goroutine once it is not reading.
 func (a *asyncLines) close() { close(a.stop) }

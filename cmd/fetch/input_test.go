@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -118,5 +119,58 @@ func TestInputReadError(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "48708 bytes received") {
 		t.Errorf("got stdout %q; want the result read before the error", out)
+	}
+}
+
+// TestAsyncLines: batches hand out every URL line once, in order, with
+// its line number, whatever the reads look like.
+func TestAsyncLines(t *testing.T) {
+	var sb strings.Builder
+	var want []string
+	for i := 0; i < 3*maxLineBatch+7; i++ {
+		if i%5 == 0 {
+			sb.WriteString("# comment\n\n")
+		}
+		u := "http://h.test/" + strconv.Itoa(i)
+		sb.WriteString(u + "\n")
+		want = append(want, u)
+	}
+	for _, r := range []struct {
+		name string
+		r    io.Reader
+	}{
+		{"whole", strings.NewReader(sb.String())},
+		{"one byte at a time", iotest.OneByteReader(strings.NewReader(sb.String()))},
+		{"half reads", iotest.HalfReader(strings.NewReader(sb.String()))},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			a := newAsyncLines(&lineReader{args: []string{"arg1", " ", "arg2"}, br: bufio.NewReaderSize(r.r, maxLineLength)})
+			defer a.close()
+			var got []string
+			var lastNo int64
+			for {
+				l, ok, _ := a.next(nil)
+				if !ok {
+					t.Fatal("next(nil) gave up")
+				}
+				if l.err == io.EOF {
+					break
+				}
+				if l.err != nil {
+					t.Fatal(l.err)
+				}
+				if l.lineNo < lastNo {
+					t.Fatalf("line %q numbered %d after %d", l.text, l.lineNo, lastNo)
+				}
+				lastNo = l.lineNo
+				got = append(got, l.text)
+			}
+			if strings.Join(got, " ") != strings.Join(append([]string{"arg1", "arg2"}, want...), " ") {
+				t.Errorf("got %d lines, want %d (args first, then the list in order)", len(got), len(want)+2)
+			}
+			if lastNo != int64(strings.Count(sb.String(), "\n")) {
+				t.Errorf("last line number %d; want %d", lastNo, strings.Count(sb.String(), "\n"))
+			}
+		})
 	}
 }

@@ -417,7 +417,7 @@ func (fd *feeder) run(done <-chan struct{}) {
 			}
 		}
 		if l.tooLong {
-			err := fetcher.InvalidInput(l.text+"…", fmt.Sprintf("line %d is longer than %d bytes", fd.lines.lr.line, maxLineLength))
+			err := fetcher.InvalidInput(l.text+"…", fmt.Sprintf("line %d is longer than %d bytes", l.lineNo, maxLineLength))
 			fd.results <- fetcher.ErrorResult(Job{Index: idx}, fd.mode, err)
 			continue
 		}
@@ -449,10 +449,16 @@ func isDone(done <-chan struct{}) bool {
 
 // stopped counts what is left of the input after the run stopped early:
 // with countable input, every URL line left (read now, never fetched);
-// from a stream, nothing more is read and the input is incomplete.
+// from a stream, the lines already read, and nothing more is read.
 // asked is true when a line was asked for and not yet received.
 func (fd *feeder) stopped(asked bool) {
 	if !fd.countable {
+		// The rest of the batch in hand was read: not started. A batch
+		// that ends the input leaves it complete.
+		fd.notStarted += fd.lines.queued()
+		if q := fd.lines.queue; len(q) > 0 && q[len(q)-1].err == io.EOF {
+			fd.complete = true
+		}
 		return
 	}
 	if asked {
