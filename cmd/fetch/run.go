@@ -500,6 +500,7 @@ type runState struct {
 	// fetch demo: starts to announce, and those announced whose result is
 	// not yet printed. nil otherwise.
 	starts    chan Job
+	held      []Job // starts taken while a result was ready: announced after it
 	announced map[int64]bool
 }
 
@@ -545,7 +546,8 @@ func (rs *runState) emitInOrder() {
 
 // receive returns the next result, printing the starts announced before
 // it (fetch demo): results are taken first, so that a one-after-another
-// run reads as GET, bytes, GET, bytes.
+// run reads as GET, bytes, GET, bytes. A start that comes with a result
+// ready is held until that result is printed.
 func (rs *runState) receive(results <-chan Result) (Result, bool) {
 	if rs.starts == nil {
 		r, ok := <-results
@@ -557,8 +559,18 @@ func (rs *runState) receive(results <-chan Result) (Result, bool) {
 			return r, ok
 		default:
 		}
+		if len(rs.held) > 0 {
+			rs.announceQueued()
+			continue
+		}
 		select {
 		case j := <-rs.starts:
+			select {
+			case r, ok := <-results:
+				rs.held = append(rs.held, j)
+				return r, ok
+			default:
+			}
 			rs.announce(j)
 		case r, ok := <-results:
 			return r, ok
@@ -566,8 +578,14 @@ func (rs *runState) receive(results <-chan Result) (Result, bool) {
 	}
 }
 
-// announceQueued announces one queued start, if there is one.
+// announceQueued announces one start held back or queued, if there is one.
 func (rs *runState) announceQueued() bool {
+	if len(rs.held) > 0 {
+		j := rs.held[0]
+		rs.held = rs.held[1:]
+		rs.announce(j)
+		return true
+	}
 	select {
 	case j := <-rs.starts:
 		rs.announce(j)
