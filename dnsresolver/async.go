@@ -3,7 +3,6 @@ package dnsresolver
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -18,9 +17,10 @@ import (
 // Config configures an Async resolver. Its zero value reads
 // /etc/resolv.conf and /etc/hosts.
 type Config struct {
-	// Servers override the nameservers of resolv.conf: IP literals, with
-	// an optional port ("10.0.0.1", "[::1]:5353"). If empty, resolv.conf's
-	// are used.
+	// Servers override the nameservers of resolv.conf: IP addresses with
+	// an optional port ("10.0.0.1", "[::1]:5353"), as ParseServer reads
+	// them (NewAsync returns its error for the first bad one). If empty,
+	// resolv.conf's are used.
 	Servers []string
 	// ResolvConf is the resolv.conf(5) file read for servers, search list,
 	// ndots, timeout, attempts, rotate and single-request-reopen (EDNS0 is
@@ -105,7 +105,7 @@ func NewAsync(cfg Config) (*Async, error) {
 		for _, s := range cfg.Servers {
 			a, err := serverAddr(s)
 			if err != nil {
-				return nil, &Error{Name: s, Err: errors.New("bad DNS server address (want an IP, or IP:port): " + err.Error())}
+				return nil, err
 			}
 			r.servers = append(r.servers, a)
 		}

@@ -97,7 +97,7 @@ func (r *Async) hostsAddrs(name string) ([]netip.Addr, bool) {
 // localAnswer is the answer for addresses known without a query: an IP
 // literal, the hosts file, localhost.
 func localAnswer(host string, addrs []netip.Addr, fam Family, ttl time.Duration) (Answer, error) {
-	addrs = filterFamily(addrs, fam)
+	addrs = FilterFamily(addrs, fam)
 	if len(addrs) == 0 {
 		return Answer{}, &Error{Name: host, Err: ErrNoSuchHost, IsNotFound: true}
 	}

@@ -61,8 +61,9 @@ const (
 	V6                 // AAAA only
 )
 
-var familyNames = map[Family]string{Both: "both", V4: "v4", V6: "v6"}
+var familyNames = map[Family]string{Both: "both", V4: "ipv4", V6: "ipv6"}
 
+// String returns "both", "ipv4" or "ipv6".
 func (f Family) String() string {
 	if s, ok := familyNames[f]; ok {
 		return s
@@ -200,8 +201,11 @@ func isLocalhost(name string) bool {
 
 var localhostAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
 
-// filterFamily returns the addresses of addrs in family f.
-func filterFamily(addrs []netip.Addr, f Family) []netip.Addr {
+// FilterFamily returns the addresses of addrs in family f: addrs itself
+// for Both, else a new slice (nil when none is left); addrs is not
+// modified. An IPv4-mapped IPv6 address (::ffff:192.0.2.1) counts as
+// IPv4.
+func FilterFamily(addrs []netip.Addr, f Family) []netip.Addr {
 	if f == Both {
 		return addrs
 	}
