@@ -37,8 +37,28 @@ type Config struct {
 	// Attempts is how many times every server is tried. If zero,
 	// resolv.conf's (2 by default).
 	Attempts int
-	// Family chooses A, AAAA or both (the zero value).
+	// Family chooses the questions asked: A and AAAA (Both, the zero
+	// value), only A (V4) or only AAAA (V6). Both families are asked at
+	// once and each on its own: addresses of one family are the answer
+	// whatever happened to the other's query.
 	Family Family
+	// ResolutionDelay is how long a lookup whose first family has
+	// addresses waits for the others (RFC 8305 section 3's Resolution
+	// Delay). If zero, 50ms; negative waits for every family's query to
+	// end. RFC 8305 starts connecting at once when AAAA comes first; a
+	// lookup returns one list of addresses, so here AAAA-first waits for A
+	// as long, so that a broken IPv6 path has IPv4 addresses to fall back
+	// on. A query still running then goes on in the background (to the end
+	// of its attempt, with no new server or attempt) and fills the cache.
+	ResolutionDelay time.Duration
+	// FailureTTL bounds how long a failure that is not an SOA-backed
+	// NODATA or NXDOMAIN (RFC 2308) is cached: a lookup that found no
+	// address because of REFUSED, SERVFAIL, FORMERR or garbled answers, and
+	// an answer that lacks a family for any reason but an SOA-backed
+	// denial. If zero, 5s; negative: such failures are not cached, nor are
+	// such answers. A lookup that found no address because a server timed
+	// out is never cached.
+	FailureTTL time.Duration
 	// MaxInFlight bounds the exchanges in flight at once. If zero, 256.
 	MaxInFlight int
 	// CacheSize bounds the cached names (LRU). If zero, 10,000; negative
@@ -61,21 +81,29 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Defaults of Config.
+const (
+	DefaultResolutionDelay = 50 * time.Millisecond // RFC 8305 section 8
+	DefaultFailureTTL      = 5 * time.Second
+)
+
 // Async is greenfetch's own DNS client (gevent's c-ares resolver). Safe for
 // concurrent use by tasks of any hub and by goroutines.
 type Async struct {
-	servers  []string
-	search   []string
-	ndots    int
-	timeout  time.Duration
-	attempts int
-	rotate   bool
-	reopen   bool // a socket per query (options single-request-reopen)
-	family   Family
-	maxTTL   time.Duration
-	maxNeg   time.Duration
-	hosts    map[string][]netip.Addr
-	dial     func(ctx context.Context, network, address string) (net.Conn, error)
+	servers    []string
+	search     []string
+	ndots      int
+	timeout    time.Duration
+	attempts   int
+	rotate     bool
+	reopen     bool // a socket per query (options single-request-reopen)
+	family     Family
+	resDelay   time.Duration
+	failureTTL time.Duration
+	maxTTL     time.Duration
+	maxNeg     time.Duration
+	hosts      map[string][]netip.Addr
+	dial       func(ctx context.Context, network, address string) (net.Conn, error)
 
 	sem      *scheduler.Semaphore
 	cache    *cache
@@ -124,6 +152,18 @@ func NewAsync(cfg Config) (*Async, error) {
 	}
 	if r.maxNeg <= 0 {
 		r.maxNeg = 5 * time.Minute
+	}
+	switch r.resDelay = cfg.ResolutionDelay; {
+	case r.resDelay == 0:
+		r.resDelay = DefaultResolutionDelay
+	case r.resDelay < 0:
+		r.resDelay = -1
+	}
+	switch r.failureTTL = cfg.FailureTTL; {
+	case r.failureTTL == 0:
+		r.failureTTL = DefaultFailureTTL
+	case r.failureTTL < 0:
+		r.failureTTL = 0
 	}
 	if r.dial == nil {
 		r.dial = defaultDial

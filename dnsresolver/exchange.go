@@ -15,54 +15,103 @@ import (
 	"github.com/greenfetch/greenfetch/scheduler"
 )
 
-// query asks the servers in turn, attempts times round, until one gives
-// an answer that is not a server failure or refusal.
-func (r *Async) query(fq string, types []dnsmessage.Type) ([]reply, string, error) {
+// question is one DNS question: a lowercase FQDN (with the trailing dot)
+// and a type.
+type question struct {
+	name string
+	typ  dnsmessage.Type
+}
+
+// query asks the servers in turn, attempts times round, until every
+// question has an answer that is not server trouble (a SERVFAIL, REFUSED,
+// FORMERR, timeout or garbled reply moves that question, and only that
+// one, on to the next server). It returns one reply per question, in
+// order: the answer, or the last trouble met; and the last server asked.
+//
+// Questions are independent: once a question of the lookup c has
+// addresses and c's resolution delay has passed, the questions still
+// without an answer are asked no further (the lookup's waiters already
+// have their answer); the exchange in flight still finishes, so a late
+// answer fills the cache.
+func (r *Async) query(qs []question, c *call) ([]reply, string) {
+	replies := make([]reply, len(qs))
 	if len(r.servers) == 0 {
-		return nil, "", ErrNoServers
+		for i := range replies {
+			replies[i].err = ErrNoServers
+		}
+		return replies, ""
 	}
 	start := 0
 	if r.rotate {
 		start = int(r.next.Add(1)-1) % len(r.servers)
 	}
-	var lastErr error
+	var idx [2]int // the questions still asked, as indexes into qs
+	pending := idx[:0]
+	for i := range qs {
+		pending = append(pending, i)
+	}
+	var sub [2]question
 	var lastServer string
-	for a := 0; a < r.attempts; a++ {
-		for i := range r.servers {
-			s := r.servers[(start+i)%len(r.servers)]
-			if err := r.sem.Acquire(context.Background()); err != nil {
-				return nil, s, err
+	for a := 0; a < r.attempts && len(pending) > 0; a++ {
+		for i := 0; i < len(r.servers) && len(pending) > 0; i++ {
+			if c != nil && c.late(r.resDelay) {
+				for _, j := range pending {
+					if replies[j].err == nil {
+						replies[j].err = errTimeout // not asked: the lookup did not wait
+					}
+				}
+				return replies, lastServer
 			}
-			replies, err := r.exchange(s, fq, types, true)
-			if err == nil && hasErr(replies, errFormat) {
-				// A server that does not know EDNS0 may answer FORMERR
-				// to the OPT record: ask it again without (RFC 6891 7).
-				replies, err = r.exchange(s, fq, types, false)
+			s := r.servers[(start+i)%len(r.servers)]
+			ask := sub[:0]
+			for _, j := range pending {
+				ask = append(ask, qs[j])
+			}
+			if err := r.sem.Acquire(context.Background()); err != nil {
+				for _, j := range pending {
+					replies[j].err = err
+				}
+				return replies, s
+			}
+			got := r.exchange(s, ask, true, c)
+			// A server that does not know EDNS0 may answer FORMERR to the
+			// OPT record: ask it again without (RFC 6891 7).
+			var again []int
+			for k := range got {
+				if got[k].err == errFormat {
+					again = append(again, k)
+				}
+			}
+			if len(again) > 0 {
+				var plain []question
+				for _, k := range again {
+					plain = append(plain, ask[k])
+				}
+				for n, rp := range r.exchange(s, plain, false, c) {
+					got[again[n]] = rp
+				}
 			}
 			r.sem.Release()
 			lastServer = s
-			if err == nil {
-				for _, rp := range replies {
-					if isTransient(rp.err) {
-						err = rp.err
-						break
-					}
+			still := pending[:0]
+			for k, j := range pending {
+				replies[j] = got[k]
+				if errors.Is(got[k].err, scheduler.ErrKilled) || errors.Is(got[k].err, scheduler.ErrHubClosed) {
+					return replies, s
+				}
+				if isTransient(got[k].err) {
+					still = append(still, j)
 				}
 			}
-			if err == nil {
-				return replies, s, nil
-			}
-			if errors.Is(err, scheduler.ErrKilled) || errors.Is(err, scheduler.ErrHubClosed) {
-				return nil, s, err
-			}
-			lastErr = err
+			pending = still
 		}
 	}
-	return nil, lastServer, lastErr
+	return replies, lastServer
 }
 
-// exchange asks server for fq's records of every type in types over UDP
-// and returns one reply per type, in order.
+// exchange asks server the questions qs over UDP and returns one reply
+// per question, in order; a question that got no answer in time has the
+// reply errTimeout, one whose socket failed that error.
 //
 // All the queries are in flight at once. By default they share one
 // connected UDP socket, as glibc's resolver does: a lookup of both
@@ -79,17 +128,23 @@ func (r *Async) query(fq string, types []dnsmessage.Type) ([]reply, string, erro
 // attempt's deadline. A query still unanswered after rto is sent again,
 // with rto doubling, within the deadline: a busy server's socket buffer
 // drops datagrams long before the server is slow. Truncated answers are
-// asked again over TCP (RFC 7766).
-func (r *Async) exchange(server, fq string, types []dnsmessage.Type, edns bool) ([]reply, error) {
+// asked again over TCP (RFC 7766). An answer with addresses is published
+// to the lookup c at once, so its waiters need not wait for the other
+// family beyond the resolution delay.
+func (r *Async) exchange(server string, qs []question, edns bool, c *call) []reply {
 	sc := r.perServe[server]
 	begin := time.Now()
 	deadline := begin.Add(r.timeout)
-
-	var qs [2]udpQuery // A and AAAA: no allocation for the common case
-	queries := qs[:0]
-	if len(types) > len(qs) {
-		queries = make([]udpQuery, 0, len(types))
+	replies := make([]reply, len(qs))
+	fail := func(err error) []reply {
+		for i := range replies {
+			replies[i] = reply{err: err}
+		}
+		return replies
 	}
+
+	var uqs [2]udpQuery // A and AAAA: no allocation for the common case
+	queries := uqs[:0]
 	var conns [2]net.Conn
 	socks := conns[:0]
 	defer func() {
@@ -97,14 +152,14 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type, edns bool) 
 			c.Close()
 		}
 	}()
-	for i, typ := range types {
+	for i, q := range qs {
 		if i == 0 || r.reopen {
 			// Connecting a UDP socket sends nothing and never blocks: no
 			// context deadline (and its timer) is needed; the socket's
 			// deadline bounds the exchange.
 			c, err := r.dial(context.Background(), "udp", server)
 			if err != nil {
-				return nil, err
+				return fail(err)
 			}
 			socks = append(socks, c)
 			c.SetDeadline(deadline)
@@ -113,46 +168,47 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type, edns bool) 
 		for hasID(queries, id) { // distinct IDs on one socket
 			id = newID()
 		}
-		msg, err := buildQuery(id, fq, typ, edns)
+		msg, err := buildQuery(id, q.name, q.typ, edns)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
-		queries = append(queries, udpQuery{id: id, typ: typ, msg: msg[2:], sock: len(socks) - 1})
+		queries = append(queries, udpQuery{id: id, q: q, msg: msg[2:], sock: len(socks) - 1})
 	}
 	for i := range queries {
 		if _, err := socks[queries[i].sock].Write(queries[i].msg); err != nil {
-			return nil, err
+			return fail(err)
 		}
 		r.stats.queries.Add(1)
 		sc.udp.Add(1)
 	}
 
-	replies := make([]reply, len(types))
 	bp := bufPool.Get().(*[maxDNSPacketSize]byte)
 	defer bufPool.Put(bp)
 	buf := bp[:]
-	for s, c := range socks {
+	timedOut, answered := false, 0
+	for s, conn := range socks {
 		rto := r.rto()
 		for waiting := countWaiting(queries, s); waiting > 0; {
 			wait := time.Now().Add(rto)
 			if wait.After(deadline) {
 				wait = deadline
 			}
-			c.SetReadDeadline(wait)
-			n, err := c.Read(buf)
+			conn.SetReadDeadline(wait)
+			n, err := conn.Read(buf)
 			if err != nil {
 				if !isTimeoutErr(err) {
-					return nil, err
+					setUnanswered(queries, replies, s, err) // ECONNREFUSED and the like
+					break
 				}
 				if !time.Now().Before(deadline) {
-					r.stats.timeouts.Add(1)
-					sc.timeouts.Add(1)
-					return nil, errTimeout
+					timedOut = true
+					setUnanswered(queries, replies, s, errTimeout)
+					break
 				}
 				for i := range queries {
 					if q := &queries[i]; q.sock == s && !q.done {
-						if _, err := c.Write(q.msg); err != nil {
-							return nil, err
+						if _, err := conn.Write(q.msg); err != nil {
+							break
 						}
 						r.stats.queries.Add(1)
 						r.stats.retransmits.Add(1)
@@ -168,10 +224,18 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type, edns bool) 
 				if q.sock != s || q.done {
 					continue
 				}
-				if p, h, ok := matchReply(buf[:n], q.id, fq, q.typ); ok {
-					replies[i] = readReply(&p, h, fq, q.typ)
+				if p, h, ok := matchReply(buf[:n], q.id, q.q.name, q.q.typ); ok {
+					rp := readReply(&p, h, q.q.name, q.q.typ)
+					if rp.trunc {
+						rp = r.exchangeTCP(server, q.q, edns, deadline)
+					}
+					replies[i] = rp
+					if c != nil && len(rp.addrs) > 0 {
+						c.publish(rp)
+					}
 					q.done, matched = true, true
 					waiting--
+					answered++
 					break
 				}
 			}
@@ -180,29 +244,28 @@ func (r *Async) exchange(server, fq string, types []dnsmessage.Type, edns bool) 
 			}
 		}
 	}
-	r.stats.answers.Add(int64(len(types)))
-	sc.answers.Add(int64(len(types)))
-	sc.latencySum.Add(int64(time.Since(begin)))
-	sc.latencyN.Add(1)
-	for i := range replies {
-		if replies[i].trunc {
-			rp, err := r.exchangeTCP(server, fq, types[i], edns, deadline)
-			if err != nil {
-				return nil, err
-			}
-			replies[i] = rp
-		}
+	if timedOut {
+		r.stats.timeouts.Add(1)
+		sc.timeouts.Add(1)
 	}
-	return replies, nil
+	if answered > 0 {
+		r.stats.answers.Add(int64(answered))
+		sc.answers.Add(int64(answered))
+		sc.latencySum.Add(int64(time.Since(begin)))
+		sc.latencyN.Add(1)
+	}
+	return replies
 }
 
-func hasErr(replies []reply, err error) bool {
-	for _, rp := range replies {
-		if rp.err == err {
-			return true
+// setUnanswered gives the questions on socket s still without an answer
+// the reply err.
+func setUnanswered(qs []udpQuery, replies []reply, s int, err error) {
+	for i := range qs {
+		if qs[i].sock == s && !qs[i].done {
+			qs[i].done = true
+			replies[i] = reply{err: err}
 		}
 	}
-	return false
 }
 
 // bufPool holds the buffers UDP answers are read into.
@@ -212,7 +275,7 @@ var bufPool = sync.Pool{New: func() any { return new([maxDNSPacketSize]byte) }}
 // the socket (index) it went out on and whether its answer came.
 type udpQuery struct {
 	id   uint16
-	typ  dnsmessage.Type
+	q    question
 	msg  []byte
 	sock int
 	done bool
@@ -251,46 +314,51 @@ func (r *Async) rto() time.Duration {
 // minRTO bounds how soon a UDP query is sent again.
 const minRTO = 25 * time.Millisecond
 
-func (r *Async) exchangeTCP(server, fq string, typ dnsmessage.Type, edns bool, deadline time.Time) (reply, error) {
+// exchangeTCP asks server the question q over TCP (after a truncated UDP
+// answer) and returns its reply, or the trouble met as the reply's error.
+func (r *Async) exchangeTCP(server string, q question, edns bool, deadline time.Time) reply {
 	sc := r.perServe[server]
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	c, err := r.dial(ctx, "tcp", server)
 	if err != nil {
-		return reply{}, err
+		if ctx.Err() != nil {
+			err = errTimeout
+		}
+		return reply{err: err}
 	}
 	defer c.Close()
 	c.SetDeadline(deadline)
 	id := newID()
-	q, err := buildQuery(id, fq, typ, edns)
+	msg, err := buildQuery(id, q.name, q.typ, edns)
 	if err != nil {
-		return reply{}, err
+		return reply{err: err}
 	}
-	if _, err := c.Write(q); err != nil {
-		return reply{}, err
+	if _, err := c.Write(msg); err != nil {
+		return reply{err: tcpErr(err)}
 	}
 	r.stats.queries.Add(1)
 	sc.tcp.Add(1)
 	var lb [2]byte
 	if _, err := io.ReadFull(c, lb[:]); err != nil {
-		return reply{}, tcpErr(err)
+		return reply{err: tcpErr(err)}
 	}
-	msg := make([]byte, binary.BigEndian.Uint16(lb[:]))
-	if _, err := io.ReadFull(c, msg); err != nil {
-		return reply{}, tcpErr(err)
+	in := make([]byte, binary.BigEndian.Uint16(lb[:]))
+	if _, err := io.ReadFull(c, in); err != nil {
+		return reply{err: tcpErr(err)}
 	}
-	p, h, ok := matchReply(msg, id, fq, typ)
+	p, h, ok := matchReply(in, id, q.name, q.typ)
 	if !ok {
 		r.stats.dropped.Add(1)
-		return reply{}, errMalformed
+		return reply{err: errMalformed}
 	}
 	r.stats.answers.Add(1)
 	sc.answers.Add(1)
-	rp := readReply(&p, h, fq, typ)
+	rp := readReply(&p, h, q.name, q.typ)
 	if rp.trunc {
-		return reply{}, errMalformed // TC over TCP makes no sense
+		return reply{err: errMalformed} // TC over TCP makes no sense
 	}
-	return rp, nil
+	return rp
 }
 
 func tcpErr(err error) error {

@@ -4,16 +4,55 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
 )
 
-// call is one query in flight, shared by every caller of its name.
+// call is one lookup in flight, shared by every caller of its name.
 type call struct {
-	done scheduler.Event
-	ans  Answer
-	err  error
+	ready scheduler.Event // set when a family has addresses, or when done
+	done  scheduler.Event // set when the lookup ended: ans and err hold
+	ans   Answer
+	err   error
+
+	mu        sync.Mutex // guards partial and partialAt
+	partial   Answer     // the addresses of the family that answered first
+	partialAt time.Time  // when they came; zero until then
+}
+
+// publish records the first addresses that came for the lookup, and when.
+func (c *call) publish(rp reply) {
+	c.mu.Lock()
+	first := c.partialAt.IsZero()
+	if first {
+		c.partial = Answer{Addrs: rp.addrs, TTL: rp.ttl, CNAME: strings.TrimSuffix(rp.cname, ".")}
+		c.partialAt = time.Now()
+	}
+	c.mu.Unlock()
+	if first {
+		c.ready.Set()
+	}
+}
+
+// late reports whether a family has had addresses for delay or longer:
+// the lookup's callers no longer wait for the other families.
+func (c *call) late(delay time.Duration) bool {
+	if delay < 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.partialAt.IsZero() && time.Since(c.partialAt) >= delay
+}
+
+// finish records the lookup's result and wakes every caller.
+func (c *call) finish(ans Answer, err error) {
+	c.ans, c.err = ans, err
+	c.done.Set()
+	c.ready.Set()
 }
 
 func (r *Async) lookup(ctx context.Context, host string, fam Family) (Answer, error) {
@@ -49,30 +88,68 @@ func (r *Async) lookup(ctx context.Context, host string, fam Family) (Answer, er
 	if leader {
 		r.start(key, host, c)
 	}
-	// The query is shared: a caller that gives up leaves it running for
-	// the others. The leader needs no bound: its query runs in a task of
-	// its own hub (if that hub closes, the leader is woken too) or in a
-	// goroutine. A follower may wait on another hub's query task, which
-	// never runs if that hub closes first: the budget bounds its wait, on
-	// the hub's timer when the caller has no deadline of its own.
-	if leader {
-		if err := c.done.WaitContext(ctx); err != nil {
-			return Answer{}, &Error{Name: host, Err: err, IsTimeout: errors.Is(err, context.DeadlineExceeded)}
-		}
-		return c.ans, c.err
+	return r.wait(ctx, c, host, leader)
+}
+
+// wait waits for the lookup c and returns its answer: the whole answer,
+// or, when one family had addresses resolutionDelay ago and another is
+// still asked, those addresses (RFC 8305 section 3).
+//
+// The query is shared: a caller that gives up leaves it running for the
+// others. The leader needs no bound: its query runs in a task of its own
+// hub (if that hub closes, the leader is woken too) or in a goroutine. A
+// follower may wait on another hub's query task, which never runs if that
+// hub closes first: the budget bounds its wait, on the hub's timer when
+// the caller has no deadline of its own.
+func (r *Async) wait(ctx context.Context, c *call, host string, leader bool) (Answer, error) {
+	ev := &c.ready
+	if r.resDelay < 0 {
+		ev = &c.done // wait for every family
 	}
-	if ctx.Done() == nil {
-		if !c.done.Wait(r.budget()) {
+	switch {
+	case leader:
+		if err := ev.WaitContext(ctx); err != nil {
+			return Answer{}, ctxError(host, err)
+		}
+	case ctx.Done() == nil:
+		if !ev.Wait(r.budget()) {
 			return Answer{}, &Error{Name: host, Err: errTimeout, IsTimeout: true}
 		}
+	default:
+		wctx, cancel := context.WithTimeout(ctx, r.budget())
+		err := ev.WaitContext(wctx)
+		cancel()
+		if err != nil {
+			return Answer{}, ctxError(host, err)
+		}
+	}
+	if c.done.IsSet() {
 		return c.ans, c.err
 	}
-	wctx, cancel := context.WithTimeout(ctx, r.budget())
-	defer cancel()
-	if err := c.done.WaitContext(wctx); err != nil {
-		return Answer{}, &Error{Name: host, Err: err, IsTimeout: errors.Is(err, context.DeadlineExceeded)}
+	c.mu.Lock()
+	partial, at := c.partial, c.partialAt
+	c.mu.Unlock()
+	if remain := r.resDelay - time.Since(at); remain > 0 {
+		dctx, cancel := context.WithTimeout(ctx, remain)
+		err := c.done.WaitContext(dctx)
+		cancel()
+		if err == nil {
+			return c.ans, c.err
+		}
+		if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return Answer{}, ctxError(host, err)
+		}
 	}
-	return c.ans, c.err
+	if c.done.IsSet() {
+		return c.ans, c.err
+	}
+	return partial, nil
+}
+
+// ctxError is the error of a caller that stopped waiting: its context
+// ended, its task was killed or its hub closed.
+func ctxError(host string, err error) error {
+	return &Error{Name: host, Err: err, IsTimeout: errors.Is(err, context.DeadlineExceeded)}
 }
 
 // budget is the longest a query can take: every attempt at every server,
@@ -109,9 +186,9 @@ func localAnswer(host string, addrs []netip.Addr, fam Family, ttl time.Duration)
 // is not bound by any caller's context.
 func (r *Async) start(key cacheKey, host string, c *call) {
 	run := func() {
-		ans, ttl, err := r.resolve(key.name, host, key.fam)
+		ans, ttl, err := r.resolve(key.name, host, key.fam, c)
 		if err == nil {
-			ttl = min(ans.TTL, r.maxTTL)
+			ttl = min(ttl, r.maxTTL)
 		} else {
 			ttl = min(ttl, r.maxNeg)
 		}
@@ -119,8 +196,7 @@ func (r *Async) start(key cacheKey, host string, c *call) {
 		r.mu.Lock()
 		delete(r.inflight, key)
 		r.mu.Unlock()
-		c.ans, c.err = ans, err
-		c.done.Set()
+		c.finish(ans, err)
 	}
 	if t := scheduler.Current(); t != nil {
 		task := t.Hub().Spawn(func(*scheduler.Task) (any, error) { run(); return nil, nil })
