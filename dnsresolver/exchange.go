@@ -28,11 +28,12 @@ type question struct {
 // one, on to the next server). It returns one reply per question, in
 // order: the answer, or the last trouble met; and the last server asked.
 //
-// Questions are independent: once a question of the lookup c has
-// addresses and c's resolution delay has passed, the questions still
-// without an answer are asked no further (the lookup's waiters already
-// have their answer); the exchange in flight still finishes, so a late
-// answer fills the cache.
+// Questions are independent. Once a question of the lookup c has
+// addresses, the questions still without an answer are asked of the
+// servers not yet asked in this round only, and no more once c's
+// resolution delay has passed (the lookup's callers have their answer);
+// the exchange in flight still finishes, so a late answer fills the
+// cache.
 func (r *Async) query(qs []question, c *call) ([]reply, string) {
 	replies := make([]reply, len(qs))
 	if len(r.servers) == 0 {
@@ -54,7 +55,11 @@ func (r *Async) query(qs []question, c *call) ([]reply, string) {
 	var lastServer string
 	for a := 0; a < r.attempts && len(pending) > 0; a++ {
 		for i := 0; i < len(r.servers) && len(pending) > 0; i++ {
-			if c != nil && c.late(r.resDelay) {
+			// Once a family has addresses, a question still unanswered goes
+			// on to the servers not yet asked, while the lookup's callers
+			// wait for it; it is not asked again of a server that already
+			// failed it.
+			if c != nil && (c.late(r.resDelay) || a > 0 && c.answered()) {
 				for _, j := range pending {
 					if replies[j].err == nil {
 						replies[j].err = errTimeout // not asked: the lookup did not wait

@@ -48,6 +48,13 @@ func (c *call) late(delay time.Duration) bool {
 	return !c.partialAt.IsZero() && time.Since(c.partialAt) >= delay
 }
 
+// answered reports whether a family has had addresses.
+func (c *call) answered() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.partialAt.IsZero()
+}
+
 // finish records the lookup's result and wakes every caller.
 func (c *call) finish(ans Answer, err error) {
 	c.ans, c.err = ans, err
