@@ -239,6 +239,7 @@ type FamilyOutcome struct {
 	Err     error
 }
 
+// Error lists each family's outcome: "A: REFUSED; AAAA: timed out".
 func (e *FamilyError) Error() string {
 	var b strings.Builder
 	for i, f := range e.Families {
