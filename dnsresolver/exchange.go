@@ -108,6 +108,13 @@ func (r *Async) query(qs []question, c *call) ([]reply, string) {
 					still = append(still, j)
 				}
 			}
+			if len(still) > 0 && c != nil {
+				for k := range got {
+					if len(got[k].addrs) > 0 {
+						c.publish(got[k]) // the others go on to the next server
+					}
+				}
+			}
 			pending = still
 		}
 	}
@@ -133,9 +140,10 @@ func (r *Async) query(qs []question, c *call) ([]reply, string) {
 // attempt's deadline. A query still unanswered after rto is sent again,
 // with rto doubling, within the deadline: a busy server's socket buffer
 // drops datagrams long before the server is slow. Truncated answers are
-// asked again over TCP (RFC 7766). An answer with addresses is published
-// to the lookup c at once, so its waiters need not wait for the other
-// family beyond the resolution delay.
+// asked again over TCP (RFC 7766). An answer with addresses that comes
+// while another question of the exchange still waits is published to the
+// lookup c at once, so its callers need not wait for the other family
+// beyond the resolution delay.
 func (r *Async) exchange(server string, qs []question, edns bool, c *call) []reply {
 	sc := r.perServe[server]
 	begin := time.Now()
@@ -235,12 +243,12 @@ func (r *Async) exchange(server string, qs []question, edns bool, c *call) []rep
 						rp = r.exchangeTCP(server, q.q, edns, deadline)
 					}
 					replies[i] = rp
-					if c != nil && len(rp.addrs) > 0 {
-						c.publish(rp)
-					}
 					q.done, matched = true, true
 					waiting--
 					answered++
+					if c != nil && len(rp.addrs) > 0 && answered < len(queries) {
+						c.publish(rp) // the other family is still on its way
+					}
 					break
 				}
 			}

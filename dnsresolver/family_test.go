@@ -356,3 +356,58 @@ func TestFamilyErrorText(t *testing.T) {
 		t.Errorf("got errors.Is refused %v, no such host %v; want true, false", errors.Is(e, errRefused), errors.Is(e, ErrNoSuchHost))
 	}
 }
+
+// TestLateFamilyAtTheNextServer: A answered and AAAA refused by the first
+// server; the second server never answers AAAA. The lookup returns the A
+// address after the resolution delay, not after the second server's
+// timeout (3s, beyond the caller's 2s deadline).
+func TestLateFamilyAtTheNextServer(t *testing.T) {
+	s1 := runLocalServer(t, perType(good, refused), nil)
+	s2 := runLocalServer(t, perType(good, silent), nil)
+	h, err := scheduler.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, where := range []string{"goroutine", "task"} {
+		r, err := NewAsync(Config{Servers: []string{s1.addr, s2.addr}, HostsFile: "-", ResolvConf: "testdata/none", Timeout: 3 * time.Second, Attempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lookup := func() (Answer, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return r.LookupHost(ctx, "x.example")
+		}
+		var ans Answer
+		if where == "goroutine" {
+			ans, err = lookup()
+		} else {
+			var v any
+			v, err = h.Run(func(*scheduler.Task) (any, error) { return lookup() })
+			ans, _ = v.(Answer)
+		}
+		if err != nil || fmt.Sprint(ans.Addrs) != "[192.0.2.1]" {
+			t.Errorf("%s: got %v, %v; want [192.0.2.1] before the deadline", where, ans.Addrs, err)
+		}
+		// The AAAA question goes on at the second server in the background
+		// (on the caller's hub for a task) until its timeout.
+		if where == "task" {
+			h.Run(func(*scheduler.Task) (any, error) { return settledStats(t, r, 2), nil })
+		} else {
+			settledStats(t, r, 2)
+		}
+		if st := r.Stats(); st.A.Answered != 1 || st.AAAA.Timeout != 1 {
+			t.Errorf("%s: got family stats A %+v, AAAA %+v; want A answered, AAAA timed out (at the second server)", where, st.A, st.AAAA)
+		}
+	}
+	n := s2.names()
+	for _, q := range n {
+		if q != "x.example. AAAA" {
+			t.Errorf("got question %q at the second server; want only AAAA (A was answered by the first)", q)
+		}
+	}
+	if len(n) < 2 {
+		t.Errorf("got questions at the second server %v; want AAAA asked there for each lookup", n)
+	}
+}

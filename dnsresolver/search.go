@@ -127,6 +127,13 @@ func (r *Async) resolveFQDN(fq, host string, fam Family, c *call) (Answer, time.
 			}
 		}
 		pending = next
+		if len(pending) > 0 && c != nil {
+			for i := range res {
+				if f := &res[i]; f.err == nil && len(f.addrs) > 0 {
+					c.publish(reply{addrs: f.addrs, ttl: f.ttl, cname: f.cname}) // the others follow their aliases
+				}
+			}
+		}
 		if len(pending) > 0 && c != nil && c.late(r.resDelay) {
 			for _, i := range pending {
 				res[i].err = errTimeout // the lookup did not wait for the rest of the chain
