@@ -241,6 +241,7 @@ func runDelayServer(t *testing.T, delayA, delayAAAA time.Duration) *fakeServer {
 // late answer still fills the cache. With a negative delay it waits for
 // both. These are checked by what the answer holds, not by timing.
 func TestResolutionDelay(t *testing.T) {
+	t.Parallel()
 	const slow = 600 * time.Millisecond // far beyond the 50ms delay, well within the timeout
 	tests := []struct {
 		name              string
@@ -362,6 +363,7 @@ func TestFamilyErrorText(t *testing.T) {
 // address after the resolution delay, not after the second server's
 // timeout (3s, beyond the caller's 2s deadline).
 func TestLateFamilyAtTheNextServer(t *testing.T) {
+	t.Parallel()
 	s1 := runLocalServer(t, perType(good, refused), nil)
 	s2 := runLocalServer(t, perType(good, silent), nil)
 	h, err := scheduler.NewHub()
