@@ -98,12 +98,17 @@ func (r *Async) query(qs []question, c *call) ([]reply, string) {
 			}
 			r.sem.Release()
 			lastServer = s
+			for k := range pending {
+				if errors.Is(got[k].err, scheduler.ErrKilled) || errors.Is(got[k].err, scheduler.ErrHubClosed) {
+					for _, j := range pending {
+						replies[j] = reply{err: got[k].err}
+					}
+					return replies, s // the task or its hub is going away
+				}
+			}
 			still := pending[:0]
 			for k, j := range pending {
 				replies[j] = got[k]
-				if errors.Is(got[k].err, scheduler.ErrKilled) || errors.Is(got[k].err, scheduler.ErrHubClosed) {
-					return replies, s
-				}
 				if isTransient(got[k].err) {
 					still = append(still, j)
 				}
