@@ -70,6 +70,7 @@ func benchLookupCold(b *testing.B, addr, zone string) {
 		defer s.Close()
 		b.ReportAllocs()
 		var elapsed, cpu time.Duration
+		var slowest maxDuration
 		for i := 0; i < b.N; i++ {
 			ns := names()
 			r, err := NewAsync(Config{Servers: []string{addr}, HostsFile: "-", ResolvConf: "testdata/none", Timeout: 2 * time.Second, Attempts: 3, MaxInFlight: benchInFlight})
@@ -84,7 +85,10 @@ func benchLookupCold(b *testing.B, addr, zone string) {
 				tasks[w] = s.Spawn(func(t *scheduler.Task) (any, error) {
 					ctx := t.Context()
 					for j := next.Add(1) - 1; j < benchNames; j = next.Add(1) - 1 {
-						if ans, err := r.LookupHost(ctx, ns[j]); err != nil || len(ans.Addrs) != 1 {
+						t0 := time.Now()
+						ans, err := r.LookupHost(ctx, ns[j])
+						slowest.observe(time.Since(t0))
+						if err != nil || len(ans.Addrs) != 1 {
 							failed.Add(1)
 							firstErr.CompareAndSwap(nil, fmt.Sprintf("%v, %v", ans.Addrs, err))
 						}
@@ -103,10 +107,12 @@ func benchLookupCold(b *testing.B, addr, zone string) {
 		}
 		b.ReportMetric(float64(benchNames*b.N)/elapsed.Seconds(), "lookups/s")
 		b.ReportMetric(float64(cpu.Microseconds())/float64(benchNames*b.N), "cpu-µs/lookup")
+		b.ReportMetric(float64(slowest.v.Load())/1e6, "max-ms")
 	})
 	b.Run("resolver=go", func(b *testing.B) {
 		b.ReportAllocs()
 		var elapsed, cpu time.Duration
+		var slowest maxDuration
 		for i := 0; i < b.N; i++ {
 			ns := names()
 			r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -123,7 +129,10 @@ func benchLookupCold(b *testing.B, addr, zone string) {
 					defer wg.Done()
 					ctx := context.Background()
 					for j := next.Add(1) - 1; j < benchNames; j = next.Add(1) - 1 {
-						if addrs, err := r.LookupNetIP(ctx, "ip", ns[j]); err != nil || len(addrs) != 1 {
+						t0 := time.Now()
+						addrs, err := r.LookupNetIP(ctx, "ip", ns[j])
+						slowest.observe(time.Since(t0))
+						if err != nil || len(addrs) != 1 {
 							failed.Add(1)
 							firstErr.CompareAndSwap(nil, fmt.Sprintf("%v, %v", addrs, err))
 						}
@@ -137,7 +146,17 @@ func benchLookupCold(b *testing.B, addr, zone string) {
 		}
 		b.ReportMetric(float64(benchNames*b.N)/elapsed.Seconds(), "lookups/s")
 		b.ReportMetric(float64(cpu.Microseconds())/float64(benchNames*b.N), "cpu-µs/lookup")
+		b.ReportMetric(float64(slowest.v.Load())/1e6, "max-ms")
 	})
+}
+
+// maxDuration is the longest of the durations observed, safe for
+// concurrent use.
+type maxDuration struct{ v atomic.Int64 }
+
+func (m *maxDuration) observe(d time.Duration) {
+	for cur := m.v.Load(); int64(d) > cur && !m.v.CompareAndSwap(cur, int64(d)); cur = m.v.Load() {
+	}
 }
 
 // BenchmarkCacheHit is one lookup answered from the cache: goal ≤ 200 ns
