@@ -48,12 +48,15 @@ type Config struct {
 	// end. RFC 8305 starts connecting at once when AAAA comes first; a
 	// lookup returns one list of addresses, so here AAAA-first waits for A
 	// as long, so that a broken IPv6 path has IPv4 addresses to fall back
-	// on. A query still running then goes on in the background (to the end
-	// of its attempt, with no new server or attempt) and fills the cache.
+	// on. While the lookup waits, the other family's question may go on to
+	// servers not yet asked in this round; once the delay has passed, the
+	// exchange in flight finishes in the background (no further server or
+	// attempt) and its answer fills the cache.
 	ResolutionDelay time.Duration
 	// FailureTTL bounds how long a failure that is not an SOA-backed
 	// NODATA or NXDOMAIN (RFC 2308) is cached: a lookup that found no
-	// address because of REFUSED, SERVFAIL, FORMERR or garbled answers, and
+	// address because of REFUSED, SERVFAIL, FORMERR, garbled answers or
+	// socket errors, and
 	// an answer that lacks a family for any reason but an SOA-backed
 	// denial. If zero, 5s; negative: such failures are not cached, nor are
 	// such answers. A lookup that found no address because a server timed
@@ -66,8 +69,9 @@ type Config struct {
 	CacheSize int
 	// MaxTTL caps how long an answer is cached. If zero, 1h.
 	MaxTTL time.Duration
-	// MaxNegativeTTL caps how long a failure is cached (RFC 2308: the SOA
-	// minimum, when the answer has an SOA; without one it is not cached).
+	// MaxNegativeTTL caps how long a failure is cached: an NXDOMAIN or
+	// NODATA for the SOA minimum when the answer has an SOA (RFC 2308;
+	// without one it is not cached), other failures as FailureTTL says.
 	// If zero, 5m.
 	MaxNegativeTTL time.Duration
 	// Dial opens the sockets ("udp" and "tcp" to an IP:port). If nil: the
