@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,5 +224,47 @@ func TestDnsmasqTenThousandNamesAAAARefused(t *testing.T) {
 	t.Logf("%d lookups: %d queries (%d retransmitted)", n, st.Queries, st.Retransmits)
 	if st.A.Answered != int64(n) || st.AAAA.Refused != int64(n) {
 		t.Errorf("got family stats A %+v, AAAA %+v; want %d answered A and %d refused AAAA", st.A, st.AAAA, n, n)
+	}
+}
+
+// TestDnsmasqFamilyQuestions: -4 and -6 (Family V4 and V6) ask only their
+// family's question, counted in dnsmasq's query log.
+func TestDnsmasqFamilyQuestions(t *testing.T) {
+	tests := []struct {
+		fam       Family
+		wantA     int
+		wantAAAA  int
+		wantAddrs string
+	}{
+		{V4, 1, 0, "[192.0.2.40]"},
+		{V6, 0, 1, "[2001:db8::40]"},
+		{Both, 1, 1, "[192.0.2.40 2001:db8::40]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fam.String(), func(t *testing.T) {
+			d := testserver.StartDnsmasq(t, testserver.DnsmasqOptions{LogQueries: true, Records: []testserver.Record{
+				{Name: "fam.test", Type: "A", Value: "192.0.2.40"},
+				{Name: "fam.test", Type: "AAAA", Value: "2001:db8::40"},
+			}})
+			r, err := NewAsync(Config{Servers: []string{d.Addr}, HostsFile: "-", ResolvConf: "testdata/none", Family: tt.fam, Timeout: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans, err := r.LookupHost(context.Background(), "fam.test"); err != nil || fmt.Sprint(ans.Addrs) != tt.wantAddrs {
+				t.Fatalf("got %v, %v; want %s", ans.Addrs, err, tt.wantAddrs)
+			}
+			count := func(log, typ string) int { return strings.Count(log, "query["+typ+"] fam.test from") }
+			var log string
+			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				b, _ := os.ReadFile(d.LogFile)
+				log = string(b)
+				if count(log, "A")+count(log, "AAAA") >= tt.wantA+tt.wantAAAA || time.Now().After(deadline) {
+					break
+				}
+			}
+			if a, aaaa := count(log, "A"), count(log, "AAAA"); a != tt.wantA || aaaa != tt.wantAAAA {
+				t.Errorf("dnsmasq logged %d A and %d AAAA questions; want %d and %d", a, aaaa, tt.wantA, tt.wantAAAA)
+			}
+		})
 	}
 }
