@@ -99,7 +99,7 @@ func (r *Async) lookup(ctx context.Context, host string, fam Family) (Answer, er
 }
 
 // wait waits for the lookup c and returns its answer: the whole answer,
-// or, when one family had addresses resolutionDelay ago and another is
+// or, when one family had addresses the resolution delay ago and another is
 // still asked, those addresses (RFC 8305 section 3).
 //
 // The query is shared: a caller that gives up leaves it running for the
