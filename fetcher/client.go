@@ -46,6 +46,10 @@ type Client struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	requests, conns, reused, resumed, retries, wire atomic.Int64
+
+	connLimit                                  *connLimiter // nil: connects not bounded
+	connectLost, connectFailed, connectRetries atomic.Int64
+	proxies                                    *proxyChooser // nil: no proxy
 }
 
 // NewClient returns a Client for cfg. It fails when cfg is inconsistent (a
@@ -89,6 +93,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c.pool = newConnPool(cfg.MaxIdlePerHost, 2*max(cfg.Concurrency, cfg.MaxIdlePerHost), cfg.IdleConnTimeout)
 	c.hosts = newHostTable(cfg.PerHost)
+	if err := c.initNet(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -210,6 +217,10 @@ func (c *Client) Stats() Stats {
 		Resumed:   c.resumed.Load(),
 		Retries:   c.retries.Load(),
 		WireBytes: c.wire.Load(),
+
+		ConnectLost:    c.connectLost.Load(),
+		ConnectFailed:  c.connectFailed.Load(),
+		ConnectRetries: c.connectRetries.Load(),
 	}
 	switch r := c.resolver.(type) {
 	case interface{ Stats() ResolverStats }:
@@ -383,6 +394,15 @@ func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
 	if scheduler.Current() != nil {
 		return scheduler.DialContext(ctx, "tcp", addr)
 	}
+	return netDial(ctx, addr)
+}
+
+// netDial dials with the net package. Apart from dialConn so that the
+// Dialer's room is not in dialConn's frame: the stack under a task's
+// connect stays small.
+//
+//go:noinline
+func netDial(ctx context.Context, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)
 }

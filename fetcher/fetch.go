@@ -328,6 +328,9 @@ func (st *fetchState) roundTrip(u *url.URL, method string, creds bool) (*http.Re
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()
 	}
+	if key.proxy = c.proxies.choose(u); key.proxy != nil {
+		st.res.Proxy = key.proxy.display
+	}
 	for fresh := false; ; fresh = true {
 		var pc *persistConn
 		if !fresh {
@@ -399,7 +402,12 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, method string, c
 	c := st.c
 	c.requests.Add(1)
 	bp := reqBufPool.Get().(*[]byte)
-	buf := c.appendRequest((*bp)[:0], u, method, creds)
+	var buf []byte
+	if p := pc.key.proxy; p != nil && p.httpLike() && u.Scheme == "http" {
+		buf = c.appendProxyRequest((*bp)[:0], u, method, creds, p) // proxy.go
+	} else {
+		buf = c.appendRequest((*bp)[:0], u, method, creds)
+	}
 	st.setDeadline(pc, 0)
 	_, werr := pc.conn.Write(buf)
 	*bp = buf
@@ -471,37 +479,15 @@ func readResponseHead(br *bufio.Reader, method string) (*http.Response, error) {
 // dial opens a connection for key: DNS, TCP connect, TLS.
 func (st *fetchState) dial(u *url.URL, key poolKey, host, port string) (*persistConn, *Error) {
 	c := st.c
-	t0 := time.Now()
-	addrs, err := c.resolver.LookupNetIP(st.ctx, host)
-	st.res.Timings.DNS += time.Since(t0)
-	if err != nil {
-		return nil, st.classify(PhaseDNS, err)
-	}
-	addrs = filterFamily(addrs, c.cfg.Family)
-	if len(addrs) == 0 {
-		return nil, st.classify(PhaseDNS, fmt.Errorf("lookup %s: no %s address", host, c.cfg.Family))
-	}
-	t1 := time.Now()
-	cctx, cancel := context.WithTimeout(st.ctx, c.cfg.ConnectTimeout)
 	var conn net.Conn
-	var first error
-	for _, a := range addrs {
-		var derr error
-		conn, derr = c.dialConn(cctx, net.JoinHostPort(a.String(), port))
-		if derr == nil {
-			break
-		}
-		if first == nil {
-			first = derr
-		}
-		if cctx.Err() != nil {
-			break
-		}
+	var ferr *Error
+	if key.proxy == nil {
+		conn, ferr = st.connectTCP(host, port) // dial.go
+	} else {
+		conn, ferr = st.openConn(u, key, host, port) // proxy.go
 	}
-	cancel()
-	st.res.Timings.Connect += time.Since(t1)
-	if conn == nil {
-		return nil, st.classify(PhaseConnect, first)
+	if ferr != nil {
+		return nil, ferr
 	}
 	c.conns.Add(1)
 	pc := &persistConn{key: key, remote: conn.RemoteAddr().String()}

@@ -27,6 +27,7 @@ const (
 	KindTooManyRedirects                   // more redirects than Config.MaxRedirects (or a loop)
 	KindIO                                 // the connection failed mid-exchange (reset, closed early)
 	KindCanceled                           // the run's context was canceled
+	KindProxy                              // the proxy refused or failed the tunnel (CONNECT error status, SOCKS5 failure)
 )
 
 var kindNames = [...]string{
@@ -42,6 +43,7 @@ var kindNames = [...]string{
 	KindTooManyRedirects:  "too_many_redirects",
 	KindIO:                "io",
 	KindCanceled:          "canceled",
+	KindProxy:             "proxy",
 }
 
 // String returns the contract name of k ("timeout"), or "" for KindNone.
@@ -266,6 +268,7 @@ type Result struct {
 	ErrorKind   ErrorKind `json:"error_kind"`         // null when none
 	SHA256      string    `json:"sha256,omitempty"`   // hex SHA-256 of the decoded body, with Config.SHA256
 	SavedAs     string    `json:"saved_as,omitempty"` // the file written, with Config.SaveDir
+	Proxy       string    `json:"proxy,omitempty"`    // the proxy used (scheme://host:port, never credentials)
 
 	// Index is the job's position in the input (Job.Index), for output in
 	// input order.
