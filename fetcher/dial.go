@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -478,4 +479,27 @@ func (st *fetchState) endConnect(cs *connectState, conn net.Conn, err error) (ne
 // answers.
 func refusedOrReset(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// alpnError explains a request that failed on a TLS connection where the
+// server selected no ALPN protocol: an HTTP/2-only server (or a TLS
+// terminator in front of one) accepts the handshake without agreeing to
+// http/1.1, then drops the HTTP/1.1 request or answers in HTTP/2 frames.
+// It returns nil when that is not the case.
+func (st *fetchState) alpnError(pc *persistConn, err error, gotByte bool) *Error {
+	tc, ok := pc.conn.(*tls.Conn)
+	if !ok || tc.ConnectionState().NegotiatedProtocol != "" || isTimeout(err) || st.parent.Err() != nil {
+		return nil
+	}
+	var what string
+	switch {
+	case !gotByte && (isConnFailure(err) || errors.Is(err, errNoResponse)):
+		what = "closed the connection without answering the HTTP/1.1 request"
+	case gotByte && !isConnFailure(err):
+		what = "answered the HTTP/1.1 request with something else (" + err.Error() + ")"
+	default:
+		return nil
+	}
+	return &Error{Kind: KindProtocol, Phase: PhaseHeader, URL: st.curURL,
+		Err: &reasonError{"server selected no ALPN protocol (http/1.1 was offered) and " + what + ": an HTTP/2-only server?", err}}
 }

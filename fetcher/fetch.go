@@ -356,6 +356,9 @@ func (st *fetchState) roundTrip(u *url.URL, method string, creds bool) (*http.Re
 		if reused && !gotByte && st.ctx.Err() == nil && !isTimeout(err) {
 			continue
 		}
+		if e := st.alpnError(pc, err, gotByte); e != nil { // dial.go
+			return nil, nil, e
+		}
 		phase := PhaseHeader
 		if !gotByte && errors.Is(err, errWrite) {
 			phase = PhaseRequest
