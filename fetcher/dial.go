@@ -36,6 +36,17 @@ const (
 	burstRetries = 3
 	// burstBackoff is the base of the backoff between those tries.
 	burstBackoff = 50 * time.Millisecond
+	// maxAcceptWait bounds how long a fresh connection keeps its connect
+	// slot after the request went out while the server has not
+	// acknowledged a byte of it; the wait is 4 connect times, at least
+	// minAcceptWait.
+	maxAcceptWait = time.Second
+	minAcceptWait = 50 * time.Millisecond
+	// initialWindowDiv divides MaxConnectsPerHost for the window a host's
+	// first connects start with.
+	initialWindowDiv = 4
+	// acceptPoll caps one pause between checks of that acknowledgement.
+	acceptPoll = 16 * time.Millisecond
 )
 
 // dialFunc opens a TCP connection to an ip:port.
@@ -279,8 +290,14 @@ func happyEyeballs(ctx context.Context, dial dialFunc, addrs []string, delay tim
 }
 
 // connLimiter bounds the connects in progress per host
-// (Config.MaxConnectsPerHost). An entry lives while connects hold or wait
-// for it. Safe for concurrent use; mu guards m and every entry's refs.
+// (Config.MaxConnectsPerHost): a connect holds its host's slot from its
+// first attempt until the server has taken the connection (see
+// awaitAccept). The bound adapts as TCP's window does: a connection the
+// server did not take in time (its listen queue is full) halves the
+// host's window, at most once per maxAcceptWait; one taken at once
+// widens it by one, up to MaxConnectsPerHost. An entry lives while
+// connects hold or wait for it. Safe for concurrent use; mu guards m and
+// every entry's fields but sem.
 type connLimiter struct {
 	n  int
 	mu sync.Mutex
@@ -288,9 +305,19 @@ type connLimiter struct {
 }
 
 type connSlots struct {
-	sem  *scheduler.Semaphore
-	refs int // holders and waiters
+	sem        *scheduler.Semaphore
+	refs       int // holders and waiters
+	window     int // permits in circulation
+	debt       int // permits to take out of circulation as they come back
+	lastShrink time.Time
 }
+
+// Outcomes of a held slot, for the window.
+const (
+	slotNeutral = iota // failed or canceled: says nothing of the queue
+	slotTaken          // the server took the connection at once
+	slotLimbo          // the server had not taken it after the wait
+)
 
 func newConnLimiter(n int) *connLimiter {
 	return &connLimiter{n: n, m: make(map[string]*connSlots)}
@@ -305,7 +332,8 @@ func (l *connLimiter) acquire(ctx context.Context, host string) (*connSlots, tim
 	l.mu.Lock()
 	s := l.m[host]
 	if s == nil {
-		s = &connSlots{sem: scheduler.NewSemaphore(l.n)}
+		w := max(1, l.n/initialWindowDiv) // slow start: widened by each connection taken at once
+		s = &connSlots{sem: scheduler.NewSemaphore(w), window: w}
 		l.m[host] = s
 	}
 	s.refs++
@@ -332,12 +360,38 @@ func (l *connLimiter) busy(s *connSlots) bool {
 	return s.refs > 1
 }
 
-func (l *connLimiter) release(host string, s *connSlots) {
+// release gives back a slot, adapting the window to outcome.
+func (l *connLimiter) release(host string, s *connSlots, outcome int) {
 	if l == nil {
 		return
 	}
-	s.sem.Release()
-	l.unref(host, s)
+	l.mu.Lock()
+	now := time.Now()
+	if outcome == slotLimbo && now.Sub(s.lastShrink) >= maxAcceptWait {
+		target := max(1, (s.window-s.debt)/2)
+		s.debt = s.window - target
+		s.lastShrink = now
+	}
+	swallow := s.debt > 0
+	if swallow {
+		s.debt--
+		s.window--
+	}
+	grow := outcome == slotTaken && s.debt == 0 && s.window < l.n
+	if grow {
+		s.window++
+	}
+	s.refs--
+	if s.refs == 0 {
+		delete(l.m, host)
+	}
+	l.mu.Unlock()
+	if !swallow {
+		s.sem.Release()
+	}
+	if grow {
+		s.sem.Release() // one more permit in circulation
+	}
 }
 
 func (l *connLimiter) unref(host string, s *connSlots) {
@@ -460,18 +514,90 @@ func (st *fetchState) retryConnect(cs *connectState, conn net.Conn, err error) b
 	return true
 }
 
-// endConnect releases cs and returns the connection or the error.
+// endConnect returns the connection or the error. On success the
+// connect slot goes with the fetch (fetchState.held) until the server
+// takes the connection (see awaitAccept); on failure it is released.
 func (st *fetchState) endConnect(cs *connectState, conn net.Conn, err error) (net.Conn, *Error) {
 	cs.cancel()
-	st.c.connLimit.release(cs.key, cs.slots)
 	st.res.Timings.Connect += time.Since(cs.start)
 	if err != nil {
+		st.c.connLimit.release(cs.key, cs.slots, slotNeutral)
 		if _, ok := err.(*attemptError); !ok {
 			err = &attemptError{cs.addrs[:1], []error{err}}
 		}
 		return nil, st.classify(PhaseConnect, err)
 	}
+	st.unhold()
+	if cs.slots != nil {
+		st.held = &heldSlot{l: st.c.connLimit, key: cs.key, s: cs.slots, connect: time.Since(cs.start)}
+	}
 	return conn, nil
+}
+
+// heldSlot is a connect slot a fresh connection keeps until the server
+// has taken it.
+type heldSlot struct {
+	l       *connLimiter
+	key     string
+	s       *connSlots
+	connect time.Duration // how long the connect took: a round trip
+	outcome int
+}
+
+// unhold releases the fetch's connect slot, if it holds one.
+func (st *fetchState) unhold() {
+	if h := st.held; h != nil {
+		st.held = nil
+		h.l.release(h.key, h.s, h.outcome)
+	}
+}
+
+// awaitAccept keeps the connect slot of a fresh connection, after its
+// request (or TLS handshake) went out, until the server has acknowledged
+// bytes of it, answered, or acceptWait passed; then releases it. A TCP
+// handshake completes in the client's kernel even when the server's
+// accept queue is full and drops the handshake's last ACK: only the
+// server acknowledging data shows that the connection reached its
+// queue. So a burst to a host with a small listen backlog holds at most
+// MaxConnectsPerHost connections in that limbo, instead of overflowing
+// the queue and waiting out the server's SYN-ACK retransmissions. On
+// loopback the acknowledgement is there when the write returns; across
+// a network after a round trip. Sockets that give no TCP_INFO (tests'
+// fakes, TLS proxy tunnels) release at once.
+func (st *fetchState) awaitAccept(pc *persistConn) {
+	if st.held == nil {
+		return
+	}
+	defer st.unhold()
+	sc, ok := pc.wc.Conn.(syscall.Conn)
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	h := st.held
+	limit := time.Now().Add(min(maxAcceptWait, max(minAcceptWait, 4*h.connect)))
+	for pause := time.Duration(0); ; pause = min(max(2*pause, time.Millisecond), acceptPoll) {
+		if pause > 0 {
+			if sleepCtx(st.ctx, pause) != nil {
+				return
+			}
+			if time.Now().After(limit) {
+				h.outcome = slotLimbo
+				return
+			}
+		}
+		taken := true
+		if cerr := rc.Control(func(fd uintptr) { taken = serverTook(int(fd)) }); cerr != nil {
+			return
+		}
+		if taken {
+			h.outcome = slotTaken
+			return
+		}
+	}
 }
 
 // refusedOrReset reports whether a connect failed with ECONNREFUSED or

@@ -41,6 +41,7 @@ type fetchState struct {
 	curURL   string
 	res      *Result
 	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
+	held     *heldSlot                   // dial.go: a fresh connection's connect slot, until the server took it
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the
@@ -131,6 +132,7 @@ func (c *Client) fetchInto(ctx context.Context, job Job, mode Mode, queued time.
 	}
 	stop()
 	cancel()
+	st.unhold() // dial.go
 	r.Timings.Queue += st.queued
 	r.Timings.Total = time.Since(st.start) - st.queued
 }
@@ -418,6 +420,7 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, method string, c
 	if werr != nil {
 		return fmt.Errorf("%w: %w", errWrite, werr)
 	}
+	st.awaitAccept(pc) // dial.go
 	st.setDeadline(pc, c.cfg.HeaderTimeout)
 	return nil
 }
