@@ -477,3 +477,17 @@ func (c *Client) appendProxyRequest(b []byte, u *url.URL, method string, creds b
 	}
 	return append(b, head[i+2:]...)
 }
+
+// CheckProxies reports whether the proxies cfg names (Proxy, or the
+// environment's unless NoEnvProxy) are URLs a client can use: http://,
+// https://, socks5:// or socks5h:// (no scheme means http://), a host, a
+// port from 1 to 65535. Its error names the flag or variable and never
+// shows the password. NewClient fails with the same error.
+func CheckProxies(cfg Config) error {
+	_, err := newProxyChooser(cfg.Proxy, cfg.NoProxy, cfg.NoEnvProxy, os.Getenv)
+	return err
+}
+
+// MaskProxy returns the proxy URL raw with its password replaced by
+// "***", for showing it.
+func MaskProxy(raw string) string { return maskProxyURL(raw) }
