@@ -284,8 +284,20 @@ func happyEyeballs(ctx context.Context, dial dialFunc, addrs []string, delay tim
 		if next < len(addrs) {
 			wctx, wcancel = context.WithDeadline(ctx, timer)
 		}
-		r.ev.WaitContext(wctx)
+		werr := r.ev.WaitContext(wctx)
+		timedOut := wctx.Err() != nil
 		wcancel()
+		if werr != nil && !timedOut {
+			// The task was killed or its hub closed: give up the race.
+			r.end()
+			st.failed += pending
+			for i := range next {
+				if errs[i] == nil {
+					errs[i] = werr
+				}
+			}
+			return nil, st, &attemptError{addrs[:next], errs[:next]}
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package fetcher
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -403,4 +404,78 @@ func TestSOCKSNames(t *testing.T) {
 			t.Fatalf("%s: the fake proxy got no request", tt.scheme)
 		}
 	}
+}
+
+// startTLSProxy runs an HTTPS proxy in-process (tinyproxy speaks no TLS
+// to its clients): TLS with httptest's certificate, then CONNECT tunnels
+// and absolute-form requests, demanding Basic credentials when auth is set.
+func startTLSProxy(t *testing.T, auth string) (addr string, pool *x509.CertPool) {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	ts.StartTLS()
+	certs := ts.TLS.Certificates
+	pool = x509.NewCertPool()
+	pool.AddCert(ts.Certificate())
+	ts.Close()
+	srv := startHostile(t, func(c net.Conn, done <-chan struct{}) {
+		tc := tls.Server(c, &tls.Config{Certificates: certs})
+		br := bufio.NewReader(tc)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		if auth != "" && req.Header.Get("Proxy-Authorization") != auth {
+			io.WriteString(tc, "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+			return
+		}
+		if req.Method != "CONNECT" {
+			req.RequestURI = ""
+			req.Header.Del("Proxy-Authorization")
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				io.WriteString(tc, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+				return
+			}
+			defer resp.Body.Close()
+			resp.Close = true
+			resp.Write(tc)
+			return
+		}
+		up, err := net.Dial("tcp", req.Host)
+		if err != nil {
+			io.WriteString(tc, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+			return
+		}
+		defer up.Close()
+		io.WriteString(tc, "HTTP/1.1 200 Connection established\r\n\r\n")
+		go func() { io.Copy(up, br); up.(*net.TCPConn).CloseWrite() }()
+		io.Copy(tc, up)
+	})
+	return srv.ln.Addr().String(), pool
+}
+
+// TestHTTPSProxy fetches http and https URLs through a proxy spoken to
+// over TLS, with credentials.
+func TestHTTPSProxy(t *testing.T) {
+	s := startServe(t)
+	tlsURL, _, originPool := tlsOrigin(t)
+	// httptest's servers share one certificate: originPool trusts the proxy too.
+	addr, _ := startTLSProxy(t, "Basic ZGF2ZTp0bHMtcHc=") // dave:tls-pw
+	forEachMode(t, func(t *testing.T, mode Mode) {
+		cfg := Config{Timeout: testTimeout, Proxy: "https://dave:tls-pw@" + addr, RootCAs: originPool}
+		res, _ := runList(t, context.Background(), mode, cfg, []string{s.URL() + "/size/6", tlsURL + "/hello"})
+		checkProxied(t, res[:1], 6, "https://"+addr, "tls-pw")
+		checkProxied(t, res[1:], 5, "https://"+addr, "tls-pw")
+		if res[0].Timings.TLS <= 0 {
+			t.Errorf("http URL via an https proxy: TLS time %v; want the handshake with the proxy timed", res[0].Timings.TLS)
+		}
+		res, _ = runList(t, context.Background(), mode, Config{Timeout: testTimeout, Proxy: "https://dave:wrong@" + addr, RootCAs: originPool}, []string{tlsURL + "/hello"})
+		if r := res[0]; r.ErrorKind != KindProxy || !strings.Contains(errString(r), "407") {
+			t.Errorf("wrong credentials: got %v %q; want proxy with the 407", r.ErrorKind, errString(r))
+		}
+		res, _ = runList(t, context.Background(), mode, Config{Timeout: testTimeout, Proxy: "https://" + addr, RootCAs: x509.NewCertPool()}, []string{tlsURL + "/hello"})
+		if r := res[0]; r.ErrorKind != KindTLS || !strings.Contains(errString(r), "TLS to proxy https://"+addr) {
+			t.Errorf("untrusted proxy certificate: got %v %q; want tls naming the proxy", r.ErrorKind, errString(r))
+		}
+	})
 }
