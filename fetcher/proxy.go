@@ -281,7 +281,6 @@ func (st *fetchState) openConn(u *url.URL, key poolKey, host, port string) (net.
 		ferr.Err = &reasonError{"proxy " + p.display + ": " + ferr.Err.Error(), ferr.Err}
 		return nil, ferr
 	}
-	t0 := time.Now()
 	if p.scheme == "https" {
 		tc, err := st.proxyTLS(conn, p)
 		if err != nil {
@@ -289,6 +288,7 @@ func (st *fetchState) openConn(u *url.URL, key poolKey, host, port string) (net.
 		}
 		conn = tc
 	}
+	t0 := time.Now() // the tunnel's set-up counts as connect time
 	target := net.JoinHostPort(host, port)
 	switch {
 	case p.httpLike() && u.Scheme == "http":
