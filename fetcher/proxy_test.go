@@ -180,6 +180,13 @@ func TestTinyproxy(t *testing.T) {
 					t.Errorf("got connect %v, %v, TLS %v; want the first fetch of each scheme to time its connect (and TLS over the tunnel)", res[0].Timings.Connect, res[3].Timings.Connect, res[3].Timings.TLS)
 				}
 			})
+			t.Run("retries", func(t *testing.T) {
+				cfg := Config{Timeout: testTimeout, Proxy: proxyURL, RootCAs: pool, Retries: 2}
+				res, stats := runList(t, context.Background(), ModeAsync, cfg, []string{httpURL + "/status/503/size/1"})
+				if r := res[0]; r.Status != 503 || r.Retries != 2 || r.Proxy != "http://"+px.Addr || stats.Requests < 3 {
+					t.Errorf("got status %d after %d retries via %q, %d requests; want 503 after 2 retries via the proxy", r.Status, r.Retries, r.Proxy, stats.Requests)
+				}
+			})
 			if auth {
 				t.Run("no credentials", func(t *testing.T) {
 					res, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Proxy: px.URL, RootCAs: pool}, []string{tlsURL + "/hello", httpURL + "/size/1"})
