@@ -167,12 +167,19 @@ type Config struct {
 	// wins. If zero, DefaultConnectAttemptDelay (250ms) is used; below
 	// 10ms, 10ms.
 	ConnectAttemptDelay time.Duration
-	// MaxConnectsPerHost bounds the TCP connects in progress to one host
+	// MaxConnectsPerHost bounds the connects in progress to one host
 	// (name and port) at once, so that a burst queues in the client (as
-	// queue time) instead of overflowing the server's listen queues; a
-	// connect refused or reset during such a burst is tried again after a
-	// short backoff. If zero, DefaultMaxConnectsPerHost (32) is used; if
-	// negative, connects are not bounded.
+	// queue time) instead of overflowing the server's listen queues. A
+	// connect is in progress from its first attempt until the server has
+	// acknowledged the connection's first bytes (on Linux, read from
+	// TCP_INFO; at most a second after the request went out): a
+	// handshake completes in the client's kernel even when the server's
+	// full accept queue dropped it. The bound adapts per host: it starts
+	// at a quarter, widens by one per connection the server takes at
+	// once, and halves when one is not taken in time. A connect refused
+	// or reset during a burst is tried again after a short backoff. If
+	// zero, DefaultMaxConnectsPerHost (32) is used; if negative, connects
+	// are not bounded.
 	MaxConnectsPerHost int
 
 	// Proxy is the proxy every request goes through, as curl's --proxy:
