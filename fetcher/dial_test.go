@@ -348,3 +348,23 @@ func TestBurstSmallBacklog(t *testing.T) {
 		})
 	}
 }
+
+// TestSortRFC6724 orders destinations by RFC 6724's precedence and scope
+// rules, stable otherwise; Happy Eyeballs then interleaves the families.
+func TestSortRFC6724(t *testing.T) {
+	a := netip.MustParseAddr
+	tests := []struct {
+		in, want []netip.Addr
+	}{
+		{[]netip.Addr{a("192.0.2.1"), a("2001:db8::1")}, []netip.Addr{a("2001:db8::1"), a("192.0.2.1")}},                 // global IPv6 (40) before IPv4 (35)
+		{[]netip.Addr{a("fd00::1"), a("192.0.2.1")}, []netip.Addr{a("192.0.2.1"), a("fd00::1")}},                         // ULA (3) after IPv4
+		{[]netip.Addr{a("2001:0:1::1"), a("192.0.2.1")}, []netip.Addr{a("192.0.2.1"), a("2001:0:1::1")}},                 // Teredo (5) after IPv4
+		{[]netip.Addr{a("192.0.2.1"), a("::1"), a("127.0.0.1")}, []netip.Addr{a("::1"), a("127.0.0.1"), a("192.0.2.1")}}, // ::1 (50) first; then IPv4, loopback's smaller scope first (rule 8)
+		{[]netip.Addr{a("192.0.2.2"), a("192.0.2.1")}, []netip.Addr{a("192.0.2.2"), a("192.0.2.1")}},                     // stable
+	}
+	for _, tt := range tests {
+		if got := sortRFC6724(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("sortRFC6724(%v) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}
