@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/greenfetch/greenfetch/internal/serve"
 )
 
 // staticResolver answers from a map, and fails other names.
@@ -59,12 +61,13 @@ func TestInterleave(t *testing.T) {
 }
 
 // blackhole makes an address whose SYNs vanish: a veth pair into a network
-// namespace of the test's own, 10.213.a.2/30 on the far side, and a
+// namespace of the test's own, 10.213.a.1/30 on the near side (returned
+// as near, for a server) and 10.213.a.2/30 on the far side (hole), and a
 // permanent neighbour entry giving that address a MAC nobody has, so the
 // namespace's side drops every frame sent to it. Nothing is routed off the
 // machine: the /30 lives only on the veth. It needs iproute2 and
 // CAP_NET_ADMIN: without them the test is skipped, or fails when CI is set.
-func blackhole(t *testing.T) netip.Addr {
+func blackhole(t *testing.T) (hole, nearAddr netip.Addr) {
 	t.Helper()
 	id := os.Getpid()%250 + 1
 	ns := fmt.Sprintf("gfhe%d-%d", os.Getpid(), time.Now().UnixNano()%100000)
@@ -108,7 +111,7 @@ func blackhole(t *testing.T) netip.Addr {
 	if err != nil || !strings.Contains(string(out), "dev "+va) {
 		t.Fatalf("route to %s does not stay on %s: %s %v", far, va, out, err)
 	}
-	return netip.MustParseAddr(far)
+	return netip.MustParseAddr(far), netip.MustParseAddr(near)
 }
 
 // TestHappyEyeballsBlackhole: a name whose first address drops SYNs and
@@ -116,17 +119,24 @@ func blackhole(t *testing.T) netip.Addr {
 // the connect timeout, in every engine; the winner is the remote address,
 // the loser is counted.
 func TestHappyEyeballsBlackhole(t *testing.T) {
-	hole := blackhole(t)
-	s := startServe(t)
+	hole, near := blackhole(t)
+	// The server listens on the near side's address: like the hole, a
+	// global address, so RFC 6724 keeps the resolver's order (a loopback
+	// address would be sorted first).
+	s, err := serve.Start(near.String()+":0", serve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 	_, port, _ := net.SplitHostPort(s.Addr().String())
-	res := staticResolver{"dual.test": {hole, netip.MustParseAddr("127.0.0.1")}}
+	res := staticResolver{"dual.test": {hole, near}}
 	const connectTimeout = 8 * time.Second
 	forEachMode(t, func(t *testing.T, mode Mode) {
 		cfg := Config{Timeout: 2 * connectTimeout, ConnectTimeout: connectTimeout, Resolver: res, MaxIdlePerHost: -1}
 		r, stats := runList(t, context.Background(), mode, cfg, []string{"http://dual.test:" + port + "/size/4", "http://dual.test:" + port + "/size/4"})
 		for _, r := range r {
-			if !r.OK() || r.Bytes != 4 || r.RemoteAddr != "127.0.0.1:"+port {
-				t.Errorf("got ok=%v %d bytes from %s, %q; want 4 bytes from 127.0.0.1:%s", r.OK(), r.Bytes, r.RemoteAddr, errString(r), port)
+			if !r.OK() || r.Bytes != 4 || r.RemoteAddr != near.String()+":"+port {
+				t.Errorf("got ok=%v %d bytes from %s, %q; want 4 bytes from %s:%s", r.OK(), r.Bytes, r.RemoteAddr, errString(r), near, port)
 			}
 			if r.Timings.Connect >= connectTimeout || r.Timings.Connect < cfgDelay(cfg) {
 				t.Errorf("connect took %v; want at least the attempt delay and less than the connect timeout %v", r.Timings.Connect, connectTimeout)
