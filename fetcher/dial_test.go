@@ -69,12 +69,20 @@ func TestInterleave(t *testing.T) {
 // CAP_NET_ADMIN: without them the test is skipped, or fails when CI is set.
 func blackhole(t *testing.T) (hole, nearAddr netip.Addr) {
 	t.Helper()
-	id := os.Getpid()%250 + 1
 	ns := fmt.Sprintf("gfhe%d-%d", os.Getpid(), time.Now().UnixNano()%100000)
 	va := fmt.Sprintf("gfa%d", os.Getpid()%1000000)
 	vb := fmt.Sprintf("gfb%d", os.Getpid()%1000000)
-	near := fmt.Sprintf("10.213.%d.1", id)
-	far := fmt.Sprintf("10.213.%d.2", id)
+	// A /30 no route covers yet (another test process may hold one).
+	var near, far string
+	for try := 0; try < 64 && near == ""; try++ {
+		id := (os.Getpid()+try)%250 + 1
+		if out, err := exec.Command("ip", "-4", "route", "show", "match", fmt.Sprintf("10.213.%d.2", id)).Output(); err == nil && !strings.Contains(string(out), "10.213.") {
+			near, far = fmt.Sprintf("10.213.%d.1", id), fmt.Sprintf("10.213.%d.2", id)
+		}
+	}
+	if near == "" {
+		near, far = "10.213.251.1", "10.213.251.2"
+	}
 	run := func(args ...string) error {
 		out, err := exec.Command("ip", args...).CombinedOutput()
 		if err != nil {
