@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,15 @@ import (
 
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
+
+// The tests of this package never inherit the developer's proxies (a
+// Config without Proxy reads them, and, as curl, proxies loopback too);
+// the tests of the environment set their own with t.Setenv.
+func init() {
+	for _, k := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"} {
+		os.Unsetenv(k)
+	}
+}
 
 // TestProxyEnv reads the environment as curl does and chooses proxies by
 // NO_PROXY's rules (x/net's matcher, bridged for loopback hosts, which

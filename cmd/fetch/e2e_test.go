@@ -69,7 +69,7 @@ type ran struct {
 func testEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CI=") {
+		if !strings.HasPrefix(kv, "CI=") && !isProxyVar(kv) {
 			env = append(env, kv)
 		}
 	}

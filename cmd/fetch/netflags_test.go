@@ -3,12 +3,33 @@ package main
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
+
+// isProxyVar reports whether the environment entry kv is one of the proxy
+// variables fetch reads (as curl, it proxies loopback too): the tests'
+// runs of the binary never inherit the developer's proxies.
+func isProxyVar(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	switch strings.ToLower(name) {
+	case "http_proxy", "https_proxy", "all_proxy", "no_proxy":
+		return true
+	}
+	return false
+}
+
+// The in-process runs of this package's tests never inherit the
+// developer's proxies either.
+func init() {
+	for _, k := range []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"} {
+		os.Unsetenv(k)
+	}
+}
 
 // fetchEnv runs the binary as fetch does, with extra environment.
 func fetchEnv(t *testing.T, env []string, args ...string) ran {
