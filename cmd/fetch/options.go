@@ -71,10 +71,12 @@ type Options struct {
 	MaxBody        int64
 	SaveDir        string
 	SHA256         bool
-	Resolver       string     // async or pool
-	DNSServers     []string   // host:port
-	Family         int        // 0 any, 4 or 6
-	Net            netOptions // netflags.go: proxies, Happy Eyeballs, connects per host
+	Resolver       string   // async or pool
+	DNSServers     []string // host:port
+	Family         int      // 0 any, 4 or 6
+
+	// Networks (netflags.go): proxies, Happy Eyeballs, connects per host.
+	Net netOptions
 
 	// Output.
 	JSON      bool

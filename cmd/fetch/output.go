@@ -183,26 +183,27 @@ type jsonSlow struct {
 // jsonSummary is the NDJSON summary object. Its field names are a
 // contract: fields may be added, never renamed or removed.
 type jsonSummary struct {
-	Type     string  `json:"type"`
-	Mode     Mode    `json:"mode"`
-	URLs     int64   `json:"urls"`
-	OK       int64   `json:"ok"`
-	Failed   int64   `json:"failed"`
-	Bytes    int64   `json:"bytes"`
-	WallMS   float64 `json:"wall_ms"`
-	P50MS    float64 `json:"p50_ms"`
-	P95MS    float64 `json:"p95_ms"`
-	MaxMS    float64 `json:"max_ms"`
-	DNS      jsonDNS `json:"dns"`
-	Canceled int64   `json:"canceled"`
-	Requests int64   `json:"requests"` // HTTP requests written, redirects and retries included
-	Conns    int64   `json:"conns"`    // connections opened
-	Reused   int64   `json:"reused"`   // requests sent on a kept-alive connection
+	Type     string     `json:"type"`
+	Mode     Mode       `json:"mode"`
+	URLs     int64      `json:"urls"`
+	OK       int64      `json:"ok"`
+	Failed   int64      `json:"failed"`
+	Bytes    int64      `json:"bytes"`
+	WallMS   float64    `json:"wall_ms"`
+	P50MS    float64    `json:"p50_ms"`
+	P95MS    float64    `json:"p95_ms"`
+	MaxMS    float64    `json:"max_ms"`
+	DNS      jsonDNS    `json:"dns"`
+	Canceled int64      `json:"canceled"`
+	Requests int64      `json:"requests"` // HTTP requests written, redirects and retries included
+	Conns    int64      `json:"conns"`    // connections opened
+	Reused   int64      `json:"reused"`   // requests sent on a kept-alive connection
+	Slowest  []jsonSlow `json:"slowest,omitempty"`
+
 	// Happy Eyeballs attempts that lost the race, and connect attempts that
 	// failed (fetcher.Stats); left out when none.
-	ConnectLost   int64      `json:"connect_attempts_lost,omitempty"`
-	ConnectFailed int64      `json:"connect_attempts_failed,omitempty"`
-	Slowest       []jsonSlow `json:"slowest,omitempty"`
+	ConnectLost   int64 `json:"connect_attempts_lost,omitempty"`
+	ConnectFailed int64 `json:"connect_attempts_failed,omitempty"`
 }
 
 // summary appends the summary of a run: p50, p95 and max are over the
