@@ -224,7 +224,6 @@ type race struct {
 	mu       sync.Mutex
 	outcomes []outcome
 	over     bool // a winner was taken, or the connect gave up: late conns are closed
-	late     int  // attempts that connected after it was over
 }
 
 type outcome struct {
@@ -238,9 +237,6 @@ type outcome struct {
 func (r *race) report(i int, conn net.Conn, err error) {
 	r.mu.Lock()
 	if r.over {
-		if conn != nil {
-			r.late++
-		}
 		r.mu.Unlock()
 		if conn != nil {
 			conn.Close()
