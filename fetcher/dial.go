@@ -310,10 +310,16 @@ func happyEyeballs(ctx context.Context, dial dialFunc, addrs []string, delay tim
 	start()
 	timer := time.Now().Add(delay)
 	for {
-		for _, o := range r.take() {
+		batch := r.take()
+		for k, o := range batch {
 			pending--
 			if o.err == nil {
 				r.end()
+				for _, rest := range batch[k+1:] { // lost too, already reported
+					if rest.conn != nil {
+						rest.conn.Close()
+					}
+				}
 				st.lost = pending
 				cancel()
 				return o.conn, st, nil
