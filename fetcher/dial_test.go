@@ -386,3 +386,54 @@ func TestSortRFC6724(t *testing.T) {
 		}
 	}
 }
+
+// TestConnWindow: a host's connect window starts at a quarter of the
+// bound, widens by one per connection taken at once, halves when one sits
+// in limbo, and the entry goes when nothing holds it.
+func TestConnWindow(t *testing.T) {
+	l := newConnLimiter(8)
+	ctx := context.Background()
+	blocked := func() bool {
+		c, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		s, _, err := l.acquire(c, "h:80")
+		if err == nil {
+			l.release("h:80", s, slotNeutral)
+		}
+		return err != nil
+	}
+	var held []*connSlots
+	take := func(n int) {
+		for range n {
+			s, _, err := l.acquire(ctx, "h:80")
+			if err != nil {
+				t.Fatal(err)
+			}
+			held = append(held, s)
+		}
+	}
+	take(2) // the initial window: 8/4
+	if !blocked() {
+		t.Fatal("a third connect got a slot; want the initial window of 2")
+	}
+	l.release("h:80", held[0], slotTaken) // window 3
+	held = held[1:]
+	take(2)
+	if !blocked() || held[0].window != 3 {
+		t.Fatalf("window %d; want 3 after one connection taken at once", held[0].window)
+	}
+	l.release("h:80", held[0], slotLimbo) // halves: 3 -> 1, taking 2 permits out
+	held = held[1:]
+	if held[0].window != 2 || held[0].debt != 1 {
+		t.Fatalf("window %d, debt %d; want 2 and 1 on the way to 1", held[0].window, held[0].debt)
+	}
+	l.release("h:80", held[0], slotNeutral)
+	held = held[1:]
+	if held[0].window != 1 || !blocked() {
+		t.Fatalf("window %d; want 1 (every slot held)", held[0].window)
+	}
+	l.release("h:80", held[0], slotNeutral)
+	if len(l.m) != 0 {
+		t.Errorf("%d host entries left; want none once nothing holds them", len(l.m))
+	}
+}
