@@ -437,3 +437,44 @@ func TestConnWindow(t *testing.T) {
 		t.Errorf("%d host entries left; want none once nothing holds them", len(l.m))
 	}
 }
+
+// TestBurstRetry: a connect refused while other connects to the host are
+// in progress (a listen queue overflowing with tcp_abort_on_overflow) is
+// tried again after a short backoff instead of failing the URL.
+func TestBurstRetry(t *testing.T) {
+	s := startServe(t)
+	_, port, _ := net.SplitHostPort(s.Addr().String())
+	var dials atomic.Int64
+	c, err := NewClient(Config{Timeout: testTimeout, Resolver: staticResolver{"burst.test": {netip.MustParseAddr("127.0.0.1")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) <= 4 {
+			time.Sleep(20 * time.Millisecond) // the others are in progress meanwhile
+			return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]Result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = c.Fetch(context.Background(), "http://burst.test:"+port+"/size/2")
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		if !r.OK() {
+			t.Errorf("got %q; want every URL fetched after the refusals were retried", errString(r))
+		}
+	}
+	if st := c.Stats(); st.ConnectRetries < 1 || st.ConnectFailed != 4 {
+		t.Errorf("got %d retries, %d failed attempts; want retries for the 4 refusals", st.ConnectRetries, st.ConnectFailed)
+	}
+}
