@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -19,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
 )
 
@@ -48,6 +46,7 @@ type fetchState struct {
 	// (TestParkedTaskStack, see startResult).
 	req request
 	hop hop
+	held     *heldSlot                   // dial.go: a fresh connection's connect slot, until the server took it
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the
@@ -147,6 +146,7 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 	}
 	stop()
 	cancel()
+	st.unhold() // dial.go
 	r.Timings.Queue += st.queued
 	r.Timings.Total = time.Since(st.start) - st.queued
 }
@@ -490,6 +490,9 @@ func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *pers
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()
 	}
+	if key.proxy = c.proxies.choose(u); key.proxy != nil {
+		st.res.Proxy = key.proxy.display
+	}
 	for fresh := false; ; fresh = true {
 		var pc *persistConn
 		if !fresh {
@@ -515,6 +518,9 @@ func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *pers
 		st.done(pc, false)
 		if reused && !gotByte && st.ctx.Err() == nil && !isTimeout(err) && (idempotent(req.method) || !req.body) {
 			continue
+		}
+		if e := st.alpnError(pc, err, gotByte); e != nil { // dial.go
+			return nil, nil, e
 		}
 		phase := PhaseHeader
 		if !gotByte && errors.Is(err, errWrite) {
@@ -578,7 +584,12 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, req *request) er
 	c := st.c
 	c.requests.Add(1)
 	bp := reqBufPool.Get().(*[]byte)
-	buf := c.appendRequest((*bp)[:0], u, req.method, req.creds, req.body)
+	var buf []byte
+	if p := pc.key.proxy; p != nil && p.httpLike() && u.Scheme == "http" {
+		buf = c.appendProxyRequest((*bp)[:0], u, req.method, req.creds, req.body, p) // proxy.go
+	} else {
+		buf = c.appendRequest((*bp)[:0], u, req.method, req.creds, req.body)
+	}
 	c.logRequest(st.curURL, buf)
 	if req.body {
 		buf = append(buf, c.data...)
@@ -592,6 +603,7 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, req *request) er
 	if werr != nil {
 		return fmt.Errorf("%w: %w", errWrite, werr)
 	}
+	st.awaitAccept(pc) // dial.go
 	st.setDeadline(pc, c.cfg.HeaderTimeout)
 	return nil
 }
@@ -656,46 +668,15 @@ func readResponseHead(br *bufio.Reader, method string) (*http.Response, error) {
 // dial opens a connection for key: DNS, TCP connect, TLS.
 func (st *fetchState) dial(u *url.URL, key poolKey, host, port string) (*persistConn, *Error) {
 	c := st.c
-	t0 := time.Now()
-	var addrs []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
-		addrs = []netip.Addr{ip} // an IP literal needs no lookup
-	} else {
-		addrs, err = c.resolver.LookupNetIP(st.ctx, host)
-		st.res.Timings.DNS += time.Since(t0)
-		if err != nil {
-			return nil, st.classify(PhaseDNS, err)
-		}
-	}
-	addrs = dnsresolver.FilterFamily(addrs, c.cfg.Family)
-	if len(addrs) == 0 {
-		fam := "IPv4"
-		if c.cfg.Family == Family6 {
-			fam = "IPv6"
-		}
-		return nil, st.classify(PhaseDNS, fmt.Errorf("lookup %s: no %s address", host, fam))
-	}
-	t1 := time.Now()
-	cctx, cancel := context.WithTimeout(st.ctx, c.cfg.ConnectTimeout)
 	var conn net.Conn
-	var first error
-	for _, a := range addrs {
-		var derr error
-		conn, derr = c.dialConn(cctx, net.JoinHostPort(a.String(), port))
-		if derr == nil {
-			break
-		}
-		if first == nil {
-			first = derr
-		}
-		if cctx.Err() != nil {
-			break
-		}
+	var ferr *Error
+	if key.proxy == nil {
+		conn, ferr = st.connectTCP(host, port) // dial.go
+	} else {
+		conn, ferr = st.openConn(u, key, host, port) // proxy.go
 	}
-	cancel()
-	st.res.Timings.Connect += time.Since(t1)
-	if conn == nil {
-		return nil, st.classify(PhaseConnect, first)
+	if ferr != nil {
+		return nil, ferr
 	}
 	c.conns.Add(1)
 	pc := &persistConn{key: key, remote: conn.RemoteAddr().String()}

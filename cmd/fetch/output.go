@@ -199,6 +199,11 @@ type jsonSummary struct {
 	Conns    int64      `json:"conns"`    // connections opened
 	Reused   int64      `json:"reused"`   // requests sent on a kept-alive connection
 	Slowest  []jsonSlow `json:"slowest,omitempty"`
+
+	// Happy Eyeballs attempts that lost the race, and connect attempts that
+	// failed (fetcher.Stats); left out when none.
+	ConnectLost   int64 `json:"connect_attempts_lost,omitempty"`
+	ConnectFailed int64 `json:"connect_attempts_failed,omitempty"`
 }
 
 // summary appends the summary of a run: p50, p95 and max are over the
@@ -213,6 +218,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
+			ConnectLost: s.wire.connectLost, ConnectFailed: s.wire.connectFailed,
 		}
 		for _, e := range slow {
 			js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})

@@ -239,6 +239,7 @@ func runOnce(ctx context.Context, o *Options, mode Mode, src *source, out *lineW
 	prog.finish()
 	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
 	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
+	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
 	if inputErr != nil {
 		return sum, &inputError{inputErr}
 	}
@@ -399,6 +400,9 @@ func engineConfig(o *Options) (Config, error) {
 	}
 	if o.MaxRedirects == 0 {
 		cfg.NoRedirects = true // --max-redirects 0: do not follow
+	}
+	if err := o.Net.configure(&cfg); err != nil { // netflags.go
+		return cfg, err
 	}
 	if o.Head {
 		cfg.Method = "HEAD"
