@@ -39,6 +39,7 @@ type fetchState struct {
 	start    time.Time
 	queued   time.Duration // waits for host slots and pauses, inside the fetch
 	curURL   string
+	job      Job // for the hooks of Config.OnBody and OnRedirect
 	res      *Result
 	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
 }
@@ -121,7 +122,7 @@ func (c *Client) fetchInto(ctx context.Context, job Job, mode Mode, queued time.
 		r.fail(perr)
 		return
 	}
-	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r}
+	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r, job: job}
 	st.deadline = st.start.Add(c.cfg.Timeout)
 	var cancel context.CancelFunc
 	st.ctx, cancel = context.WithDeadline(ctx, st.deadline)
@@ -199,6 +200,9 @@ func (st *fetchState) redirect(u *url.URL, resp *http.Response, seen *[]string) 
 		e.Err = fmt.Errorf("redirect to %s: %w", next, e.Err)
 		e.URL = st.curURL
 		return nil, e
+	}
+	if !st.followRedirect(u, next) {
+		return nil, nil // the hook keeps the 3xx as the final answer
 	}
 	if st.res.Redirects >= st.c.cfg.MaxRedirects {
 		msg := fmt.Sprintf("stopped after %d redirects", st.res.Redirects)
