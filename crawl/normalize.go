@@ -33,6 +33,9 @@ func Normalize(u *url.URL) (string, error) {
 	} else if strings.HasSuffix(host, ":") {
 		host = strings.TrimSuffix(host, ":")
 	}
+	if host == "" || strings.HasPrefix(host, ":") {
+		return "", errors.New("no host in URL: " + u.Redacted())
+	}
 	var b strings.Builder
 	b.Grow(len(u.Scheme) + len(host) + len(u.RawPath) + len(u.Path) + len(u.RawQuery) + 8)
 	b.WriteString(scheme)
