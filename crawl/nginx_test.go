@@ -102,11 +102,11 @@ func trapSite(t *testing.T, n *testserver.Nginx, other, offsite string) (want, n
 <a href="/missing.html">404</a>
 <a href="mailto:a@example.com">mail</a> <a href="javascript:alert(1)">js</a> <a href="data:text/html,<a href=/data-uri.html>">data</a>
 </body></html>`,
-		"page.html":  `<p>the page</p><a href="index.html">home</a><a href="/">home again</a>`,
-		"next.html":  `<p>rel next</p>`,
-		"style.css":  `a { color: red } /* http://` + offsite + `/css */`,
+		"page.html":   `<p>the page</p><a href="index.html">home</a><a href="/">home again</a>`,
+		"next.html":   `<p>rel next</p>`,
+		"style.css":   `a { color: red } /* http://` + offsite + `/css */`,
 		"~tilde.html": `x`,
-		"cal.html":   `<a href="next/">next month</a> <a href="../">previous month</a>`,
+		"cal.html":    `<a href="next/">next month</a> <a href="../">previous month</a>`,
 		"malformed.html": `<HTML><BODY><A HREF=mal1.html>unquoted</A>
 <a href='mal2.html'>single quotes <a href="mal3.html?a=1&amp;b=2">entities<a href = "  mal4.html  ">spaces
 <p><a href="mal5.html"`,
