@@ -82,6 +82,8 @@ type Options struct {
 	Quiet     bool
 	Slowest   int
 
+	crawl *crawlOptions // crawl mode's flags (crawl.go)
+
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
 	announce bool
@@ -183,6 +185,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal and CI is unset), always or never")
 
+	addCrawlFlags(fs, o)
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
 	fs.BoolVar(&f.version, "version", false, "print the version")
 	return fs
