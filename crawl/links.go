@@ -87,19 +87,21 @@ func (e *LinkExtractor) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close ends the body and waits for the tokenizer. It always returns nil
-// (it is an io.Closer for fetcher.Config.OnBody).
+// Close ends the body. It does not wait for the tokenizer (Links and Err
+// do), so that a hub task closing it never waits on another goroutine's
+// work. It always returns nil (it is an io.Closer for
+// fetcher.Config.OnBody) and may be called more than once.
 func (e *LinkExtractor) Close() error {
 	e.mu.Lock()
 	e.closed = true
 	e.cond.Broadcast()
 	e.mu.Unlock()
-	<-e.done
 	return nil
 }
 
-// Links returns the links found, after Close: none when the page said
-// nofollow in a robots meta tag.
+// Links waits for the tokenizer to finish the body and returns the links
+// found: none when the page said nofollow in a robots meta tag. Call it
+// after Close.
 func (e *LinkExtractor) Links() []*url.URL {
 	<-e.done
 	if e.nofollow {
@@ -108,8 +110,9 @@ func (e *LinkExtractor) Links() []*url.URL {
 	return e.links
 }
 
-// Err returns why the tokenizer stopped before the end of the body (a
-// token over the size bound), after Close; nil when it read everything.
+// Err waits for the tokenizer and returns why it stopped before the end
+// of the body (a token over the size bound); nil when it read everything.
+// Call it after Close.
 func (e *LinkExtractor) Err() error {
 	<-e.done
 	return e.err

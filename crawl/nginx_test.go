@@ -402,3 +402,41 @@ func TestCrawlCancel(t *testing.T) {
 		t.Errorf("results %+v; want the seed, canceled", got)
 	}
 }
+
+// TestCrawlDelay: --delay and a robots.txt Crawl-delay space the request
+// starts to a host; the crawl cannot end before the last of them (a lower
+// bound on time, never a speed claim).
+func TestCrawlDelay(t *testing.T) {
+	tests := []struct {
+		name   string
+		robots string
+		delay  time.Duration
+		want   time.Duration // the least time between starts
+	}{
+		{"delay flag", "User-agent: *\nDisallow:\n", 150 * time.Millisecond, 150 * time.Millisecond},
+		{"crawl-delay wins", "User-agent: *\nCrawl-delay: 0.2\n", 50 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := testserver.StartNginx(t, testserver.NginxOptions{})
+			writeFiles(t, n.Root, map[string]string{
+				"robots.txt": tt.robots,
+				"index.html": `<a href="/1.html">1</a><a href="/2.html">2</a><a href="/3.html">3</a><a href="/4.html">4</a>`,
+				"1.html":     "1", "2.html": "2", "3.html": "3", "4.html": "4",
+			})
+			seed, _ := url.Parse(n.URL + "/")
+			start := time.Now()
+			stats, err := crawl.Run(context.Background(), crawl.Config{Mode: fetcher.ModeAsync, Seeds: []*url.URL{seed}, MaxDepth: 1, PerHost: 4, Delay: tt.delay})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stats.Pages != 5 {
+				t.Fatalf("pages %d; want 5", stats.Pages)
+			}
+			// The four links start one delay apart after the seed.
+			if d := time.Since(start); d < 3*tt.want {
+				t.Errorf("crawl took %v; the delay %v between 4 starts needs at least %v", d, tt.want, 3*tt.want)
+			}
+		})
+	}
+}
