@@ -30,7 +30,7 @@ func Normalize(u *url.URL) (string, error) {
 				host = "[" + h + "]"
 			}
 		}
-	} else if strings.HasSuffix(host, ":") {
+	} else {
 		host = strings.TrimSuffix(host, ":")
 	}
 	if host == "" || strings.HasPrefix(host, ":") {
