@@ -62,6 +62,10 @@ type Config struct {
 	// OnResult is called with the result of each page fetched, from the
 	// goroutine of Run, in completion order. Its CrawlInfo is set.
 	OnResult func(*fetcher.Result)
+	// RobotsRetry is how long a robots.txt that failed (5xx, unreachable)
+	// keeps its origin forbidden before it is fetched again for the next
+	// URL of that origin. If zero, RobotsRetryAfter.
+	RobotsRetry time.Duration
 	// OnSkip, if set, is told of each URL not fetched because robots.txt
 	// forbids it (reason "robots").
 	OnSkip func(url, reason string)
@@ -614,7 +618,11 @@ func (c *crawler) robotsResult(o *origin, r *fetcher.Result, buf *capBuffer) {
 		o.robots, o.state = &Robots{}, robotsReady
 	default: // 5xx, 429 among them, or unreachable
 		o.state = robotsFailed
-		o.retryAt = time.Now().Add(RobotsRetryAfter)
+		retry := c.cfg.RobotsRetry
+		if retry <= 0 {
+			retry = RobotsRetryAfter
+		}
+		o.retryAt = time.Now().Add(retry)
 	}
 	if o.state == robotsReady {
 		if d := max(c.cfg.Delay, o.robots.CrawlDelay); d > 0 {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -438,5 +440,89 @@ func TestCrawlDelay(t *testing.T) {
 				t.Errorf("crawl took %v; the delay %v between 4 starts needs at least %v", d, tt.want, 3*tt.want)
 			}
 		})
+	}
+}
+
+// TestCrawlRobotsRetry: after a 503 the origin is forbidden until the
+// retry time; the next URL of the origin after it asks again.
+func TestCrawlRobotsRetry(t *testing.T) {
+	var robotsHits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			if robotsHits.Add(1) == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprint(w, "User-agent: *\nDisallow:\n")
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, "page")
+	}))
+	defer srv.Close()
+	a, _ := url.Parse(srv.URL + "/a")
+	b, _ := url.Parse(srv.URL + "/b")
+	var got []string
+	stats, err := crawl.Run(context.Background(), crawl.Config{
+		Mode: fetcher.ModeAsync, Seeds: []*url.URL{a, b}, PerHost: 1,
+		Delay: 300 * time.Millisecond, RobotsRetry: 100 * time.Millisecond,
+		OnResult: func(r *fetcher.Result) { got = append(got, r.URL) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.RobotsFetches != 2 || stats.SkippedRobots != 1 || len(got) != 1 || got[0] != srv.URL+"/b" {
+		t.Errorf("stats %+v, results %v; want robots.txt twice, /a skipped, /b fetched", stats, got)
+	}
+}
+
+// TestCrawlHostsInterleaved: a slow host holds its own per-host slots and
+// no more; a fast host's pages all finish while the slow one still works.
+func TestCrawlHostsInterleaved(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-r.Context().Done():
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<a href="/s1">1</a><a href="/s2">2</a><a href="/s3">3</a><a href="/s4">4</a><a href="/s5">5</a>`)
+	}))
+	defer slow.Close()
+	n := testserver.StartNginx(t, testserver.NginxOptions{})
+	var links strings.Builder
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&links, `<a href="/f%d.html">%d</a>`, i, i)
+	}
+	files := map[string]string{"index.html": links.String()}
+	for i := 0; i < 20; i++ {
+		files[fmt.Sprintf("f%d.html", i)] = "f"
+	}
+	writeFiles(t, n.Root, files)
+	s1, _ := url.Parse(slow.URL + "/")
+	s2, _ := url.Parse(n.URL + "/")
+	var order []string
+	_, err := crawl.Run(context.Background(), crawl.Config{
+		Mode: fetcher.ModeAsync, Fetch: fetcher.Config{Concurrency: 4}, Seeds: []*url.URL{s1, s2}, MaxDepth: 1, PerHost: 2,
+		OnResult: func(r *fetcher.Result) { order = append(order, r.URL) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 27 {
+		t.Fatalf("%d results; want 27", len(order))
+	}
+	slowDone := 0
+	for _, u := range order {
+		if strings.HasPrefix(u, slow.URL) {
+			slowDone++
+			continue
+		}
+		if slowDone > 2 {
+			t.Fatalf("fast page %s came after %d slow pages: %v", u, slowDone, order)
+		}
 	}
 }

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
@@ -118,5 +124,69 @@ func TestE2ECrawlFlags(t *testing.T) {
 				t.Errorf("exit %d; want %d\nstdout %q (want %q)\nstderr %q (want %q)", r.code, tt.code, r.stdout, tt.stdout, r.stderr, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestE2ECrawlInterrupt: SIGINT mid-crawl ends the pages in flight as
+// canceled, prints the summary and exits 130.
+func TestE2ECrawlInterrupt(t *testing.T) {
+	srv := startServe(t)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
+	defer cancel()
+	args := []string{"--crawl", "--robots", "off", "--json", "-c", "8", "--per-host", "8", srv.URL() + "/size/3?fast=1"}
+	for i := 0; i < 4; i++ {
+		args = append(args, fmt.Sprintf("%s/delay/30s?slow=%d", srv.URL(), i))
+	}
+	cmd := exec.CommandContext(ctx, fetchBin, args...)
+	cmd.Env = testEnv()
+	var errOut strings.Builder
+	cmd.Stderr = &errOut
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(stdout)
+	var out strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading results: %v (so far %q)", err, out.String())
+		}
+		out.WriteString(line)
+		if strings.Contains(line, "?fast=") {
+			break
+		}
+	}
+	for srv.Active() < 4 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(br)
+	out.Write(rest)
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 130 {
+		t.Errorf("exit %d (%v); want 130; stderr %q", code, err, errOut.String())
+	}
+	objs := parseNDJSON(t, out.String())
+	canceled := 0
+	for _, o := range objs["result"] {
+		if o["error_kind"] == "canceled" {
+			canceled++
+		}
+	}
+	if canceled != 4 || len(objs["summary"]) != 1 {
+		t.Fatalf("%d canceled, %d summaries; want 4 and 1:\n%s", canceled, len(objs["summary"]), out.String())
+	}
+	if s := objs["summary"][0]; s["pages"] != 5.0 || s["ok"] != 1.0 {
+		t.Errorf("summary %v; want 5 pages, 1 ok", s)
 	}
 }
