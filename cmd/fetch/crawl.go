@@ -293,11 +293,20 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 		case <-runCtx.Done():
 		}
 	}()
+	prog := newProgress(o, mode.String()+" crawl", -1) // the total is unknown
+	if prog != nil && o.IO.OutTTY {
+		out.around = prog.around
+		defer func() { out.around = nil }()
+	}
+	ob := &observer{}
+	cfg.Observer = ob
+	prog.setLiveBytes(&ob.bytes)
 	cc := base
 	cc.Fetch = cfg
 	cc.Mode = mode
 	cc.OnResult = func(r *Result) {
 		sum.add(r)
+		prog.add(r)
 		out.writeLine(f.result(nil, r))
 	}
 	if o.crawl.verbose {
@@ -306,6 +315,7 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 	start := now()
 	cs, err := crawl.Run(runCtx, cc)
 	sum.wall = now().Sub(start)
+	prog.finish()
 	st := cs.Fetch
 	sum.dns.queries, sum.dns.cacheHits = st.DNS.Queries, st.DNS.CacheHits
 	sum.wire.requests, sum.wire.conns, sum.wire.reused = st.Requests, st.Conns, st.Reused
