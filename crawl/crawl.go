@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,10 @@ type Config struct {
 	// keeps its origin forbidden before it is fetched again for the next
 	// URL of that origin. If zero, RobotsRetryAfter.
 	RobotsRetry time.Duration
+	// OnRobotsFailure, if set, is told when an origin's robots.txt
+	// answered 5xx or could not be fetched: the origin's URLs are skipped
+	// until RobotsRetry has passed.
+	OnRobotsFailure func(robotsURL, reason string)
 	// OnSkip, if set, is told of each URL not fetched because robots.txt
 	// forbids it (reason "robots").
 	OnSkip func(url, reason string)
@@ -81,6 +86,7 @@ type Stats struct {
 	Duplicates    int64 `json:"duplicates"`     // links (each time found) to a URL already queued or fetched
 	Dropped       int64 `json:"dropped"`        // new URLs not queued: the frontier was full
 	RobotsFetches int64 `json:"robots_fetches"` // robots.txt fetches
+	RobotsErrors  int64 `json:"robots_errors"`  // robots.txt fetches that failed (5xx, unreachable): their origin was skipped
 	Sitemaps      int64 `json:"sitemaps"`       // sitemap files fetched
 
 	Fetch fetcher.Stats `json:"-"` // what the engine did on the wire (robots and sitemaps included)
@@ -618,6 +624,14 @@ func (c *crawler) robotsResult(o *origin, r *fetcher.Result, buf *capBuffer) {
 		o.robots, o.state = &Robots{}, robotsReady
 	default: // 5xx, 429 among them, or unreachable
 		o.state = robotsFailed
+		c.stats.RobotsErrors++
+		if c.cfg.OnRobotsFailure != nil {
+			reason := "status " + strconv.Itoa(r.Status)
+			if r.Error != nil {
+				reason = *r.Error
+			}
+			c.cfg.OnRobotsFailure(o.name+"/robots.txt", reason)
+		}
 		retry := c.cfg.RobotsRetry
 		if retry <= 0 {
 			retry = RobotsRetryAfter

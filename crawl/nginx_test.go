@@ -309,8 +309,11 @@ func TestCrawlRobotsStatus(t *testing.T) {
 			if max := 1 + crawl.MaxRobotsRedirects; robots < 1 || robots > max {
 				t.Errorf("robots.txt requested %d times; want 1 to %d", robots, max)
 			}
-			if tt.pages == 0 && stats.SkippedRobots != 1 {
-				t.Errorf("skipped_robots %d; want 1 (the seed)", stats.SkippedRobots)
+			if tt.pages == 0 && (stats.SkippedRobots != 1 || stats.RobotsErrors != 1) {
+				t.Errorf("skipped_robots %d, robots_errors %d; want 1 (the seed) and 1", stats.SkippedRobots, stats.RobotsErrors)
+			}
+			if tt.pages > 0 && stats.RobotsErrors != 0 {
+				t.Errorf("robots_errors %d; want 0", stats.RobotsErrors)
 			}
 		})
 	}

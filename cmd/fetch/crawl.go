@@ -171,7 +171,8 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 	)
 	for _, mode := range schedule(modes, o.Repeat) {
 		sum, cs, err := crawlOnce(ctx, o, mode, base, out, f)
-		failed = failed || sum.failed > 0
+		// A robots.txt that failed kept its origin out: that is a failure too.
+		failed = failed || sum.failed > 0 || cs.RobotsErrors > 0
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintf(ios.ErrOut, "fetch: %s crawl: %v\n", mode, err)
 			return exitFailed, true
@@ -309,6 +310,10 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 		prog.add(r)
 		out.writeLine(f.result(nil, r))
 	}
+	cc.OnRobotsFailure = func(robotsURL, reason string) {
+		fmt.Fprintf(o.IO.ErrOut, "fetch: %s failed (%s): the URLs of its origin are skipped for %v (RFC 9309; --robots off ignores robots.txt)\n",
+			robotsURL, reason, crawl.RobotsRetryAfter)
+	}
 	if o.crawl.verbose {
 		cc.OnSkip = func(u, reason string) { fmt.Fprintf(o.IO.ErrOut, "fetch: skipped (%s): %s\n", reason, u) }
 	}
@@ -337,7 +342,7 @@ func crawlSummary(f *formatter, s *summary, cs crawl.Stats) []byte {
 			v int64
 		}{{"pages", cs.Pages}, {"discovered", cs.Discovered}, {"skipped_robots", cs.SkippedRobots},
 			{"out_of_scope", cs.OutOfScope}, {"duplicates", cs.Duplicates}, {"dropped", cs.Dropped},
-			{"robots_fetches", cs.RobotsFetches}, {"sitemaps", cs.Sitemaps}} {
+			{"robots_fetches", cs.RobotsFetches}, {"robots_errors", cs.RobotsErrors}, {"sitemaps", cs.Sitemaps}} {
 			b = append(b, ",\""...)
 			b = append(b, kv.k...)
 			b = append(b, "\":"...)

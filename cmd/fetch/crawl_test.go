@@ -116,6 +116,7 @@ func TestE2ECrawlFlags(t *testing.T) {
 		{"reject", []string{"--crawl", "--depth", "1", "--reject-regex", `p[1-4]\.html|missing`, "-q", ng.URL + "/"}, "", 0, "crawl: 2 pages", ""},
 		{"verbose", []string{"--crawl", "--depth", "1", "--crawl-verbose", "-q", "--accept-regex", "private|/$", ng.URL + "/"}, "", 0, "crawl: 1 pages", "skipped (robots): " + ng.URL + "/private.html"},
 		{"progress", []string{"--crawl", "--depth", "1", "--progress", "always", "-q", ng.URL + "/"}, "", 1, "crawl: 7 pages", "async crawl"},
+		{"robots unreachable", []string{"--crawl", "http://127.0.0.1:1/"}, "", 1, "crawl: 0 pages", "http://127.0.0.1:1/robots.txt failed"},
 		{"compare", []string{"--crawl", "--depth", "1", "-q", "--compare", ng.URL + "/p1.html"}, "", 0, "speedup", ""},
 	}
 	for _, tt := range tests {
