@@ -557,22 +557,20 @@ func (c *crawler) result(r fetcher.Result) {
 	}
 	var links []*url.URL
 	if e.ext != nil {
-		e.ext.Close() // closed by the fetcher already; waits for the tokenizer
-		links = e.ext.Links()
+		e.ext.Close()         // closed by the fetcher already, unless the fetch failed early
+		links = e.ext.Links() // waits for the tokenizer
 	}
-	c.mu.Lock()
-	switch e.kind {
-	case kindRobots:
-		c.robotsResult(e.origin, &r, e.buf)
+	if e.kind != kindPage {
+		c.mu.Lock()
+		if e.kind == kindRobots {
+			c.robotsResult(e.origin, &r, e.buf)
+		} else {
+			c.sitemapResult(e.origin, &r, e.buf)
+		}
 		c.mu.Unlock()
 		return
-	case kindSitemap:
-		c.sitemapResult(e.origin, &r, e.buf)
-		c.mu.Unlock()
-		return
 	}
-	c.front.Done(e.item)
-	c.stats.Pages++
+	// Links are normalized and scoped outside the lock the hooks share.
 	it := e.item
 	r.CrawlInfo = &fetcher.CrawlInfo{Depth: it.Depth, Parent: it.Parent, Links: len(links)}
 	var items []Item
@@ -581,6 +579,7 @@ func (c *crawler) result(r fetcher.Result) {
 			items = append(items, hi)
 		}
 	}
+	outOfScope := 0
 	if it.Depth < c.cfg.MaxDepth {
 		for _, l := range links {
 			li, ok := c.item(l, it.Depth+1, it.URL)
@@ -588,12 +587,16 @@ func (c *crawler) result(r fetcher.Result) {
 				continue
 			}
 			if !c.cfg.Scope.In(li.URL, l) {
-				c.stats.OutOfScope++
+				outOfScope++
 				continue
 			}
 			items = append(items, li)
 		}
 	}
+	c.mu.Lock()
+	c.front.Done(it)
+	c.stats.Pages++
+	c.stats.OutOfScope += int64(outOfScope)
 	if err := c.push(items); err != nil && c.err == nil {
 		c.err = fmt.Errorf("crawl: frontier: %w", err)
 	}
