@@ -170,6 +170,11 @@ func (e *LinkExtractor) extract(r io.Reader) {
 			}
 			return
 		case html.StartTagToken, html.SelfClosingTagToken:
+			// TagName copies the name: look at the raw bytes first, and
+			// only for the few tags that matter ask the tokenizer.
+			if !linkTag(z.Raw()) {
+				continue
+			}
 			name, hasAttr := z.TagName()
 			if !hasAttr {
 				continue
@@ -180,6 +185,40 @@ func (e *LinkExtractor) extract(r io.Reader) {
 			}
 		}
 	}
+}
+
+// linkTag reports whether the raw start tag raw ("<A href=...>") may be
+// one of a, area, link, base or meta, ASCII case-insensitively.
+func linkTag(raw []byte) bool {
+	if len(raw) < 2 || raw[0] != '<' {
+		return true // let the tokenizer decide
+	}
+	end := 1
+	for end < len(raw) {
+		switch raw[end] {
+		case ' ', '\t', '\n', '\r', '\f', '/', '>':
+			goto done
+		}
+		end++
+	}
+done:
+	name := raw[1:end]
+	switch len(name) {
+	case 1:
+		return name[0]|0x20 == 'a'
+	case 4:
+		return asciiEqualFold(name, "area") || asciiEqualFold(name, "link") || asciiEqualFold(name, "base") || asciiEqualFold(name, "meta")
+	}
+	return false
+}
+
+func asciiEqualFold(b []byte, lower string) bool {
+	for i := range b {
+		if b[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // tag handles one tag that may carry a link.

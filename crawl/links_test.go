@@ -53,6 +53,9 @@ func TestExtractLinks(t *testing.T) {
 		{"no href", `<a name="x">x</a><a href="">empty</a>`, nil},
 		{"comments and scripts", `<!-- <a href="c"> --><script>var s = '<a href="js">';</script><a href="real">`, []string{"http://h.test/dir/real"}},
 		{"text urls ignored", `see http://h.test/text for more`, nil},
+		{"tag name spellings", "<AREA href=x1><LiNk REL=NEXT href=x2><a/href=x3><ab href=no><abbr href=no><areas href=no>\n<a\nhref=x4>",
+			[]string{"http://h.test/dir/x1", "http://h.test/dir/x2", "http://h.test/dir/x3", "http://h.test/dir/x4"}},
+		{"base uppercase", `<BASE HREF="/up/"><a href=x>`, []string{"http://h.test/up/x"}},
 		{"protocol relative", `<a href="//x.test/p">`, []string{"http://x.test/p"}},
 		{"bad url", `<a href="http://[::1">x</a><a href="ok">`, []string{"http://h.test/dir/ok"}},
 	}
