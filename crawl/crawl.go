@@ -84,7 +84,7 @@ type Stats struct {
 	SkippedRobots int64 `json:"skipped_robots"` // URLs robots.txt forbade: not fetched
 	OutOfScope    int64 `json:"out_of_scope"`   // links (each time found) outside the scope
 	Duplicates    int64 `json:"duplicates"`     // links (each time found) to a URL already queued or fetched
-	Dropped       int64 `json:"dropped"`        // new URLs not queued: the frontier was full
+	Dropped       int64 `json:"dropped"`        // URLs not queued: the frontier was full, or a page's links passed MaxLinksPerPage or MaxURLLength
 	RobotsFetches int64 `json:"robots_fetches"` // robots.txt fetches
 	RobotsErrors  int64 `json:"robots_errors"`  // robots.txt fetches that failed (5xx, unreachable): their origin was skipped
 	Sitemaps      int64 `json:"sitemaps"`       // sitemap files fetched
@@ -556,9 +556,11 @@ func (c *crawler) result(r fetcher.Result) {
 		return
 	}
 	var links []*url.URL
+	skipped := 0
 	if e.ext != nil {
 		e.ext.Close()         // closed by the fetcher already, unless the fetch failed early
 		links = e.ext.Links() // waits for the tokenizer
+		skipped = e.ext.Skipped()
 	}
 	if e.kind != kindPage {
 		c.mu.Lock()
@@ -597,6 +599,7 @@ func (c *crawler) result(r fetcher.Result) {
 	c.front.Done(it)
 	c.stats.Pages++
 	c.stats.OutOfScope += int64(outOfScope)
+	c.stats.Dropped += int64(skipped)
 	if err := c.push(items); err != nil && c.err == nil {
 		c.err = fmt.Errorf("crawl: frontier: %w", err)
 	}

@@ -16,6 +16,10 @@ const (
 	// MaxLinksPerPage bounds the links taken from one page; the rest of
 	// the page is still read but yields nothing more.
 	MaxLinksPerPage = 10000
+	// MaxURLLength bounds a link's length (its href, and the URL it
+	// resolves to); a longer one is skipped. With MaxLinksPerPage it bounds
+	// what one page can make the crawler hold.
+	MaxURLLength = 4096
 	// maxTokenBytes bounds one HTML token (a tag and its attributes) the
 	// tokenizer may buffer; a longer one ends the extraction of the page.
 	maxTokenBytes = 256 << 10
@@ -59,6 +63,7 @@ type LinkExtractor struct {
 
 	// Owned by the tokenizer goroutine until done is closed.
 	links    []*url.URL
+	skipped  int // links over MaxLinksPerPage or MaxURLLength
 	base     *url.URL
 	nofollow bool
 	err      error
@@ -108,6 +113,17 @@ func (e *LinkExtractor) Links() []*url.URL {
 		return nil
 	}
 	return e.links
+}
+
+// Skipped waits for the tokenizer and returns how many links were
+// skipped for the bounds (MaxLinksPerPage, MaxURLLength); 0 after a robots
+// nofollow, which skips everything on purpose. Call it after Close.
+func (e *LinkExtractor) Skipped() int {
+	<-e.done
+	if e.nofollow {
+		return 0
+	}
+	return e.skipped
 }
 
 // Err waits for the tokenizer and returns why it stopped before the end
@@ -264,7 +280,11 @@ func (e *LinkExtractor) tag(name string, z *html.Tokenizer) {
 			return
 		}
 	}
-	if !hasHref || hasToken(rel, "nofollow", " ") || len(e.links) >= MaxLinksPerPage {
+	if !hasHref || hasToken(rel, "nofollow", " ") {
+		return
+	}
+	if len(e.links) >= MaxLinksPerPage || len(href) > MaxURLLength {
+		e.skipped++
 		return
 	}
 	base := e.base
@@ -280,6 +300,10 @@ func (e *LinkExtractor) tag(name string, z *html.Tokenizer) {
 		return
 	}
 	u.Fragment, u.RawFragment = "", ""
+	if len(u.Host)+len(u.Path)+len(u.RawPath)+len(u.RawQuery) > MaxURLLength {
+		e.skipped++
+		return
+	}
 	e.links = append(e.links, u)
 }
 

@@ -110,8 +110,19 @@ func TestExtractLinkBound(t *testing.T) {
 	for i := 0; i < MaxLinksPerPage+50; i++ {
 		b.WriteString(`<a href="/x">`)
 	}
-	if n := len(ExtractLinks(mustURL(t, "http://h.test/"), strings.NewReader(b.String()))); n != MaxLinksPerPage {
-		t.Errorf("got %d links; want the bound %d", n, MaxLinksPerPage)
+	b.WriteString(`<a href="/` + strings.Repeat("x", MaxURLLength) + `">`)
+	e := NewLinkExtractor(mustURL(t, "http://h.test/"))
+	e.Write([]byte(b.String()))
+	e.Close()
+	if n := len(e.Links()); n != MaxLinksPerPage || e.Skipped() != 51 {
+		t.Errorf("got %d links, %d skipped; want the bound %d and 51", n, e.Skipped(), MaxLinksPerPage)
+	}
+	long := `<a href="/short">` + `<a href="/` + strings.Repeat("y", MaxURLLength) + `">` + `<a href="?` + strings.Repeat("q", MaxURLLength-5) + `">`
+	e = NewLinkExtractor(mustURL(t, "http://h.test/"+strings.Repeat("p", 100)))
+	e.Write([]byte(long))
+	e.Close()
+	if n := len(e.Links()); n != 1 || e.Skipped() != 2 {
+		t.Errorf("long URLs: %d links, %d skipped; want 1 and 2", n, e.Skipped())
 	}
 }
 
