@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenfetch/greenfetch/crawl"
+
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
 
@@ -190,5 +192,47 @@ func TestE2ECrawlInterrupt(t *testing.T) {
 	}
 	if s := objs["summary"][0]; s["pages"] != 5.0 || s["ok"] != 1.0 {
 		t.Errorf("summary %v; want 5 pages, 1 ok", s)
+	}
+}
+
+// TestCrawlFlags parses the crawl flags into the crawl configuration.
+func TestCrawlFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		check func(t *testing.T, cfg crawl.Config)
+	}{
+		{"defaults", nil, func(t *testing.T, c crawl.Config) {
+			if c.MaxDepth != 2 || c.PerHost != crawl.DefaultPerHost || c.IgnoreRobots || c.Sitemaps || c.MaxPages != 0 ||
+				c.MaxFrontier != crawl.DefaultMaxFrontier || c.Scope.Kind != crawl.ScopeHost || c.Delay != 0 {
+				t.Errorf("defaults: %+v", c)
+			}
+		}},
+		{"all", []string{"--depth", "5", "--per-host", "7", "--robots", "off", "--sitemaps", "--max-pages", "9", "--max-frontier", "11",
+			"--scope", "domain", "--delay", "1500ms", "--scope-regex", "^http://a/", "--accept-regex", "x", "--reject-regex", "y"}, func(t *testing.T, c crawl.Config) {
+			if c.MaxDepth != 5 || c.PerHost != 7 || !c.IgnoreRobots || !c.Sitemaps || c.MaxPages != 9 || c.MaxFrontier != 11 ||
+				c.Scope.Kind != crawl.ScopeDomain || c.Delay != 1500*time.Millisecond ||
+				c.Scope.Regex.String() != "^http://a/" || c.Scope.Include.String() != "x" || c.Scope.Exclude.String() != "y" {
+				t.Errorf("all: %+v", c)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, errOut := Test()
+			var got *Options
+			code := newCmdFetch(context.Background(), ios, append([]string{"--crawl", "x.test"}, tt.args...), func(_ context.Context, o *Options) exitCode {
+				got = o
+				return exitOK
+			})
+			if code != exitOK || got == nil {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			cfg, err := got.crawl.setup(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, cfg)
+		})
 	}
 }
