@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/greenfetch/greenfetch/crawl"
-
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
 
