@@ -3,10 +3,10 @@ package crawl
 import (
 	"errors"
 	"io"
+	"iter"
 	"mime"
 	"net/url"
 	"strings"
-	"sync"
 
 	"golang.org/x/net/html"
 )
@@ -23,8 +23,6 @@ const (
 	// maxTokenBytes bounds one HTML token (a tag and its attributes) the
 	// tokenizer may buffer; a longer one ends the extraction of the page.
 	maxTokenBytes = 256 << 10
-	// maxPending bounds the body bytes written and not yet tokenized.
-	maxPending = 256 << 10
 )
 
 // IsHTML reports whether a Content-Type header names HTML (text/html or
@@ -45,23 +43,28 @@ func IsHTML(contentType string) bool {
 // first <base href> and the page's URL; drops fragments; skips links with
 // rel=nofollow, every link when <meta name=robots> says nofollow, and
 // schemes other than http and https. Links are returned absolute, by
-// Close. Write never fails, so a body cut short (by a cap or an error)
-// still yields the links read so far.
+// Links after Close. Write never fails, so a body cut short (by a cap or
+// an error) still yields the links read so far.
 //
-// It runs the tokenizer on a goroutine of its own, fed through a bounded
-// buffer: Write waits only when that goroutine is maxPending bytes behind.
-// Close must be called once, and ends the goroutine.
+// The tokenizer runs as a coroutine (iter.Pull) of the goroutine that
+// writes: each Write hands it the bytes and runs it until it has taken
+// them all, so the tokenizing is done when Write returns, on the writer's
+// own thread, with no goroutine to wake and nothing buffered beyond the
+// tokenizer's own token buffer. Write and Close must be called from one
+// goroutine at a time (as fetcher.Config.OnBody's writer is), and Close
+// exactly once or more; Links, Skipped and Err after Close, from any
+// goroutine that Close happens before.
 type LinkExtractor struct {
 	page *url.URL
 
-	mu      sync.Mutex
-	cond    sync.Cond
-	buf     []byte // written, not yet read by the tokenizer
-	closed  bool   // no more writes
-	stopped bool   // the tokenizer ended: writes are dropped
-	done    chan struct{}
+	next     func() (struct{}, bool)
+	stop     func()
+	yield    func(struct{}) bool
+	in       []byte // bytes given by Write, not yet taken by the tokenizer
+	eof      bool
+	closed   bool
+	finished bool // the tokenizer returned
 
-	// Owned by the tokenizer goroutine until done is closed.
 	links    []*url.URL
 	skipped  int // links over MaxLinksPerPage or MaxURLLength
 	base     *url.URL
@@ -72,84 +75,76 @@ type LinkExtractor struct {
 // NewLinkExtractor returns an extractor for the page whose final URL (after
 // redirects) is page.
 func NewLinkExtractor(page *url.URL) *LinkExtractor {
-	e := &LinkExtractor{page: page, done: make(chan struct{})}
-	e.cond.L = &e.mu
-	go e.run()
+	e := &LinkExtractor{page: page}
+	e.next, e.stop = iter.Pull(func(yield func(struct{}) bool) {
+		e.yield = yield
+		e.extract(readerFunc(e.read))
+		e.finished = true
+	})
 	return e
 }
 
-// Write hands body bytes to the tokenizer. It never fails.
+// Write hands body bytes to the tokenizer and runs it over them. It never
+// fails.
 func (e *LinkExtractor) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for len(e.buf) >= maxPending && !e.stopped {
-		e.cond.Wait()
+	if e.closed || e.finished || len(p) == 0 {
+		return len(p), nil
 	}
-	if !e.stopped && !e.closed {
-		e.buf = append(e.buf, p...)
-		e.cond.Broadcast()
-	}
+	e.in = p // taken (copied into the tokenizer's buffer) before next returns
+	e.next()
+	e.in = nil
 	return len(p), nil
 }
 
-// Close ends the body. It does not wait for the tokenizer (Links and Err
-// do), so that a hub task closing it never waits on another goroutine's
-// work. It always returns nil (it is an io.Closer for
-// fetcher.Config.OnBody) and may be called more than once.
+// Close ends the body: the tokenizer reads to the end of what it was given.
+// It always returns nil (it is an io.Closer for fetcher.Config.OnBody) and
+// may be called more than once.
 func (e *LinkExtractor) Close() error {
-	e.mu.Lock()
-	e.closed = true
-	e.cond.Broadcast()
-	e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed, e.eof = true, true
+	if !e.finished {
+		e.next()
+	}
+	e.stop()
 	return nil
 }
 
-// Links waits for the tokenizer to finish the body and returns the links
-// found: none when the page said nofollow in a robots meta tag. Call it
-// after Close.
+// Links returns the links found: none when the page said nofollow in a
+// robots meta tag. Call it after Close.
 func (e *LinkExtractor) Links() []*url.URL {
-	<-e.done
 	if e.nofollow {
 		return nil
 	}
 	return e.links
 }
 
-// Skipped waits for the tokenizer and returns how many links were
-// skipped for the bounds (MaxLinksPerPage, MaxURLLength); 0 after a robots
-// nofollow, which skips everything on purpose. Call it after Close.
+// Skipped returns how many links were skipped for the bounds
+// (MaxLinksPerPage, MaxURLLength); 0 after a robots nofollow, which skips
+// everything on purpose. Call it after Close.
 func (e *LinkExtractor) Skipped() int {
-	<-e.done
 	if e.nofollow {
 		return 0
 	}
 	return e.skipped
 }
 
-// Err waits for the tokenizer and returns why it stopped before the end
-// of the body (a token over the size bound); nil when it read everything.
-// Call it after Close.
-func (e *LinkExtractor) Err() error {
-	<-e.done
-	return e.err
-}
+// Err returns why the tokenizer stopped before the end of the body (a
+// token over the size bound); nil when it read everything. Call it after
+// Close.
+func (e *LinkExtractor) Err() error { return e.err }
 
-// Read is the tokenizer's side of the buffer.
+// read is the tokenizer's reader: what Write gave, and when that is taken,
+// a switch back to the writer for more (or io.EOF after Close).
 func (e *LinkExtractor) read(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for len(e.buf) == 0 && !e.closed {
-		e.cond.Wait()
+	for len(e.in) == 0 {
+		if e.eof || !e.yield(struct{}{}) {
+			return 0, io.EOF
+		}
 	}
-	if len(e.buf) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, e.buf)
-	e.buf = e.buf[n:]
-	if len(e.buf) == 0 {
-		e.buf = e.buf[:0:0] // let the backing array go between writes
-	}
-	e.cond.Broadcast()
+	n := copy(p, e.in)
+	e.in = e.in[n:]
 	return n, nil
 }
 
@@ -158,18 +153,6 @@ type readerFunc func([]byte) (int, error)
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 var errTokenTooLong = errors.New("an HTML token longer than 256 KiB")
-
-func (e *LinkExtractor) run() {
-	defer func() {
-		e.mu.Lock()
-		e.stopped = true
-		e.buf = nil
-		e.cond.Broadcast()
-		e.mu.Unlock()
-		close(e.done)
-	}()
-	e.extract(readerFunc(e.read))
-}
 
 // extract runs the tokenizer over r to its end.
 func (e *LinkExtractor) extract(r io.Reader) {
@@ -334,8 +317,7 @@ func hasToken(list, tok, seps string) bool {
 // ExtractLinks returns the links of a whole HTML page read from r, as a
 // LinkExtractor would yield them.
 func ExtractLinks(page *url.URL, r io.Reader) []*url.URL {
-	e := &LinkExtractor{page: page, done: make(chan struct{})}
+	e := &LinkExtractor{page: page}
 	e.extract(r)
-	close(e.done)
 	return e.Links()
 }
