@@ -201,9 +201,6 @@ func (st *fetchState) redirect(u *url.URL, resp *http.Response, seen *[]string) 
 		e.URL = st.curURL
 		return nil, e
 	}
-	if !st.followRedirect(u, next) {
-		return nil, nil // the hook keeps the 3xx as the final answer
-	}
 	if st.res.Redirects >= st.c.cfg.MaxRedirects {
 		msg := fmt.Sprintf("stopped after %d redirects", st.res.Redirects)
 		for _, s := range *seen {
@@ -213,6 +210,9 @@ func (st *fetchState) redirect(u *url.URL, resp *http.Response, seen *[]string) 
 			}
 		}
 		return nil, &Error{Kind: KindTooManyRedirects, URL: st.curURL, Err: fmt.Errorf("%w: %s", ErrTooManyRedirects, msg)}
+	}
+	if !st.followRedirect(u, next) {
+		return nil, nil // the hook keeps the 3xx as the final answer
 	}
 	*seen = append(*seen, st.curURL)
 	return next, nil
