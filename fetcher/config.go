@@ -262,6 +262,12 @@ type Config struct {
 
 	// Observer, if set, is told of progress. If nil, nothing is.
 	Observer Observer
+
+	// OnBody, if set, receives the decoded body of each final response
+	// (see BodyFunc); OnRedirect, if set, decides whether each redirect is
+	// followed (see RedirectFunc). The crawler (package crawl) uses them.
+	OnBody     BodyFunc
+	OnRedirect RedirectFunc
 }
 
 // Observer is told of a run's progress, for a progress bar. Its methods are

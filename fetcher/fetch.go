@@ -39,14 +39,15 @@ type fetchState struct {
 	start    time.Time
 	queued   time.Duration // waits for host slots and pauses, inside the fetch
 	curURL   string
+	job      *Job // for the hooks of Config.OnBody and OnRedirect
 	res      *Result
 	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
 	// req and hop are the request being made and the response it got,
 	// here on the heap rather than in the frames under a parked task
 	// (TestParkedTaskStack, see startResult).
-	req request
-	hop hop
-	held     *heldSlot                   // dial.go: a fresh connection's connect slot, until the server took it
+	req  request
+	hop  hop
+	held *heldSlot // dial.go: a fresh connection's connect slot, until the server took it
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the
@@ -136,7 +137,7 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 		r.fail(perr)
 		return
 	}
-	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r}
+	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r, job: job}
 	st.deadline = st.start.Add(c.cfg.Timeout)
 	var cancel context.CancelFunc
 	st.ctx, cancel = context.WithDeadline(ctx, st.deadline)
@@ -263,6 +264,9 @@ func (st *fetchState) redirect(u *url.URL, resp *http.Response, seen *[]string) 
 			}
 		}
 		return nil, &Error{Kind: KindTooManyRedirects, URL: st.curURL, Err: fmt.Errorf("%w: %s", ErrTooManyRedirects, msg)}
+	}
+	if !st.followRedirect(u, next) {
+		return nil, nil // the hook keeps the 3xx as the final answer
 	}
 	*seen = append(*seen, st.curURL)
 	return next, nil

@@ -275,8 +275,9 @@ type Result struct {
 	Label       string    `json:"label,omitempty"`    // Job.Label, passed through
 	// Headers is the final response's header (canonical keys), with
 	// Config.IncludeHeaders.
-	Headers http.Header `json:"headers,omitempty"`
-	Proxy       string    `json:"proxy,omitempty"`    // the proxy used (scheme://host:port, never credentials)
+	Headers    http.Header `json:"headers,omitempty"`
+	Proxy      string      `json:"proxy,omitempty"` // the proxy used (scheme://host:port, never credentials)
+	*CrawlInfo             // depth, parent, links: set in crawl mode only
 
 	// Index is the job's position in the input (Job.Index), for output in
 	// input order.

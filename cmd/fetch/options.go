@@ -85,6 +85,8 @@ type Options struct {
 	Quiet     bool
 	Slowest   int
 
+	crawl *crawlOptions // crawl mode's flags (crawl.go)
+
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
 	announce bool
@@ -188,6 +190,8 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal and CI is unset), always or never")
 
 	addNetFlags(fs, &o.Net) // netflags.go
+
+	addCrawlFlags(fs, o) // crawl.go
 
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
 	fs.BoolVar(&f.version, "version", false, "print the version")

@@ -41,6 +41,9 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 // fetchRun fetches the URLs of o with each mode of the schedule and
 // writes results, costs, summaries and the comparison to o.IO.Out.
 func fetchRun(ctx context.Context, o *Options) exitCode {
+	if code, done := crawlRun(ctx, o); done {
+		return code
+	}
 	ios := o.IO
 	src, err := newSource(o)
 	if err != nil {
