@@ -50,6 +50,10 @@ type Client struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	requests, conns, reused, resumed, retries, wire atomic.Int64
+
+	connLimit                                  *connLimiter // nil: connects not bounded
+	connectLost, connectFailed, connectRetries atomic.Int64
+	proxies                                    *proxyChooser // nil: no proxy
 }
 
 // NewClient returns a Client for cfg. It fails when cfg.Validate does, or
@@ -109,6 +113,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c.pool = newConnPool(maxIdle, 2*max(cfg.Concurrency, cfg.MaxIdlePerHost), cfg.IdleConnTimeout)
 	c.hosts = newHostTable(cfg.PerHost)
+	if err := c.initNet(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -216,6 +223,10 @@ func (c *Client) Stats() Stats {
 		Resumed:   c.resumed.Load(),
 		Retries:   c.retries.Load(),
 		WireBytes: c.wire.Load(),
+
+		ConnectLost:    c.connectLost.Load(),
+		ConnectFailed:  c.connectFailed.Load(),
+		ConnectRetries: c.connectRetries.Load(),
 	}
 	switch r := c.resolver.(type) {
 	case interface{ Stats() ResolverStats }:
@@ -278,6 +289,15 @@ func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
 	if scheduler.Current() != nil {
 		return scheduler.DialContext(ctx, "tcp", addr)
 	}
+	return netDial(ctx, addr)
+}
+
+// netDial dials with the net package. Apart from dialConn so that the
+// Dialer's room is not in dialConn's frame: the stack under a task's
+// connect stays small.
+//
+//go:noinline
+func netDial(ctx context.Context, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)
 }

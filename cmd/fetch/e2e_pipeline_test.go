@@ -358,7 +358,6 @@ func TestE2ECurlFlags(t *testing.T) {
 		{"max-redirs 0", []string{"--max-redirs", "0", redir}, 0, "(302, ", "", false},
 		{"max-redirs follows", []string{"--max-redirs", "3", "-L", redir}, 0, "4 bytes received from " + redir + " (200, ", "", false},
 		{"silent", []string{"-s", srv.URL() + "/size/4"}, 0, "summary: 1 URL, 1 ok", "", false},
-		{"proxy", []string{"-x", "http://127.0.0.1:3128", srv.URL() + "/size/4"}, 2, "", "fetch: --proxy: proxies are not supported yet", true},
 		{"-o json is refused", []string{"-o", "json", srv.URL() + "/size/4"}, 2, "", "use --format json", true},
 		{"subcommand after a flag", []string{"--json", "serve"}, 2, "", `fetch: "serve" is a subcommand: put it first`, true},
 		{"write-out unknown field", []string{"-w", "{stauts}", srv.URL() + "/size/4"}, 2, "", "--write-out: unknown field {stauts}", true},

@@ -76,6 +76,9 @@ type Options struct {
 	DNSServers     []string       // host:port
 	Family         fetcher.Family // FamilyAny, Family4 (-4) or Family6 (-6)
 
+	// Networks (netflags.go): proxies, Happy Eyeballs, connects per host.
+	Net netOptions
+
 	// Output.
 	OutputFile string    // -o: write results to this file ("" or "-": stdout)
 	JSON       bool      // --format json
@@ -86,6 +89,8 @@ type Options struct {
 	Slowest    int
 	Include    bool // --include: response headers in each result
 	Verbose    bool // -v: request and response heads on stderr
+
+	crawl *crawlOptions // crawl mode's flags (crawl.go)
 
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
@@ -125,9 +130,6 @@ type fetchFlags struct {
 	maxBody                                                     sizeValue
 	dnsServers                                                  []string
 	json, ipv4, ipv6, help, version, location                   bool
-
-	// Network (proxies: the net helper's block).
-	proxy string
 }
 
 // flagGroups orders the flags in --help. Aliases kept for older scripts
@@ -140,8 +142,8 @@ var flagGroups = []struct {
 	{"Input", []string{"input"}},
 	{"Engines", []string{"mode", "concurrency", "per-host", "rate", "hubs", "compare", "repeat", "min-speedup"}},
 	{"Requests", []string{"request", "data", "head", "header", "user-agent", "max-time", "connect-timeout", "tls-timeout", "retry", "retry-all-errors", "retry-max-time", "max-redirs", "location", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
-	{"Network", []string{"proxy"}},
 	{"DNS", []string{"resolver", "dns-server", "ipv4", "ipv6"}},
+	{"Network", netFlagNames},
 	{"Output", []string{"output", "format", "json", "write-out", "include", "verbose", "keep-order", "slowest", "quiet", "silent", "progress"}},
 	{"Other", []string{"help", "version"}},
 }
@@ -195,9 +197,6 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
 
-	// Network.
-	fs.StringVarP(&f.proxy, "proxy", "x", "", "use the proxy at `URL` (not supported yet)")
-
 	// DNS.
 	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
 	fs.StringVar(&f.resolver, "resolver", defaultResolverName, resolverUsage)
@@ -217,6 +216,10 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
 	fs.BoolVarP(&o.Quiet, "silent", "s", false, "same as --quiet")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal, stdout is not a pipe, and CI is unset), always or never")
+
+	addNetFlags(fs, &o.Net) // netflags.go: Network
+
+	addCrawlFlags(fs, o) // crawl.go
 
 	// Other.
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
@@ -353,9 +356,6 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 	if err := f.applyRequests(o, fs); err != nil {
 		return err
 	}
-	if err := f.applyNetwork(o, fs); err != nil {
-		return err
-	}
 	if err := f.applyDNS(o); err != nil {
 		return err
 	}
@@ -409,14 +409,6 @@ func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 		if err := os.MkdirAll(o.SaveDir, 0o755); err != nil {
 			return flagErrorf("--save: %v", err)
 		}
-	}
-	return nil
-}
-
-// applyNetwork checks the flags of the Network group (proxies).
-func (f *fetchFlags) applyNetwork(_ *Options, fs *pflag.FlagSet) error {
-	if fs.Changed("proxy") {
-		return flagErrorf("--proxy: proxies are not supported yet")
 	}
 	return nil
 }

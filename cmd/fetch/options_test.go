@@ -36,6 +36,7 @@ func TestNewCmdFetch(t *testing.T) {
 			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
 				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, TLSTimeout: fetcher.DefaultTLSTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
 				Resolver: defaultResolverName, Progress: "auto"}
+			want.crawl = o.crawl // crawl mode's flags: see crawl_test.go
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("got %+v; want %+v", *o, want)
 			}
@@ -149,7 +150,7 @@ func TestNewCmdFetch(t *testing.T) {
 			eq(t, "OutputFile JSON", []any{o.OutputFile, o.JSON}, []any{"out.ndjson", true})
 		}},
 		{name: "output json refused", args: []string{"-o", "json", "x"}, wantErr: "-o/--output names the file to write results to; for the format, use --format json"},
-		{name: "proxy", args: []string{"-x", "http://p:3128", "x"}, wantErr: "--proxy: proxies are not supported yet"},
+		{name: "proxy", args: []string{"-x", "http://p:3128", "x"}, check: func(t *testing.T, o *Options) { eq(t, "proxy", o.Net.proxy.url, "http://p:3128") }},
 		{name: "subcommand after flag", args: []string{"--json", "serve"}, wantErr: `"serve" is a subcommand: put it first`},
 		{name: "write-out json", args: []string{"--json", "-w", "{url}", "x"}, wantErr: "-w/--write-out and --format json exclude each other"},
 		{name: "write-out unknown", args: []string{"-w", "{timings_ms.nope}", "x"}, wantErr: "unknown field {timings_ms.nope}"},

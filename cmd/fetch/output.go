@@ -302,6 +302,12 @@ type jsonSummary struct {
 	Conns    int64      `json:"conns"`    // connections opened
 	Reused   int64      `json:"reused"`   // requests sent on a kept-alive connection
 	Slowest  []jsonSlow `json:"slowest,omitempty"`
+
+	// Happy Eyeballs attempts that lost the race, and connect attempts that
+	// failed (fetcher.Stats); left out when none.
+	ConnectLost   int64 `json:"connect_attempts_lost,omitempty"`
+	ConnectFailed int64 `json:"connect_attempts_failed,omitempty"`
+
 	// NotStarted counts URL lines never started (an interrupt, a closed
 	// stdout): urls + not_started is the list's length when
 	// input_complete; from a pipe the rest is not read, and
@@ -332,6 +338,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
 			NotStarted: s.notStarted, InputComplete: s.inputComplete,
+			ConnectLost: s.wire.connectLost, ConnectFailed: s.wire.connectFailed,
 		}
 		for _, e := range slow {
 			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})

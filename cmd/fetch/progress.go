@@ -31,7 +31,7 @@ func progressEnabled(o *Options) bool {
 	if o.Quiet || o.Verbose || !o.IO.ErrTTY {
 		return false
 	}
-	if o.IO.OutPipe && writesStdout(o) {
+	if o.IO.OutPipe {
 		return false
 	}
 	if ci := o.IO.getenv("CI"); ci != "" && ci != "0" && !strings.EqualFold(ci, "false") {
@@ -39,9 +39,6 @@ func progressEnabled(o *Options) bool {
 	}
 	return true
 }
-
-// writesStdout reports whether results go to standard output (no -o FILE).
-func writesStdout(o *Options) bool { return o.OutputFile == "" || o.OutputFile == "-" }
 
 // progress is the bar of one run, one line on stderr: URLs done of total
 // (a count when the total is unknown), bytes, failures, rate, elapsed

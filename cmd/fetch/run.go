@@ -42,10 +42,40 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 	return newCmdFetch(ctx, ios, args, nil)
 }
 
-// fetchRun fetches the URLs of o with each mode of the schedule and
-// writes results, costs, summaries and the comparison to o.IO.Out (or the
-// file of -o).
+// fetchRun fetches the URLs of o (or crawls from them, with --crawl) and
+// writes results, costs, summaries and the comparison to o.IO.Out, or to
+// the file of -o.
 func fetchRun(ctx context.Context, o *Options) exitCode {
+	if o.OutputFile == "" || o.OutputFile == "-" {
+		return fetchRunTo(ctx, o)
+	}
+	file, err := os.Create(o.OutputFile)
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", escapeText(err.Error()))
+		return exitUsage
+	}
+	// The results go to the file: for the progress bar, stdout is a file.
+	ios := *o.IO
+	ios.Out, ios.OutTTY, ios.OutPipe = file, false, false
+	fo := *o
+	fo.IO = &ios
+	code := fetchRunTo(ctx, &fo)
+	if st, err := file.Stat(); err == nil && st.Size() == 0 && code == exitUsage {
+		// A usage error (an empty list) leaves nothing behind.
+		os.Remove(o.OutputFile)
+	}
+	if err := file.Close(); err != nil && code != exitUsage {
+		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %v\n", err)
+		return max(code, exitFailed)
+	}
+	return code
+}
+
+// fetchRunTo is fetchRun once o.IO.Out is where results go.
+func fetchRunTo(ctx context.Context, o *Options) exitCode {
+	if code, done := crawlRun(ctx, o); done {
+		return code
+	}
 	ios := o.IO
 	src, err := newSource(o)
 	if err != nil {
@@ -72,36 +102,20 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 		}
 	}
 
-	stdout := ios.Out
-	if o.OutputFile != "" && o.OutputFile != "-" {
-		file, err := os.Create(o.OutputFile)
-		if err != nil {
-			fmt.Fprintf(ios.ErrOut, "fetch: --output: %s\n", escapeText(err.Error()))
-			return exitUsage
-		}
-		defer file.Close()
-		stdout = file
-	}
-	r := &runner{o: o, src: src, out: newLineWriter(stdout), plan: plan}
-	r.f = &formatter{json: o.JSON, quiet: o.Quiet, slowest: o.Slowest, writeOut: o.WriteOut}
+	r := &runner{o: o, src: src, out: newLineWriter(ios.Out), plan: plan}
+	r.f = newFormatter(o)
 	r.info = r.out
 	if o.WriteOut != nil {
 		// The template's lines are the whole of stdout: costs and
 		// summaries go to stderr.
 		r.info = newLineWriter(ios.ErrOut)
 	}
-	code := r.runAll(ctx)
-	if file, ok := stdout.(*os.File); ok && stdout != ios.Out {
-		if st, err := file.Stat(); err == nil && st.Size() == 0 && code == exitUsage {
-			// A usage error (an empty list) leaves nothing behind.
-			os.Remove(o.OutputFile)
-		}
-		if err := file.Close(); err != nil && code != exitUsage {
-			fmt.Fprintf(ios.ErrOut, "fetch: --output: %v\n", err)
-			return max(code, exitFailed)
-		}
-	}
-	return code
+	return r.runAll(ctx)
+}
+
+// newFormatter returns the formatter the output flags of o ask for.
+func newFormatter(o *Options) *formatter {
+	return &formatter{json: o.JSON, quiet: o.Quiet, slowest: o.Slowest, writeOut: o.WriteOut}
 }
 
 // runner runs the plan of a fetch: one run per mode and repeat.
@@ -279,7 +293,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 		total = r.src.count()
 	}
 	prog := newProgress(o, mode.String(), total)
-	if prog != nil && o.IO.OutTTY && writesStdout(o) {
+	if prog != nil && o.IO.OutTTY {
 		r.out.around = prog.around
 		defer func() { r.out.around = nil }()
 	}
@@ -346,6 +360,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	sum.notStarted, sum.inputComplete = fd.notStarted, fd.complete
 	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
 	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
+	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
 	if fd.err != nil {
 		return sum, &inputError{fd.err}
 	}
@@ -684,6 +699,9 @@ func baseConfig(o *Options) (Config, error) {
 	}
 	if cfg.NoRedirects {
 		cfg.MaxRedirects = 0
+	}
+	if err := o.Net.configure(&cfg); err != nil { // netflags.go
+		return cfg, err
 	}
 	if o.Head {
 		cfg.Method = "HEAD"

@@ -32,14 +32,14 @@ type summary struct {
 	inputComplete bool
 	wall          time.Duration
 	dns           struct{ queries, cacheHits int64 }
-	wire          struct{ requests, conns, reused int64 } // from the engine's Stats
+	wire          struct{ requests, conns, reused, connectLost, connectFailed int64 } // from the engine's Stats
 	lat           latencies
 	slowest       slowestHeap // the N slowest successful fetches
 	nSlowest      int
 }
 
 func newSummary(mode Mode, slowest int) *summary {
-	return &summary{mode: mode, nSlowest: slowest}
+	return &summary{mode: mode, nSlowest: slowest, inputComplete: true}
 }
 
 func (s *summary) add(r *Result) {
