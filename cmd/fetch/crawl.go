@@ -166,6 +166,10 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		modes = []Mode{o.Mode}
 	}
 	out := newLineWriter(ios.Out)
+	info := out // costs, summaries, the comparison: stderr with -w
+	if o.WriteOut != nil {
+		info = newLineWriter(ios.ErrOut)
+	}
 	f := newFormatter(o)
 	var (
 		costs  []runCost
@@ -183,8 +187,8 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 			break
 		}
 		costs = append(costs, runCost{mode: mode, wall: sum.wall, failed: sum.failed, listLen: sum.urls})
-		out.writeLine(f.cost(nil, mode, sum.wall))
-		out.writeLine(crawlSummary(f, sum, cs))
+		info.writeLine(f.cost(nil, mode, sum.wall))
+		info.writeLine(crawlSummary(f, sum, cs))
 		if ctx.Err() != nil {
 			break
 		}
@@ -192,7 +196,7 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 	var cmp *comparison
 	if ctx.Err() == nil && out.Err() == nil && (o.Compare != nil || o.Repeat > 1) {
 		cmp = compareRuns(modes, costs, o.MinSpeedup)
-		out.writeLine(f.compare(nil, cmp))
+		info.writeLine(f.compare(nil, cmp))
 	}
 	switch err := out.Err(); {
 	case err == nil:
