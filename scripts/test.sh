@@ -54,6 +54,7 @@ servers=(
 	"microsocks microsocks"
 	"h2o h2o"
 	"redis-server redis-server"
+	"ip iproute2"
 )
 
 # install_packages installs the Debian packages the tests need. Debian's
