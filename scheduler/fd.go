@@ -51,7 +51,7 @@ func (h *Hub) register(fd int) (*pollDesc, error) {
 		copy(fds, h.fds)
 		h.fds = fds
 	}
-	if err := h.poller.add(fd, uint64(pd.seq)<<32|uint64(uint32(fd))); err != nil {
+	if err := h.poller.add(fd, pd.seq); err != nil {
 		return nil, err
 	}
 	h.fds[fd] = pd
@@ -59,16 +59,16 @@ func (h *Hub) register(fd int) (*pollDesc, error) {
 }
 
 // dispatch readies the tasks waiting on the fds that became ready. Events
-// whose sequence is not the fd's current one belong to a closed fd whose
-// number was reused, and are dropped. Hub only.
+// for an fd the hub does not hold, or whose sequence is not the fd's
+// current registration (a closed fd whose number was reused), are dropped.
+// Hub only.
 func (h *Hub) dispatch(events []pollEvent) {
 	for _, ev := range events {
-		fd := int(uint32(ev.tag))
-		if fd >= len(h.fds) {
+		if ev.fd < 0 || ev.fd >= len(h.fds) {
 			continue
 		}
-		pd := h.fds[fd]
-		if pd == nil || pd.seq != uint32(ev.tag>>32) {
+		pd := h.fds[ev.fd]
+		if pd == nil || (ev.seq != anySeq && pd.seq != ev.seq) {
 			continue
 		}
 		if ev.flags&(pollRead|pollErr) != 0 && pd.rt != nil {

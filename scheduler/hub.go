@@ -37,6 +37,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +51,7 @@ type Hub struct {
 	// loopG is the identity of the loop goroutine; current is the task the
 	// loop has resumed, nil while the loop itself runs. Both are read by
 	// other goroutines to decide whether a caller is on this hub.
-	loopG   atomic.Uintptr
+	loopG   atomic.Uint64
 	current atomic.Pointer[Task]
 
 	// Hub only: touched by the loop goroutine and the tasks it resumes.
@@ -60,6 +61,17 @@ type Hub struct {
 	fds    []*pollDesc
 	fdseq  uint32
 	turns  uint32
+	parked int // tasks in park, for tests that must see a task parked
+
+	// Hub only: the loop's own state, kept here rather than in locals so
+	// that a loop goroutine replaced after a task's runtime.Goexit (see
+	// loop) carries on where the last one stopped.
+	events      []pollEvent
+	resuming    *Task // the task inside resume, nil otherwise
+	loopClosing bool  // the loop has started closing: tasks were killed
+	pollBroken  bool  // a wait failed: the poller is no longer used
+	waitErrors  int   // failed poller waits
+	err         error // why the hub closed on its own; read after done
 
 	// mu guards the remote inbox: what other goroutines hand the hub.
 	// Lock order: a primitive's mutex, then mu.
@@ -124,7 +136,7 @@ func NewHub() (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{poller: p, done: make(chan struct{})}
+	h := &Hub{poller: p, done: make(chan struct{}), events: make([]pollEvent, maxPollEvents)}
 	registerHub(h)
 	started := make(chan struct{})
 	go h.loop(started)
@@ -187,7 +199,12 @@ func (h *Hub) taskOf() *Task {
 // Close stops the hub: tasks still alive are killed (their blocking calls
 // return ErrHubClosed) and run until they return, sockets are closed, and
 // the loop exits. Close waits for all of that. It is safe from any
-// goroutine, but a task calling Close on its own hub only starts the close.
+// goroutine, but a task calling Close on its own hub only starts the close
+// (and returns nil).
+//
+// Close returns nil, or the reason the hub failed: a hub whose poller wait
+// fails (anything but EINTR) closes itself, and Close then returns that
+// error, as it does an error closing the poller.
 func (h *Hub) Close() error {
 	h.mu.Lock()
 	already := h.closing
@@ -200,40 +217,98 @@ func (h *Hub) Close() error {
 		return nil
 	}
 	<-h.done
-	return nil
+	return h.err
 }
 
 // Closed reports whether the hub's loop has ended.
 func (h *Hub) Closed() bool { return h.closed.Load() }
 
+// loop runs the hub on the calling goroutine until the hub has closed.
+//
+// A task that calls runtime.Goexit (as testing's t.Fatal does) ends its
+// goroutine, and the coroutine switch carries the Goexit on to the
+// goroutine that resumed it: this one. Goexit cannot be stopped, so the
+// deferred function lets this goroutine go, records the task's end and
+// continues the loop on a fresh goroutine (loopGoexit). All loop state
+// lives in the Hub, so nothing is lost in the handover.
 func (h *Hub) loop(started chan struct{}) {
 	h.loopG.Store(getg())
-	close(started)
+	if started != nil {
+		close(started)
+	}
+	ended := false
 	defer func() {
+		if !ended {
+			h.loopGoexit()
+			return
+		}
+		h.loopG.Store(0)
 		h.closed.Store(true)
-		h.poller.close()
+		if err := h.poller.close(); err != nil && h.err == nil {
+			h.err = err
+		}
 		unregisterHub(h)
 		close(h.done)
 	}()
-	events := make([]pollEvent, maxPollEvents)
-	closing := false
+	h.run()
+	ended = true
+}
+
+// loopGoexit runs when the loop's goroutine is ending without returning
+// from run. If a task was being resumed, the task called runtime.Goexit:
+// its run recorded a *PanicError, so finish it and carry on the loop on a
+// new goroutine. Anything else is a panic or a Goexit in loop code (a
+// function given to Post, a timer): the hub cannot go on, and crashing is
+// louder than leaving every Join hanging.
+func (h *Hub) loopGoexit() {
+	t := h.resuming
+	if t == nil {
+		panic("scheduler: the hub's loop ended abnormally: a function given to Post panicked or called runtime.Goexit")
+	}
+	h.resuming = nil
+	h.current.Store(nil)
+	h.finish(t)
+	// The dying goroutine's identity may be reused once it is gone; clear
+	// it before the next loop goroutine stores its own.
+	h.loopG.Store(0)
+	go h.loop(nil)
+}
+
+// run is the loop proper. One turn:
+//
+//  1. take what other goroutines handed the hub (Post, remote wakes, Close);
+//     on Close, kill every task once;
+//  2. resume, in FIFO order, every task that was ready when the turn began
+//     (runReady), each until it parks, yields or ends;
+//  3. if closing and no task is left, close the hub's fds and return;
+//  4. if tasks are still ready (they yielded, or were readied during step 2)
+//     or more was handed in: fire the due timers and start the next turn at
+//     once, polling the kernel without waiting only every 61st busy turn
+//     (the runtime's netpoll does the same), so that tasks handing the baton
+//     back and forth do not pay a system call per switch;
+//  5. otherwise wait in the poller until the next timer is due (forever
+//     without one), an fd event arrives or another goroutine wakes the hub;
+//  6. ready the tasks parked on the fds that became ready (dispatch), then
+//     fire the due timers, which ready the tasks whose sleep, deadline or
+//     timeout ended.
+//
+// A wait error other than EINTR means the poller is broken and the hub can
+// do no more I/O: it is kept as the hub's error, which Close returns, and
+// the hub closes as if Close had been called.
+func (h *Hub) run() {
 	for {
 		if h.hasRemote.Load() {
-			if h.drainRemote() && !closing {
-				closing = true
-				h.killAll()
+			if h.drainRemote() && !h.loopClosing {
+				h.startClosing()
 			}
 		}
 		h.runReady()
-		if closing && h.tasks.n == 0 {
+		if h.loopClosing && h.tasks.n == 0 {
 			h.closeAllFDs()
 			return
 		}
 		var timeout time.Duration
 		if h.runq.len() > 0 || h.hasRemote.Load() {
-			// Busy: poll without waiting, but only every few turns, so
-			// that tasks handing the baton back and forth do not pay a
-			// system call per switch (the runtime's netpoll does the same).
 			h.turns++
 			if h.turns%61 != 0 {
 				h.fireTimers(time.Time{})
@@ -248,10 +323,51 @@ func (h *Hub) loop(started chan struct{}) {
 		} else {
 			timeout = -1
 		}
-		n, _ := h.poller.wait(timeout, events)
-		h.dispatch(events[:n])
+		if h.pollBroken {
+			// No poller: no fd events either. Sleep in bounded steps so
+			// that timers, remote wakes and the tasks still ending (a
+			// Blocking call) are seen, until the close completes.
+			if timeout < 0 || timeout > brokenPollStep {
+				timeout = brokenPollStep
+			}
+			time.Sleep(timeout)
+			h.fireTimers(time.Time{})
+			continue
+		}
+		n, err := h.poller.wait(timeout, h.events)
+		if err != nil {
+			h.waitFailed(err)
+			continue
+		}
+		h.dispatch(h.events[:n])
 		h.fireTimers(time.Time{})
 	}
+}
+
+// brokenPollStep is how long a hub whose poller failed sleeps per turn
+// while it closes.
+const brokenPollStep = 10 * time.Millisecond
+
+// waitFailed records a failed poller wait and closes the hub. Hub only.
+func (h *Hub) waitFailed(err error) {
+	h.waitErrors++
+	h.pollBroken = true
+	if h.err == nil {
+		h.err = fmt.Errorf("scheduler: hub closed: poller wait failed: %w", err)
+	}
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	if !h.loopClosing {
+		h.startClosing()
+	}
+}
+
+// startClosing kills every task once; the loop ends when none is left.
+// Hub only.
+func (h *Hub) startClosing() {
+	h.loopClosing = true
+	h.killAll()
 }
 
 // drainRemote takes what other goroutines handed the hub. It reports
@@ -289,7 +405,10 @@ func (h *Hub) resume(t *Task) {
 	if h.current.Load() != t {
 		h.current.Store(t)
 	}
-	if _, alive := t.next(); !alive {
+	h.resuming = t
+	_, alive := t.next()
+	h.resuming = nil
+	if !alive {
 		h.current.Store(nil)
 		h.finish(t)
 	}
