@@ -5,6 +5,7 @@ package scheduler
 import (
 	"context"
 	"net"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -213,6 +214,31 @@ func (pd *pollDesc) deadline(t time.Time, read, write bool) error {
 		pd.setDeadline(t, read, write)
 		return nil
 	})
+}
+
+// ioLoop is the package's one EAGAIN loop, in the shape of internal/poll's
+// fd_unix.go Read: the caller has entered (pd.enter, the "lock and
+// prepare"); ioLoop calls op, retrying at once on EINTR; on EAGAIN it
+// parks t until the fd is ready in the direction write names (or its
+// deadline passes, it is closed, t is killed), then calls op again.
+//
+// It returns op's result when op stops failing with EAGAIN: a failure of
+// op is wrapped as os.NewSyscallError(call, err); a failed wait is returned
+// as it is (errDeadline, net.ErrClosed, ErrKilled, ...). op must not keep
+// a reference to itself, so that the closures passed in stay on the stack.
+func (pd *pollDesc) ioLoop(t *Task, write bool, call string, op func() (int, error)) (int, error) {
+	for {
+		n, err := ignoringEINTR(op)
+		if err == nil {
+			return n, nil
+		}
+		if err != unix.EAGAIN {
+			return n, os.NewSyscallError(call, err)
+		}
+		if err := pd.wait(nil, t, write); err != nil {
+			return 0, err
+		}
+	}
 }
 
 // ignoringEINTR retries fn while it fails with EINTR.
