@@ -1,4 +1,4 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
@@ -101,11 +101,21 @@ func (c *Conn) CloseWrite() error {
 	return c.opError("close", os.NewSyscallError("shutdown", unix.Shutdown(c.pd.fd, unix.SHUT_WR)))
 }
 
-func (c *Conn) LocalAddr() net.Addr  { return c.laddr }
+// LocalAddr returns the local address.
+func (c *Conn) LocalAddr() net.Addr { return c.laddr }
+
+// RemoteAddr returns the peer's address (nil for an unconnected
+// PacketConn).
 func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
 
-func (c *Conn) SetDeadline(t time.Time) error      { return c.pd.deadline(t, true, true) }
-func (c *Conn) SetReadDeadline(t time.Time) error  { return c.pd.deadline(t, true, false) }
+// SetDeadline sets the read and write deadlines (net.Conn). Safe from any
+// goroutine; a task parked in Read or Write has its timer re-armed.
+func (c *Conn) SetDeadline(t time.Time) error { return c.pd.deadline(t, true, true) }
+
+// SetReadDeadline sets the read deadline (net.Conn).
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.pd.deadline(t, true, false) }
+
+// SetWriteDeadline sets the write deadline (net.Conn).
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.pd.deadline(t, false, true) }
 
 // PacketConn is a cooperative datagram socket (net.PacketConn), with the
@@ -250,6 +260,7 @@ func (r rawConn) Control(fn func(fd uintptr)) error {
 	return nil
 }
 
+// Read and Write are not supported: see SyscallConn.
 func (rawConn) Read(func(fd uintptr) bool) error  { return errRawUnsupported }
 func (rawConn) Write(func(fd uintptr) bool) error { return errRawUnsupported }
 

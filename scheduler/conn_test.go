@@ -176,7 +176,7 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 // that connects beyond the first pending ones hang in SYN-SENT.
 // It may run inside a task, so it returns an error instead of t.Fatal.
 func fullBacklogListener() (string, func(), error) {
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return "", nil, err
 	}

@@ -1,4 +1,4 @@
-//go:build (linux || darwin || dragonfly || freebsd || netbsd || openbsd) && ((!amd64 && !arm64) || greenfetch_nogetg)
+//go:build unix && !((linux || darwin || dragonfly || freebsd || netbsd || openbsd) && (amd64 || arm64) && !greenfetch_nogetg)
 
 package scheduler
 

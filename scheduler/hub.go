@@ -1,39 +1,5 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
-// Package scheduler is greenfetch's cooperative scheduler: gevent's hub and
-// greenlets, in Go, on epoll or kqueue.
-//
-// A Hub is one event loop. It owns a poller (epoll on Linux, kqueue on the
-// BSDs and macOS), a timer heap and a FIFO run queue. Tasks are straight-line
-// Go functions; exactly one task of a hub runs at any moment, and it runs
-// until it yields: when it sleeps, waits on an Event, Queue, Semaphore or
-// another task, calls Yield, or uses a cooperative socket that would block.
-// Tasks of one hub therefore share data without locks, as greenlets do.
-//
-// One loop turn runs every task that was ready when the turn began, fires
-// the due timers, then waits in the poller until the next timer or an fd
-// event, and readies the tasks waiting on those. An idle hub sleeps in the
-// poller; other goroutines wake it through Post.
-//
-// The baton between the hub and a task is the runtime's coroutine switch
-// (the mechanism behind iter.Pull): resuming a task and getting control back
-// costs one switch each way, with no trip through the Go scheduler's run
-// queues.
-//
-// Sockets from Dial, Listen and ListenPacket belong to the hub of the task
-// that made them. They are ordinary net.Conn, net.Listener and
-// net.PacketConn values whose operations park the task instead of blocking
-// the thread, so crypto/tls, bufio and net/http's wire code run on them
-// unchanged.
-//
-// gevent is bound to one core. A HubSet runs one hub per core and spreads
-// spawned tasks over them.
-//
-// The primitives (Event, Queue, Semaphore, Join) work across hubs and from
-// ordinary goroutines too: a task parks, a goroutine blocks. Never block the
-// thread inside a task (a plain channel receive, time.Sleep, a blocking
-// system call): that stalls every task of its hub. Use Blocking for calls
-// that must block.
 package scheduler
 
 import (

@@ -1,4 +1,4 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
@@ -293,9 +293,10 @@ func Current() *Task {
 // Called from an ordinary goroutine it is time.Sleep.
 //
 // Sleep(0) (or less) is Yield: like gevent's sleep(0), it lets every other
-// ready task of the hub run once, and the hub check for I/O, before the
-// caller goes on. A long computation that calls it now and then keeps its
-// hub responsive.
+// ready task of the hub run once, and due timers fire, before the caller
+// goes on. While tasks are ready the hub polls for I/O without waiting
+// once every 61 turns, so a long computation that calls Sleep(0) now and
+// then keeps its hub responsive to sockets too, a little later.
 func Sleep(d time.Duration) error {
 	t := Current()
 	if t == nil {

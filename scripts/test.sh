@@ -6,8 +6,12 @@
 #   1. install nginx and dnsmasq with apt-get when their binaries are missing
 #      (no system service is left running: the tests start their own);
 #   2. gofmt (fails listing unformatted files), go vet, staticcheck;
-#   3. a short run of every fuzz target found in *_test.go files;
-#   4. go test -race over every package, whose summary ends the output.
+#   3. a cross-compile of every platform the build tags admit
+#      (scripts/crossbuild.sh);
+#   4. a short run of every fuzz target found in *_test.go files;
+#   5. the scheduler's tests with its getg fallback forced
+#      (-tags greenfetch_nogetg), so that path runs in CI;
+#   6. go test -race over every package, whose summary ends the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -152,6 +156,10 @@ section "staticcheck $staticcheck_version"
 go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" ./...
 echo ok
 
+section "cross-compile"
+scripts/crossbuild.sh
+echo ok
+
 section "fuzz ($fuzztime each)"
 # Every func FuzzXxx(f *testing.F) in a _test.go file, found afresh each run.
 nfuzz=0
@@ -165,6 +173,9 @@ done < <(go_files | grep '_test\.go$' |
 	xargs -r -d '\n' grep -HoE '^func Fuzz[A-Za-z0-9_]*\(' |
 	sed -E 's/:func (Fuzz[A-Za-z0-9_]*)\($/:\1/' | sort -u)
 echo "ran $nfuzz fuzz targets"
+
+section "scheduler with the getg fallback (-tags greenfetch_nogetg)"
+go test -tags greenfetch_nogetg -count=1 ./scheduler/
 
 section "go test -race"
 exec go test -race -count=1 -timeout 20m ./...
