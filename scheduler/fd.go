@@ -235,7 +235,7 @@ func (pd *pollDesc) ioLoop(t *Task, write bool, call string, op func() (int, err
 		if err != unix.EAGAIN {
 			return n, os.NewSyscallError(call, err)
 		}
-		if err := pd.wait(nil, t, write); err != nil {
+		if err := pd.wait(context.Background(), t, write); err != nil {
 			return 0, err
 		}
 	}
