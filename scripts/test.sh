@@ -3,12 +3,15 @@
 #
 # Works on a fresh Debian machine that has only Go, as root or through sudo,
 # with CI=true and no standard input. Steps:
-#   1. install nginx and dnsmasq with apt-get when their binaries are missing
-#      (no system service is left running: the tests start their own);
+#   1. install the real servers the tests start (nginx, dnsmasq, unbound,
+#      tinyproxy, microsocks, h2o) with apt-get when their binaries are
+#      missing (no system service is left running: the tests start their own);
 #   2. gofmt (fails listing unformatted files), go vet, staticcheck;
 #   3. a cross-compile of every platform the build tags admit
 #      (scripts/crossbuild.sh);
-#   4. a short run of every fuzz target found in *_test.go files;
+#   4. a short run of every fuzz target found in *_test.go files (a new
+#      finding is saved and reported; the checked-in corpus is replayed by
+#      go test and decides);
 #   5. the scheduler's tests with its getg fallback forced
 #      (-tags greenfetch_nogetg), so that path runs in CI;
 #   6. go test -race over every package, whose summary ends the output.
@@ -44,24 +47,43 @@ pids_of() {
 	return 0
 }
 
-# install_packages installs the Debian packages the tests need. Debian's
-# maintainer scripts would start nginx (port 80) and the full dnsmasq package
-# (port 53) as services; a policy-rc.d that answers 101 forbids that for the
-# duration, and any daemon started all the same is stopped afterwards.
-install_packages() {
-	local want=() pkg
-	if ! have nginx; then want+=(nginx); fi
-	if ! have dnsmasq; then want+=(dnsmasq); fi
-	[ ${#want[@]} -eq 0 ] && return 0
+# The real servers the tests start (binary, then the Debian packages that
+# provide it, best first). Each is started by the tests themselves on a
+# loopback port with a temp dir; none is left running as a service.
+servers=(
+	"nginx nginx-light nginx"
+	"dnsmasq dnsmasq-base dnsmasq"
+	"unbound unbound"
+	"tinyproxy tinyproxy-bin tinyproxy"
+	"microsocks microsocks"
+	"h2o h2o"
+)
 
-	section "install ${want[*]}"
+# install_packages installs the Debian packages the tests need. Debian's
+# maintainer scripts would start some of them (nginx on port 80, dnsmasq and
+# unbound on port 53, h2o) as services; a policy-rc.d that answers 101 forbids
+# that for the duration, and any daemon started all the same is stopped
+# afterwards.
+install_packages() {
+	local missing=() entry bin
+	for entry in "${servers[@]}"; do
+		read -r bin _ <<<"$entry"
+		have "$bin" || missing+=("$entry")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+
+	local bins=()
+	for entry in "${missing[@]}"; do
+		read -r bin _ <<<"$entry"
+		bins+=("$bin")
+	done
+	section "install ${bins[*]}"
 	if ! command -v apt-get >/dev/null 2>&1; then
-		echo "test.sh: ${want[*]} missing and apt-get not found; install them by hand" >&2
+		echo "test.sh: ${bins[*]} missing and apt-get not found; install them by hand" >&2
 		return 1
 	fi
-	local before_nginx before_dnsmasq
-	before_nginx=$(pids_of nginx)
-	before_dnsmasq=$(pids_of dnsmasq)
+	declare -A before
+	for bin in "${bins[@]}"; do before[$bin]=" $(pids_of "$bin" | tr '\n' ' ') "; done
 
 	local policy=/usr/sbin/policy-rc.d created_policy=
 	if [ ! -e "$policy" ]; then
@@ -73,12 +95,11 @@ install_packages() {
 	trap cleanup_policy EXIT
 
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 </dev/null
-	local pkgs=()
-	for pkg in "${want[@]}"; do
-		case $pkg in
-		nginx) pkgs+=("$(pick_package nginx-light nginx)") ;;
-		dnsmasq) pkgs+=("$(pick_package dnsmasq-base dnsmasq)") ;;
-		esac
+	local pkgs=() alts
+	for entry in "${missing[@]}"; do
+		read -r bin alts <<<"$entry"
+		# shellcheck disable=SC2086 # alts is a list of names
+		pkgs+=("$(pick_package $alts)")
 	done
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		-o DPkg::Lock::Timeout=300 --no-install-recommends "${pkgs[@]}" </dev/null
@@ -87,19 +108,14 @@ install_packages() {
 
 	# Stop any daemon the install started despite policy-rc.d.
 	local pid
-	for pid in $(pids_of nginx); do
-		case " $before_nginx " in *" $pid "*) continue ;; esac
-		echo "stopping nginx (pid $pid) started by the package install"
-		as_root kill "$pid" 2>/dev/null || true
-	done
-	for pid in $(pids_of dnsmasq); do
-		case " $before_dnsmasq " in *" $pid "*) continue ;; esac
-		echo "stopping dnsmasq (pid $pid) started by the package install"
-		as_root kill "$pid" 2>/dev/null || true
-	done
-	for pkg in nginx dnsmasq; do
-		if ! have "$pkg"; then
-			echo "test.sh: $pkg still missing after apt-get install" >&2
+	for bin in "${bins[@]}"; do
+		for pid in $(pids_of "$bin"); do
+			case "${before[$bin]}" in *" $pid "*) continue ;; esac
+			echo "stopping $bin (pid $pid) started by the package install"
+			as_root kill "$pid" 2>/dev/null || true
+		done
+		if ! have "$bin"; then
+			echo "test.sh: $bin still missing after apt-get install" >&2
 			return 1
 		fi
 	done
@@ -132,7 +148,7 @@ go_files() {
 
 install_packages
 
-# The tests find nginx and dnsmasq on PATH; Debian puts them in /usr/sbin,
+# The tests find the servers on PATH; Debian puts them in /usr/sbin,
 # which a non-root PATH may lack.
 case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH="$PATH:/usr/sbin" ;; esac
 
@@ -160,19 +176,43 @@ section "cross-compile"
 scripts/crossbuild.sh
 echo ok
 
-section "fuzz ($fuzztime each)"
+section "fuzz ($fuzztime each; corpus replayed by go test below)"
 # Every func FuzzXxx(f *testing.F) in a _test.go file, found afresh each run.
-nfuzz=0
+# The checked-in corpus (testdata/fuzz/FuzzXxx/*) and the f.Add seeds run in
+# `go test` below on every run: that part is deterministic and decides the
+# exit status. This short exploration may find something new: the input is
+# moved out of testdata into $findings, printed with the command that replays
+# it, and reported at the end, without failing the run (scripts/fuzz.sh runs
+# the fuzzers for minutes and does fail on a finding, for use before landing).
+findings=${FUZZ_FINDINGS_DIR:-fuzz-findings}
+nfuzz=0 nfound=0
 while IFS=: read -r file name; do
 	[ -n "$file" ] || continue
-	pkg=./$(dirname "$file")
-	echo "-- $name ($pkg)"
-	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg" </dev/null
+	pkgdir=$(dirname "$file")
+	echo "-- $name (./$pkgdir)"
+	if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "./$pkgdir" </dev/null; then
+		mkdir -p "$findings/$pkgdir/$name"
+		for f in $(git ls-files --others --exclude-standard -- "$pkgdir/testdata/fuzz/$name"); do
+			echo "new fuzz finding: $f (saved as $findings/$pkgdir/$name/$(basename "$f"));"
+			echo "  replay: cp $findings/$pkgdir/$name/$(basename "$f") $pkgdir/testdata/fuzz/$name/ && go test -run '^$name\$' ./$pkgdir"
+			sed 's/^/    /' "$f"
+			mv "$f" "$findings/$pkgdir/$name/"
+			nfound=$((nfound + 1))
+		done
+		if ! go test -count=1 -run "^${name}\$" "./$pkgdir" </dev/null; then
+			echo "test.sh: $name fails on its checked-in corpus" >&2
+			exit 1
+		fi
+	fi
 	nfuzz=$((nfuzz + 1))
 done < <(go_files | grep '_test\.go$' |
 	xargs -r -d '\n' grep -HoE '^func Fuzz[A-Za-z0-9_]*\(' |
 	sed -E 's/:func (Fuzz[A-Za-z0-9_]*)\($/:\1/' | sort -u)
 echo "ran $nfuzz fuzz targets"
+if [ "$nfound" -gt 0 ]; then
+	echo "NOTE: $nfound new fuzz finding(s) saved under $findings/ (not failing this run):"
+	echo "      copy each into its package's testdata/fuzz/<Target>/ and fix; go test -run <Target> replays it"
+fi
 
 section "scheduler with the getg fallback (-tags greenfetch_nogetg)"
 go test -tags greenfetch_nogetg -count=1 ./scheduler/
