@@ -2,6 +2,8 @@
 
 package scheduler
 
+import "time"
+
 // LiveTasks reports how many tasks of h are alive. It must be called on
 // the hub (from a task or a posted func).
 func (h *Hub) LiveTasks() int { return h.tasks.n }
@@ -65,3 +67,27 @@ func (h *Hub) PollWaitErrors() int { return h.waitErrors }
 // GetgFallback reports whether getg is the portable fallback that parses
 // runtime.Stack (build tag greenfetch_nogetg, or no assembly for GOARCH).
 const GetgFallback = getgFallback
+
+// StopClock stops h's clock: from now on its timers, sleeps, timeouts and
+// socket deadlines follow a clock that moves only by AdvanceClock. Call it
+// from outside h, before the tasks under test arm their timers.
+func (h *Hub) StopClock() {
+	done := make(chan struct{})
+	if h.Post(func() { now := time.Now(); h.fakeNow = &now; close(done) }) == nil {
+		<-done
+	}
+}
+
+// AdvanceClock moves h's stopped clock forward by d and fires the timers
+// that are due before it returns; the tasks they wake are ready, and run
+// at the hub's next turn. Call it from outside h.
+func (h *Hub) AdvanceClock(d time.Duration) {
+	done := make(chan struct{})
+	if h.Post(func() {
+		*h.fakeNow = h.fakeNow.Add(d)
+		h.fireTimers(time.Time{})
+		close(done)
+	}) == nil {
+		<-done
+	}
+}

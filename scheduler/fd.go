@@ -117,7 +117,7 @@ func (pd *pollDesc) wait(ctx context.Context, t *Task, write bool) error {
 		return ErrConcurrentUse
 	}
 	if !deadline.IsZero() {
-		d := time.Until(deadline)
+		d := deadline.Sub(h.now())
 		if d <= 0 {
 			return errDeadline
 		}
@@ -152,7 +152,7 @@ func (pd *pollDesc) setDeadline(t time.Time, read, write bool) {
 		if waiter == nil || t.IsZero() {
 			return
 		}
-		if d := time.Until(t); d <= 0 {
+		if d := t.Sub(h.now()); d <= 0 {
 			h.ready(waiter, seq, errDeadline)
 		} else {
 			*tmr = h.startTimer(waiter, d, errDeadline)

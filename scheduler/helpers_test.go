@@ -57,6 +57,13 @@ func waitParked(h *scheduler.Hub, n int) error {
 	return waitFor(fmt.Sprintf("%d tasks are parked", n), func() bool { return h.ParkedTasks() >= n })
 }
 
+// settle lets h finish a turn: it runs an empty task and joins it, so the
+// tasks readied before (by AdvanceClock, say) have run by the time it
+// returns, up to their next wait.
+func settle(h *scheduler.Hub) {
+	h.Spawn(func(*scheduler.Task) (any, error) { return nil, nil }).Join()
+}
+
 // parallel marks t parallel. A parallel test cannot check for leaks on its
 // own (its neighbours' goroutines and fds are alive), so TestMain checks
 // once all tests have ended.

@@ -23,11 +23,17 @@ type Hub struct {
 	// Hub only: touched by the loop goroutine and the tasks it resumes.
 	runq   taskQueue
 	timers timerHeap
+	timerN uint64   // timers armed so far: their FIFO order
 	tasks  taskList // every live task, for Close
 	fds    []*pollDesc
 	fdseq  uint32
 	turns  uint32
 	parked int // tasks in park, for tests that must see a task parked
+
+	// fakeNow, when set, is the hub's clock in place of time.Now: it
+	// stands still until a test moves it (export_test.go), so that tests
+	// expire timeouts without waiting for them.
+	fakeNow *time.Time
 
 	// Hub only: the loop's own state, kept here rather than in locals so
 	// that a loop goroutine replaced after a task's runtime.Goexit (see
@@ -282,7 +288,7 @@ func (h *Hub) run() {
 			}
 			timeout = 0
 		} else if t := h.timers.peek(); t != nil {
-			timeout = time.Until(t.when)
+			timeout = t.when.Sub(h.now())
 			if timeout < 0 {
 				timeout = 0
 			}
@@ -387,7 +393,7 @@ func (h *Hub) fireTimers(now time.Time) {
 		return
 	}
 	if now.IsZero() {
-		now = time.Now()
+		now = h.now()
 	}
 	for {
 		t := h.timers.peek()
@@ -433,9 +439,26 @@ func (h *Hub) killAll() {
 // startTimer arms a timer that readies t with err after d, unless t has
 // moved past the wait it is in now. Hub only.
 func (h *Hub) startTimer(t *Task, d time.Duration, err error) *timer {
-	tm := &timer{when: time.Now().Add(d), task: t, seq: t.seq, err: err}
-	h.timers.push(tm)
+	tm := &timer{when: h.now().Add(d), task: t, seq: t.seq, err: err}
+	h.pushTimer(tm)
 	return tm
+}
+
+// pushTimer arms tm. Timers due at the same instant fire in the order they
+// were armed. Hub only.
+func (h *Hub) pushTimer(tm *timer) {
+	h.timerN++
+	tm.nth = h.timerN
+	h.timers.push(tm)
+}
+
+// now is the hub's clock, which its timers, sleeps, timeouts and socket
+// deadlines follow: time.Now, unless a test has stopped it. Hub only.
+func (h *Hub) now() time.Time {
+	if h.fakeNow != nil {
+		return *h.fakeNow
+	}
+	return time.Now()
 }
 
 func (h *Hub) stopTimer(tm *timer) {

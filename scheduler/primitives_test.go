@@ -25,10 +25,18 @@ func TestQueue(t *testing.T) {
 		}
 	})
 	t.Run("get times out on empty", func(t *testing.T) {
-		_, err := run(t, func(*scheduler.Task) (any, error) {
+		// On the hub's stopped clock: the timeout expires when the test
+		// moves the clock past it, not after a real wait.
+		h := newHub(t)
+		h.StopClock()
+		get := h.Spawn(func(*scheduler.Task) (any, error) {
 			return scheduler.NewQueue[int](0).Get(5 * time.Millisecond)
 		})
-		if err != scheduler.ErrTimeout {
+		if err := waitParked(h, 1); err != nil {
+			t.Fatal(err)
+		}
+		h.AdvanceClock(5 * time.Millisecond)
+		if _, err := get.Join(); err != scheduler.ErrTimeout {
 			t.Errorf("got %v; want ErrTimeout", err)
 		}
 	})
@@ -127,7 +135,21 @@ func TestEvent(t *testing.T) {
 		t.Error("goroutine waiter did not see the event")
 	}
 	ev.Clear()
-	if v, _ := s.Spawn(func(*scheduler.Task) (any, error) { return ev.Wait(3 * time.Millisecond), nil }).Join(); v != false {
+	// A wait on the cleared event times out by its hub's clock, exactly:
+	// not a nanosecond before.
+	h := s.Hubs()[0]
+	h.StopClock()
+	waiter := h.Spawn(func(*scheduler.Task) (any, error) { return ev.Wait(3 * time.Millisecond), nil })
+	if err := waitParked(h, 1); err != nil {
+		t.Fatal(err)
+	}
+	h.AdvanceClock(3*time.Millisecond - 1)
+	settle(h)
+	if waiter.Dead() {
+		t.Fatal("got Wait(3ms) ended 1ns before its time on the hub's clock")
+	}
+	h.AdvanceClock(1)
+	if v, _ := waiter.Join(); v != false {
 		t.Errorf("got Wait() on a cleared event = %v; want false after the timeout", v)
 	}
 }

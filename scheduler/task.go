@@ -357,7 +357,7 @@ func WithTimeout(d time.Duration, fn func() error) error {
 	}
 	h := t.hub
 	fired := false
-	tm := &timer{when: time.Now().Add(d)}
+	tm := &timer{when: h.now().Add(d)}
 	tm.fire = func(*timer) {
 		fired = true
 		t.timedOut++
@@ -365,7 +365,7 @@ func WithTimeout(d time.Duration, fn func() error) error {
 			h.ready(t, t.seq, ErrTimeout)
 		}
 	}
-	h.timers.push(tm)
+	h.pushTimer(tm)
 	err := fn()
 	h.stopTimer(tm)
 	if fired {

@@ -45,22 +45,35 @@ func TestYieldOrderIsFIFO(t *testing.T) {
 func TestSleepOrderFollowsDeadlines(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	h := newHub(t)
-	var order []int
-	h.Spawn(func(*scheduler.Task) (any, error) {
+	// The hub's clock stands still, so the two 10ms sleeps end at the very
+	// same instant, and all of them end in one move of the clock.
+	h.StopClock()
+	var order []string
+	sleeps := []struct {
+		name string
+		d    time.Duration
+	}{{"30", 30}, {"10a", 10}, {"20", 20}, {"0", 0}, {"10b", 10}, {"10c", 10}, {"5", 5}, {"10d", 10}, {"10e", 10}}
+	parent := h.Spawn(func(*scheduler.Task) (any, error) {
 		var tasks []*scheduler.Task
-		for _, ms := range []int{30, 10, 20, 0, 10} {
+		for _, s := range sleeps {
 			tasks = append(tasks, h.Spawn(func(*scheduler.Task) (any, error) {
-				scheduler.Sleep(time.Duration(ms) * time.Millisecond)
-				order = append(order, ms)
-				return nil, nil
+				err := scheduler.Sleep(s.d * time.Millisecond)
+				order = append(order, s.name)
+				return nil, err
 			}))
 		}
 		scheduler.JoinAll(tasks, 0)
 		return nil, nil
-	}).Join()
-	// Equal deadlines keep spawn order (FIFO), shorter sleeps end first.
-	if got, want := fmt.Sprint(order), "[0 10 10 20 30]"; got != want {
-		t.Errorf("got wake order %s; want %s", got, want)
+	})
+	// Eight sleepers and the parent in JoinAll.
+	if err := waitParked(h, 9); err != nil {
+		t.Fatal(err)
+	}
+	h.AdvanceClock(30 * time.Millisecond)
+	parent.Join()
+	// Shorter sleeps end first; equal deadlines keep spawn order (FIFO).
+	if got, want := strings.Join(order, " "), "0 5 10a 10b 10c 10d 10e 20 30"; got != want {
+		t.Errorf("got wake order %q; want %q", got, want)
 	}
 }
 
@@ -332,10 +345,27 @@ func TestWithTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := run(t, func(*scheduler.Task) (any, error) {
+			// On the hub's stopped clock, moved by short whenever the task
+			// is parked: timeouts expire without a real wait.
+			h := newHub(t)
+			h.StopClock()
+			task := h.Spawn(func(*scheduler.Task) (any, error) {
 				inner, err := tt.fn()
 				return inner, err
 			})
+			for i := 0; !task.Dead(); i++ {
+				if i == 100 {
+					t.Fatal("task still running after the clock moved 100 times")
+				}
+				if err := waitFor("the task is parked or done", func() bool { return task.Dead() || h.ParkedTasks() == 1 }); err != nil {
+					t.Fatal(err)
+				}
+				if !task.Dead() {
+					h.AdvanceClock(short)
+				}
+				settle(h)
+			}
+			v, err := task.Join()
 			if err != tt.err {
 				t.Errorf("got WithTimeout() = %v; want %v", err, tt.err)
 			}
@@ -344,6 +374,25 @@ func TestWithTimeout(t *testing.T) {
 			}
 		})
 	}
+	t.Run("not a nanosecond early", func(t *testing.T) {
+		h := newHub(t)
+		h.StopClock()
+		task := h.Spawn(func(*scheduler.Task) (any, error) {
+			return nil, scheduler.WithTimeout(short, func() error { return scheduler.Sleep(time.Hour) })
+		})
+		if err := waitParked(h, 1); err != nil {
+			t.Fatal(err)
+		}
+		h.AdvanceClock(short - 1)
+		settle(h)
+		if task.Dead() {
+			t.Fatal("got WithTimeout ended 1ns before its time on the hub's clock")
+		}
+		h.AdvanceClock(1)
+		if _, err := task.Join(); err != scheduler.ErrTimeout {
+			t.Errorf("got %v; want ErrTimeout", err)
+		}
+	})
 	if err := scheduler.WithTimeout(time.Second, func() error { return nil }); err != scheduler.ErrNotInTask {
 		t.Errorf("outside a task: got %v; want ErrNotInTask", err)
 	}
