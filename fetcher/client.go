@@ -30,6 +30,7 @@ type Client struct {
 	cfg      Config // defaults filled in
 	resolver Resolver
 	pool     *connPool
+	h2       *h2Pool // HTTP/2 connections (h2.go)
 	hosts    *hostTable
 	tlsConf  *tls.Config // base config; cloned per connection with its ServerName
 	method   string
@@ -89,6 +90,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c.pool = newConnPool(cfg.MaxIdlePerHost, 2*max(cfg.Concurrency, cfg.MaxIdlePerHost), cfg.IdleConnTimeout)
 	c.hosts = newHostTable(cfg.PerHost)
+	c.h2 = newH2Pool(c)
 	return c, nil
 }
 
@@ -211,6 +213,8 @@ func (c *Client) Stats() Stats {
 		Retries:   c.retries.Load(),
 		WireBytes: c.wire.Load(),
 	}
+	s.HTTP2Conns, s.HTTP2Streams = c.h2.conns.Load(), c.h2.streams.Load()
+	s.HTTP1Conns, s.HTTP1Requests = s.Conns-s.HTTP2Conns, s.Requests-s.HTTP2Streams
 	switch r := c.resolver.(type) {
 	case interface{ Stats() ResolverStats }:
 		s.DNS = r.Stats()
@@ -226,6 +230,7 @@ func (c *Client) Stats() Stats {
 // kept. Safe from any goroutine.
 func (c *Client) Close() error {
 	c.pool.closeAll()
+	c.h2.closeAll()
 	return nil
 }
 

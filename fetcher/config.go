@@ -107,6 +107,13 @@ type Config struct {
 	// Method is GET or HEAD. If empty, GET is used.
 	Method string
 
+	// HTTPVersion chooses HTTP/1.1 or HTTP/2 (--http1.1, --http2,
+	// --http2-prior-knowledge). If zero (HTTPVersionAuto), https URLs
+	// offer h2 and http/1.1 in ALPN and speak what the server picks; http
+	// URLs speak HTTP/1.1. HTTP/2 streams to one origin share a
+	// connection (per hub), up to the server's limit of streams.
+	HTTPVersion HTTPVersion
+
 	// Insecure skips the verification of server certificates (-k).
 	Insecure bool
 	// CAFile names a PEM file of CA certificates to trust instead of the
@@ -205,4 +212,11 @@ type Stats struct {
 	Resumed   int64         `json:"tls_resumed"` // TLS handshakes that resumed a session
 	Retries   int64         `json:"retries"`     // retries made
 	WireBytes int64         `json:"wire_bytes"`  // bytes read off the sockets
+
+	// Per protocol: connections and requests over HTTP/1.1, connections
+	// and streams over HTTP/2 (each counted in Conns and Requests too).
+	HTTP1Conns    int64 `json:"h1_conns"`
+	HTTP1Requests int64 `json:"h1_requests"`
+	HTTP2Conns    int64 `json:"h2_conns"`
+	HTTP2Streams  int64 `json:"h2_streams"`
 }

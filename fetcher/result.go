@@ -266,6 +266,7 @@ type Result struct {
 	ErrorKind   ErrorKind `json:"error_kind"`         // null when none
 	SHA256      string    `json:"sha256,omitempty"`   // hex SHA-256 of the decoded body, with Config.SHA256
 	SavedAs     string    `json:"saved_as,omitempty"` // the file written, with Config.SaveDir
+	Proto       string    `json:"proto,omitempty"`    // protocol of the final response: "HTTP/1.1" or "HTTP/2.0"
 
 	// Index is the job's position in the input (Job.Index), for output in
 	// input order.

@@ -1,0 +1,132 @@
+package fetcher
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/greenfetch/greenfetch/internal/testserver"
+)
+
+// h2Nginx starts nginx with HTTP/2 on its TLS port and an h2c port.
+func h2Nginx(t *testing.T, opts testserver.NginxOptions) *testserver.Nginx {
+	t.Helper()
+	opts.TLS, opts.HTTP2 = true, true
+	if opts.Files == nil {
+		opts.Files = testserver.SizedFiles(testserver.DefaultSizes...)
+	}
+	return testserver.StartNginx(t, opts)
+}
+
+// TestH2Nginx fetches files of many sizes, a 404 and redirects from nginx
+// over HTTP/2 (ALPN h2), with and without gzip, through every engine: the
+// bodies are whole, the results say HTTP/2.0, and one connection per hub
+// carries the streams.
+func TestH2Nginx(t *testing.T) {
+	files := testserver.SizedFiles(testserver.DefaultSizes...)
+	ng := h2Nginx(t, testserver.NginxOptions{Files: files, Gzip: true})
+	type want struct {
+		status int
+		body   []byte
+	}
+	var urls []string
+	wants := map[string]want{}
+	for _, size := range testserver.DefaultSizes {
+		p := testserver.SizedPath(size)
+		for _, u := range []string{ng.TLSURL + "/" + p, ng.TLSURL + testserver.RedirectPrefix + "302/" + p} {
+			urls = append(urls, u)
+			wants[u] = want{200, files[p]}
+		}
+	}
+	urls = append(urls, ng.TLSURL+testserver.NotFoundPath)
+	wants[ng.TLSURL+testserver.NotFoundPath] = want{status: 404}
+	for _, compressed := range []bool{false, true} {
+		for _, mode := range Modes {
+			name := mode.String()
+			if compressed {
+				name += "/gzip"
+			}
+			t.Run(name, func(t *testing.T) {
+				cfg := Config{Timeout: testTimeout, Concurrency: 8, Hubs: 2, Compressed: compressed, SHA256: true, RootCAs: ng.CAPool}
+				res, stats := runList(t, context.Background(), mode, cfg, urls)
+				for _, r := range res {
+					w := wants[r.URL]
+					if r.Err != nil || r.Status != w.status {
+						t.Errorf("%s: got status %d, error %s; want %d, no error", r.URL, r.Status, errString(r), w.status)
+						continue
+					}
+					if r.Proto != "HTTP/2.0" {
+						t.Errorf("%s: got proto %q; want HTTP/2.0", r.URL, r.Proto)
+					}
+					if strings.Contains(r.URL, "/redirect/") && r.Redirects != 1 {
+						t.Errorf("%s: got %d redirects; want 1", r.URL, r.Redirects)
+					}
+					if w.status != 200 {
+						continue
+					}
+					if r.Bytes != int64(len(w.body)) || r.SHA256 != sha256Hex(w.body) {
+						t.Errorf("%s: got %d bytes, sha256 %s; want %d bytes, %s", r.URL, r.Bytes, r.SHA256, len(w.body), sha256Hex(w.body))
+					}
+					if compressed && len(w.body) >= 64<<10 && r.WireBytes >= r.Bytes {
+						t.Errorf("%s: got %d wire bytes for %d body bytes; want gzip to shrink it", r.URL, r.WireBytes, r.Bytes)
+					}
+					if r.Timings.TTFB <= 0 || r.Timings.TTFB > r.Timings.Total {
+						t.Errorf("%s: got ttfb %v, total %v; want 0 < ttfb <= total", r.URL, r.Timings.TTFB, r.Timings.Total)
+					}
+				}
+				if stats.HTTP2Conns == 0 || stats.HTTP2Conns > 2 || stats.HTTP1Conns != 0 {
+					t.Errorf("got stats %+v; want 1 or 2 HTTP/2 connections (one per hub), no HTTP/1.1", stats)
+				}
+				if stats.HTTP2Streams != int64(len(urls)+len(testserver.DefaultSizes)) {
+					t.Errorf("got %d streams; want %d (a stream per request, redirects too)", stats.HTTP2Streams, len(urls)+len(testserver.DefaultSizes))
+				}
+			})
+		}
+	}
+}
+
+// TestH2Versions checks what each HTTPVersion speaks to nginx: ALPN picks
+// h2 by default, --http1.1 keeps HTTP/1.1, prior knowledge speaks h2c to
+// the cleartext port, and --http2 against a server without h2 is a tls
+// error that says so.
+func TestH2Versions(t *testing.T) {
+	ng := h2Nginx(t, testserver.NginxOptions{})
+	plain := testserver.StartNginx(t, testserver.NginxOptions{TLS: true, Certs: ng.Certs, Files: testserver.SizedFiles(testserver.DefaultSizes...)})
+	p := "/" + testserver.SizedPath(testserver.DefaultSizes[0])
+	for _, tc := range []struct {
+		name    string
+		version HTTPVersion
+		url     string
+		proto   string
+		kind    ErrorKind
+		msg     string
+	}{
+		{"auto/https", HTTPVersionAuto, ng.TLSURL + p, "HTTP/2.0", KindNone, ""},
+		{"auto/http", HTTPVersionAuto, ng.URL + p, "HTTP/1.1", KindNone, ""},
+		{"auto/h1-only-server", HTTPVersionAuto, plain.TLSURL + p, "HTTP/1.1", KindNone, ""},
+		{"1.1/https", HTTPVersion1, ng.TLSURL + p, "HTTP/1.1", KindNone, ""},
+		{"2/https", HTTPVersion2, ng.TLSURL + p, "HTTP/2.0", KindNone, ""},
+		{"2/h1-only-server", HTTPVersion2, plain.TLSURL + p, "", KindTLS, "server does not speak HTTP/2"},
+		{"prior-knowledge/h2c", HTTPVersion2PriorKnowledge, ng.H2CURL + p, "HTTP/2.0", KindNone, ""},
+		{"prior-knowledge/https", HTTPVersion2PriorKnowledge, ng.TLSURL + p, "HTTP/2.0", KindNone, ""},
+		{"redirect/https-to-http", HTTPVersionAuto, ng.TLSURL + testserver.ToHTTPPrefix + p[1:], "HTTP/1.1", KindNone, ""},
+		{"redirect/http-to-https", HTTPVersionAuto, ng.URL + testserver.ToHTTPSPrefix + p[1:], "HTTP/2.0", KindNone, ""},
+	} {
+		for _, mode := range Modes {
+			t.Run(tc.name+"/"+mode.String(), func(t *testing.T) {
+				cfg := Config{Timeout: testTimeout, HTTPVersion: tc.version, RootCAs: ng.CAPool}
+				res, _ := runList(t, context.Background(), mode, cfg, []string{tc.url})
+				r := res[0]
+				if r.ErrorKind != tc.kind || (tc.kind == KindNone && r.Status != 200) {
+					t.Fatalf("got status %d, kind %v, error %s; want kind %v", r.Status, r.ErrorKind, errString(r), tc.kind)
+				}
+				if tc.msg != "" && !strings.Contains(errString(r), tc.msg) {
+					t.Errorf("got error %s; want it to say %q", errString(r), tc.msg)
+				}
+				if r.Proto != tc.proto {
+					t.Errorf("got proto %q; want %q", r.Proto, tc.proto)
+				}
+			})
+		}
+	}
+}
