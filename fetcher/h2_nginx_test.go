@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -128,5 +129,77 @@ func TestH2Versions(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestH2NginxLimits runs a list against nginx allowing 2 streams at once
+// and 7 requests per connection (then GOAWAY): every fetch succeeds, the
+// streams above the limit wait or go to a second connection, and the
+// requests cut off by GOAWAY are sent again on new connections.
+func TestH2NginxLimits(t *testing.T) {
+	ng := h2Nginx(t, testserver.NginxOptions{HTTP2MaxConcurrentStreams: 2, KeepaliveRequests: 7})
+	var urls []string
+	for i := range 60 {
+		urls = append(urls, ng.TLSURL+"/"+testserver.SizedPath(testserver.DefaultSizes[i%8]))
+	}
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := Config{Timeout: testTimeout, Concurrency: 16, Hubs: 1, RootCAs: ng.CAPool, HTTPVersion: HTTPVersion2}
+			res, stats := runList(t, context.Background(), mode, cfg, urls)
+			for _, r := range res {
+				if !r.OK() || r.Proto != "HTTP/2.0" {
+					t.Errorf("%s: got status %d, proto %q, error %s; want 200 over HTTP/2.0", r.URL, r.Status, r.Proto, errString(r))
+				}
+			}
+			if stats.HTTP2Conns < int64(len(urls)/7) {
+				t.Errorf("got %d connections for %d requests at 7 a connection; want at least %d", stats.HTTP2Conns, len(urls), len(urls)/7)
+			}
+		})
+	}
+	log := ng.WaitAccessLog(t, 3*len(urls))
+	conns := map[uint64]int{}
+	for _, e := range log {
+		conns[e.Connection]++
+		if e.ConnectionRequests > 7 {
+			t.Errorf("access log: request %d on connection %d; want at most 7", e.ConnectionRequests, e.Connection)
+		}
+	}
+	t.Logf("%d requests over %d connections", len(log), len(conns))
+}
+
+// TestH2NginxStreamWait has nginx allow one stream per connection: with
+// 8 fetches at once, at most maxH2ConnsPerKey connections open and the
+// other fetches wait for a stream, the wait counted as queue time; with
+// PerHost 2, no more than 2 requests are in flight, so 2 connections do.
+func TestH2NginxStreamWait(t *testing.T) {
+	ng := h2Nginx(t, testserver.NginxOptions{HTTP2MaxConcurrentStreams: 1})
+	var urls []string
+	for range 24 {
+		urls = append(urls, ng.TLSURL+"/"+testserver.SizedPath(1<<20))
+	}
+	for _, perHost := range []int{0, 2} {
+		t.Run(fmt.Sprintf("per-host=%d", perHost), func(t *testing.T) {
+			cfg := Config{Timeout: testTimeout, Concurrency: 8, PerHost: perHost, Hubs: 1, RootCAs: ng.CAPool}
+			res, stats := runList(t, context.Background(), ModeAsync, cfg, urls)
+			queued := false
+			for _, r := range res {
+				if !r.OK() || r.Proto != "HTTP/2.0" {
+					t.Errorf("%s: got status %d, proto %q, error %s", r.URL, r.Status, r.Proto, errString(r))
+				}
+				if r.Timings.Queue > 0 {
+					queued = true
+				}
+			}
+			if !queued {
+				t.Errorf("no result counted queue time; want waits for a stream counted")
+			}
+			limit := int64(maxH2ConnsPerKey)
+			if perHost > 0 {
+				limit = int64(perHost)
+			}
+			if stats.HTTP2Conns > limit || stats.HTTP2Conns < 1 {
+				t.Errorf("got %d connections; want 1 to %d", stats.HTTP2Conns, limit)
+			}
+		})
 	}
 }

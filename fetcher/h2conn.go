@@ -124,6 +124,7 @@ type h2Conn struct {
 	recvAvail  int64 // connection window left for the server's DATA
 	unacked    int64 // received, not yet refunded by WINDOW_UPDATE
 	sendWin    int64 // our send window (we send no DATA; checked for overflow)
+	settings   bool  // the server's first SETTINGS arrived
 	goaway     bool  // no new streams: GOAWAY received, or retired
 	closed     bool
 	err        error
@@ -180,7 +181,13 @@ func (cc *h2Conn) expired(idle time.Duration) bool {
 func (cc *h2Conn) reserve() bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	if cc.closed || cc.goaway || uint32(cc.active+cc.reserved) >= cc.maxStreams ||
+	limit := cc.maxStreams
+	if !cc.settings {
+		// Until the server says how many streams it allows, one: a burst
+		// would meet a low limit with REFUSED_STREAM.
+		limit = 1
+	}
+	if cc.closed || cc.goaway || uint32(cc.active+cc.reserved) >= limit ||
 		uint64(cc.nextID)+2*uint64(cc.reserved) > h2MaxStreamID {
 		return false
 	}
@@ -413,7 +420,8 @@ func (cc *h2Conn) onSettings(f *http2.SettingsFrame) error {
 		return nil
 	}
 	cc.mu.Lock()
-	more := false
+	more := !cc.settings
+	cc.settings = true
 	err := f.ForeachSetting(func(s http2.Setting) error {
 		if err := s.Valid(); err != nil {
 			code := http2.ErrCodeProtocol
@@ -428,7 +436,7 @@ func (cc *h2Conn) onSettings(f *http2.SettingsFrame) error {
 				return &h2Error{code: http2.ErrCodeProtocol, msg: "server set SETTINGS_ENABLE_PUSH to 1"}
 			}
 		case http2.SettingMaxConcurrentStreams:
-			more = s.Val > cc.maxStreams
+			more = more || s.Val > cc.maxStreams
 			cc.maxStreams = s.Val
 		case http2.SettingMaxFrameSize:
 			cc.maxFrame = s.Val

@@ -27,7 +27,7 @@ var h2NextProtos = []string{"h2", "http/1.1"}
 
 // h2MaxUnprocessedRetries bounds how often a request that the server did
 // not process (GOAWAY, REFUSED_STREAM) is sent again.
-const h2MaxUnprocessedRetries = 3
+const h2MaxUnprocessedRetries = 5
 
 // h2Stream is one request and its response. The fetch that opened it owns
 // deadline; cc.mu guards the fields below it; canceled and ev are safe
