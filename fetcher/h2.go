@@ -198,19 +198,22 @@ func (p *h2Pool) acquire(ctx context.Context, k poolKey) (cc *h2Conn, dial bool,
 		}
 		clear(ks.conns[len(live):])
 		ks.conns = live
+		starting := false // a connection waits for the server's SETTINGS
 		for _, c := range live {
-			if c.reserve() {
+			ok, st := c.reserve()
+			if ok {
 				p.mu.Unlock()
 				closeAll(stale)
 				return c, false, 0, nil
 			}
+			starting = starting || st
 		}
 		switch {
 		case ks.h1 && len(live) == 0:
 			p.mu.Unlock()
 			closeAll(stale)
 			return nil, false, 0, nil
-		case ks.dialing == 0 && len(live) < maxH2ConnsPerKey:
+		case ks.dialing == 0 && !starting && len(live) < maxH2ConnsPerKey:
 			ks.dialing++
 			p.mu.Unlock()
 			closeAll(stale)

@@ -178,9 +178,11 @@ func (cc *h2Conn) expired(idle time.Duration) bool {
 }
 
 // reserve takes a stream slot on cc if the server allows one more stream.
-func (cc *h2Conn) reserve() bool {
+// starting reports a connection whose server has not yet said how many.
+func (cc *h2Conn) reserve() (ok, starting bool) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
+	starting = !cc.settings && !cc.closed && !cc.goaway
 	limit := cc.maxStreams
 	if !cc.settings {
 		// Until the server says how many streams it allows, one: a burst
@@ -189,10 +191,10 @@ func (cc *h2Conn) reserve() bool {
 	}
 	if cc.closed || cc.goaway || uint32(cc.active+cc.reserved) >= limit ||
 		uint64(cc.nextID)+2*uint64(cc.reserved) > h2MaxStreamID {
-		return false
+		return false, starting
 	}
 	cc.reserved++
-	return true
+	return true, starting
 }
 
 // retire takes cc out of service: no new streams; it closes when its last

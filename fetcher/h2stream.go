@@ -25,6 +25,10 @@ import (
 // (ALPN, 3.2 of RFC 9113).
 var h2NextProtos = []string{"h2", "http/1.1"}
 
+// h2HoldWindows, set by tests, keeps stream windows shut: a server that
+// sends beyond them is then caught whatever the timing.
+var h2HoldWindows atomic.Bool
+
 // h2MaxUnprocessedRetries bounds how often a request that the server did
 // not process (GOAWAY, REFUSED_STREAM) is sent again.
 const h2MaxUnprocessedRetries = 5
@@ -138,7 +142,7 @@ func (b *h2Body) Read(p []byte) (int, error) {
 			}
 			s.unacked += int64(n)
 			wake := false
-			if s.unacked >= h2StreamWindow/4 && !s.removed {
+			if s.unacked >= h2StreamWindow/4 && !s.removed && !h2HoldWindows.Load() {
 				cc.wfr.WriteWindowUpdate(s.id, uint32(s.unacked))
 				s.recvAvail += s.unacked
 				s.unacked = 0
