@@ -195,9 +195,11 @@ type jsonSummary struct {
 	MaxMS    float64    `json:"max_ms"`
 	DNS      jsonDNS    `json:"dns"`
 	Canceled int64      `json:"canceled"`
-	Requests int64      `json:"requests"` // HTTP requests written, redirects and retries included
-	Conns    int64      `json:"conns"`    // connections opened
-	Reused   int64      `json:"reused"`   // requests sent on a kept-alive connection
+	Requests int64      `json:"requests"`             // HTTP requests written, redirects and retries included
+	Conns    int64      `json:"conns"`                // connections opened
+	Reused   int64      `json:"reused"`               // requests sent on a kept-alive connection
+	H2Conns  int64      `json:"h2_conns,omitempty"`   // of conns, those that spoke HTTP/2
+	H2Stream int64      `json:"h2_streams,omitempty"` // of requests, those sent as HTTP/2 streams
 	Slowest  []jsonSlow `json:"slowest,omitempty"`
 }
 
@@ -213,6 +215,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
+			H2Conns: s.wire.h2conns, H2Stream: s.wire.h2streams,
 		}
 		for _, e := range slow {
 			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})
