@@ -414,3 +414,31 @@ func TestH2GoAwayInFlight(t *testing.T) {
 		})
 	}
 }
+
+// TestH2Cancel cancels a run while its streams wait on a silent server:
+// every fetch ends as canceled, soon, and the connection's tasks end.
+func TestH2Cancel(t *testing.T) {
+	url := serveH2(t, func(c net.Conn, done <-chan struct{}) {
+		if _, err := newH2Peer(c, []http2.Setting{}); err != nil {
+			return
+		}
+		io.Copy(io.Discard, c)
+	})
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(300*time.Millisecond, cancel)
+			cfg := Config{Timeout: 20 * time.Second, Concurrency: 4, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}
+			t0 := time.Now()
+			res, _ := runList(t, ctx, mode, cfg, []string{url + "/1", url + "/2", url + "/3"})
+			if el := time.Since(t0); el > 10*time.Second {
+				t.Errorf("the run took %v after a cancel at 300ms", el)
+			}
+			for _, r := range res {
+				if r.ErrorKind != KindCanceled {
+					t.Errorf("%s: got kind %v, error %s; want canceled", r.URL, r.ErrorKind, errString(r))
+				}
+			}
+		})
+	}
+}

@@ -1,8 +1,10 @@
 package fetcher
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -203,3 +205,46 @@ func TestH2NginxStreamWait(t *testing.T) {
 		})
 	}
 }
+
+// TestH2Features checks that what works over HTTP/1.1 works over HTTP/2:
+// retries of a 503, the body cap, saving with SHA-256, and HEAD.
+func TestH2Features(t *testing.T) {
+	ng := h2Nginx(t, testserver.NginxOptions{})
+	big := ng.TLSURL + "/" + testserver.SizedPath(1<<20)
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := Config{Timeout: testTimeout, Retries: 2, RootCAs: ng.CAPool, SaveDir: dir, SHA256: true, Hubs: 1}
+			res, stats := runList(t, context.Background(), mode, cfg, []string{ng.TLSURL + testserver.StatusPrefix + "503", big})
+			if r := res[0]; r.Status != 503 || r.Retries != 2 || r.Proto != "HTTP/2.0" {
+				t.Errorf("%s: got status %d, %d retries, proto %q; want 503 after 2 retries over HTTP/2.0", r.URL, r.Status, r.Retries, r.Proto)
+			}
+			r := res[1]
+			body := testserver.SizedBody(1 << 20)
+			if !r.OK() || r.SHA256 != sha256Hex(body) || !strings.HasPrefix(r.SavedAs, dir) {
+				t.Fatalf("%s: got status %d, sha %s, saved as %q, error %s", r.URL, r.Status, r.SHA256, r.SavedAs, errString(r))
+			}
+			if saved, err := os.ReadFile(r.SavedAs); err != nil || !bytes.Equal(saved, body) {
+				t.Errorf("saved file %s: %d bytes, error %v; want the body", r.SavedAs, len(saved), err)
+			}
+			if stats.HTTP2Streams != 4 || stats.Retries != 2 {
+				t.Errorf("got stats %+v; want 4 streams, 2 retries", stats)
+			}
+
+			cfg = Config{Timeout: testTimeout, MaxBody: 100 << 10, RootCAs: ng.CAPool, Hubs: 1}
+			res, _ = runList(t, context.Background(), mode, cfg, []string{big, big})
+			for _, r := range res {
+				if r.ErrorKind != KindTooLarge || r.Bytes != 100<<10 {
+					t.Errorf("%s: got kind %v, %d bytes, error %s; want too_large at %d bytes", r.URL, r.ErrorKind, r.Bytes, errString(r), 100<<10)
+				}
+			}
+
+			cfg = Config{Timeout: testTimeout, Method: "HEAD", RootCAs: ng.CAPool, Hubs: 1}
+			res, _ = runList(t, context.Background(), mode, cfg, []string{big})
+			if r := res[0]; !r.OK() || r.Bytes != 0 || r.Proto != "HTTP/2.0" {
+				t.Errorf("HEAD %s: got status %d, %d bytes, proto %q, error %s; want 200, no body", r.URL, r.Status, r.Bytes, r.Proto, errString(r))
+			}
+		})
+	}
+}
+
