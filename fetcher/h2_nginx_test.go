@@ -247,4 +247,3 @@ func TestH2Features(t *testing.T) {
 		})
 	}
 }
-
