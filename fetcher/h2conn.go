@@ -47,6 +47,11 @@ const (
 	h2MaxStreamID = 1<<31 - 1
 )
 
+// h2BufPool holds the body buffers of streams: most bodies fit one.
+var h2BufPool = sync.Pool{New: func() any { b := make([]byte, h2BufSize); return &b }}
+
+const h2BufSize = 16 << 10
+
 var (
 	errClientClosed = errors.New("client closed")
 	errH2Idle       = errors.New("idle HTTP/2 connection closed")
@@ -593,6 +598,9 @@ func (cc *h2Conn) onData(f *http2.DataFrame) error {
 		s.buf = s.buf[:copy(s.buf, s.buf[s.off:])]
 		s.off = 0
 	}
+	if s.buf == nil && len(data) > 0 && len(data) <= h2BufSize {
+		s.buf = (*h2BufPool.Get().(*[]byte))[:0]
+	}
 	s.buf = append(s.buf, data...)
 	if f.StreamEnded() {
 		cc.endStreamLocked(s)
@@ -712,6 +720,7 @@ func (cc *h2Conn) onHeaders(f *http2.HeadersFrame) error {
 func h2Response(fields []hpack.HeaderField) (*http.Response, error) {
 	resp := &http.Response{Proto: protoHTTP2, ProtoMajor: 2, Header: make(http.Header, len(fields)), ContentLength: -1}
 	status, regular := "", false
+	vals := make([]string, len(fields)) // one array under the values
 	for _, hf := range fields {
 		if strings.HasPrefix(hf.Name, ":") {
 			if regular {
@@ -734,7 +743,14 @@ func h2Response(fields []hpack.HeaderField) (*http.Response, error) {
 		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
 			return nil, fmt.Errorf("connection-specific field %s", hf.Name)
 		}
-		resp.Header.Add(http.CanonicalHeaderKey(hf.Name), hf.Value)
+		key := http.CanonicalHeaderKey(hf.Name)
+		if v, ok := resp.Header[key]; ok {
+			resp.Header[key] = append(v, hf.Value)
+		} else {
+			vals[0] = hf.Value
+			resp.Header[key] = vals[:1:1]
+			vals = vals[1:]
+		}
 	}
 	code, err := strconv.Atoi(status)
 	if len(status) != 3 || err != nil || code < 100 {

@@ -183,6 +183,10 @@ func (s *h2Stream) release() int64 {
 		cc.removeLocked(s)
 		defer cc.queued()
 	}
+	if cap(s.buf) == h2BufSize {
+		b := s.buf[:h2BufSize]
+		h2BufPool.Put(&b)
+	}
 	s.buf, s.off = nil, 0
 	wire := s.wire
 	done := cc.idleLocked()
