@@ -177,17 +177,18 @@ func (p *h2Pool) acquire(ctx context.Context, k poolKey) (cc *h2Conn, dial bool,
 			waited = time.Since(t0)
 		}
 	}()
-	p.mu.Lock()
-	ks := p.key(k)
-	p.mu.Unlock()
 	for {
-		ev := ks.changed.Load() // before looking: a change after it sets ev
 		var stale []*h2Conn
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
 			return nil, false, 0, errClientClosed
 		}
+		ks := p.key(k)
+		// Counted as a waiter, and the event taken, before looking: a
+		// change made after the look then sets ev (see notify).
+		ks.waiters.Add(1)
+		ev := ks.changed.Load()
 		live := ks.conns[:0]
 		for _, c := range ks.conns {
 			if c.expired(p.c.cfg.IdleConnTimeout) {
@@ -202,6 +203,7 @@ func (p *h2Pool) acquire(ctx context.Context, k poolKey) (cc *h2Conn, dial bool,
 		for _, c := range live {
 			ok, st := c.reserve()
 			if ok {
+				ks.waiters.Add(-1)
 				p.mu.Unlock()
 				closeAll(stale)
 				return c, false, 0, nil
@@ -210,11 +212,13 @@ func (p *h2Pool) acquire(ctx context.Context, k poolKey) (cc *h2Conn, dial bool,
 		}
 		switch {
 		case ks.h1 && len(live) == 0:
+			ks.waiters.Add(-1)
 			p.mu.Unlock()
 			closeAll(stale)
 			return nil, false, 0, nil
 		case ks.dialing == 0 && !starting && len(live) < maxH2ConnsPerKey:
 			ks.dialing++
+			ks.waiters.Add(-1)
 			p.mu.Unlock()
 			closeAll(stale)
 			return nil, true, 0, nil
@@ -224,11 +228,30 @@ func (p *h2Pool) acquire(ctx context.Context, k poolKey) (cc *h2Conn, dial bool,
 		if t0.IsZero() {
 			t0 = time.Now()
 		}
-		ks.waiters.Add(1)
 		err := ev.WaitContext(ctx)
 		ks.waiters.Add(-1)
 		if err != nil {
 			return nil, false, 0, err
+		}
+	}
+}
+
+// h2MaxKeys bounds the origins the pool remembers (a crawl meets many):
+// past it, those with no connection, dial or waiter are forgotten, down to
+// half.
+const h2MaxKeys = 4096
+
+// evictLocked forgets idle origins when there are too many. p.mu is held.
+func (p *h2Pool) evictLocked() {
+	if len(p.keys) <= h2MaxKeys {
+		return
+	}
+	for k, ks := range p.keys {
+		if len(ks.conns) == 0 && ks.dialing == 0 && ks.waiters.Load() == 0 {
+			delete(p.keys, k)
+			if len(p.keys) <= h2MaxKeys/2 {
+				return
+			}
 		}
 	}
 }
@@ -259,6 +282,7 @@ func (p *h2Pool) dialDone(k poolKey, cc *h2Conn, h1 bool) {
 	if h1 {
 		ks.h1 = true
 	}
+	p.evictLocked()
 	p.mu.Unlock()
 	ks.notify()
 }
@@ -275,6 +299,7 @@ func (p *h2Pool) remove(cc *h2Conn) {
 			}
 		}
 	}
+	p.evictLocked()
 	p.mu.Unlock()
 	cc.ks.notify()
 }
