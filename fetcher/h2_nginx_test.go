@@ -247,3 +247,20 @@ func TestH2Features(t *testing.T) {
 		})
 	}
 }
+
+// TestH2NoReuse checks that MaxIdlePerHost < 0 (no connection reuse)
+// gives each HTTP/2 request a connection of its own.
+func TestH2NoReuse(t *testing.T) {
+	ng := h2Nginx(t, testserver.NginxOptions{})
+	u := ng.TLSURL + "/" + testserver.SizedPath(4096)
+	cfg := Config{Timeout: testTimeout, Concurrency: 2, MaxIdlePerHost: -1, RootCAs: ng.CAPool, Hubs: 1}
+	res, stats := runList(t, context.Background(), ModeAsync, cfg, []string{u, u, u, u})
+	for _, r := range res {
+		if !r.OK() || r.Proto != "HTTP/2.0" {
+			t.Errorf("%s: got status %d, proto %q, error %s", r.URL, r.Status, r.Proto, errString(r))
+		}
+	}
+	if stats.HTTP2Conns != 4 {
+		t.Errorf("got %d HTTP/2 connections for 4 requests without reuse; want 4", stats.HTTP2Conns)
+	}
+}

@@ -131,6 +131,7 @@ type h2Conn struct {
 	sendWin    int64 // our send window (we send no DATA; checked for overflow)
 	settings   bool  // the server's first SETTINGS arrived
 	goaway     bool  // no new streams: GOAWAY received, or retired
+	oneStream  bool  // Config.MaxIdlePerHost < 0: retire after the first stream
 	closed     bool
 	err        error
 	idleAt     time.Time
@@ -251,6 +252,7 @@ func (cc *h2Conn) close(err error) {
 // writeLoop sends what the others queue in cc.ob, in order, until cc
 // closes. It is the only writer of the socket.
 func (cc *h2Conn) writeLoop() {
+	defer cc.recoverLoop("writer")
 	for {
 		cc.wev.Clear()
 		cc.mu.Lock()
@@ -285,7 +287,16 @@ func (cc *h2Conn) queued() { cc.wev.Set() }
 
 // readLoop reads and handles frames until the connection ends.
 func (cc *h2Conn) readLoop() {
+	defer cc.recoverLoop("reader")
 	cc.close(cc.readFrames())
+}
+
+// recoverLoop turns a panic of the reader or the writer (a bug) into the
+// end of the connection, so that its streams fail instead of waiting.
+func (cc *h2Conn) recoverLoop(which string) {
+	if p := recover(); p != nil {
+		cc.close(&h2Error{code: http2.ErrCodeInternal, msg: fmt.Sprintf("internal error: panic in the connection's %s: %v", which, p)})
+	}
 }
 
 func (cc *h2Conn) readFrames() error {

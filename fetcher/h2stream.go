@@ -212,6 +212,7 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool) 
 	}
 	s := &h2Stream{cc: cc, id: cc.nextID, method: method, recvAvail: h2StreamWindow, sendWin: 65535, declLen: -1}
 	cc.nextID += 2
+	cc.goaway = cc.goaway || cc.oneStream
 	cc.streams[s.id] = s
 	cc.active++
 	s.framesAt = cc.framesIn.Load()
@@ -330,6 +331,9 @@ func (st *fetchState) h2Dial(u *url.URL, key poolKey, host, port string) (cc *h2
 	}
 	pc.wc.Conn.SetDeadline(time.Time{})
 	cc = newH2Conn(c.h2, pc, key)
+	if c.cfg.MaxIdlePerHost < 0 { // no reuse: a connection per request
+		cc.oneStream = true
+	}
 	c.h2.dialDone(key, cc, false)
 	return cc, true, nil, nil
 }
