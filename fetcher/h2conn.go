@@ -5,6 +5,8 @@ package fetcher
 
 import (
 	"bufio"
+	"crypto/tls"
+	"io"
 	"errors"
 	"fmt"
 	"net/http"
@@ -150,7 +152,11 @@ func newH2Conn(p *h2Pool, pc *persistConn, key poolKey) *h2Conn {
 	p.mu.Lock()
 	cc.ks = p.key(key)
 	p.mu.Unlock()
-	cc.fr = http2.NewFramer(nil, bufio.NewReaderSize(pc.conn, 16<<10))
+	var r io.Reader = pc.conn // a *tls.Conn buffers a record already
+	if _, ok := pc.conn.(*tls.Conn); !ok {
+		r = bufio.NewReaderSize(pc.conn, 16<<10)
+	}
+	cc.fr = http2.NewFramer(nil, r)
 	cc.hdec = hpack.NewDecoder(4096, cc.emit)
 	cc.hdec.SetMaxStringLength(maxHeaderBytes)
 	cc.wfr = http2.NewFramer(&cc.ob, nil)
