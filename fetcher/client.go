@@ -66,6 +66,9 @@ func NewClient(cfg Config) (*Client, error) {
 	if err := c.renderHeaders(); err != nil {
 		return nil, err
 	}
+	if err := cfg.HTTPVersion.check(); err != nil {
+		return nil, err
+	}
 	roots := cfg.RootCAs
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)

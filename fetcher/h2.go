@@ -23,6 +23,7 @@ package fetcher
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,14 @@ func (v HTTPVersion) String() string {
 		return "2-prior-knowledge"
 	}
 	return "auto"
+}
+
+// check reports a value that names no version.
+func (v HTTPVersion) check() error {
+	if v > HTTPVersion2PriorKnowledge {
+		return fmt.Errorf("fetcher: HTTPVersion %d is not one of auto, 1.1, 2, 2-prior-knowledge", v)
+	}
+	return nil
 }
 
 // The Result.Proto values.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -440,5 +441,71 @@ func TestH2Cancel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestH2PhaseTimeouts checks HeaderTimeout and IdleReadTimeout on HTTP/2
+// streams: a stream whose head never comes, or whose body stops, ends as
+// timeout saying which bound ran out, while the other streams of the
+// connection succeed.
+func TestH2PhaseTimeouts(t *testing.T) {
+	url := serveH2(t, func(c net.Conn, done <-chan struct{}) {
+		p, err := newH2Peer(c, []http2.Setting{})
+		if err != nil {
+			return
+		}
+		for {
+			id, path, err := p.request()
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.HasSuffix(path, "/silent"):
+			case strings.HasSuffix(path, "/stops"):
+				p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: p.block(200), EndHeaders: true})
+				p.fr.WriteData(id, false, []byte("partial"))
+			default:
+				p.respond(id, 200, []byte("ok\n"))
+			}
+		}
+	})
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := Config{Timeout: 10 * time.Second, HeaderTimeout: 300 * time.Millisecond, IdleReadTimeout: 300 * time.Millisecond,
+				Concurrency: 4, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}
+			t0 := time.Now()
+			res, _ := runList(t, context.Background(), mode, cfg, []string{url + "/silent", url + "/stops", url + "/a", url + "/b"})
+			if el := time.Since(t0); el > 5*time.Second {
+				t.Errorf("the run took %v; want the 300ms bounds to end it", el)
+			}
+			want := map[string]string{url + "/silent": "no response head within 300ms", url + "/stops": "no body bytes for 300ms"}
+			for _, r := range res {
+				if msg, ok := want[r.URL]; ok {
+					if r.ErrorKind != KindTimeout || !strings.Contains(errString(r), msg) {
+						t.Errorf("%s: got kind %v, error %s; want timeout saying %q", r.URL, r.ErrorKind, errString(r), msg)
+					}
+				} else if !r.OK() {
+					t.Errorf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))
+				}
+			}
+		})
+	}
+}
+
+// TestH2NoLeak checks that the connection goroutines of the threads
+// engine end with the run.
+func TestH2NoLeak(t *testing.T) {
+	url := serveH2(t, goodH2)
+	before := runtime.NumGoroutine()
+	cfg := Config{Timeout: 5 * time.Second, Concurrency: 4, HTTPVersion: HTTPVersion2PriorKnowledge}
+	for range 3 {
+		runList(t, context.Background(), ModeThreads, cfg, []string{url + "/a", url + "/b", url + "/c"})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Errorf("%d goroutines after the runs, %d before; want the connections' readers and writers gone", n, before)
 	}
 }
