@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/greenfetch/greenfetch/scheduler"
 )
 
 // h2Peer is the server side of an in-process HTTP/2 peer (h2c), built on
@@ -507,5 +509,92 @@ func TestH2NoLeak(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before+2 {
 		t.Errorf("%d goroutines after the runs, %d before; want the connections' readers and writers gone", n, before)
+	}
+}
+
+// TestH2RequestBody sends a request body over HTTP/2 within the server's
+// flow-control windows: a server that opens them bit by bit gets the
+// whole body; one that keeps its window at zero ends the fetch as a
+// timeout, on time.
+func TestH2RequestBody(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789"), 10000) // 100 kB: more than the default window
+	serve := func(open bool) func(c net.Conn, done <-chan struct{}) {
+		return func(c net.Conn, done <-chan struct{}) {
+			settings := []http2.Setting{{ID: http2.SettingInitialWindowSize, Val: 0}}
+			if open {
+				settings[0].Val = 1000
+			}
+			p, err := newH2Peer(c, settings)
+			if err != nil {
+				return
+			}
+			id, _, err := p.request()
+			if err != nil {
+				return
+			}
+			var got []byte
+			for {
+				f, err := p.fr.ReadFrame()
+				if err != nil {
+					return
+				}
+				d, ok := f.(*http2.DataFrame)
+				if !ok || d.StreamID != id {
+					continue
+				}
+				got = append(got, d.Data()...)
+				if open && len(d.Data()) > 0 {
+					// Credit what arrived, a little at a time.
+					p.fr.WriteWindowUpdate(0, uint32(len(d.Data())))
+					p.fr.WriteWindowUpdate(id, uint32(len(d.Data())))
+				}
+				if d.StreamEnded() {
+					break
+				}
+			}
+			p.respond(id, 200, []byte(fmt.Sprint(len(got), bytes.Equal(got, body))))
+			io.Copy(io.Discard, c)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		open bool
+	}{{"window-opened", true}, {"window-shut", false}} {
+		url := serveH2(t, serve(tc.open))
+		for _, inTask := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/task=%v", tc.name, inTask), func(t *testing.T) {
+				c, err := NewClient(Config{Timeout: 1500 * time.Millisecond, HTTPVersion: HTTPVersion2PriorKnowledge, SHA256: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				c.method, c.body = "POST", body
+				var r Result
+				t0 := time.Now()
+				if inTask {
+					h, err := scheduler.NewHub()
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer h.Close()
+					h.Run(func(*scheduler.Task) (any, error) { r = c.Fetch(context.Background(), url+"/post"); return nil, nil })
+				} else {
+					r = c.Fetch(context.Background(), url+"/post")
+				}
+				if el := time.Since(t0); el > 6*time.Second {
+					t.Errorf("the fetch took %v; want the 1.5s timeout to bound it", el)
+				}
+				if !tc.open {
+					if r.ErrorKind != KindTimeout {
+						t.Errorf("got kind %v, error %s; want timeout", r.ErrorKind, errString(r))
+					}
+					return
+				}
+				want := sha256Hex([]byte(fmt.Sprint(len(body), true)))
+				if !r.OK() || r.SHA256 != want {
+					t.Errorf("got status %d, sha %s, error %s; want the server to echo %d bytes received intact", r.Status, r.SHA256, errString(r), len(body))
+				}
+			})
+		}
 	}
 }

@@ -130,7 +130,8 @@ type h2Conn struct {
 	maxFrame   uint32
 	recvAvail  int64 // connection window left for the server's DATA
 	unacked    int64 // received, not yet refunded by WINDOW_UPDATE
-	sendWin    int64 // our send window (we send no DATA; checked for overflow)
+	sendWin    int64 // our send window for request bodies (6.9.1)
+	peerWin    int64 // the server's SETTINGS_INITIAL_WINDOW_SIZE (6.9.2)
 	settings   bool  // the server's first SETTINGS arrived
 	goaway     bool  // no new streams: GOAWAY received, or retired
 	oneStream  bool  // Config.MaxIdlePerHost < 0: retire after the first stream
@@ -147,7 +148,7 @@ func newH2Conn(p *h2Pool, pc *persistConn, key poolKey) *h2Conn {
 		pool: p, key: key, pc: pc, remote: pc.remote,
 		streams: make(map[uint32]*h2Stream), nextID: 1, reserved: 1,
 		maxStreams: h2InitialMaxStreams, maxFrame: 16384,
-		recvAvail: h2ConnWindow, sendWin: 65535, idleAt: time.Now(),
+		recvAvail: h2ConnWindow, sendWin: 65535, peerWin: 65535, idleAt: time.Now(),
 	}
 	p.mu.Lock()
 	cc.ks = p.key(key)
@@ -466,6 +467,17 @@ func (cc *h2Conn) onSettings(f *http2.SettingsFrame) error {
 			cc.maxFrame = s.Val
 		case http2.SettingHeaderTableSize:
 			cc.henc.SetMaxDynamicTableSizeLimit(s.Val)
+		case http2.SettingInitialWindowSize:
+			// 6.9.2: the change applies to every open stream's window.
+			delta := int64(s.Val) - cc.peerWin
+			cc.peerWin = int64(s.Val)
+			for _, st := range cc.streams {
+				st.sendWin += delta
+				if st.sendWin > h2MaxStreamID {
+					return &h2Error{code: http2.ErrCodeFlowControl, msg: "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window"}
+				}
+				st.ev.Set()
+			}
 		}
 		return nil
 	})
@@ -531,8 +543,8 @@ func (cc *h2Conn) onReset(f *http2.RSTStreamFrame) error {
 	return nil
 }
 
-// onWindowUpdate checks the server's credit for our sending (6.9.1). We
-// send no DATA; the windows are only checked for overflow.
+// onWindowUpdate takes the server's credit for our request bodies (6.9.1)
+// and wakes the streams that wait for it.
 func (cc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
@@ -540,6 +552,11 @@ func (cc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 		cc.sendWin += int64(f.Increment)
 		if cc.sendWin > h2MaxStreamID {
 			return &h2Error{code: http2.ErrCodeFlowControl, msg: "WINDOW_UPDATE overflows the connection window"}
+		}
+		for _, s := range cc.streams {
+			if s.sending {
+				s.ev.Set()
+			}
 		}
 		return nil
 	}
@@ -554,6 +571,7 @@ func (cc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	if s.sendWin > h2MaxStreamID {
 		cc.failStreamLocked(s, &h2Error{code: http2.ErrCodeFlowControl, msg: "WINDOW_UPDATE overflows the stream window"}, http2.ErrCodeFlowControl)
 	}
+	s.ev.Set()
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -52,7 +53,8 @@ type h2Stream struct {
 	off       int
 	recvAvail int64 // stream window left for the server's DATA
 	unacked   int64 // read (or padding), not yet refunded
-	sendWin   int64
+	sendWin   int64 // the server's credit for the request body (6.9)
+	sending   bool  // the request body is being sent
 	got       int64 // body bytes received
 	declLen   int64 // Content-Length, or -1
 	endStream bool  // the server ended the stream
@@ -198,9 +200,9 @@ func (s *h2Stream) release() int64 {
 }
 
 // startStream opens a stream for a request on cc, whose slot the caller
-// reserved: HEADERS (and CONTINUATIONs) with END_STREAM, as a GET or HEAD
-// has no body (8.1, 8.3.1).
-func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool) (*h2Stream, error) {
+// reserved: HEADERS (and CONTINUATIONs), with END_STREAM when there is no
+// body (8.1, 8.3.1); sendBody sends the body, if any.
+func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, body []byte) (*h2Stream, error) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	cc.reserved--
@@ -210,7 +212,7 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool) 
 		}
 		return nil, &h2Unprocessed{"connection going away"}
 	}
-	s := &h2Stream{cc: cc, id: cc.nextID, method: method, recvAvail: h2StreamWindow, sendWin: 65535, declLen: -1}
+	s := &h2Stream{cc: cc, id: cc.nextID, method: method, recvAvail: h2StreamWindow, sendWin: cc.peerWin, declLen: -1, sending: len(body) > 0}
 	cc.nextID += 2
 	cc.goaway = cc.goaway || cc.oneStream
 	cc.streams[s.id] = s
@@ -234,6 +236,9 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool) 
 	for _, f := range fields {
 		cc.henc.WriteField(f)
 	}
+	if len(body) > 0 {
+		cc.henc.WriteField(hf("content-length", strconv.Itoa(len(body))))
+	}
 	if creds && u.User != nil && c.cfg.Headers.Get("Authorization") == "" {
 		pw, _ := u.User.Password()
 		f := hf("authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
@@ -244,7 +249,7 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool) 
 	max := int(cc.maxFrame)
 	first := block[:min(len(block), max)]
 	block = block[len(first):]
-	cc.wfr.WriteHeaders(http2.HeadersFrameParam{StreamID: s.id, BlockFragment: first, EndStream: true, EndHeaders: len(block) == 0})
+	cc.wfr.WriteHeaders(http2.HeadersFrameParam{StreamID: s.id, BlockFragment: first, EndStream: len(body) == 0, EndHeaders: len(block) == 0})
 	for len(block) > 0 {
 		frag := block[:min(len(block), max)]
 		block = block[len(frag):]
@@ -252,6 +257,40 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool) 
 	}
 	cc.queued()
 	return s, nil
+}
+
+// sendBody sends the request body in DATA frames within the server's
+// flow-control windows (6.9), waiting for WINDOW_UPDATE while they are
+// shut, until the deadline: a server that never opens its window ends the
+// fetch as a timeout. A stream the server ended or reset meanwhile stops
+// the sending (its answer, or error, is what counts).
+func (s *h2Stream) sendBody(body []byte) error {
+	cc := s.cc
+	for len(body) > 0 {
+		s.ev.Clear()
+		cc.mu.Lock()
+		if s.removed || cc.closed {
+			s.sending = false
+			cc.mu.Unlock()
+			return nil
+		}
+		n := min(int64(len(body)), int64(cc.maxFrame), cc.sendWin, s.sendWin)
+		if n > 0 {
+			cc.wfr.WriteData(s.id, n == int64(len(body)), body[:n])
+			cc.sendWin -= n
+			s.sendWin -= n
+			body = body[n:]
+			s.sending = len(body) > 0
+			cc.mu.Unlock()
+			cc.queued()
+			continue
+		}
+		cc.mu.Unlock()
+		if err := s.park(0); err != nil {
+			return &timeoutError{"server did not open its HTTP/2 flow-control window for the request body", err}
+		}
+	}
+	return nil
 }
 
 // h2RoundTrip runs the request over HTTP/2 when it may be: on a pooled
@@ -343,7 +382,11 @@ func (st *fetchState) h2Dial(u *url.URL, key poolKey, host, port string) (cc *h2
 // not process, to be sent again.
 func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, method string, creds bool) (*http.Response, *persistConn, *Error, bool) {
 	c := st.c
-	s, err := cc.startStream(c, u, method, creds)
+	var body []byte
+	if method != "GET" && method != "HEAD" {
+		body = c.body
+	}
+	s, err := cc.startStream(c, u, method, creds, body)
 	if err != nil {
 		return nil, nil, st.classify(PhaseRequest, err), true
 	}
@@ -352,6 +395,13 @@ func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, method string, creds bo
 	pc := &persistConn{key: cc.key, remote: cc.remote, h2s: s}
 	st.use(pc)
 	st.res.RemoteAddr = pc.remote
+	if len(body) > 0 {
+		st.setDeadline(pc, 0)
+		if err := s.sendBody(body); err != nil {
+			st.done(pc, false)
+			return nil, nil, st.classify(PhaseRequest, err), false
+		}
+	}
 	st.setDeadline(pc, c.cfg.HeaderTimeout)
 	resp, at, err := s.awaitHead()
 	if err != nil {
