@@ -6,9 +6,9 @@ package fetcher
 import (
 	"bufio"
 	"crypto/tls"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
