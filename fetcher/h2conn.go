@@ -717,7 +717,8 @@ func (cc *h2Conn) onHeaders(f *http2.HeadersFrame) error {
 		s.ev.Set()
 		return nil
 	}
-	resp, err := h2Response(cc.fields)
+	resp := &s.resp // the stream's own: one allocation less per request
+	err := h2Response(cc.fields, resp)
 	if err != nil {
 		cc.failStreamLocked(s, &h2Error{code: http2.ErrCodeProtocol, msg: "malformed response: " + err.Error()}, http2.ErrCodeProtocol)
 		return nil
@@ -752,31 +753,31 @@ func (cc *h2Conn) onHeaders(f *http2.HeadersFrame) error {
 
 // h2Response checks a response header block (8.3.2, 8.2) and makes the
 // response head of it.
-func h2Response(fields []hpack.HeaderField) (*http.Response, error) {
-	resp := &http.Response{Proto: protoHTTP2, ProtoMajor: 2, Header: make(http.Header, len(fields)), ContentLength: -1}
+func h2Response(fields []hpack.HeaderField, resp *http.Response) error {
+	*resp = http.Response{Proto: protoHTTP2, ProtoMajor: 2, Header: make(http.Header, len(fields)), ContentLength: -1}
 	status, regular := "", false
 	vals := make([]string, len(fields)) // one array under the values
 	for _, hf := range fields {
 		if strings.HasPrefix(hf.Name, ":") {
 			if regular {
-				return nil, fmt.Errorf("pseudo-header %s after a regular field", hf.Name)
+				return fmt.Errorf("pseudo-header %s after a regular field", hf.Name)
 			}
 			if hf.Name != ":status" || status != "" {
-				return nil, fmt.Errorf("unexpected pseudo-header %s", hf.Name)
+				return fmt.Errorf("unexpected pseudo-header %s", hf.Name)
 			}
 			status = hf.Value
 			continue
 		}
 		regular = true
 		if !httpguts.ValidHeaderFieldName(hf.Name) || strings.ToLower(hf.Name) != hf.Name {
-			return nil, fmt.Errorf("invalid field name %q", hf.Name)
+			return fmt.Errorf("invalid field name %q", hf.Name)
 		}
 		if !httpguts.ValidHeaderFieldValue(hf.Value) {
-			return nil, fmt.Errorf("invalid value of field %s", hf.Name)
+			return fmt.Errorf("invalid value of field %s", hf.Name)
 		}
 		switch hf.Name {
 		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-			return nil, fmt.Errorf("connection-specific field %s", hf.Name)
+			return fmt.Errorf("connection-specific field %s", hf.Name)
 		}
 		key := http.CanonicalHeaderKey(hf.Name)
 		if v, ok := resp.Header[key]; ok {
@@ -789,23 +790,23 @@ func h2Response(fields []hpack.HeaderField) (*http.Response, error) {
 	}
 	code, err := strconv.Atoi(status)
 	if len(status) != 3 || err != nil || code < 100 {
-		return nil, fmt.Errorf("bad :status %q", status)
+		return fmt.Errorf("bad :status %q", status)
 	}
 	resp.StatusCode = code
 	resp.Status = status + " " + http.StatusText(code)
 	if cl := resp.Header.Values("Content-Length"); len(cl) > 0 {
 		n, err := strconv.ParseInt(cl[0], 10, 64)
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("bad Content-Length %q", cl[0])
+			return fmt.Errorf("bad Content-Length %q", cl[0])
 		}
 		for _, v := range cl[1:] {
 			if v != cl[0] {
-				return nil, fmt.Errorf("conflicting Content-Length values %q and %q", cl[0], v)
+				return fmt.Errorf("conflicting Content-Length values %q and %q", cl[0], v)
 			}
 		}
 		resp.ContentLength = n
 	}
-	return resp, nil
+	return nil
 }
 
 // endStreamLocked marks s ended by the server (END_STREAM, 8.1): its body

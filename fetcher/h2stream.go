@@ -61,6 +61,11 @@ type h2Stream struct {
 	removed   bool  // no longer among cc's open streams
 	err       error
 	wire      int64 // frame bytes of this stream
+
+	// Allocated with the stream: what the fetch sees of it.
+	pc   persistConn // stands for a connection in fetchState (pc.h2s)
+	resp http.Response
+	body h2Body
 }
 
 // cancel ends every wait of the stream, now and later: its fetch was
@@ -392,7 +397,8 @@ func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, method string, creds bo
 	}
 	c.requests.Add(1)
 	c.h2.streams.Add(1)
-	pc := &persistConn{key: cc.key, remote: cc.remote, h2s: s}
+	pc := &s.pc
+	pc.key, pc.remote, pc.h2s = cc.key, cc.remote, s
 	st.use(pc)
 	st.res.RemoteAddr = pc.remote
 	if len(body) > 0 {
@@ -410,7 +416,8 @@ func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, method string, creds bo
 		return nil, nil, st.classify(PhaseHeader, err), errors.As(err, &un)
 	}
 	st.res.Timings.TTFB = at.Sub(st.start) - st.queued
-	resp.Body = &h2Body{s: s, idle: c.cfg.IdleReadTimeout}
+	s.body = h2Body{s: s, idle: c.cfg.IdleReadTimeout}
+	resp.Body = &s.body
 	resp.Request = getRequest
 	if method == "HEAD" {
 		resp.Request = headRequest
