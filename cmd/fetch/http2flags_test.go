@@ -90,3 +90,13 @@ func TestE2EHTTP2(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EHTTP2Text checks the text summary's HTTP/2 counts.
+func TestE2EHTTP2Text(t *testing.T) {
+	ng := testserver.StartNginx(t, testserver.NginxOptions{TLS: true, HTTP2: true, Files: testserver.SizedFiles(1000)})
+	u := ng.TLSURL + "/" + testserver.SizedPath(1000)
+	r := fetch(t, "", "--hubs", "1", "--cacert", ng.CAFile, u, u, u)
+	if r.code != 0 || !strings.Contains(r.stdout, ", HTTP/2 3 streams on 1 conns\n") {
+		t.Errorf("got exit %d, stdout %q; want the summary to count 3 HTTP/2 streams on 1 conn", r.code, r.stdout)
+	}
+}

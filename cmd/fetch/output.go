@@ -253,7 +253,15 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 	b = strconv.AppendInt(b, s.dns.queries, 10)
 	b = append(b, " queries, "...)
 	b = strconv.AppendInt(b, s.dns.cacheHits, 10)
-	b = append(b, " cache hits\n"...)
+	b = append(b, " cache hits"...)
+	if s.wire.h2conns > 0 { // only then: HTTP/1.1 runs print as before
+		b = append(b, ", HTTP/2 "...)
+		b = strconv.AppendInt(b, s.wire.h2streams, 10)
+		b = append(b, " streams on "...)
+		b = strconv.AppendInt(b, s.wire.h2conns, 10)
+		b = append(b, " conns"...)
+	}
+	b = append(b, '\n')
 	for _, e := range slow {
 		b = append(b, "slowest: "...)
 		b = appendMS(b, e.total)
