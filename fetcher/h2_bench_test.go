@@ -45,14 +45,14 @@ func runStats(b *testing.B, mode Mode, cfg Config, urls []string) Stats {
 	return stats
 }
 
-// BenchmarkH2Throughput: 5,000 URLs of 4 KiB from nginx over HTTPS with
+// BenchmarkH2VsNetHTTP: 5,000 URLs of 4 KiB from nginx over HTTPS with
 // HTTP/2, concurrency 64, fetched in turn (same run, same nginx) by the
 // async engine over h2, the async engine over HTTP/1.1, and Go's net/http
 // client (which speaks h2 there too). It reports each one's URLs/s, client
 // CPU per URL and connections, and the ratios of the h2 engine to
 // net/http (goal: >= 1.3x URLs/s at <= 0.8x CPU per URL).
 // scripts/bench-h2.sh runs it.
-func BenchmarkH2Throughput(b *testing.B) {
+func BenchmarkH2VsNetHTTP(b *testing.B) {
 	files := testserver.SizedFiles(4096)
 	ng := testserver.StartNginx(b, testserver.NginxOptions{Files: files, TLS: true, HTTP2: true, Workers: 1, WorkerConnections: 4096,
 		// nginx ends an HTTP/2 connection (GOAWAY) after keepalive_requests

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench-h2.sh: HTTP/2 throughput of greenfetch against Go's net/http, in the
 # same run: 5,000 URLs of 4 KiB from nginx over HTTPS with h2, concurrency
-# 64 (fetcher's BenchmarkH2Throughput). Each of COUNT runs fetches the list
+# 64 (fetcher's BenchmarkH2VsNetHTTP). Each of COUNT runs fetches the list
 # RUNS times with each client in turn (greenfetch over h2, net/http over
 # h2, greenfetch over HTTP/1.1) and prints URLs/s, client CPU per URL,
 # connections per run, and the ratios of greenfetch's h2 to net/http's
@@ -17,9 +17,9 @@ if [ "${PROFILE:-}" ]; then prof="-cpuprofile cpu.h2.prof"; fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # shellcheck disable=SC2086
-go test -run '^$' -bench '^BenchmarkH2Throughput$' -benchtime "${RUNS}x" -count "$COUNT" $prof ./fetcher/ | tee "$out"
+go test -run '^$' -bench '^BenchmarkH2VsNetHTTP$' -benchtime "${RUNS}x" -count "$COUNT" $prof ./fetcher/ | tee "$out"
 awk '
-/^BenchmarkH2Throughput/ {
+/^BenchmarkH2VsNetHTTP/ {
 	for (i = 3; i < NF; i += 2) { v[$(i+1)] = v[$(i+1)] " " $i }
 	n++
 }
