@@ -1,7 +1,40 @@
 package fetcher
 
 // One HTTP/2 connection, client side, against RFC 9113. Section numbers
-// in comments are RFC 9113's.
+// in comments are RFC 9113's. Where each part of the RFC lives:
+//
+//	3.2 ALPN "h2", 3.3 prior knowledge   h2Dial, h2NextProtos (h2stream.go)
+//	3.4 connection preface               newH2Conn; readFrames checks the server's
+//	4.3 field section compression        onHeaders (x/net hpack; always decoded)
+//	5.1 stream states and identifiers    startStream, removeLocked, idleStreamLocked
+//	5.1.2 stream concurrency             reserve, h2Pool.acquire (h2.go)
+//	5.4 error handling                   failStreamLocked (RST_STREAM), close, readError
+//	5.5 extensions (unknown frames)      handle: ignored, counted
+//	6.1 DATA                             onData
+//	6.2 HEADERS, 6.10 CONTINUATION       onHeaders (bounded block)
+//	6.3 PRIORITY                         handle: ignored, counted
+//	6.4 RST_STREAM                       onReset; release sends CANCEL
+//	6.5 SETTINGS                         onSettings; ours in newH2Conn
+//	6.7 PING                             handle: answered
+//	6.8 GOAWAY                           onGoAway
+//	6.9 flow control, WINDOW_UPDATE      onData, h2Body.Read (refunds), sendBody, onWindowUpdate
+//	8.1 message framing, trailers        onHeaders, endStreamLocked (Content-Length)
+//	8.2.2 connection-specific fields     h2Fields (h2.go), h2Response
+//	8.3 pseudo-header fields             startStream, h2Response
+//	8.4 server push                      disabled (SETTINGS_ENABLE_PUSH 0); PUSH_PROMISE is an error
+//	8.7 request reliability              h2Unprocessed: GOAWAY, REFUSED_STREAM resent
+//	10.5 denial of service               control, h2MaxHeaderFrames, outCheckLocked, windows
+//
+// Not done: a GOAWAY of ours before closing on an error (the socket just
+// closes), PING of our own (a silent server is caught by the fetches'
+// deadlines, and a stream that times out without a frame since it opened
+// retires its connection), priorities.
+//
+// A known limit: a *tls.Conn's Read may write (a TLS 1.3 KeyUpdate from
+// the server is answered at once) under its write lock; if the writer task
+// holds that lock, parked in a socket write the server does not drain, the
+// reader would block its hub's thread. Servers do not send KeyUpdate in
+// practice (nginx and h2o never do).
 
 import (
 	"bufio"
