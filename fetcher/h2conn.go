@@ -33,8 +33,8 @@ package fetcher
 // A known limit: a *tls.Conn's Read may write (a TLS 1.3 KeyUpdate from
 // the server is answered at once) under its write lock; if the writer task
 // holds that lock, parked in a socket write the server does not drain, the
-// reader would block its hub's thread. Servers do not send KeyUpdate in
-// practice (nginx and h2o never do).
+// reader would block its hub's thread. OpenSSL-based servers (nginx, h2o)
+// do not request a KeyUpdate unprompted.
 
 import (
 	"bufio"
