@@ -219,7 +219,9 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, 
 	}
 	s := &h2Stream{cc: cc, id: cc.nextID, method: method, recvAvail: h2StreamWindow, sendWin: cc.peerWin, declLen: -1, sending: len(body) > 0}
 	cc.nextID += 2
-	cc.goaway = cc.goaway || cc.oneStream
+	// 5.1.1: identifiers are not reused; a connection that ran out of
+	// them takes no new stream and closes after its last.
+	cc.goaway = cc.goaway || cc.oneStream || cc.nextID > h2MaxStreamID-2
 	cc.streams[s.id] = s
 	cc.active++
 	s.framesAt = cc.framesIn.Load()
