@@ -34,10 +34,6 @@ type Client struct {
 	hosts    *hostTable
 	tlsConf  *tls.Config // base config; cloned per connection with its ServerName
 	method   string
-	// body is the request body of methods that send one (none of GET and
-	// HEAD), sent over HTTP/2 by h2stream.go; set by tests until the
-	// Config grows a body.
-	body []byte
 	// lazyReader takes a connection's read buffer only once its answer
 	// begins (one more read syscall per response, no buffer while
 	// waiting): for runs of more than lazyReaderConcurrency fetches.

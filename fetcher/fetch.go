@@ -32,6 +32,7 @@ const (
 // learnt. It belongs to the task or goroutine running the fetch; only cur
 // is touched by the cancel callback.
 type fetchState struct {
+	offerH2  bool // the dial in progress offers h2 in ALPN (h2stream.go)
 	c        *Client
 	parent   context.Context // the caller's: canceled means KindCanceled
 	ctx      context.Context // parent bounded by deadline
@@ -41,7 +42,6 @@ type fetchState struct {
 	curURL   string
 	res      *Result
 	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
-	offerH2  bool                        // the dial in progress offers h2 in ALPN
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the

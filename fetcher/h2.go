@@ -106,6 +106,10 @@ type h2Pool struct {
 	// credentials; authority overrides :authority when set (a Host line).
 	fields, fieldsNoCreds []hpack.HeaderField
 	authority             string
+
+	// body is the request body of methods that send one (not GET, not
+	// HEAD); set by tests until the Config has a body.
+	body []byte
 }
 
 // h2Key is what the pool knows of one origin on one hub. p.mu guards

@@ -568,7 +568,7 @@ func TestH2RequestBody(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer c.Close()
-				c.method, c.body = "POST", body
+				c.method, c.h2.body = "POST", body
 				var r Result
 				t0 := time.Now()
 				if inTask {

@@ -391,7 +391,7 @@ func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, method string, creds bo
 	c := st.c
 	var body []byte
 	if method != "GET" && method != "HEAD" {
-		body = c.body
+		body = c.h2.body
 	}
 	s, err := cc.startStream(c, u, method, creds, body)
 	if err != nil {
