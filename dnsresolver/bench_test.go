@@ -22,19 +22,38 @@ const (
 // resolver and new names every round) against one dnsmasq on loopback
 // with 256 lookups in flight, A and AAAA each: our async resolver in
 // tasks on a hub set (one hub per core), and Go's own pure-Go
-// net.Resolver pointed at the same server from 256 goroutines, in the same
-// run. Both sides are 256 workers pulling names from one counter. Compare
-// the lookups/s metric of the two sub-benchmarks.
+// net.Resolver (PreferGo, its Dial pointed at the same server) from 256
+// goroutines, in the same run. Both sides are 256 workers pulling names
+// from one counter. Two servers: aaaa=nodata (address= with local=: A
+// answered, AAAA NODATA) and aaaa=refused (issue 11's
+// --address=/zone/127.0.0.1 --no-resolv: A answered, AAAA REFUSED).
+// Compare the lookups/s metric of the sub-benchmarks.
 //
 //	go test -run '^$' -bench LookupCold -benchtime 5x ./dnsresolver/
 func BenchmarkLookupCold(b *testing.B) {
-	d := testserver.StartDnsmasq(b, testserver.DnsmasqOptions{WildcardDomain: "wild.test", WildcardAddr: "127.0.0.9"})
+	servers := []struct {
+		name string
+		opts testserver.DnsmasqOptions
+		zone string
+	}{
+		{"aaaa=nodata", testserver.DnsmasqOptions{WildcardDomain: "wild.test", WildcardAddr: "127.0.0.9"}, "wild.test"},
+		{"aaaa=refused", testserver.DnsmasqOptions{ExtraConfig: []string{"address=/zone/127.0.0.9"}}, "zone"},
+	}
+	for _, srv := range servers {
+		b.Run(srv.name, func(b *testing.B) {
+			d := testserver.StartDnsmasq(b, srv.opts)
+			benchLookupCold(b, d.Addr, srv.zone)
+		})
+	}
+}
+
+func benchLookupCold(b *testing.B, addr, zone string) {
 	var round atomic.Int64
 	names := func() []string {
 		r := round.Add(1)
 		out := make([]string, benchNames)
 		for i := range out {
-			out[i] = fmt.Sprintf("r%d-n%d.wild.test", r, i)
+			out[i] = fmt.Sprintf("r%d-n%d.%s", r, i, zone)
 		}
 		return out
 	}
@@ -51,9 +70,10 @@ func BenchmarkLookupCold(b *testing.B) {
 		defer s.Close()
 		b.ReportAllocs()
 		var elapsed, cpu time.Duration
+		var slowest maxDuration
 		for i := 0; i < b.N; i++ {
 			ns := names()
-			r, err := NewAsync(Config{Servers: []string{d.Addr}, HostsFile: "-", ResolvConf: "testdata/none", Timeout: 2 * time.Second, Attempts: 3, MaxInFlight: benchInFlight})
+			r, err := NewAsync(Config{Servers: []string{addr}, HostsFile: "-", ResolvConf: "testdata/none", Timeout: 2 * time.Second, Attempts: 3, MaxInFlight: benchInFlight})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -65,9 +85,12 @@ func BenchmarkLookupCold(b *testing.B) {
 				tasks[w] = s.Spawn(func(t *scheduler.Task) (any, error) {
 					ctx := t.Context()
 					for j := next.Add(1) - 1; j < benchNames; j = next.Add(1) - 1 {
-						if _, err := r.LookupHost(ctx, ns[j]); err != nil {
+						t0 := time.Now()
+						ans, err := r.LookupHost(ctx, ns[j])
+						slowest.observe(time.Since(t0))
+						if err != nil || len(ans.Addrs) != 1 {
 							failed.Add(1)
-							firstErr.CompareAndSwap(nil, err)
+							firstErr.CompareAndSwap(nil, fmt.Sprintf("%v, %v", ans.Addrs, err))
 						}
 					}
 					return nil, nil
@@ -79,20 +102,22 @@ func BenchmarkLookupCold(b *testing.B) {
 			check(b, failed.Load(), &firstErr)
 			if i == 0 {
 				st := r.Stats()
-				b.Logf("stats: queries %d answers %d timeouts %d retransmits %d dropped %d", st.Queries, st.Answers, st.Timeouts, st.Retransmits, st.Dropped)
+				b.Logf("stats: queries %d answers %d timeouts %d retransmits %d dropped %d; A %+v; AAAA %+v", st.Queries, st.Answers, st.Timeouts, st.Retransmits, st.Dropped, st.A, st.AAAA)
 			}
 		}
 		b.ReportMetric(float64(benchNames*b.N)/elapsed.Seconds(), "lookups/s")
 		b.ReportMetric(float64(cpu.Microseconds())/float64(benchNames*b.N), "cpu-µs/lookup")
+		b.ReportMetric(float64(slowest.v.Load())/1e6, "max-ms")
 	})
 	b.Run("resolver=go", func(b *testing.B) {
 		b.ReportAllocs()
 		var elapsed, cpu time.Duration
+		var slowest maxDuration
 		for i := 0; i < b.N; i++ {
 			ns := names()
 			r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 				var dd net.Dialer
-				return dd.DialContext(ctx, network, d.Addr)
+				return dd.DialContext(ctx, network, addr)
 			}}
 			var next, failed atomic.Int64
 			var firstErr atomic.Value
@@ -104,9 +129,12 @@ func BenchmarkLookupCold(b *testing.B) {
 					defer wg.Done()
 					ctx := context.Background()
 					for j := next.Add(1) - 1; j < benchNames; j = next.Add(1) - 1 {
-						if _, err := r.LookupNetIP(ctx, "ip", ns[j]); err != nil {
+						t0 := time.Now()
+						addrs, err := r.LookupNetIP(ctx, "ip", ns[j])
+						slowest.observe(time.Since(t0))
+						if err != nil || len(addrs) != 1 {
 							failed.Add(1)
-							firstErr.CompareAndSwap(nil, err)
+							firstErr.CompareAndSwap(nil, fmt.Sprintf("%v, %v", addrs, err))
 						}
 					}
 				}()
@@ -118,7 +146,17 @@ func BenchmarkLookupCold(b *testing.B) {
 		}
 		b.ReportMetric(float64(benchNames*b.N)/elapsed.Seconds(), "lookups/s")
 		b.ReportMetric(float64(cpu.Microseconds())/float64(benchNames*b.N), "cpu-µs/lookup")
+		b.ReportMetric(float64(slowest.v.Load())/1e6, "max-ms")
 	})
+}
+
+// maxDuration is the longest of the durations observed, safe for
+// concurrent use.
+type maxDuration struct{ v atomic.Int64 }
+
+func (m *maxDuration) observe(d time.Duration) {
+	for cur := m.v.Load(); int64(d) > cur && !m.v.CompareAndSwap(cur, int64(d)); cur = m.v.Load() {
+	}
 }
 
 // BenchmarkCacheHit is one lookup answered from the cache: goal ≤ 200 ns

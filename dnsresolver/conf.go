@@ -2,6 +2,7 @@ package dnsresolver
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -137,26 +138,84 @@ func searchList(domains []string) []string {
 	return out
 }
 
-// serverAddr turns "host" or "host:port" (IPv6 with brackets when a port
-// is given) into host:port with port 53 by default. Only IP literals are
-// accepted: a resolver cannot look up its own server.
-func serverAddr(s string) (string, error) {
-	if ip, err := netip.ParseAddr(s); err == nil {
-		return netip.AddrPortFrom(ip, 53).String(), nil
+// ParseServer parses the address of a DNS server as users write it: an IP
+// address with an optional port, "192.0.2.1", "192.0.2.1:53", "2001:db8::1",
+// "[2001:db8::1]", "[2001:db8::1]:5353"; port 53 when none is given. An
+// IPv6 address may carry a zone (an interface name or index, letters, digits,
+// '.', '-' and '_', at most 15 bytes, as Linux names interfaces):
+// "fe80::1%eth0". Host names are refused: a resolver cannot look up its own
+// server. It reads no file and builds nothing, so options can be checked
+// with it before any resolver exists; its errors name the address and say
+// what is wrong, to be shown to the user as they are.
+func ParseServer(s string) (netip.AddrPort, error) {
+	bad := func(why string) (netip.AddrPort, error) {
+		return netip.AddrPort{}, fmt.Errorf("DNS server %q: %s", s, why)
 	}
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return "", err
+	if s == "" {
+		return bad("empty; want an IP address, optionally with a port (192.0.2.1, 192.0.2.1:53, [2001:db8::1]:5353)")
+	}
+	if strings.ContainsAny(s, " \t\r\n") {
+		return bad("contains white space; want an IP address, optionally with a port")
+	}
+	host, port := s, "" // a bare IPv4 address, or IPv6 (more than one colon)
+	switch {
+	case strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]"):
+		host = s[1 : len(s)-1] // "[::1]": brackets, no port
+	case strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1:
+		h, p, err := net.SplitHostPort(s)
+		if err != nil {
+			return bad("want an IP address, optionally with a port (192.0.2.1, 192.0.2.1:53, [2001:db8::1]:5353)")
+		}
+		host, port = h, p
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
+		if strings.ContainsAny(host, ":%") || strings.Trim(host, "0123456789.") == "" {
+			return bad("not a valid IP address")
+		}
+		return bad("not an IP address (a DNS server is given by address, not by name)")
+	}
+	if z := ip.Zone(); z != "" && !validZone(z) {
+		return bad(fmt.Sprintf("zone %q: want an interface name or index (letters, digits, '.', '-', '_'; at most 15 bytes)", z))
+	}
+	ip = ip.Unmap() // ::ffff:192.0.2.1 is an IPv4 server
+	p := uint64(53)
+	if port != "" {
+		if p, err = strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+			return bad(fmt.Sprintf("port %q: want 1 to 65535", port))
+		}
+	}
+	return netip.AddrPortFrom(ip, uint16(p)), nil
+}
+
+// maxZoneLength is the longest IPv6 zone accepted: Linux's IFNAMSIZ less
+// its terminating zero.
+const maxZoneLength = 15
+
+// validZone reports whether z can be an interface name or index. Anything
+// else ("]0", spaces, '%', '/') is refused, so the address never turns into
+// a string that no longer parses (netip accepts any bytes in a zone).
+func validZone(z string) bool {
+	if z == "" || len(z) > maxZoneLength {
+		return false
+	}
+	for i := 0; i < len(z); i++ {
+		c := z[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// serverAddr is ParseServer in the host:port form the resolver dials and
+// names servers by.
+func serverAddr(s string) (string, error) {
+	ap, err := ParseServer(s)
+	if err != nil {
 		return "", err
 	}
-	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || p == 0 {
-		return "", &net.AddrError{Err: "invalid port", Addr: s}
-	}
-	return netip.AddrPortFrom(ip, uint16(p)).String(), nil
+	return ap.String(), nil
 }
 
 // parseHosts reads hosts(5): an address, then a canonical name and

@@ -34,3 +34,17 @@ func ExampleResolver_LookupHost() {
 	// api.localhost [127.0.0.1 ::1] <nil>
 	// lookup bad..name: invalid host name
 }
+
+// Server addresses as users write them; a name is refused, since a
+// resolver cannot look up its own server.
+func ExampleParseServer() {
+	for _, s := range []string{"192.0.2.1", "[2001:db8::53]:5353", "::1", "dns.example"} {
+		ap, err := dnsresolver.ParseServer(s)
+		fmt.Println(ap, err)
+	}
+	// Output:
+	// 192.0.2.1:53 <nil>
+	// [2001:db8::53]:5353 <nil>
+	// [::1]:53 <nil>
+	// invalid AddrPort DNS server "dns.example": not an IP address (a DNS server is given by address, not by name)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -81,8 +82,11 @@ func TestHostileServers(t *testing.T) {
 	}{
 		{"silent times out", func(t *testing.T) []string { return []string{runLocalServer(t, silent, nil).addr} },
 			"x.example", "", func(e *Error) bool { return e.IsTimeout }},
-		{"malformed is dropped, then timeout", func(t *testing.T) []string { return []string{runLocalServer(t, malformed, nil).addr} },
-			"x.example", "", func(e *Error) bool { return e.IsTimeout }},
+		{"malformed: A cut in its record, AAAA cut in its question (dropped, then timeout)", func(t *testing.T) []string { return []string{runLocalServer(t, malformed, nil).addr} },
+			"x.example", "", func(e *Error) bool {
+				return errors.Is(e, errMalformed) && errors.Is(e, os.ErrDeadlineExceeded) && !e.IsTimeout && e.Temporary() &&
+					e.Error() == "lookup x.example on "+e.Server+": A: malformed answer; AAAA: timed out"
+			}},
 		{"badID is dropped, then timeout", func(t *testing.T) []string { return []string{runLocalServer(t, badID, nil).addr} },
 			"x.example", "", func(e *Error) bool { return e.IsTimeout }},
 		{"wrongQuestionName is dropped, then timeout", func(t *testing.T) []string { return []string{runLocalServer(t, wrongQuestionName, nil).addr} },

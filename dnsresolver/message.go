@@ -58,7 +58,8 @@ type reply struct {
 	ttl    time.Duration // min TTL of the records used
 	cname  string        // where the alias chain ended, if it did not end in addresses ("" if no alias)
 	negTTL time.Duration // for NXDOMAIN / NODATA: the SOA minimum, 0 when no SOA came
-	err    error         // nil, ErrNoSuchHost, errServerFailure, errRefused, errFormat, errMisbehaving, errMalformed, errCNAMELoop
+	err    error         // nil, ErrNoSuchHost, errServerFailure, errRefused, errFormat, errMisbehaving, errMalformed, errCNAMELoop, or the transport's
+	nx     bool          // with ErrNoSuchHost: NXDOMAIN (else NODATA)
 	trunc  bool          // TC set: ask again over TCP
 }
 
@@ -187,6 +188,7 @@ func readReply(p *dnsmessage.Parser, h dnsmessage.Header, name string, qtype dns
 	// NXDOMAIN or NODATA: the SOA in the authority section says how long
 	// the absence may be cached (RFC 2308 section 5).
 	out.err = ErrNoSuchHost
+	out.nx = h.RCode == dnsmessage.RCodeNameError
 	if err := p.SkipAllAnswers(); err == nil {
 		for {
 			rh, err := p.AuthorityHeader()

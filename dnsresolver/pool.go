@@ -96,7 +96,7 @@ func (p *Pool) LookupHost(ctx context.Context, host string) (Answer, error) {
 		for i := range addrs {
 			addrs[i] = addrs[i].Unmap()
 		}
-		if addrs = filterFamily(addrs, p.cfg.Family); len(addrs) == 0 {
+		if addrs = FilterFamily(addrs, p.cfg.Family); len(addrs) == 0 {
 			err = ErrNoSuchHost
 		}
 	}
@@ -106,8 +106,10 @@ func (p *Pool) LookupHost(ctx context.Context, host string) (Answer, error) {
 		if errors.As(err, &de) {
 			e.IsNotFound, e.IsTimeout, e.IsTemporary = de.IsNotFound, de.IsTimeout, de.IsTemporary
 		}
-		if errors.Is(err, ErrNoSuchHost) {
-			e.IsNotFound = true
+		if e.IsNotFound || errors.Is(err, ErrNoSuchHost) {
+			// "Not found" reads the same from Pool as from Async:
+			// errors.Is(err, ErrNoSuchHost).
+			e.IsNotFound, e.Err = true, ErrNoSuchHost
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			e.IsTimeout = true

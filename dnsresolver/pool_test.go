@@ -64,8 +64,8 @@ func TestPool(t *testing.T) {
 			for where, res := range lookupBoth(t, func() (Answer, error) { return p.LookupHost(context.Background(), tt.host) }) {
 				if tt.notFound {
 					var e *Error
-					if !errors.As(res.err, &e) || !e.IsNotFound || e.Name != tt.host {
-						t.Errorf("%s: got %v; want not found naming %q", where, res.err, tt.host)
+					if !errors.As(res.err, &e) || !e.IsNotFound || e.Name != tt.host || !errors.Is(res.err, ErrNoSuchHost) {
+						t.Errorf("%s: got %v; want not found (ErrNoSuchHost) naming %q", where, res.err, tt.host)
 					}
 					continue
 				}

@@ -3,22 +3,44 @@
 //
 // Async is a DNS client of its own: it builds and parses messages with
 // golang.org/x/net/dns/dnsmessage and talks to the servers of
-// /etc/resolv.conf (or explicit ones) over the scheduler's cooperative UDP
-// and TCP sockets when called from a task, and over ordinary sockets when
-// called from a goroutine. It asks for A and AAAA at once on one fresh
-// UDP socket (a random source port per lookup, a random ID per query),
-// follows CNAME chains, sends EDNS0, retries over TCP when an answer is
-// truncated, and drops every reply that does not match the query it sent
-// (ID, QR, question, and the server, through the connected socket).
+// /etc/resolv.conf (or explicit ones, see ParseServer) over the
+// scheduler's cooperative UDP and TCP sockets when called from a task,
+// and over ordinary sockets when called from a goroutine. It asks for A
+// and AAAA at once on one fresh UDP socket (a random source port per
+// lookup, a random ID per query), follows CNAME chains, sends EDNS0,
+// retries over TCP when an answer is truncated, and drops every reply that
+// does not match the query it sent (ID, QR, question, and the server,
+// through the connected socket).
+//
+// The families are independent: addresses of one family are the answer
+// whatever happened to the other's query (NODATA, NXDOMAIN, REFUSED,
+// SERVFAIL, FORMERR, timeout, forged or garbled replies), as glibc and Go
+// resolve; each question goes on to the next server on its own. When one
+// family has addresses the lookup waits for the other at most
+// Config.ResolutionDelay (RFC 8305, 50ms). A lookup fails only when no
+// family has an address; its error then says what each family got
+// ("A: REFUSED; AAAA: timed out", a *FamilyError), and it is
+// ErrNoSuchHost only when every family says the name or its addresses do
+// not exist. A Family of V4 or V6 asks only that family's question.
+//
 // Answers are cached by their TTL, failures by the SOA minimum (RFC
-// 2308), in a bounded LRU cache; however many tasks ask for one name at
-// once, one query is in flight. Stats counts queries, answers, timeouts
-// and cache hits per server and transport.
+// 2308) or, when no SOA backs them, for Config.FailureTTL at most (5s),
+// in a bounded LRU cache; however many tasks ask for one name at once,
+// one query is in flight. Stats counts queries, answers, timeouts and
+// cache hits per server and transport, and each family's outcomes.
 //
 // Pool runs the system resolver (getaddrinfo and nsswitch) on the
-// scheduler's worker threads, for hosts that need it.
+// scheduler's worker threads, for hosts that need it. Both report a name
+// that does not exist alike: errors.Is(err, ErrNoSuchHost).
 //
 // Both are safe for concurrent use by tasks of any hub and by goroutines.
+//
+// The files: async.go (Config, NewAsync), lookup.go (a lookup: literals,
+// hosts, cache, one query in flight per name, the resolution delay),
+// search.go (search list, families, alias chains, errors), exchange.go
+// (servers, attempts, UDP and TCP on the wire), message.go (building and
+// reading messages), cache.go, stats.go, conf.go (resolv.conf, hosts,
+// ParseServer), pool.go (Pool), resolver.go (the shared types).
 package dnsresolver
 
 import (
@@ -61,8 +83,9 @@ const (
 	V6                 // AAAA only
 )
 
-var familyNames = map[Family]string{Both: "both", V4: "v4", V6: "v6"}
+var familyNames = map[Family]string{Both: "both", V4: "ipv4", V6: "ipv6"}
 
+// String returns "both", "ipv4" or "ipv6".
 func (f Family) String() string {
 	if s, ok := familyNames[f]; ok {
 		return s
@@ -113,6 +136,8 @@ type Error struct {
 	IsNotFound  bool // the name does not exist, or has no address
 }
 
+// Error says which name, on which server, and what happened:
+// "lookup NAME on SERVER: CAUSE".
 func (e *Error) Error() string {
 	s := "lookup " + e.Name
 	if e.Server != "" {
@@ -121,8 +146,13 @@ func (e *Error) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
-func (e *Error) Unwrap() error   { return e.Err }
-func (e *Error) Timeout() bool   { return e.IsTimeout }
+// Unwrap returns the cause, so errors.Is(err, ErrNoSuchHost) works.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Timeout reports that no answer came in time, as net errors do.
+func (e *Error) Timeout() bool { return e.IsTimeout }
+
+// Temporary reports that trying again later may succeed.
 func (e *Error) Temporary() bool { return e.IsTemporary || e.IsTimeout }
 
 // Bounds of names, RFC 1035 2.3.4.
@@ -200,8 +230,11 @@ func isLocalhost(name string) bool {
 
 var localhostAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
 
-// filterFamily returns the addresses of addrs in family f.
-func filterFamily(addrs []netip.Addr, f Family) []netip.Addr {
+// FilterFamily returns the addresses of addrs in family f: addrs itself
+// for Both, else a new slice (nil when none is left); addrs is not
+// modified. An IPv4-mapped IPv6 address (::ffff:192.0.2.1) counts as
+// IPv4.
+func FilterFamily(addrs []netip.Addr, f Family) []netip.Addr {
 	if f == Both {
 		return addrs
 	}

@@ -47,9 +47,10 @@ func reusable(resp *http.Response, pc *persistConn) bool {
 
 // readBody reads the final response's body into the sinks of the config,
 // then releases the connection and the host.
-func (st *fetchState) readBody(u *url.URL, resp *http.Response, pc *persistConn, hs *hostState, hostKey string) *Error {
+func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 	c := st.c
-	defer c.hosts.release(hostKey, hs)
+	resp, pc := h.resp, h.pc
+	defer c.hosts.release(h.hostKey, h.hs)
 	st.setDeadline(pc, 0)
 	if c.cfg.IdleReadTimeout > 0 {
 		pc.wc.idle = c.cfg.IdleReadTimeout
@@ -78,7 +79,7 @@ func (st *fetchState) readBody(u *url.URL, resp *http.Response, pc *persistConn,
 			st.res.SavedAs = ""
 		}
 		st.done(pc, false)
-		return st.classify(PhaseBody, err)
+		return st.classify(PhaseBody, pc.cause(err))
 	}
 	if s.h != nil {
 		st.res.SHA256 = hex.EncodeToString(s.h.Sum(nil))
@@ -233,7 +234,7 @@ func (s *sink) close(failed bool) error {
 // errSaveDir wraps failures to save a body.
 var errSaveDir = errors.New("saving the body")
 
-// bufferedBlocking runs file writes through scheduler.Blocking so that a
+// blockingWriter runs file writes through scheduler.Blocking so that a
 // task never blocks its hub's thread on the disk.
 type blockingWriter struct {
 	f interface{ Write([]byte) (int, error) }

@@ -1,22 +1,18 @@
 package fetcher
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"net"
-	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
-	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
-
-	"golang.org/x/net/http/httpguts"
-	"golang.org/x/net/idna"
 
 	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -33,7 +29,8 @@ type Client struct {
 	h2       *h2Pool // HTTP/2 connections (h2.go)
 	hosts    *hostTable
 	tlsConf  *tls.Config // base config; cloned per connection with its ServerName
-	method   string
+	method   string      // of the first request: Config.Method, or GET, or POST with Data
+	data     []byte      // the request body (Config.Data, read); nil if none
 	// lazyReader takes a connection's read buffer only once its answer
 	// begins (one more read syscall per response, no buffer while
 	// waiting): for runs of more than lazyReaderConcurrency fetches.
@@ -41,6 +38,13 @@ type Client struct {
 	// headers are the pre-rendered extra header lines (each ending in
 	// CRLF), with and without the credentials (Authorization, Cookie).
 	headers, headersNoCreds []byte
+	// bodyHeaders go with a body: Content-Type (unless a header gives
+	// one); Content-Length is written per request.
+	bodyHeaders []byte
+	hostHeader  string // a Host override for the URL's own host; "" if none
+	hasAuth     bool   // an Authorization header is given (URL credentials are not used)
+
+	verboseMu sync.Mutex // serializes writes to cfg.Verbose
 
 	// dial overrides the socket layer (tests). If nil, tasks dial with
 	// scheduler.DialContext and goroutines with net.Dialer.
@@ -49,35 +53,40 @@ type Client struct {
 	requests, conns, reused, resumed, retries, wire atomic.Int64
 }
 
-// NewClient returns a Client for cfg. It fails when cfg is inconsistent (a
-// method other than GET or HEAD, a header that cannot be sent, an
-// unreadable CAFile).
+// NewClient returns a Client for cfg. It fails when cfg.Validate does, or
+// when the body file of Data cannot be read.
 func NewClient(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
-	c := &Client{cfg: cfg, lazyReader: cfg.Concurrency > lazyReaderConcurrency}
-	switch m := strings.ToUpper(cfg.Method); m {
-	case "", "GET":
+	c := &Client{cfg: cfg, lazyReader: cfg.Concurrency > lazyReaderConcurrency, method: cfg.Method}
+	if cfg.Data != "" {
+		if name, ok := strings.CutPrefix(cfg.Data, "@"); ok {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("-d/--data @%s: %w", name, unwrapPath(err))
+			}
+			// curl -d @FILE drops carriage returns and newlines.
+			c.data = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
+		} else {
+			c.data = []byte(cfg.Data)
+		}
+	}
+	if c.method == "" {
 		c.method = "GET"
-	case "HEAD":
-		c.method = "HEAD"
-	default:
-		return nil, fmt.Errorf("fetcher: method %q not supported (GET or HEAD)", cfg.Method)
+		if cfg.Data != "" {
+			c.method = "POST"
+		}
 	}
 	if err := c.renderHeaders(); err != nil {
 		return nil, err
 	}
-	if err := cfg.HTTPVersion.check(); err != nil {
-		return nil, err
-	}
 	roots := cfg.RootCAs
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("fetcher: CA file: %w", err)
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("fetcher: CA file %s: no PEM certificate in it", cfg.CAFile)
+		var err error
+		if roots, err = readCAFile(cfg.CAFile); err != nil {
+			return nil, err
 		}
 	}
 	c.tlsConf = &tls.Config{
@@ -89,9 +98,17 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c.resolver = cfg.Resolver
 	if c.resolver == nil {
-		c.resolver = newDefaultResolver()
+		r, err := newDefaultResolver(cfg.Family)
+		if err != nil {
+			return nil, err
+		}
+		c.resolver = r
 	}
-	c.pool = newConnPool(cfg.MaxIdlePerHost, 2*max(cfg.Concurrency, cfg.MaxIdlePerHost), cfg.IdleConnTimeout)
+	maxIdle := cfg.MaxIdlePerHost
+	if cfg.NoKeepAlive {
+		maxIdle = 0
+	}
+	c.pool = newConnPool(maxIdle, 2*max(cfg.Concurrency, cfg.MaxIdlePerHost), cfg.IdleConnTimeout)
 	c.hosts = newHostTable(cfg.PerHost)
 	c.h2 = newH2Pool(c)
 	return c, nil
@@ -105,17 +122,18 @@ const lazyReaderConcurrency = 512
 // resumption, one per server name.
 const tlsSessionCacheSize = 1024
 
+// withDefaults fills in the default of every zero field.
 func (cfg Config) withDefaults() Config {
-	if cfg.Timeout <= 0 {
+	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.ConnectTimeout <= 0 {
+	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
-	if cfg.TLSTimeout <= 0 {
+	if cfg.TLSTimeout == 0 {
 		cfg.TLSTimeout = DefaultTLSTimeout
 	}
-	if cfg.MaxRetryAfter <= 0 {
+	if cfg.MaxRetryAfter == 0 {
 		cfg.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	if cfg.MaxRedirects == 0 {
@@ -124,23 +142,27 @@ func (cfg Config) withDefaults() Config {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
-	if cfg.Concurrency <= 0 {
+	if cfg.Concurrency == 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
 	if cfg.MaxIdlePerHost == 0 {
 		cfg.MaxIdlePerHost = max(cfg.Concurrency, 2)
 	}
-	if cfg.IdleConnTimeout <= 0 {
+	if cfg.IdleConnTimeout == 0 {
 		cfg.IdleConnTimeout = DefaultIdleConnTimeout
 	}
 	return cfg
 }
 
-// renderHeaders checks cfg.Headers and renders them once, in a stable
+// renderHeaders renders the headers of the config once, in a stable
 // order, so that every request writes them with one copy.
 func (c *Client) renderHeaders() error {
-	h := c.cfg.Headers
-	has := func(name string) bool { _, ok := h[http.CanonicalHeaderKey(name)]; return ok }
+	hs, err := c.cfg.headerSet()
+	if err != nil {
+		return err
+	}
+	c.hostHeader = hs.host
+	c.hasAuth = hs.has("Authorization")
 	var all, noCreds strings.Builder
 	line := func(name, value string, creds bool) {
 		for _, b := range []*strings.Builder{&all, &noCreds} {
@@ -153,42 +175,23 @@ func (c *Client) renderHeaders() error {
 			b.WriteString("\r\n")
 		}
 	}
-	if !has("User-Agent") {
+	if !hs.has("User-Agent") {
 		line("User-Agent", c.cfg.UserAgent, false)
 	}
-	if !has("Accept") {
+	if !hs.has("Accept") {
 		line("Accept", "*/*", false)
 	}
-	if c.cfg.Compressed && !has("Accept-Encoding") {
+	if c.cfg.Compressed && !hs.has("Accept-Encoding") {
 		line("Accept-Encoding", "gzip, deflate", false)
 	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !httpguts.ValidHeaderFieldName(k) {
-			return fmt.Errorf("fetcher: header name %q is not valid", k)
-		}
-		ck := http.CanonicalHeaderKey(k)
-		switch ck {
-		case "Host", "Content-Length", "Transfer-Encoding", "Connection":
-			return fmt.Errorf("fetcher: header %q is set by the client and cannot be given", k)
-		}
-		if ck == "Accept-Encoding" && !c.cfg.Compressed {
-			return fmt.Errorf("fetcher: header Accept-Encoding needs Compressed (the body would not be decoded)")
-		}
-		creds := ck == "Authorization" || ck == "Cookie" || ck == "Proxy-Authorization"
-		for _, v := range h[k] {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return fmt.Errorf("fetcher: header %s: value %q is not valid", k, v)
-			}
-			line(ck, v, creds)
-		}
+	for _, f := range hs.fields {
+		line(f.name, f.value, f.creds)
 	}
 	c.headers = []byte(all.String())
 	c.headersNoCreds = []byte(noCreds.String())
+	if c.data != nil && !hs.has("Content-Type") {
+		c.bodyHeaders = []byte("Content-Type: application/x-www-form-urlencoded\r\n")
+	}
 	return nil
 }
 
@@ -237,140 +240,23 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// parseInput turns an input line into an absolute http or https URL.
-func parseInput(raw string) (*url.URL, *Error) {
-	s := raw
-	if !strings.Contains(s, "://") && !hasScheme(s) {
-		s = "http://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		if ue, ok := err.(*url.Error); ok {
-			err = ue.Err
-		}
-		return nil, &Error{Kind: KindInvalidURL, URL: raw, Err: err}
-	}
-	if e := checkURL(u, raw); e != nil {
-		return nil, e
-	}
-	return u, nil
-}
-
-// hasScheme reports whether s starts with "scheme:" followed by something
-// other than a port number: "mailto:a@b" has one, "localhost:8080/" not.
-func hasScheme(s string) bool {
-	i := strings.IndexByte(s, ':')
-	if i <= 0 || i+1 >= len(s) || ('0' <= s[i+1] && s[i+1] <= '9') {
-		return false
-	}
-	for j := 0; j < i; j++ {
-		b := s[j]
-		alpha := 'a' <= b|0x20 && b|0x20 <= 'z'
-		if !alpha && (j == 0 || !('0' <= b && b <= '9' || b == '+' || b == '-' || b == '.')) {
-			return false
-		}
-	}
-	return true
-}
-
-// checkURL checks that u can be fetched: http or https, a host, a port
-// that is a number, a request target without spaces or controls.
-func checkURL(u *url.URL, raw string) *Error {
-	u.Scheme = strings.ToLower(u.Scheme)
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return &Error{Kind: KindUnsupportedScheme, URL: raw, Err: fmt.Errorf("scheme %q not supported (http or https)", u.Scheme)}
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return &Error{Kind: KindInvalidURL, URL: raw, Err: errNoHost}
-	}
-	if p := u.Port(); p != "" {
-		if n, err := parsePort(p); err != nil || n == 0 {
-			return &Error{Kind: KindInvalidURL, URL: raw, Err: fmt.Errorf("port %q is not a number from 1 to 65535", p)}
-		}
-	}
-	for _, b := range []byte(u.RequestURI()) {
-		if b <= ' ' || b == 0x7f {
-			return &Error{Kind: KindInvalidURL, URL: raw, Err: fmt.Errorf("request target %q has spaces or control bytes", u.RequestURI())}
-		}
-	}
-	if _, err := asciiHost(u.Hostname()); err != nil {
-		return &Error{Kind: KindInvalidURL, URL: raw, Err: err}
-	}
-	return nil
-}
-
-func parsePort(p string) (int, error) {
-	n := 0
-	if p == "" || len(p) > 5 {
-		return 0, errBadPort
-	}
-	for _, b := range []byte(p) {
-		if b < '0' || b > '9' {
-			return 0, errBadPort
-		}
-		n = n*10 + int(b-'0')
-	}
-	if n > 65535 {
-		return 0, errBadPort
-	}
-	return n, nil
-}
-
-// asciiHost returns host in the form that goes on the wire: IP literals
-// as they are, names lowercased and converted to punycode.
-func asciiHost(host string) (string, error) {
-	if _, err := netip.ParseAddr(host); err == nil {
-		return host, nil
-	}
-	for i := 0; i < len(host); i++ {
-		if host[i] >= 0x80 {
-			a, err := idna.Lookup.ToASCII(host)
-			if err != nil {
-				return "", fmt.Errorf("host %q is not a valid name: %v", host, err)
-			}
-			return a, nil
-		}
-	}
-	return strings.ToLower(host), nil
-}
-
-// hostPort returns the lowercase host (punycode) and the port of u, with
-// the scheme's default port when u has none.
-func hostPort(u *url.URL) (host, port string) {
-	host, _ = asciiHost(u.Hostname())
-	port = u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	return host, port
-}
-
-// hostHeader returns the Host header for u.
-func hostHeader(u *url.URL) string {
-	h, _ := asciiHost(u.Hostname())
-	if strings.IndexByte(h, ':') >= 0 {
-		h = "[" + h + "]"
-	}
-	if p := u.Port(); p != "" {
-		h += ":" + p
-	}
-	return h
-}
-
-// appendRequest renders the request head for u into b.
-func (c *Client) appendRequest(b []byte, u *url.URL, method string, creds bool) []byte {
+// appendRequest renders the request head for u into b. creds says the
+// request goes to the URL's own host: credentials and a Host override are
+// sent only then. body says the request carries Client.data.
+func (c *Client) appendRequest(b []byte, u *url.URL, method string, creds, body bool) []byte {
 	b = append(b, method...)
 	b = append(b, ' ')
 	b = append(b, u.RequestURI()...)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
-	b = append(b, hostHeader(u)...)
+	if creds && c.hostHeader != "" {
+		b = append(b, c.hostHeader...)
+	} else {
+		b = append(b, hostHeader(u)...)
+	}
 	b = append(b, "\r\n"...)
 	if creds {
 		b = append(b, c.headers...)
-		if u.User != nil && c.cfg.Headers.Get("Authorization") == "" {
+		if u.User != nil && !c.hasAuth {
 			pw, _ := u.User.Password()
 			b = append(b, "Authorization: Basic "...)
 			b = append(b, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw))...)
@@ -378,6 +264,12 @@ func (c *Client) appendRequest(b []byte, u *url.URL, method string, creds bool) 
 		}
 	} else {
 		b = append(b, c.headersNoCreds...)
+	}
+	if body {
+		b = append(b, c.bodyHeaders...)
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(c.data)), 10)
+		b = append(b, "\r\n"...)
 	}
 	return append(b, "\r\n"...)
 }

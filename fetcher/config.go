@@ -3,9 +3,12 @@ package fetcher
 import (
 	"context"
 	"crypto/x509"
+	"io"
 	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/greenfetch/greenfetch/dnsresolver"
 )
 
 // Defaults of Config, each named after the field it fills.
@@ -22,26 +25,17 @@ const (
 	DefaultMaxRetryAfter = 30 * time.Second
 )
 
-// Family chooses the address families a host name may resolve to.
-type Family uint8
+// Family chooses the address families a host name may resolve to. It is
+// dnsresolver's type, so that one value travels from the command line to
+// the resolver's questions.
+type Family = dnsresolver.Family
 
-// The families.
+// The families, under fetcher's names.
 const (
-	FamilyAny Family = iota // IPv4 and IPv6, in the resolver's order
-	Family4                 // IPv4 only (-4)
-	Family6                 // IPv6 only (-6)
+	FamilyAny = dnsresolver.Both // IPv4 and IPv6, in the resolver's order
+	Family4   = dnsresolver.V4   // IPv4 only (-4)
+	Family6   = dnsresolver.V6   // IPv6 only (-6)
 )
-
-// String returns "any", "ipv4" or "ipv6".
-func (f Family) String() string {
-	switch f {
-	case Family4:
-		return "ipv4"
-	case Family6:
-		return "ipv6"
-	}
-	return "any"
-}
 
 // Resolver looks up the addresses of a host name for the fetcher. It is
 // called from hub tasks (async and sync engines) and from goroutines
@@ -62,50 +56,102 @@ type ResolverStats struct {
 }
 
 // Config configures a Client and the engines of Run. The zero value is
-// ready for use: every field says what its zero value means.
+// ready for use, and the zero value of every field is its documented
+// default; a setting that turns something off has a field of its own
+// (NoRedirects, NoKeepAlive), never a zero or negative number. Validate
+// checks a Config without building anything; NewClient and Run call it.
+//
+// Timeouts. Timeout is the budget of a whole fetch (curl's --max-time):
+// from the start of the fetch, after any queueing, to its last body byte,
+// over every redirect and retry and the waits between retries. The four
+// others each bound one phase, and every one of them is cut short by what
+// is left of Timeout: whichever ends first wins, and the KindTimeout error
+// names it ("connect timed out after 10s", "no complete response within
+// 30s (timeout) during header"). ConnectTimeout bounds each TCP connect
+// (all addresses of a host are tried within it); TLSTimeout bounds each TLS
+// handshake, from the end of the connect; HeaderTimeout bounds the wait for
+// a response head, from the end of the request write to the end of the
+// head, so a head dripped a byte at a time trips it; IdleReadTimeout bounds
+// each wait for more body bytes, so a body that keeps dripping never trips
+// it and only Timeout ends it. DNS lookups are bounded by Timeout and the
+// resolver's own timeouts. A deadline that fires while a response is half
+// read is reported as that timeout, never as a malformed response. A phase
+// timeout may be retried (Retries); running out of Timeout ends the fetch.
 type Config struct {
-	// Timeout bounds a whole fetch: DNS, connect, TLS, request, headers
-	// and body, over every redirect and retry (curl's --max-time). A server
-	// that drips a byte a second still ends as KindTimeout on time. Time
-	// spent queued for a slot does not count. If zero, DefaultTimeout (30s)
-	// is used.
+	// Timeout bounds a whole fetch (see Timeouts above). If zero,
+	// DefaultTimeout (30s) is used.
 	Timeout time.Duration
-	// ConnectTimeout bounds each TCP connect. If zero, DefaultConnectTimeout
-	// (10s) is used.
+	// ConnectTimeout bounds each TCP connect. If zero,
+	// DefaultConnectTimeout (10s) is used.
 	ConnectTimeout time.Duration
-	// TLSTimeout bounds each TLS handshake. If zero, DefaultTLSTimeout (10s)
-	// is used.
+	// TLSTimeout bounds each TLS handshake. If zero, DefaultTLSTimeout
+	// (10s) is used.
 	TLSTimeout time.Duration
-	// HeaderTimeout bounds the wait for a response head, from the end of
-	// the request write. If zero, only Timeout bounds it.
+	// HeaderTimeout bounds the wait for a whole response head. If zero,
+	// only Timeout bounds it.
 	HeaderTimeout time.Duration
 	// IdleReadTimeout bounds each wait for more body bytes. If zero, only
 	// Timeout bounds it.
 	IdleReadTimeout time.Duration
 
-	// Retries is how many times a fetch is tried again after a connect
-	// error, a phase timeout, or a 429, 502, 503 or 504 answer (GET and
-	// HEAD only), with exponential backoff and full jitter, honouring
-	// Retry-After up to MaxRetryAfter. If zero, no retry is made.
+	// Retries is how many times a fetch is tried again, in all (over its
+	// redirects too), as curl's --retry: after a timeout of a phase, a
+	// connect failure, a connection that broke, or a 408, 429, 500, 502,
+	// 503 or 504 answer, for idempotent methods only (GET, HEAD, PUT,
+	// DELETE, OPTIONS, TRACE). A body that fails so is fetched again from
+	// its URL. Waits are exponential backoff with full jitter, or what
+	// Retry-After asks (capped by MaxRetryAfter). A Retry-After longer than
+	// the time left (of Timeout, and of RetryMaxTime) ends the fetch at
+	// once: the result keeps that response's status and has a KindTimeout
+	// error saying so. If zero, no retry is made.
 	Retries int
+	// RetryAllErrors retries after any failure (every error kind but
+	// canceled, and every status of 400 or more) and for any method, as
+	// curl's --retry-all-errors. Retries still counts them.
+	RetryAllErrors bool
+	// RetryMaxTime bounds the time in which retries may start, from the
+	// start of the fetch, as curl's --retry-max-time. If zero, only
+	// Timeout bounds it.
+	RetryMaxTime time.Duration
 	// MaxRetryAfter caps the wait a Retry-After header asks for, both
 	// before a retry and as a pause of new requests to that host after a
 	// 429 or 503. If zero, DefaultMaxRetryAfter (30s) is used.
 	MaxRetryAfter time.Duration
 	// MaxRedirects is how many redirects a fetch follows. If zero,
-	// DefaultMaxRedirects (10) is used; if negative, redirects are not
-	// followed (the 3xx is the result).
+	// DefaultMaxRedirects (10) is used.
 	MaxRedirects int
+	// NoRedirects stops a fetch at the first response, a 3xx included
+	// (curl's --max-redirs 0).
+	NoRedirects bool
 
 	// Headers are added to every request. Authorization and Cookie are
 	// sent only to the host of the URL given, never after a redirect to
-	// another host. If nil, none are added.
+	// another host; so is Host, which overrides the Host header as in
+	// HeaderLines. If nil, none are added.
 	Headers http.Header
+	// HeaderLines are more request headers as "Name: value" lines, as
+	// given to curl's -H; they come after Headers. "Host: vhost" replaces
+	// the Host header while the fetch is on the URL's own host (the
+	// connection, and TLS's server name, still go to the URL's host);
+	// "Name:" with nothing after the colon removes a header the client
+	// would send (User-Agent, Accept). Connection, Content-Length and
+	// Transfer-Encoding are the client's to set: Validate refuses them. If
+	// nil, none are added.
+	HeaderLines []string
 	// UserAgent is the User-Agent header (Headers may override it). If
 	// empty, DefaultUserAgent is used.
 	UserAgent string
-	// Method is GET or HEAD. If empty, GET is used.
+	// Method is the request method, any token (curl's -X). If empty, GET is
+	// used, or POST when Data is set.
 	Method string
+	// Data is a request body, as curl's -d: the text itself, or "@FILE"
+	// for the contents of FILE (read once, by NewClient, with carriage
+	// returns and newlines removed as curl does). It is sent with a
+	// Content-Length and, unless a header gives one, Content-Type
+	// application/x-www-form-urlencoded. A 301 or 302 to a POST, and a 303
+	// to anything but HEAD, continue as a GET without the body; 307 and 308
+	// keep the method and the body. If empty, no body is sent.
+	Data string
 
 	// HTTPVersion chooses HTTP/1.1 or HTTP/2 (--http1.1, --http2,
 	// --http2-prior-knowledge). If zero (HTTPVersionAuto), https URLs
@@ -135,14 +181,25 @@ type Config struct {
 	SaveDir string
 	// SHA256 computes the SHA-256 of each decoded body (Result.SHA256).
 	SHA256 bool
+	// IncludeHeaders puts the final response's header in Result.Headers.
+	// If false, Result.Headers is nil.
+	IncludeHeaders bool
+	// Verbose, if set, receives every request head and response head, as
+	// curl -v prints them: a "* URL" line, then the head's lines prefixed
+	// "> " (request) or "< " (response), passwords masked, one Write per
+	// head. Writes are serialized, so any writer will do; they happen on
+	// the fetch's thread, so a slow writer slows the run. If nil, nothing
+	// is written.
+	Verbose io.Writer
 
 	// Resolver looks up host names. If nil, each Run (and each Client)
 	// gets a fresh dnsresolver.Async of its own (resolv.conf, /etc/hosts,
-	// a cache that lives as long as the run), or a dnsresolver.Pool when
-	// resolv.conf cannot be read. A Resolver given here is shared: give each
-	// Run a new one for cold comparisons.
+	// a cache that lives as long as the run, asking only for Family). A
+	// Resolver given here is shared: give each Run a new one for cold
+	// comparisons.
 	Resolver Resolver
-	// Family restricts the address families used. If zero, both are.
+	// Family restricts the address families used. If zero (FamilyAny),
+	// both are.
 	Family Family
 
 	// Concurrency is how many fetches run at once in the threads and async
@@ -159,9 +216,11 @@ type Config struct {
 	Hubs int
 	// MaxIdlePerHost caps the idle keep-alive connections kept per origin
 	// (and per hub); in all, at most twice the larger of it and Concurrency
-	// are kept, the oldest making room. If zero, Concurrency is used; if
-	// negative, connections are not reused.
+	// are kept, the oldest making room. If zero, Concurrency is used.
 	MaxIdlePerHost int
+	// NoKeepAlive closes every connection after its response instead of
+	// keeping it for the next request.
+	NoKeepAlive bool
 	// IdleConnTimeout closes keep-alive connections idle this long. If zero,
 	// DefaultIdleConnTimeout (90s) is used.
 	IdleConnTimeout time.Duration
@@ -196,11 +255,15 @@ func (NopObserver) OnBytes(int64) {}
 // OnResult does nothing.
 func (NopObserver) OnResult(*Result) {}
 
-// Job is one input URL: the raw text of an input line (trimmed; a missing
-// scheme means http://), and its position in the input.
+// Job is one input URL: the text of an input line as ParseURL reads it
+// (surrounding white space ignored; a missing scheme means http://), its
+// position in the input, and a label the result carries back.
 type Job struct {
 	URL   string
 	Index int64
+	// Label is passed through to Result.Label untouched (an id from the
+	// input list, say). If empty, the result has none.
+	Label string
 }
 
 // Stats is what a run, or a Client, did on the wire.

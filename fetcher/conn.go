@@ -46,6 +46,7 @@ type wireConn struct {
 	net.Conn
 	nread  int64         // bytes read off the socket since it was dialed
 	eof    bool          // the peer closed its side (a Read gave io.EOF)
+	rerr   error         // the last error of a Read, io.EOF aside (a deadline, a reset)
 	budget int64         // >= 0: bytes left before errHeaderTooLarge; < 0: no bound
 	idle   time.Duration // > 0: each Read first sets a deadline of min(now+idle, limit)
 	limit  time.Time     // the overall deadline of the fetch using the conn
@@ -83,6 +84,8 @@ func (c *wireConn) Read(p []byte) (int, error) {
 	c.nread += int64(n)
 	if err == io.EOF {
 		c.eof = true
+	} else if err != nil {
+		c.rerr = err
 	}
 	if c.budget >= 0 {
 		c.budget -= int64(n)

@@ -105,9 +105,23 @@ func (e *engine) deliver(r Result) {
 
 // canceled is the result of a job that never started.
 func (e *engine) canceled(job Job, queued time.Duration) Result {
-	r := Result{Type: "result", URL: job.URL, Index: job.Index, Mode: e.mode}
+	_, shown, _ := parseURL(job.URL)
+	r := ErrorResult(job, e.mode, &Error{Kind: KindCanceled, URL: shown, Err: errCanceled})
 	r.Timings.Queue = queued
-	r.fail(&Error{Kind: KindCanceled, URL: job.URL, Err: errCanceled})
+	return r
+}
+
+// panicked is the result of a job whose fetch panicked with p: the one
+// place where a panic becomes a result, in every engine. A panic is a bug,
+// not a network failure: it is KindInternal, and the message has the
+// panic value.
+func panicked(job Job, mode Mode, queued time.Duration, p any) Result {
+	if pe, ok := p.(*scheduler.PanicError); ok {
+		p = pe.Value
+	}
+	_, shown, _ := parseURL(job.URL)
+	r := ErrorResult(job, mode, &Error{Kind: KindInternal, URL: shown, Err: fmt.Errorf("panic during the fetch (a bug in greenfetch or an Observer): %v", p)})
+	r.Timings.Queue = queued
 	return r
 }
 
@@ -129,9 +143,8 @@ func (e *engine) runSync() error {
 			return e.c.fetch(e.ctx, job, ModeSync, queued), nil
 		})
 		r, ok := v.(Result)
-		if !ok { // the hub failed under the task
-			r = e.canceled(job, queued)
-			r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("sync engine: %v", err)}) // a panic, as *scheduler.PanicError
+		if !ok { // the task panicked (err is a *scheduler.PanicError) or the hub failed under it
+			r = panicked(job, ModeSync, queued, err)
 		}
 		e.deliver(r)
 	}
@@ -259,8 +272,7 @@ func (e *engine) recoverWorker(w *workerState, queued *scheduler.Queue[queuedJob
 	if p == nil {
 		return
 	}
-	r := e.canceled(w.q.job, 0)
-	r.fail(&Error{Kind: KindIO, URL: w.q.job.URL, Err: fmt.Errorf("panic during the fetch: %v", p)})
+	r := panicked(w.q.job, ModeAsync, 0, p)
 	done.Put(&r, 0)
 	e.spawnWorker(&workerState{}, queued, done) // counted in e.workers before this one ends
 }
@@ -279,9 +291,9 @@ func (e *engine) asyncWorker(w *workerState, queued *scheduler.Queue[queuedJob],
 		}
 		w.has = false
 		// On the heap, passed by pointer: the frames under a parked worker
-		// stay small (see fetchInto).
+		// stay small (TestParkedTaskStack, see startResult).
 		w.r = new(Result)
-		e.c.fetchInto(e.ctx, w.q.job, ModeAsync, time.Since(w.q.at), w.r)
+		e.c.fetchInto(e.ctx, &w.q.job, ModeAsync, time.Since(w.q.at), w.r)
 		if done.Put(w.r, 0) != nil {
 			return
 		}
@@ -293,8 +305,7 @@ func (e *engine) asyncWorker(w *workerState, queued *scheduler.Queue[queuedJob],
 func (e *engine) threadsFetch(job Job, queued time.Duration) (r Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			r = e.canceled(job, queued)
-			r.fail(&Error{Kind: KindIO, URL: job.URL, Err: fmt.Errorf("panic during the fetch: %v", p)})
+			r = panicked(job, ModeThreads, queued, p)
 		}
 	}()
 	return e.c.fetch(e.ctx, job, ModeThreads, queued)

@@ -218,8 +218,8 @@ func TestPanicIsAResult(t *testing.T) {
 			res, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 3, Observer: panicky{url: bad}}, urls)
 			for _, r := range res {
 				if r.URL == bad {
-					if r.ErrorKind != KindIO || !strings.Contains(errString(r), "observer bug") {
-						t.Errorf("%s: got %v %q; want io saying the panic", r.URL, r.ErrorKind, errString(r))
+					if r.ErrorKind != KindInternal || !strings.Contains(errString(r), "observer bug") {
+						t.Errorf("%s: got %v %q; want internal saying the panic", r.URL, r.ErrorKind, errString(r))
 					}
 				} else if !r.OK() {
 					t.Errorf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))

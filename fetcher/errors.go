@@ -40,6 +40,9 @@ func (e *reasonError) Unwrap() error { return e.err }
 type timeoutError struct {
 	msg string
 	err error
+	// overall says the fetch's own Timeout ran out (or would, before a
+	// retry could start): no retry can help.
+	overall bool
 }
 
 func (e *timeoutError) Error() string        { return e.msg }
@@ -110,19 +113,19 @@ func (st *fetchState) classify(phase Phase, err error) *Error {
 // phase's own.
 func (st *fetchState) timeoutCause(phase Phase, err error) error {
 	if !time.Now().Before(st.deadline) {
-		return &timeoutError{fmt.Sprintf("no complete response within %v (timeout) during %s", st.c.cfg.Timeout, phase), err}
+		return &timeoutError{fmt.Sprintf("no complete response within %v (timeout) during %s", st.c.cfg.Timeout, phase), err, true}
 	}
 	switch phase {
 	case PhaseConnect:
-		return &timeoutError{fmt.Sprintf("connect timed out after %v", st.c.cfg.ConnectTimeout), err}
+		return &timeoutError{fmt.Sprintf("connect timed out after %v", st.c.cfg.ConnectTimeout), err, false}
 	case PhaseTLS:
-		return &timeoutError{fmt.Sprintf("TLS handshake timed out after %v", st.c.cfg.TLSTimeout), err}
+		return &timeoutError{fmt.Sprintf("TLS handshake timed out after %v", st.c.cfg.TLSTimeout), err, false}
 	case PhaseHeader:
-		return &timeoutError{fmt.Sprintf("no response head within %v", st.c.cfg.HeaderTimeout), err}
+		return &timeoutError{fmt.Sprintf("no response head within %v", st.c.cfg.HeaderTimeout), err, false}
 	case PhaseBody:
-		return &timeoutError{fmt.Sprintf("no body bytes for %v", st.c.cfg.IdleReadTimeout), err}
+		return &timeoutError{fmt.Sprintf("no body bytes for %v", st.c.cfg.IdleReadTimeout), err, false}
 	}
-	return &timeoutError{fmt.Sprintf("%s timed out", phase), err}
+	return &timeoutError{fmt.Sprintf("%s timed out", phase), err, false}
 }
 
 // isConnFailure reports whether err is the connection failing (closed,

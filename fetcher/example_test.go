@@ -74,3 +74,29 @@ func ExampleHTTPVersion() {
 	// 2
 	// 2-prior-knowledge
 }
+
+// ParseURL is the one reader of input lines: the command and the engines
+// agree on what a URL is and on what is wrong with one.
+func ExampleParseURL() {
+	u, _ := fetcher.ParseURL("  example.org:8080/a?b=c ")
+	fmt.Println(u)
+	_, err := fetcher.ParseURL("http://user:secret@exa mple.org/")
+	fmt.Println(err.Kind, err)
+	// Output:
+	// http://example.org:8080/a?b=c
+	// invalid_url http://user:***@exa mple.org/: invalid_url: white space inside the URL
+}
+
+// MaskURL hides the password of every URL in a string.
+func ExampleMaskURL() {
+	fmt.Println(fetcher.MaskURL("https://user:secret@example.org/x"))
+	// Output: https://user:***@example.org/x
+}
+
+// Validate checks a Config without building anything; its errors name the
+// command-line flag to fix.
+func ExampleConfig_Validate() {
+	cfg := fetcher.Config{HeaderLines: []string{"Content-Length: 3"}}
+	fmt.Println(cfg.Validate())
+	// Output: -H "Content-Length: 3": Content-Length is set by the client; use -d/--data to send a body
+}

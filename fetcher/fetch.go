@@ -12,12 +12,14 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
 )
 
@@ -42,6 +44,11 @@ type fetchState struct {
 	curURL   string
 	res      *Result
 	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
+	// req and hop are the request being made and the response it got,
+	// here on the heap rather than in the frames under a parked task
+	// (TestParkedTaskStack, see startResult).
+	req request
+	hop hop
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the
@@ -107,25 +114,34 @@ func (st *fetchState) setDeadline(pc *persistConn, d time.Duration) {
 // waited for a slot.
 func (c *Client) fetch(ctx context.Context, job Job, mode Mode, queued time.Duration) Result {
 	var r Result // zero: fetchInto sets fields one by one
-	c.fetchInto(ctx, job, mode, queued, &r)
+	c.fetchInto(ctx, &job, mode, queued, &r)
 	return r
 }
 
-// fetchInto is fetch writing into r, a zero Result that a task keeps on
-// the heap: the frames under a parked task stay small, and so does its
-// stack (under 2 KiB, so the runtime shrinks it to 4 KiB).
-func (c *Client) fetchInto(ctx context.Context, job Job, mode Mode, queued time.Duration, r *Result) {
-	// Field by field: a composite literal would put a Result on the stack.
-	r.Type, r.URL, r.Index, r.Mode = "result", job.URL, job.Index, mode
+// startResult fills in the first fields of r, a zero Result that the
+// caller keeps on the heap, one by one: a composite literal would build a
+// Result on the stack of the fetch. The frames under a task parked on its
+// answer must stay under 2 KiB so that the runtime shrinks its stack to
+// 4 KiB: TestParkedTaskStack holds this and the other tricks that keep
+// them so (awaitResponse, afterAttempt, fetchState.req and hop,
+// asyncWorker's heap Result).
+func startResult(r *Result, job *Job, mode Mode, queued time.Duration, shown string) {
+	r.Type, r.URL, r.Index, r.Mode, r.Label = "result", MaskURL(shown), job.Index, mode, job.Label
 	r.Timings.Queue = queued
+}
+
+// fetchInto is fetch writing into r, a zero Result on the heap (see
+// startResult).
+func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time.Duration, r *Result) {
+	u, shown, perr := parseURL(job.URL)
+	startResult(r, job, mode, queued, shown)
 	if err := ctx.Err(); err != nil {
-		r.fail(&Error{Kind: KindCanceled, URL: job.URL, Err: errCanceled})
+		r.fail(&Error{Kind: KindCanceled, URL: r.URL, Err: errCanceled})
 		return
 	}
 	if c.cfg.Observer != nil {
-		c.cfg.Observer.OnStart(job)
+		c.cfg.Observer.OnStart(*job)
 	}
-	u, perr := parseInput(job.URL)
 	if perr != nil {
 		r.fail(perr)
 		return
@@ -144,32 +160,62 @@ func (c *Client) fetchInto(ctx context.Context, job Job, mode Mode, queued time.
 	r.Timings.Total = time.Since(st.start) - st.queued
 }
 
+// request is what the next request of a fetch sends, besides its URL.
+type request struct {
+	method string
+	body   bool // sends Client.data
+	creds  bool // to the URL's own host: credentials and Host override go too
+}
+
+// hop is a response head of a fetch and what the caller owns with it: the
+// connection its body comes on and the host reference.
+type hop struct {
+	resp    *http.Response
+	pc      *persistConn
+	hs      *hostState
+	hostKey string
+	// stop, if set, ends the fetch with this response as its last: the
+	// retry it asked for cannot happen in the time left.
+	stop *Error
+}
+
 // run follows redirects from u until a final response, whose body it reads.
 func (st *fetchState) run(u *url.URL) *Error {
 	c := st.c
-	method := c.method
+	req := &st.req
+	req.method, req.body = c.method, c.data != nil
 	origHost, _ := hostPort(u)
 	var seen []string
 	for {
-		st.curURL = u.String()
+		st.curURL = MaskURL(u.String())
 		st.res.FinalURL = st.curURL
 		host, _ := hostPort(u)
-		creds := host == origHost
-		resp, pc, hs, hostKey, err := st.attempts(u, method, creds)
+		req.creds = host == origHost
+		h, err := st.attempts(u)
 		if err != nil {
 			return err
 		}
-		next, rerr := st.redirect(u, resp, &seen)
+		var next *url.URL
+		rerr := h.stop
+		if rerr == nil {
+			next, rerr = st.redirect(u, h.resp, &seen)
+		}
 		if rerr != nil || next == nil {
-			st.finish(resp, pc, hs, hostKey, rerr)
+			st.finish(h, rerr)
 			if rerr != nil {
 				return rerr
 			}
-			return st.readBody(u, resp, pc, hs, hostKey)
+			if err := st.readBody(u, h); err != nil {
+				if st.retryBody(err) {
+					continue // the same URL again
+				}
+				return err
+			}
+			return nil
 		}
-		st.drain(resp, pc)
-		c.hosts.release(hostKey, hs)
-		method = redirectMethod(resp.StatusCode, method)
+		st.drain(h.resp, h.pc)
+		c.hosts.release(h.hostKey, h.hs)
+		req.method, req.body = redirectRequest(h.resp.StatusCode, req.method, req.body)
 		st.res.Redirects++
 		u = next
 	}
@@ -177,13 +223,16 @@ func (st *fetchState) run(u *url.URL) *Error {
 
 // finish records the final response's head on the result. When the fetch
 // ends in error there (rerr), the body is drained and the host released.
-func (st *fetchState) finish(resp *http.Response, pc *persistConn, hs *hostState, hostKey string, rerr *Error) {
-	st.res.Status = resp.StatusCode
-	st.res.Proto = resp.Proto
-	st.res.ContentType = resp.Header.Get("Content-Type")
+func (st *fetchState) finish(h *hop, rerr *Error) {
+	st.res.Status = h.resp.StatusCode
+	st.res.Proto = h.resp.Proto
+	st.res.ContentType = h.resp.Header.Get("Content-Type")
+	if st.c.cfg.IncludeHeaders {
+		st.res.Headers = h.resp.Header
+	}
 	if rerr != nil {
-		st.drain(resp, pc)
-		st.c.hosts.release(hostKey, hs)
+		st.drain(h.resp, h.pc)
+		st.c.hosts.release(h.hostKey, h.hs)
 	}
 }
 
@@ -197,23 +246,28 @@ func (st *fetchState) redirect(u *url.URL, resp *http.Response, seen *[]string) 
 		return nil, nil
 	}
 	loc := resp.Header.Get("Location")
-	if loc == "" || st.c.cfg.MaxRedirects < 0 {
+	if loc == "" || st.c.cfg.NoRedirects {
 		return nil, nil // a 3xx without Location is a final answer (RFC 9110 15.4)
 	}
 	next, err := u.Parse(loc)
 	if err != nil {
-		return nil, &Error{Kind: KindProtocol, Phase: PhaseHeader, URL: st.curURL, Err: fmt.Errorf("bad redirect Location %q: %v", loc, err)}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, &Error{Kind: KindProtocol, Phase: PhaseHeader, URL: st.curURL, Err: fmt.Errorf("bad redirect Location %q: %v", MaskURL(loc), err)}
 	}
 	next.Fragment, next.RawFragment = "", ""
 	if e := checkURL(next, next.String()); e != nil {
-		e.Err = fmt.Errorf("redirect to %s: %w", next, e.Err)
+		e.Err = fmt.Errorf("redirect to %s: %w", MaskURL(next.String()), e.Err)
 		e.URL = st.curURL
 		return nil, e
 	}
 	if st.res.Redirects >= st.c.cfg.MaxRedirects {
 		msg := fmt.Sprintf("stopped after %d redirects", st.res.Redirects)
+		shown := MaskURL(next.String())
 		for _, s := range *seen {
-			if s == next.String() {
+			if s == shown {
 				msg += " (redirect loop back to " + s + ")"
 				break
 			}
@@ -224,83 +278,190 @@ func (st *fetchState) redirect(u *url.URL, resp *http.Response, seen *[]string) 
 	return next, nil
 }
 
-// redirectMethod is the method after a redirect, as browsers and curl do
-// it: 303 turns anything but HEAD into GET; 301 and 302 turn POST into GET
-// (RFC 9110 15.4.2, 15.4.3); 307 and 308 keep the method.
-func redirectMethod(status int, method string) string {
+// redirectRequest is the method after a redirect, and whether the body
+// goes with it, as curl and browsers do it: 303 turns anything but HEAD
+// into a GET without body; 301 and 302 turn a POST into a GET without body
+// (RFC 9110 15.4.2, 15.4.3); otherwise (307, 308 included) the method and
+// the body stay.
+func redirectRequest(status int, method string, body bool) (string, bool) {
 	switch {
 	case status == 303 && method != "HEAD":
-		return "GET"
+		return "GET", false
 	case (status == 301 || status == 302) && method == "POST":
-		return "GET"
+		return "GET", false
 	}
-	return method
+	return method, body
 }
 
-// attempts gets a response head for u, retrying as Config.Retries allows.
-// On success the caller owns pc and the host reference.
-func (st *fetchState) attempts(u *url.URL, method string, creds bool) (*http.Response, *persistConn, *hostState, string, *Error) {
-	c := st.c
-	host, port := hostPort(u)
-	hostKey := net.JoinHostPort(host, port)
-	for attempt := 0; ; attempt++ {
-		hs, waited, err := c.hosts.acquire(st.ctx, hostKey)
-		st.queued += waited
-		if err != nil {
-			return nil, nil, nil, "", st.classify(PhaseNone, err)
-		}
-		resp, pc, ferr := st.roundTrip(u, method, creds)
-		var wait time.Duration
-		retry := false
-		if ferr != nil {
-			retry = retryableError(ferr)
-		} else if retryableStatus(resp.StatusCode) {
-			retry = true
-			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-				wait = min(ra, c.cfg.MaxRetryAfter)
-				if resp.StatusCode == 429 || resp.StatusCode == 503 {
-					c.hosts.pause(hs, time.Now().Add(wait))
-				}
-			}
-		}
-		if retry && attempt < c.cfg.Retries {
-			if wait == 0 {
-				wait = backoff(attempt)
-			}
-			if time.Now().Add(wait).Before(st.deadline) {
-				if resp != nil {
-					st.drain(resp, pc)
-				}
-				c.hosts.release(hostKey, hs)
-				st.res.Retries++
-				c.retries.Add(1)
-				if err := sleepCtx(st.ctx, wait); err != nil {
-					return nil, nil, nil, "", st.classify(PhaseNone, err)
-				}
-				continue
-			}
-		}
-		if ferr != nil {
-			c.hosts.release(hostKey, hs)
-			return nil, nil, nil, "", ferr
-		}
-		return resp, pc, hs, hostKey, nil
-	}
-}
-
-func retryableError(e *Error) bool {
-	switch e.Kind {
-	case KindConnect:
+// idempotent reports whether a request with method may be sent twice
+// with the effect of once (RFC 9110 9.2.2).
+func idempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE":
 		return true
-	case KindTimeout:
-		var te *timeoutError
-		return errors.As(e.Err, &te) && !strings.HasPrefix(te.msg, "no complete response") // a phase timeout
 	}
 	return false
 }
 
+// attempts gets a response head for u with the request st.req, retrying
+// as Config.Retries allows. On success the caller owns the hop (st.hop):
+// its connection and host reference.
+func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
+	host, port := hostPort(u)
+	h := &st.hop
+	*h = hop{hostKey: net.JoinHostPort(host, port)}
+	for {
+		hs, waited, err := st.c.hosts.acquire(st.ctx, h.hostKey)
+		st.queued += waited
+		if err != nil {
+			return nil, st.classify(PhaseNone, err)
+		}
+		h.hs = hs
+		var ferr *Error
+		h.resp, h.pc, ferr = st.roundTrip(u, &st.req)
+		again, ferr := st.afterAttempt(&st.req, h, ferr)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if !again {
+			return h, nil
+		}
+	}
+}
+
+// afterAttempt decides what follows an attempt that got h's response or
+// failed with ferr: again (a retry, after its wait, with h's response
+// drained and its host released), or not, with h as the final answer (its
+// stop set when a retry asked for was given up) or ferr as the failure
+// (the host released). It is a function of its own, never inlined, so
+// that attempts, whose frame is under every task parked on its answer,
+// stays small (TestParkedTaskStack, see startResult).
+//
+//go:noinline
+func (st *fetchState) afterAttempt(req *request, h *hop, ferr *Error) (again bool, _ *Error) {
+	c := st.c
+	resp := h.resp
+	var wait, ra time.Duration
+	asked := false // wait is the server's Retry-After (ra), capped by MaxRetryAfter
+	if resp != nil {
+		pause := resp.StatusCode == 429 || resp.StatusCode == 503
+		if pause || st.retryable(req, resp, nil) {
+			var ok bool
+			if ra, ok = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+				wait, asked = min(ra, c.cfg.MaxRetryAfter), true
+				if pause {
+					c.hosts.pause(h.hs, time.Now().Add(wait))
+				}
+			}
+		}
+	}
+	if st.res.Retries < c.cfg.Retries && st.retryable(req, resp, ferr) {
+		left, bound := st.retryTimeLeft()
+		if asked && wait > left {
+			// The server asks for more time than the fetch has: give up
+			// now, with its answer, saying so.
+			h.stop = &Error{Kind: KindTimeout, Phase: PhaseNone, URL: st.curURL, Err: &timeoutError{
+				msg:     fmt.Sprintf("status %d asks to retry after %v (Retry-After), more than the %v left of %s", resp.StatusCode, ra, left.Round(time.Millisecond), bound),
+				err:     os.ErrDeadlineExceeded,
+				overall: true,
+			}}
+			return false, nil
+		}
+		if !asked {
+			wait = backoff(st.res.Retries)
+		}
+		if wait < left {
+			if resp != nil {
+				st.drain(resp, h.pc)
+			}
+			c.hosts.release(h.hostKey, h.hs)
+			st.res.Retries++
+			c.retries.Add(1)
+			if err := sleepCtx(st.ctx, wait); err != nil {
+				return false, st.classify(PhaseNone, err)
+			}
+			return true, nil
+		}
+	}
+	if ferr != nil {
+		c.hosts.release(h.hostKey, h.hs)
+		return false, ferr
+	}
+	return false, nil
+}
+
+// retryBody reports whether the fetch tries its URL again after the
+// body failed with err: as an answer's failure is retried (Retries,
+// retryable, a backoff that fits in the time left), with what the body
+// delivered forgotten (a saved file is removed already). Observer.OnBytes
+// has counted the lost bytes. Never inlined, to keep run's frame small
+// (TestParkedTaskStack, see startResult).
+//
+//go:noinline
+func (st *fetchState) retryBody(err *Error) bool {
+	if st.res.Retries >= st.c.cfg.Retries || !st.retryable(&st.req, nil, err) {
+		return false
+	}
+	wait := backoff(st.res.Retries)
+	if left, _ := st.retryTimeLeft(); wait >= left {
+		return false
+	}
+	st.res.Retries++
+	st.c.retries.Add(1)
+	st.res.Bytes, st.res.SHA256, st.res.SavedAs, st.res.Headers = 0, "", "", nil
+	return sleepCtx(st.ctx, wait) == nil
+}
+
+// retryTimeLeft is the time left for retries to start in, and the bound
+// that sets it: the overall Timeout, or RetryMaxTime.
+func (st *fetchState) retryTimeLeft() (time.Duration, string) {
+	end, bound := st.deadline, fmt.Sprintf("the %v timeout", st.c.cfg.Timeout)
+	if rmt := st.c.cfg.RetryMaxTime; rmt > 0 && st.start.Add(rmt).Before(end) {
+		end, bound = st.start.Add(rmt), fmt.Sprintf("the %v retry max time", rmt)
+	}
+	return max(time.Until(end), 0), bound
+}
+
+// retryable reports whether the outcome of an attempt (resp, or ferr) may
+// be retried, as curl's --retry decides: transient failures of idempotent
+// requests, or, with RetryAllErrors, every failure of any request.
+func (st *fetchState) retryable(req *request, resp *http.Response, ferr *Error) bool {
+	if st.c.cfg.RetryAllErrors {
+		if ferr != nil {
+			return ferr.Kind != KindCanceled
+		}
+		return resp.StatusCode >= 400
+	}
+	if !idempotent(req.method) {
+		return false
+	}
+	if ferr != nil {
+		return retryableError(ferr)
+	}
+	return retryableStatus(resp.StatusCode)
+}
+
+// retryableError reports the transient failures: a connect failure, a
+// connection that broke before the response head, a phase timeout (not
+// the overall one: no time is left).
+func retryableError(e *Error) bool {
+	switch e.Kind {
+	case KindConnect, KindIO:
+		return true
+	case KindTimeout:
+		var te *timeoutError
+		return errors.As(e.Err, &te) && !te.overall
+	}
+	return false
+}
+
+// retryableStatus reports the statuses curl's --retry retries.
 func retryableStatus(code int) bool {
-	return code == 429 || code == 502 || code == 503 || code == 504
+	switch code {
+	case 408, 429, 500, 502, 503, 504:
+		return true
+	}
+	return false
 }
 
 func backoff(attempt int) time.Duration {
@@ -330,8 +491,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 // roundTrip sends one request for u and reads the response head, on a
 // kept-alive connection when there is one. A request that fails on a
 // reused connection before any response byte is sent again, once, on a
-// fresh connection (the server may have closed it while idle).
-func (st *fetchState) roundTrip(u *url.URL, method string, creds bool) (*http.Response, *persistConn, *Error) {
+// fresh connection (the server may have closed it while idle), when it
+// may be sent twice (idempotent, or without a body).
+func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *persistConn, *Error) {
 	c := st.c
 	host, port := hostPort(u)
 	key := poolKey{scheme: u.Scheme, addr: net.JoinHostPort(host, port)}
@@ -342,7 +504,7 @@ func (st *fetchState) roundTrip(u *url.URL, method string, creds bool) (*http.Re
 		var pc *persistConn
 		reused := false
 		if !fresh {
-			resp, hpc, herr, handled, dialed := st.h2RoundTrip(u, method, creds, key, host, port)
+			resp, hpc, herr, handled, dialed := st.h2RoundTrip(u, req, key, host, port)
 			if handled {
 				return resp, hpc, herr
 			}
@@ -362,30 +524,46 @@ func (st *fetchState) roundTrip(u *url.URL, method string, creds bool) (*http.Re
 		}
 		st.use(pc)
 		st.res.RemoteAddr = pc.remote
-		resp, gotByte, err := st.exchange(pc, u, method, creds)
+		resp, gotByte, err := st.exchange(pc, u, req)
 		if err == nil {
+			c.logResponse(st.curURL, resp)
 			return resp, pc, nil
 		}
 		st.done(pc, false)
-		if reused && !gotByte && st.ctx.Err() == nil && !isTimeout(err) {
+		if reused && !gotByte && st.ctx.Err() == nil && !isTimeout(err) && (idempotent(req.method) || !req.body) {
 			continue
 		}
 		phase := PhaseHeader
 		if !gotByte && errors.Is(err, errWrite) {
 			phase = PhaseRequest
 		}
-		if gotByte && pc.wc.eof && !isConnFailure(err) {
-			// textproto's complaint about a cut line: the cause is the close.
-			err = fmt.Errorf("%v: %w", err, io.ErrUnexpectedEOF)
-		}
-		return nil, nil, st.classify(phase, err)
+		return nil, nil, st.classify(phase, pc.cause(err))
 	}
+}
+
+// cause is the cause of err, an error met while reading from pc: a
+// deadline that fired while a head or body was half read is the cause,
+// whatever the parser made of the partial bytes (bufio hands textproto a
+// cut line without the error, which then reads as malformed); and a cut
+// line after the peer closed is the close.
+func (pc *persistConn) cause(err error) error {
+	if pc.wc.rerr != nil && isTimeout(pc.wc.rerr) && !isTimeout(err) {
+		return pc.wc.rerr
+	}
+	if pc.wc.eof && !isConnFailure(err) {
+		return fmt.Errorf("%v: %w", err, io.ErrUnexpectedEOF)
+	}
+	return err
 }
 
 // errWrite marks a failure to write the request.
 var errWrite = errors.New("writing the request")
 
 var reqBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledReqBuf bounds the request buffers kept for reuse (a big body
+// is not kept).
+const maxPooledReqBuf = 64 << 10
 
 // static requests for http.ReadResponse, which reads only their Method.
 var (
@@ -395,10 +573,10 @@ var (
 
 // exchange writes the request and reads the response head, skipping 1xx.
 // gotByte reports whether any response byte arrived. The wait for the
-// answer happens in awaitResponse, a small frame right under exchange: the
-// stack of a task parked there stays under 2 KiB of use.
-func (st *fetchState) exchange(pc *persistConn, u *url.URL, method string, creds bool) (*http.Response, bool, error) {
-	if err := st.writeRequest(pc, u, method, creds); err != nil {
+// answer happens in awaitResponse, a small frame right under exchange, to
+// keep a parked task's stack small (TestParkedTaskStack, see startResult).
+func (st *fetchState) exchange(pc *persistConn, u *url.URL, req *request) (*http.Response, bool, error) {
+	if err := st.writeRequest(pc, u, req); err != nil {
 		return nil, false, err
 	}
 	pc.wc.budget = maxHeaderBytes
@@ -407,20 +585,27 @@ func (st *fetchState) exchange(pc *persistConn, u *url.URL, method string, creds
 	if err != nil {
 		return nil, false, err
 	}
-	resp, err := readResponseHead(br, method)
+	resp, err := readResponseHead(br, req.method)
 	return resp, true, err
 }
 
-// writeRequest writes the request head for u on pc.
-func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, method string, creds bool) error {
+// writeRequest writes the request for u on pc: the head, and the body
+// when req has one, in one write.
+func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, req *request) error {
 	c := st.c
 	c.requests.Add(1)
 	bp := reqBufPool.Get().(*[]byte)
-	buf := c.appendRequest((*bp)[:0], u, method, creds)
+	buf := c.appendRequest((*bp)[:0], u, req.method, req.creds, req.body)
+	c.logRequest(st.curURL, buf)
+	if req.body {
+		buf = append(buf, c.data...)
+	}
 	st.setDeadline(pc, 0)
 	_, werr := pc.conn.Write(buf)
-	*bp = buf
-	reqBufPool.Put(bp)
+	if cap(buf) <= maxPooledReqBuf {
+		*bp = buf
+		reqBufPool.Put(bp)
+	}
 	if werr != nil {
 		return fmt.Errorf("%w: %w", errWrite, werr)
 	}
@@ -489,14 +674,23 @@ func readResponseHead(br *bufio.Reader, method string) (*http.Response, error) {
 func (st *fetchState) dial(u *url.URL, key poolKey, host, port string) (*persistConn, *Error) {
 	c := st.c
 	t0 := time.Now()
-	addrs, err := c.resolver.LookupNetIP(st.ctx, host)
-	st.res.Timings.DNS += time.Since(t0)
-	if err != nil {
-		return nil, st.classify(PhaseDNS, err)
+	var addrs []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{ip} // an IP literal needs no lookup
+	} else {
+		addrs, err = c.resolver.LookupNetIP(st.ctx, host)
+		st.res.Timings.DNS += time.Since(t0)
+		if err != nil {
+			return nil, st.classify(PhaseDNS, err)
+		}
 	}
-	addrs = filterFamily(addrs, c.cfg.Family)
+	addrs = dnsresolver.FilterFamily(addrs, c.cfg.Family)
 	if len(addrs) == 0 {
-		return nil, st.classify(PhaseDNS, fmt.Errorf("lookup %s: no %s address", host, c.cfg.Family))
+		fam := "IPv4"
+		if c.cfg.Family == Family6 {
+			fam = "IPv6"
+		}
+		return nil, st.classify(PhaseDNS, fmt.Errorf("lookup %s: no %s address", host, fam))
 	}
 	t1 := time.Now()
 	cctx, cancel := context.WithTimeout(st.ctx, c.cfg.ConnectTimeout)
@@ -554,24 +748,11 @@ func (st *fetchState) handshake(pc *persistConn, host string) *Error {
 	}
 	if herr != nil {
 		st.done(pc, false)
-		return st.classify(PhaseTLS, herr)
+		return st.classify(PhaseTLS, pc.cause(herr))
 	}
 	if tc.ConnectionState().DidResume {
 		c.resumed.Add(1)
 	}
 	pc.conn = tc
 	return nil
-}
-
-func filterFamily(addrs []netip.Addr, f Family) []netip.Addr {
-	if f == FamilyAny {
-		return addrs
-	}
-	out := make([]netip.Addr, 0, len(addrs))
-	for _, a := range addrs {
-		if a.Is4() == (f == Family4) {
-			out = append(out, a)
-		}
-	}
-	return out
 }

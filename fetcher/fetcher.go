@@ -1,15 +1,24 @@
 // Package fetcher is greenfetch's HTTP/1.1 + TLS client and the three
 // engines that run it over a list of URLs.
 //
-// A Client fetches one URL into a Result: it resolves the host, dials (or
-// reuses a kept-alive connection from its per-origin pool), does the TLS
-// handshake, writes the request, reads the response with net/http's own
-// wire code, follows redirects, retries with backoff, decodes gzip and
-// deflate, and counts, hashes or saves the body. It sees only net.Conn:
-// called from a scheduler task it dials cooperative sockets
-// (scheduler.DialContext), so that waiting on the network yields the task;
-// called from an ordinary goroutine it dials with net.Dialer. Failures are
-// Results with an ErrorKind, never panics.
+// A Client fetches one URL into a Result: ParseURL reads the input line
+// (url.go), the resolver looks up the host (Config.Resolver, by default a
+// dnsresolver.Async of its own: resolve.go), the client dials or reuses a
+// kept-alive connection from its per-origin pool (conn.go), does the TLS
+// handshake, writes the request, reads the response head with net/http's
+// own wire code (fetch.go), follows redirects, retries as curl's --retry
+// does, decodes gzip and deflate, and counts, hashes or saves the body
+// (body.go, save.go). Failures are Results with an ErrorKind (errors.go,
+// result.go), never panics; a panic inside a fetch is a bug, reported as
+// KindInternal.
+//
+// The client works on net.Conn and asks the scheduler only which world it
+// runs in: called from a scheduler task (scheduler.Current), it dials
+// cooperative sockets (scheduler.DialContext), so that waiting on the
+// network yields the task, keeps its connections per hub, and runs file
+// writes on worker threads (scheduler.Blocking); called from an ordinary
+// goroutine, it dials with net.Dialer. Per-host limits and pauses use
+// scheduler.Semaphore, which works in both worlds (hosts.go).
 //
 // HTTPS requests offer HTTP/2 in ALPN (Config.HTTPVersion chooses; h2c
 // with prior knowledge for http URLs): then the requests to one origin
@@ -20,8 +29,8 @@
 // goroutine per connection or stream; in the threads engine they are two
 // goroutines per connection. Result.Proto says which protocol answered.
 //
-// Run feeds jobs from a channel through one of three engines, so that a
-// comparison measures only scheduling:
+// Run feeds jobs from a channel through one of three engines (engine.go),
+// so that a comparison measures only scheduling:
 //
 //   - ModeSync: one URL after another, each as one task on one hub (the
 //     seed's "同步" cost);
@@ -34,4 +43,8 @@
 // Every run starts cold (new connection pool, new DNS cache), its memory
 // grows with the concurrency and not with the list, and every job yields
 // exactly one Result, canceled ones included.
+//
+// Config (config.go) is checked by Validate (validate.go) without building
+// anything; its zero value is ready for use, and its doc says which timeout
+// bounds what.
 package fetcher

@@ -71,7 +71,7 @@ func (v HTTPVersion) String() string {
 // check reports a value that names no version.
 func (v HTTPVersion) check() error {
 	if v > HTTPVersion2PriorKnowledge {
-		return fmt.Errorf("fetcher: HTTPVersion %d is not one of auto, 1.1, 2, 2-prior-knowledge", v)
+		return fmt.Errorf("Config.HTTPVersion: unknown version %d (auto, 1.1, 2 or 2-prior-knowledge)", uint8(v))
 	}
 	return nil
 }
@@ -103,13 +103,8 @@ type h2Pool struct {
 	conns, streams atomic.Int64 // opened, for Stats
 
 	// Request header fields after the pseudo-headers, with and without
-	// credentials; authority overrides :authority when set (a Host line).
-	fields, fieldsNoCreds []hpack.HeaderField
-	authority             string
-
-	// body is the request body of methods that send one (not GET, not
-	// HEAD); set by tests until the Config has a body.
-	body []byte
+	// credentials, and those that go with a body (Content-Type).
+	fields, fieldsNoCreds, bodyFields []hpack.HeaderField
 }
 
 // h2Key is what the pool knows of one origin on one hub. p.mu guards
@@ -136,15 +131,17 @@ func (ks *h2Key) notify() {
 
 func newH2Pool(c *Client) *h2Pool {
 	p := &h2Pool{c: c, keys: make(map[poolKey]*h2Key)}
-	p.fields, p.authority = h2Fields(c.headers)
-	p.fieldsNoCreds, _ = h2Fields(c.headersNoCreds)
+	p.fields = h2Fields(c.headers)
+	p.fieldsNoCreds = h2Fields(c.headersNoCreds)
+	p.bodyFields = h2Fields(c.bodyHeaders)
 	return p
 }
 
 // h2Fields turns the rendered HTTP/1.1 header lines ("Name: value\r\n")
 // into HTTP/2 fields: names lowercased (RFC 9113 8.2.1), connection-
-// specific fields dropped (8.2.2), Host taken as the authority (8.3.1).
-func h2Fields(rendered []byte) (fields []hpack.HeaderField, authority string) {
+// specific fields dropped (8.2.2), and Host too: the Host override is
+// the :authority (8.3.1), set per request.
+func h2Fields(rendered []byte) (fields []hpack.HeaderField) {
 	for _, line := range strings.Split(string(rendered), "\r\n") {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
@@ -160,12 +157,11 @@ func h2Fields(rendered []byte) (fields []hpack.HeaderField, authority string) {
 				continue
 			}
 		case "host":
-			authority = value
 			continue
 		}
 		fields = append(fields, hpack.HeaderField{Name: name, Value: value})
 	}
-	return fields, authority
+	return fields
 }
 
 func (p *h2Pool) key(k poolKey) *h2Key {

@@ -563,12 +563,11 @@ func TestH2RequestBody(t *testing.T) {
 		url := serveH2(t, serve(tc.open))
 		for _, inTask := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/task=%v", tc.name, inTask), func(t *testing.T) {
-				c, err := NewClient(Config{Timeout: 1500 * time.Millisecond, HTTPVersion: HTTPVersion2PriorKnowledge, SHA256: true})
+				c, err := NewClient(Config{Timeout: 1500 * time.Millisecond, HTTPVersion: HTTPVersion2PriorKnowledge, SHA256: true, Data: string(body)})
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer c.Close()
-				c.method, c.h2.body = "POST", body
 				var r Result
 				t0 := time.Now()
 				if inTask {

@@ -248,12 +248,12 @@ func TestH2Features(t *testing.T) {
 	}
 }
 
-// TestH2NoReuse checks that MaxIdlePerHost < 0 (no connection reuse)
+// TestH2NoReuse checks that NoKeepAlive (no connection reuse)
 // gives each HTTP/2 request a connection of its own.
 func TestH2NoReuse(t *testing.T) {
 	ng := h2Nginx(t, testserver.NginxOptions{})
 	u := ng.TLSURL + "/" + testserver.SizedPath(4096)
-	cfg := Config{Timeout: testTimeout, Concurrency: 2, MaxIdlePerHost: -1, RootCAs: ng.CAPool, Hubs: 1}
+	cfg := Config{Timeout: testTimeout, Concurrency: 2, NoKeepAlive: true, RootCAs: ng.CAPool, Hubs: 1}
 	res, stats := runList(t, context.Background(), ModeAsync, cfg, []string{u, u, u, u})
 	for _, r := range res {
 		if !r.OK() || r.Proto != "HTTP/2.0" {
@@ -262,5 +262,47 @@ func TestH2NoReuse(t *testing.T) {
 	}
 	if stats.HTTP2Conns != 4 {
 		t.Errorf("got %d HTTP/2 connections for 4 requests without reuse; want 4", stats.HTTP2Conns)
+	}
+}
+
+// TestH2HostDataVerbose is TestNginxHostAndData over HTTP/2 (ALPN h2 and
+// h2c): the Host override is the :authority nginx serves, -d and -X send
+// their method, body and type; and Verbose and IncludeHeaders show the
+// HTTP/2 exchange.
+func TestH2HostDataVerbose(t *testing.T) {
+	ng := h2Nginx(t, testserver.NginxOptions{
+		ExtraServerConfig: `location = /echo { return 200 "$host $request_method $content_length $content_type $server_protocol\n"; }`})
+	tests := []struct {
+		name string
+		cfg  Config
+		want string // nginx's answer
+	}{
+		{"host override", Config{HeaderLines: []string{"Host: vhost.test"}}, "vhost.test GET   HTTP/2.0\n"},
+		{"data", Config{Data: "a=1&b=22"}, "127.0.0.1 POST 8 application/x-www-form-urlencoded HTTP/2.0\n"},
+		{"method and data", Config{Method: "PUT", Data: "{}", HeaderLines: []string{"Content-Type: application/json", "Host: api.test"}}, "api.test PUT 2 application/json HTTP/2.0\n"},
+	}
+	for _, base := range []string{ng.TLSURL, ng.H2CURL} {
+		for _, tt := range tests {
+			for _, mode := range Modes {
+				t.Run(base[:5]+"/"+tt.name+"/"+mode.String(), func(t *testing.T) {
+					var verbose bytes.Buffer
+					cfg := tt.cfg
+					cfg.Timeout, cfg.SHA256, cfg.CAFile, cfg.HTTPVersion = testTimeout, true, ng.CAFile, HTTPVersion2PriorKnowledge
+					cfg.IncludeHeaders, cfg.Concurrency = true, 1
+					if mode != ModeThreads {
+						cfg.Verbose = &verbose
+					}
+					res, _ := runList(t, context.Background(), mode, cfg, []string{base + "/echo", base + "/echo"})
+					for _, r := range res {
+						if !r.OK() || r.SHA256 != sha256Hex([]byte(tt.want)) || r.Proto != "HTTP/2.0" || r.Headers.Get("Content-Type") == "" {
+							t.Errorf("%s: got status %d, %d bytes, proto %q, headers %v, error %s; want 200 over HTTP/2.0 and %q", r.URL, r.Status, r.Bytes, r.Proto, r.Headers, errString(r), tt.want)
+						}
+					}
+					if v := verbose.String(); mode != ModeThreads && (!strings.Contains(v, "> "+map[bool]string{true: "GET", false: "P"}[tt.cfg.Data == ""]) || !strings.Contains(v, " HTTP/2\n") || !strings.Contains(v, "< HTTP/2.0 200 OK\n")) {
+						t.Errorf("verbose output %q; want the request and response heads of HTTP/2", v)
+					}
+				})
+			}
+		}
 	}
 }

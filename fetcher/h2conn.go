@@ -167,7 +167,7 @@ type h2Conn struct {
 	peerWin    int64 // the server's SETTINGS_INITIAL_WINDOW_SIZE (6.9.2)
 	settings   bool  // the server's first SETTINGS arrived
 	goaway     bool  // no new streams: GOAWAY received, or retired
-	oneStream  bool  // Config.MaxIdlePerHost < 0: retire after the first stream
+	oneStream  bool  // Config.NoKeepAlive: retire after the first stream
 	closed     bool
 	err        error
 	idleAt     time.Time

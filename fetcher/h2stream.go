@@ -4,6 +4,7 @@ package fetcher
 // response), and how fetchState runs a request over HTTP/2.
 
 import (
+	"bytes"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -228,9 +229,9 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, 
 
 	p := cc.pool
 	cc.hbuf.b = cc.hbuf.b[:0]
-	authority := p.authority
-	if authority == "" {
-		authority = hostHeader(u)
+	authority := hostHeader(u)
+	if creds && c.hostHeader != "" { // a Host override, for the URL's own host
+		authority = c.hostHeader
 	}
 	cc.henc.WriteField(hf(":method", method))
 	cc.henc.WriteField(hf(":scheme", u.Scheme))
@@ -243,10 +244,13 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, 
 	for _, f := range fields {
 		cc.henc.WriteField(f)
 	}
-	if len(body) > 0 {
+	if body != nil {
+		for _, f := range p.bodyFields {
+			cc.henc.WriteField(f)
+		}
 		cc.henc.WriteField(hf("content-length", strconv.Itoa(len(body))))
 	}
-	if creds && u.User != nil && c.cfg.Headers.Get("Authorization") == "" {
+	if creds && u.User != nil && !c.hasAuth {
 		pw, _ := u.User.Password()
 		f := hf("authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
 		f.Sensitive = true
@@ -294,7 +298,7 @@ func (s *h2Stream) sendBody(body []byte) error {
 		}
 		cc.mu.Unlock()
 		if err := s.park(0); err != nil {
-			return &timeoutError{"server did not open its HTTP/2 flow-control window for the request body", err}
+			return &timeoutError{msg: "server did not open its HTTP/2 flow-control window for the request body", err: err}
 		}
 	}
 	return nil
@@ -305,7 +309,7 @@ func (s *h2Stream) sendBody(body []byte) error {
 // h2c with prior knowledge). handled is false when HTTP/1.1 is to be
 // spoken instead; dialed is then a fresh connection whose ALPN chose
 // http/1.1, for the caller to use, or nil.
-func (st *fetchState) h2RoundTrip(u *url.URL, method string, creds bool, key poolKey, host, port string) (resp *http.Response, pc *persistConn, ferr *Error, handled bool, dialed *persistConn) {
+func (st *fetchState) h2RoundTrip(u *url.URL, req *request, key poolKey, host, port string) (resp *http.Response, pc *persistConn, ferr *Error, handled bool, dialed *persistConn) {
 	c := st.c
 	mode := c.cfg.HTTPVersion
 	if mode == HTTPVersion1 || (u.Scheme == "http" && mode != HTTPVersion2PriorKnowledge) {
@@ -330,7 +334,7 @@ func (st *fetchState) h2RoundTrip(u *url.URL, method string, creds bool, key poo
 				return nil, nil, ferr, ferr != nil, dialed
 			}
 		}
-		resp, pc, ferr, retry := st.h2Exchange(cc, u, method, creds)
+		resp, pc, ferr, retry := st.h2Exchange(cc, u, req)
 		if retry && attempt < h2MaxUnprocessedRetries && st.ctx.Err() == nil {
 			continue
 		}
@@ -377,7 +381,7 @@ func (st *fetchState) h2Dial(u *url.URL, key poolKey, host, port string) (cc *h2
 	}
 	pc.wc.Conn.SetDeadline(time.Time{})
 	cc = newH2Conn(c.h2, pc, key)
-	if c.cfg.MaxIdlePerHost < 0 { // no reuse: a connection per request
+	if c.cfg.NoKeepAlive { // no reuse: a connection per request
 		cc.oneStream = true
 	}
 	c.h2.dialDone(key, cc, false)
@@ -387,13 +391,21 @@ func (st *fetchState) h2Dial(u *url.URL, key poolKey, host, port string) (cc *h2
 // h2Exchange sends the request on a stream of cc (whose slot is reserved)
 // and waits for the response head. retry reports a request the server did
 // not process, to be sent again.
-func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, method string, creds bool) (*http.Response, *persistConn, *Error, bool) {
+func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, req *request) (*http.Response, *persistConn, *Error, bool) {
 	c := st.c
+	method := req.method
 	var body []byte
-	if method != "GET" && method != "HEAD" {
-		body = c.h2.body
+	if req.body {
+		body = c.data
+		if body == nil {
+			body = []byte{}
+		}
 	}
-	s, err := cc.startStream(c, u, method, creds, body)
+	if c.cfg.Verbose != nil {
+		head := c.appendRequest(nil, u, method, req.creds, req.body)
+		c.logRequest(st.curURL, bytes.Replace(head, []byte(" HTTP/1.1\r\n"), []byte(" HTTP/2\r\n"), 1))
+	}
+	s, err := cc.startStream(c, u, method, req.creds, body)
 	if err != nil {
 		return nil, nil, st.classify(PhaseRequest, err), true
 	}
@@ -418,6 +430,7 @@ func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, method string, creds bo
 		return nil, nil, st.classify(PhaseHeader, err), errors.As(err, &un)
 	}
 	st.res.Timings.TTFB = at.Sub(st.start) - st.queued
+	c.logResponse(st.curURL, resp)
 	s.body = h2Body{s: s, idle: c.cfg.IdleReadTimeout}
 	resp.Body = &s.body
 	resp.Request = getRequest

@@ -150,10 +150,52 @@ func TestNginxTLS(t *testing.T) {
 		// No keep-alive: every fetch dials, and all but the first resume.
 		urls := []string{ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p}
 		for _, mode := range []Mode{ModeSync, ModeThreads} {
-			_, stats := runList(t, context.Background(), mode, Config{CAFile: ng.CAFile, MaxIdlePerHost: -1, Concurrency: 1}, urls)
+			_, stats := runList(t, context.Background(), mode, Config{CAFile: ng.CAFile, NoKeepAlive: true, Concurrency: 1}, urls)
 			if stats.Conns != 4 || stats.Resumed != 3 {
 				t.Errorf("%v: got %d conns, %d resumed; want 4 conns, 3 resumed", mode, stats.Conns, stats.Resumed)
 			}
 		}
 	})
+}
+
+// TestNginxHostAndData: against a real nginx, "Host: vhost" is the host
+// nginx serves ($host) while the connection goes to the URL's address,
+// and -d sends a POST whose method, length and type nginx reads (in its
+// answer and its access log), in every engine and over TLS.
+func TestNginxHostAndData(t *testing.T) {
+	ng := testserver.StartNginx(t, testserver.NginxOptions{TLS: true,
+		ExtraServerConfig: `location = /echo { return 200 "$host $request_method $content_length $content_type\n"; }`})
+	tests := []struct {
+		name string
+		cfg  Config
+		want string // nginx's answer
+	}{
+		{"host override", Config{HeaderLines: []string{"Host: vhost.test"}}, "vhost.test GET  \n"},
+		{"data", Config{Data: "a=1&b=22"}, "127.0.0.1 POST 8 application/x-www-form-urlencoded\n"},
+		{"method and data", Config{Method: "PUT", Data: "{}", HeaderLines: []string{"Content-Type: application/json", "Host: api.test"}}, "api.test PUT 2 application/json\n"},
+	}
+	for _, base := range []string{ng.URL, ng.TLSURL} {
+		for _, tt := range tests {
+			for _, mode := range Modes {
+				t.Run(base[:5]+"/"+tt.name+"/"+mode.String(), func(t *testing.T) {
+					cfg := tt.cfg
+					cfg.Timeout, cfg.SHA256, cfg.CAFile = testTimeout, true, ng.CAFile
+					res, _ := runList(t, context.Background(), mode, cfg, []string{base + "/echo", base + "/echo"})
+					for _, r := range res {
+						if !r.OK() || r.SHA256 != sha256Hex([]byte(tt.want)) {
+							t.Errorf("%s: got status %d, %d bytes, error %s; want 200 and %q", r.URL, r.Status, r.Bytes, errString(r), tt.want)
+						}
+					}
+				})
+			}
+		}
+	}
+	log := ng.WaitAccessLog(t, 2*3*2*len(Modes))
+	methods := map[string]int{}
+	for _, e := range log {
+		methods[e.Method]++
+	}
+	if methods["GET"] != 2*2*len(Modes) || methods["POST"] != 2*2*len(Modes) || methods["PUT"] != 2*2*len(Modes) {
+		t.Errorf("nginx logged methods %v; want %d each of GET, POST, PUT", methods, 2*2*len(Modes))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 )
@@ -27,6 +28,7 @@ const (
 	KindTooManyRedirects                   // more redirects than Config.MaxRedirects (or a loop)
 	KindIO                                 // the connection failed mid-exchange (reset, closed early)
 	KindCanceled                           // the run's context was canceled
+	KindInternal                           // a bug: the fetch panicked (the message has the panic value)
 )
 
 var kindNames = [...]string{
@@ -42,6 +44,7 @@ var kindNames = [...]string{
 	KindTooManyRedirects:  "too_many_redirects",
 	KindIO:                "io",
 	KindCanceled:          "canceled",
+	KindInternal:          "internal",
 }
 
 // String returns the contract name of k ("timeout"), or "" for KindNone.
@@ -222,7 +225,7 @@ func (t Timings) MarshalJSON() ([]byte, error) {
 		b = append(b, '"')
 		b = append(b, f.name...)
 		b = append(b, '"', ':')
-		b = strconv.AppendFloat(b, durationMS(f.d), 'f', -1, 64)
+		b = strconv.AppendFloat(b, DurationMS(f.d), 'f', -1, 64)
 	}
 	return append(b, '}'), nil
 }
@@ -240,8 +243,9 @@ func (t *Timings) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// durationMS returns d in milliseconds rounded to the microsecond.
-func durationMS(d time.Duration) float64 {
+// DurationMS returns d in milliseconds rounded to the microsecond: the unit
+// of every *_ms number of the output contract.
+func DurationMS(d time.Duration) float64 {
 	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }
 
@@ -251,8 +255,8 @@ func durationMS(d time.Duration) float64 {
 // more is a Result without error that OK reports as failed.
 type Result struct {
 	Type        string    `json:"type"`      // always "result"
-	URL         string    `json:"url"`       // the input, as given (trimmed)
-	FinalURL    string    `json:"final_url"` // the URL of the last response, after redirects; "" if none
+	URL         string    `json:"url"`       // the input (trimmed; http:// added when it had no scheme), password masked
+	FinalURL    string    `json:"final_url"` // the URL of the last response, after redirects, password masked; "" if none
 	Mode        Mode      `json:"mode"`
 	Status      int       `json:"status"`       // status of the final response; 0 if none
 	Bytes       int64     `json:"bytes"`        // body bytes delivered, after decoding
@@ -267,6 +271,10 @@ type Result struct {
 	ErrorKind   ErrorKind `json:"error_kind"`         // null when none
 	SHA256      string    `json:"sha256,omitempty"`   // hex SHA-256 of the decoded body, with Config.SHA256
 	SavedAs     string    `json:"saved_as,omitempty"` // the file written, with Config.SaveDir
+	Label       string    `json:"label,omitempty"`    // Job.Label, passed through
+	// Headers is the final response's header (canonical keys), with
+	// Config.IncludeHeaders.
+	Headers http.Header `json:"headers,omitempty"`
 
 	// Index is the job's position in the input (Job.Index), for output in
 	// input order.
@@ -276,12 +284,36 @@ type Result struct {
 }
 
 // OK reports whether the fetch succeeded: no error and a status below 400.
+// It is the "ok" field of the JSON result.
 func (r *Result) OK() bool { return r.Err == nil && r.ErrorKind == KindNone && r.Status < 400 }
+
+// resultFields is Result without its methods, for MarshalJSON.
+type resultFields Result
+
+// MarshalJSON encodes r as the "result" object of the output contract:
+// its fields, and "ok" (always present) = r.OK() right after "type".
+func (r Result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Type string `json:"type"`
+		OK   bool   `json:"ok"`
+		*resultFields
+	}{r.Type, r.OK(), (*resultFields)(&r)})
+}
 
 // fail records err (an *Error) on r.
 func (r *Result) fail(err *Error) {
 	r.Err = err
 	r.ErrorKind = err.Kind
-	s := err.Error()
+	s := MaskURL(err.Error())
 	r.Error = &s
+}
+
+// ErrorResult returns the result of a job that failed before any fetch
+// began, such as an input line that ParseURL refused: its URL is err.URL
+// (the job's, as ParseURL shows it), and everything else says nothing
+// was fetched.
+func ErrorResult(job Job, mode Mode, err *Error) Result {
+	r := Result{Type: "result", URL: MaskURL(err.URL), Index: job.Index, Mode: mode, Label: job.Label}
+	r.fail(err)
+	return r
 }

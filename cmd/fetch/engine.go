@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 )
@@ -49,8 +48,3 @@ func ParseMode(s string) (Mode, error) {
 // to results; it returns when jobs is closed and every result is sent
 // (fetcher.Run's contract).
 type RunFunc func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error)
-
-// durationMS is d in milliseconds, rounded to 0.1 ms.
-func durationMS(d time.Duration) float64 {
-	return float64(d.Round(100*time.Microsecond)) / float64(time.Millisecond)
-}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,16 +104,16 @@ func (e *fakeEngine) run(ctx context.Context, mode Mode, cfg Config, jobs <-chan
 }
 
 func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
-	r := Result{Type: "result", URL: j.URL, FinalURL: j.URL, Mode: mode, Index: j.Index}
+	u, perr := fetcher.ParseURL(j.URL)
+	if perr != nil {
+		return fetcher.ErrorResult(j, mode, perr)
+	}
+	r := Result{Type: "result", URL: u.String(), FinalURL: u.String(), Mode: mode, Index: j.Index}
 	fail := func(kind ErrorKind, msg string) Result {
-		err := &fetcher.Error{Kind: kind, URL: j.URL, Err: errors.New(msg)}
+		err := &fetcher.Error{Kind: kind, URL: r.URL, Err: errors.New(msg)}
 		s := err.Error()
 		r.Err, r.Error, r.ErrorKind = err, &s, kind
 		return r
-	}
-	u, err := url.Parse(j.URL)
-	if err != nil {
-		return fail(fetcher.KindInvalidURL, err.Error())
 	}
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 	switch {
@@ -141,5 +140,5 @@ func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
 			return r
 		}
 	}
-	return fail(fetcher.KindProtocol, "fake engine does not know "+j.URL)
+	return fail(fetcher.KindProtocol, "fake engine does not know "+r.URL)
 }

@@ -7,8 +7,9 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 // maxLineLength bounds an input line, newline included. A longer line is
@@ -222,65 +223,10 @@ func trimBOM(b []byte) []byte {
 	return b
 }
 
-// normalizeURL turns an input line into the URL to fetch: a line without
-// a scheme gets http://. A line that is no http or https URL comes back
-// with the kind and message of its result.
-func normalizeURL(s string) (string, ErrorKind, string) {
-	if !strings.Contains(s, "://") {
-		if scheme, ok := opaqueScheme(s); ok {
-			return s, KindUnsupportedScheme, fmt.Sprintf("scheme %q is not supported (http, https)", scheme)
-		}
-		s = "http://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return s, KindInvalidURL, err.Error()
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http", "https":
-	default:
-		return s, KindUnsupportedScheme, fmt.Sprintf("scheme %q is not supported (http, https)", u.Scheme)
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return s, KindInvalidURL, "no host"
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return s, KindInvalidURL, fmt.Sprintf("port %s is out of range (1 to 65535)", p)
-		}
-	}
-	if strings.ContainsAny(s, " \t") {
-		return s, KindInvalidURL, "white space inside the URL"
-	}
-	return s, KindNone, ""
-}
-
-// opaqueScheme reports a scheme such as mailto: or data: in a line
-// without "://"; "example.org:8080/x" is a host and port, not a scheme.
-func opaqueScheme(s string) (string, bool) {
-	i := strings.IndexByte(s, ':')
-	if i <= 0 {
-		return "", false
-	}
-	scheme := s[:i]
-	for j := 0; j < len(scheme); j++ {
-		c := scheme[j]
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (j == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
-			return "", false
-		}
-	}
-	rest := s[i+1:]
-	port := rest
-	if k := strings.IndexAny(rest, "/?#"); k >= 0 {
-		port = rest[:k]
-	}
-	if port != "" && strings.Trim(port, "0123456789") == "" {
-		return "", false // host:port
-	}
-	return scheme, true
+// normalizeURL reads an input line as the URL to fetch, by fetcher's one
+// rule (fetcher.ParseURL): the job carries the line, the engine parses it
+// again the same way. A line that is no http or https URL comes back with
+// the error of its result.
+func normalizeURL(s string) (*url.URL, *fetcher.Error) {
+	return fetcher.ParseURL(s)
 }

@@ -18,7 +18,8 @@ func TestNormalizeURL(t *testing.T) {
 	}{
 		{"http://example.org/", "http://example.org/", KindNone},
 		{"https://example.org/a?b=c&d", "https://example.org/a?b=c&d", KindNone},
-		{"HTTPS://Example.org", "HTTPS://Example.org", KindNone},
+		{"HTTPS://Example.org", "https://Example.org", KindNone},
+		{"  example.org/x\t", "http://example.org/x", KindNone},
 		{"example.org", "http://example.org", KindNone},
 		{"example.org:8080/x", "http://example.org:8080/x", KindNone},
 		{"localhost:8080", "http://localhost:8080", KindNone},
@@ -26,18 +27,26 @@ func TestNormalizeURL(t *testing.T) {
 		{"[::1]:80/", "http://[::1]:80/", KindNone},
 		{"ftp://example.org/f", "ftp://example.org/f", KindUnsupportedScheme},
 		{"mailto:a@b.c", "mailto:a@b.c", KindUnsupportedScheme},
+		{"user:12@example.org/", "http://user:12@example.org/", KindNone},
 		{"javascript:alert(1)", "javascript:alert(1)", KindUnsupportedScheme},
 		{"http://", "http://", KindInvalidURL},
 		{"http:///path", "http:///path", KindInvalidURL},
 		{"http://exa mple.org/", "http://exa mple.org/", KindInvalidURL},
 		{"http://example.org/a b", "http://example.org/a b", KindInvalidURL},
+		{"http://u:pw@exa mple.org/", "http://u:***@exa mple.org/", KindInvalidURL},
 		{"https://[::1/", "https://[::1/", KindInvalidURL},
 		{"http://example.org:99999999999/", "http://example.org:99999999999/", KindInvalidURL},
 		{"://x", "://x", KindInvalidURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, kind, msg := normalizeURL(tt.in)
+			u, err := normalizeURL(tt.in)
+			kind, got, msg := KindNone, "", ""
+			if err != nil {
+				kind, got, msg = err.Kind, err.URL, err.Err.Error()
+			} else {
+				got = u.String()
+			}
 			if got != tt.want || kind != tt.wantKind {
 				t.Errorf("normalizeURL(%q) = %q, %v (%s); want %q, %v", tt.in, got, kind, msg, tt.want, tt.wantKind)
 			}

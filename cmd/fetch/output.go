@@ -211,14 +211,14 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 	if f.json {
 		js := jsonSummary{
 			Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
-			WallMS: durationMS(s.wall), P50MS: durationMS(p50), P95MS: durationMS(p95), MaxMS: durationMS(s.lat.max),
+			WallMS: fetcher.DurationMS(s.wall), P50MS: fetcher.DurationMS(p50), P95MS: fetcher.DurationMS(p95), MaxMS: fetcher.DurationMS(s.lat.max),
 			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
 			H2Conns: s.wire.h2conns, H2Stream: s.wire.h2streams,
 		}
 		for _, e := range slow {
-			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})
+			js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})
 		}
 		return appendJSON(b, js)
 	}
@@ -303,10 +303,10 @@ func (f *formatter) compare(b []byte, c *comparison) []byte {
 	if f.json {
 		jc := jsonCompare{Type: "compare", Runs: []jsonRun{}, Modes: []jsonModeCost{}}
 		for _, r := range c.runs {
-			jc.Runs = append(jc.Runs, jsonRun{r.mode, durationMS(r.wall)})
+			jc.Runs = append(jc.Runs, jsonRun{r.mode, fetcher.DurationMS(r.wall)})
 		}
 		for _, m := range c.modes {
-			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, durationMS(m.median), durationMS(m.min), durationMS(m.max)})
+			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, fetcher.DurationMS(m.median), fetcher.DurationMS(m.min), fetcher.DurationMS(m.max)})
 		}
 		if len(c.modes) >= 2 {
 			sp := math.Round(c.speedup*1000) / 1000

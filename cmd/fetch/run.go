@@ -272,32 +272,21 @@ func feed(ctx context.Context, mode Mode, lines *lineReader, jobs chan<- Job, re
 			}
 		}
 		if tooLong {
-			results <- badResult(mode, idx, text+"…", KindInvalidURL, fmt.Sprintf("line %d is longer than %d bytes", lines.line, maxLineLength))
+			results <- fetcher.ErrorResult(Job{Index: idx}, mode, fetcher.InvalidInput(text+"…", fmt.Sprintf("line %d is longer than %d bytes", lines.line, maxLineLength)))
 			continue
 		}
-		u, kind, msg := normalizeURL(text)
-		if kind != KindNone {
-			if len(u) > maxShownURL {
-				u = u[:maxShownURL] + "…"
-			}
-			results <- badResult(mode, idx, u, kind, msg)
+		if _, perr := normalizeURL(text); perr != nil {
+			results <- fetcher.ErrorResult(Job{URL: text, Index: idx}, mode, perr)
 			continue
 		}
 		select {
-		case jobs <- Job{URL: u, Index: idx}:
+		case jobs <- Job{URL: text, Index: idx}:
 		case <-ctx.Done():
 			return nil
 		case <-engineDone:
 			return nil
 		}
 	}
-}
-
-// badResult is the result of an input line that names no URL to fetch.
-func badResult(mode Mode, idx int64, url string, kind ErrorKind, msg string) Result {
-	err := &fetcher.Error{Kind: kind, URL: url, Err: errors.New(msg)}
-	s := err.Error()
-	return Result{Type: "result", URL: url, Mode: mode, Error: &s, ErrorKind: kind, Err: err, Index: idx}
 }
 
 // collect prints and counts results until results is closed. With
@@ -411,7 +400,7 @@ func engineConfig(o *Options) (Config, error) {
 		HTTPVersion:    o.HTTPVersion,
 	}
 	if o.MaxRedirects == 0 {
-		cfg.MaxRedirects = -1 // the fetcher's "do not follow"
+		cfg.NoRedirects = true // --max-redirects 0: do not follow
 	}
 	if o.Head {
 		cfg.Method = "HEAD"

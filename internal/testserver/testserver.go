@@ -1,6 +1,6 @@
 // Package testserver starts real servers on loopback for the tests of other
 // packages: nginx for HTTP/1.1, keep-alive, gzip, chunked bodies and TLS, and
-// dnsmasq for DNS, each with a configuration generated into a temporary
+// dnsmasq and unbound for DNS, each with a configuration generated into a temporary
 // directory, on free ports of 127.0.0.1, stopped when the test ends. It also
 // makes the certificates those tests need (a CA, a server certificate, and
 // expired, wrong-name and untrusted ones for TLS error tests).
@@ -8,7 +8,7 @@
 // Binaries are looked up on PATH and in /usr/sbin. When one is missing, the
 // test is skipped, unless the environment variable CI is set (to anything but
 // "", "0" or "false"): then it fails, so that CI never passes by skipping.
-// scripts/test.sh installs both.
+// scripts/test.sh installs them.
 //
 // Start servers from the test's own goroutine (they wait with time.Sleep,
 // which would stall a scheduler hub). A server whose test process dies is
