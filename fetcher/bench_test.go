@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,7 @@ func runDiscard(b *testing.B, mode Mode, cfg Config, urls []string) {
 		}
 	}()
 	var failed []Result
+	var connects []time.Duration
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -59,6 +61,7 @@ func runDiscard(b *testing.B, mode Mode, cfg Config, urls []string) {
 			if !r.OK() {
 				failed = append(failed, r)
 			}
+			connects = append(connects, r.Timings.Connect)
 		}
 	}()
 	if _, err := Run(context.Background(), mode, cfg, jobs, results); err != nil {
@@ -68,6 +71,10 @@ func runDiscard(b *testing.B, mode Mode, cfg Config, urls []string) {
 	<-done
 	if len(failed) > 0 {
 		b.Fatalf("%d of %d fetches failed, first %s: %s", len(failed), len(urls), failed[0].URL, errString(failed[0]))
+	}
+	if len(connects) > 0 {
+		slices.Sort(connects)
+		b.ReportMetric(float64(connects[len(connects)*95/100])/float64(time.Millisecond), "connect-p95-ms")
 	}
 }
 

@@ -57,6 +57,11 @@ func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 		pc.wc.limit = st.deadline
 	}
 	s := sink{max: c.cfg.MaxBody, obs: c.cfg.Observer}
+	if resp.Request.Method != "HEAD" {
+		if s.hook = st.bodyHookFor(u, st.res.ContentType); s.hook != nil {
+			defer s.hook.close()
+		}
+	}
 	if c.cfg.SHA256 {
 		s.h = sha256.New()
 	}
@@ -195,11 +200,12 @@ func (e *decodeError) Unwrap() error { return e.err }
 // sink takes the decoded body: it counts it, caps it, hashes it, saves it,
 // and tells the observer.
 type sink struct {
-	n   int64
-	max int64 // 0: no cap
-	h   hash.Hash
-	f   *saveFile
-	obs Observer
+	n    int64
+	max  int64 // 0: no cap
+	h    hash.Hash
+	f    *saveFile
+	obs  Observer
+	hook *bodyHook // Config.OnBody's writer, or nil
 }
 
 func (s *sink) Write(p []byte) (int, error) {
@@ -216,6 +222,9 @@ func (s *sink) Write(p []byte) (int, error) {
 		if _, ferr := s.f.Write(p); ferr != nil && err == nil {
 			err = ferr
 		}
+	}
+	if s.hook != nil {
+		s.hook.Write(p)
 	}
 	if s.obs != nil && len(p) > 0 {
 		s.obs.OnBytes(int64(len(p)))

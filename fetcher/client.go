@@ -51,6 +51,10 @@ type Client struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	requests, conns, reused, resumed, retries, wire atomic.Int64
+
+	connLimit                                  *connLimiter // nil: connects not bounded
+	connectLost, connectFailed, connectRetries atomic.Int64
+	proxies                                    *proxyChooser // nil: no proxy
 }
 
 // NewClient returns a Client for cfg. It fails when cfg.Validate does, or
@@ -110,6 +114,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c.pool = newConnPool(maxIdle, 2*max(cfg.Concurrency, cfg.MaxIdlePerHost), cfg.IdleConnTimeout)
 	c.hosts = newHostTable(cfg.PerHost)
+	if err := c.initNet(); err != nil {
+		return nil, err
+	}
 	c.h2 = newH2Pool(c)
 	return c, nil
 }
@@ -218,6 +225,10 @@ func (c *Client) Stats() Stats {
 		Resumed:   c.resumed.Load(),
 		Retries:   c.retries.Load(),
 		WireBytes: c.wire.Load(),
+
+		ConnectLost:    c.connectLost.Load(),
+		ConnectFailed:  c.connectFailed.Load(),
+		ConnectRetries: c.connectRetries.Load(),
 	}
 	s.HTTP2Conns, s.HTTP2Streams = c.h2.conns.Load(), c.h2.streams.Load()
 	s.HTTP1Conns, s.HTTP1Requests = s.Conns-s.HTTP2Conns, s.Requests-s.HTTP2Streams
@@ -283,6 +294,15 @@ func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
 	if scheduler.Current() != nil {
 		return scheduler.DialContext(ctx, "tcp", addr)
 	}
+	return netDial(ctx, addr)
+}
+
+// netDial dials with the net package. Apart from dialConn so that the
+// Dialer's room is not in dialConn's frame: the stack under a task's
+// connect stays small.
+//
+//go:noinline
+func netDial(ctx context.Context, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)
 }

@@ -225,8 +225,56 @@ type Config struct {
 	// DefaultIdleConnTimeout (90s) is used.
 	IdleConnTimeout time.Duration
 
+	// ConnectAttemptDelay is Happy Eyeballs' Connection Attempt Delay
+	// (RFC 8305): when a host has several addresses (families
+	// interleaved, in the resolver's RFC 6724 order), the next one is
+	// tried this long after the last attempt began while earlier attempts
+	// are still pending, and at once when one fails; the first to connect
+	// wins. If zero, DefaultConnectAttemptDelay (250ms) is used; below
+	// 10ms, 10ms.
+	ConnectAttemptDelay time.Duration
+	// MaxConnectsPerHost bounds the connects in progress to one host
+	// (name and port) at once, so that a burst queues in the client (as
+	// queue time) instead of overflowing the server's listen queues. A
+	// connect is in progress from its first attempt until the server has
+	// acknowledged the connection's first bytes (on Linux, read from
+	// TCP_INFO; at most a second after the request went out): a
+	// handshake completes in the client's kernel even when the server's
+	// full accept queue dropped it. The bound adapts per host: it starts
+	// at a quarter, widens by one per connection the server takes at
+	// once, and halves when one is not taken in time. A connect refused
+	// or reset during a burst is tried again after a short backoff. If
+	// zero, DefaultMaxConnectsPerHost (32) is used; if negative, connects
+	// are not bounded.
+	MaxConnectsPerHost int
+
+	// Proxy is the proxy every request goes through, as curl's --proxy:
+	// http://, https:// (TLS to the proxy), socks5:// (names resolved
+	// here) or socks5h:// (names resolved by the proxy), with optional
+	// user:password@ (Basic for HTTP proxies, RFC 1929 for SOCKS5); a
+	// URL without scheme is http://. If empty, proxies come from the
+	// environment as curl reads it (http_proxy, HTTPS_PROXY, ALL_PROXY,
+	// NO_PROXY) unless NoEnvProxy is set.
+	Proxy string
+	// NoProxy lists hosts reached directly, as curl's --noproxy and
+	// NO_PROXY: comma-separated names (each also matching its
+	// subdomains; a leading dot is allowed), IP addresses, CIDR ranges,
+	// each with an optional :port, or "*" for every host. If empty,
+	// NO_PROXY/no_proxy from the environment applies to environment
+	// proxies and nothing to Proxy.
+	NoProxy string
+	// NoEnvProxy ignores the proxy variables of the environment (curl's
+	// --proxy ""). If false and Proxy is empty, they are used.
+	NoEnvProxy bool
+
 	// Observer, if set, is told of progress. If nil, nothing is.
 	Observer Observer
+
+	// OnBody, if set, receives the decoded body of each final response
+	// (see BodyFunc); OnRedirect, if set, decides whether each redirect is
+	// followed (see RedirectFunc). The crawler (package crawl) uses them.
+	OnBody     BodyFunc
+	OnRedirect RedirectFunc
 }
 
 // Observer is told of a run's progress, for a progress bar. Its methods are
@@ -275,6 +323,12 @@ type Stats struct {
 	Resumed   int64         `json:"tls_resumed"` // TLS handshakes that resumed a session
 	Retries   int64         `json:"retries"`     // retries made
 	WireBytes int64         `json:"wire_bytes"`  // bytes read off the sockets
+	// Connect attempts besides the winners: Happy Eyeballs attempts that
+	// lost the race (closed or canceled), attempts that failed, and
+	// connects tried again after a refusal or reset under a burst.
+	ConnectLost    int64 `json:"connect_attempts_lost"`
+	ConnectFailed  int64 `json:"connect_attempts_failed"`
+	ConnectRetries int64 `json:"connect_retries"`
 
 	// Per protocol: connections and requests over HTTP/1.1, connections
 	// and streams over HTTP/2 (each counted in Conns and Requests too).

@@ -36,7 +36,8 @@ const (
 type poolKey struct {
 	hub    *scheduler.Hub
 	scheme string
-	addr   string // host:port, lowercase
+	addr   string     // host:port, lowercase
+	proxy  *proxySpec // the proxy the connection goes through; nil: direct
 }
 
 // wireConn wraps the socket: it counts the bytes read off it, bounds them

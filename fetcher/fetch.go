@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -19,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
 )
 
@@ -42,13 +40,15 @@ type fetchState struct {
 	start    time.Time
 	queued   time.Duration // waits for host slots and pauses, inside the fetch
 	curURL   string
+	job      *Job // for the hooks of Config.OnBody and OnRedirect
 	res      *Result
 	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
 	// req and hop are the request being made and the response it got,
 	// here on the heap rather than in the frames under a parked task
 	// (TestParkedTaskStack, see startResult).
-	req request
-	hop hop
+	req  request
+	hop  hop
+	held *heldSlot // dial.go: a fresh connection's connect slot, until the server took it
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the
@@ -146,7 +146,7 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 		r.fail(perr)
 		return
 	}
-	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r}
+	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r, job: job}
 	st.deadline = st.start.Add(c.cfg.Timeout)
 	var cancel context.CancelFunc
 	st.ctx, cancel = context.WithDeadline(ctx, st.deadline)
@@ -156,6 +156,7 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 	}
 	stop()
 	cancel()
+	st.unhold() // dial.go
 	r.Timings.Queue += st.queued
 	r.Timings.Total = time.Since(st.start) - st.queued
 }
@@ -273,6 +274,9 @@ func (st *fetchState) redirect(u *url.URL, resp *http.Response, seen *[]string) 
 			}
 		}
 		return nil, &Error{Kind: KindTooManyRedirects, URL: st.curURL, Err: fmt.Errorf("%w: %s", ErrTooManyRedirects, msg)}
+	}
+	if !st.followRedirect(u, next) {
+		return nil, nil // the hook keeps the 3xx as the final answer
 	}
 	*seen = append(*seen, st.curURL)
 	return next, nil
@@ -500,6 +504,9 @@ func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *pers
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()
 	}
+	if key.proxy = c.proxies.choose(u); key.proxy != nil {
+		st.res.Proxy = key.proxy.display
+	}
 	for fresh := false; ; fresh = true {
 		var pc *persistConn
 		reused := false
@@ -532,6 +539,9 @@ func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *pers
 		st.done(pc, false)
 		if reused && !gotByte && st.ctx.Err() == nil && !isTimeout(err) && (idempotent(req.method) || !req.body) {
 			continue
+		}
+		if e := st.alpnError(pc, err, gotByte); e != nil { // dial.go
+			return nil, nil, e
 		}
 		phase := PhaseHeader
 		if !gotByte && errors.Is(err, errWrite) {
@@ -595,7 +605,12 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, req *request) er
 	c := st.c
 	c.requests.Add(1)
 	bp := reqBufPool.Get().(*[]byte)
-	buf := c.appendRequest((*bp)[:0], u, req.method, req.creds, req.body)
+	var buf []byte
+	if p := pc.key.proxy; p != nil && p.httpLike() && u.Scheme == "http" {
+		buf = c.appendProxyRequest((*bp)[:0], u, req.method, req.creds, req.body, p) // proxy.go
+	} else {
+		buf = c.appendRequest((*bp)[:0], u, req.method, req.creds, req.body)
+	}
 	c.logRequest(st.curURL, buf)
 	if req.body {
 		buf = append(buf, c.data...)
@@ -609,6 +624,7 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, req *request) er
 	if werr != nil {
 		return fmt.Errorf("%w: %w", errWrite, werr)
 	}
+	st.awaitAccept(pc) // dial.go
 	st.setDeadline(pc, c.cfg.HeaderTimeout)
 	return nil
 }
@@ -673,46 +689,15 @@ func readResponseHead(br *bufio.Reader, method string) (*http.Response, error) {
 // dial opens a connection for key: DNS, TCP connect, TLS.
 func (st *fetchState) dial(u *url.URL, key poolKey, host, port string) (*persistConn, *Error) {
 	c := st.c
-	t0 := time.Now()
-	var addrs []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
-		addrs = []netip.Addr{ip} // an IP literal needs no lookup
-	} else {
-		addrs, err = c.resolver.LookupNetIP(st.ctx, host)
-		st.res.Timings.DNS += time.Since(t0)
-		if err != nil {
-			return nil, st.classify(PhaseDNS, err)
-		}
-	}
-	addrs = dnsresolver.FilterFamily(addrs, c.cfg.Family)
-	if len(addrs) == 0 {
-		fam := "IPv4"
-		if c.cfg.Family == Family6 {
-			fam = "IPv6"
-		}
-		return nil, st.classify(PhaseDNS, fmt.Errorf("lookup %s: no %s address", host, fam))
-	}
-	t1 := time.Now()
-	cctx, cancel := context.WithTimeout(st.ctx, c.cfg.ConnectTimeout)
 	var conn net.Conn
-	var first error
-	for _, a := range addrs {
-		var derr error
-		conn, derr = c.dialConn(cctx, net.JoinHostPort(a.String(), port))
-		if derr == nil {
-			break
-		}
-		if first == nil {
-			first = derr
-		}
-		if cctx.Err() != nil {
-			break
-		}
+	var ferr *Error
+	if key.proxy == nil {
+		conn, ferr = st.connectTCP(host, port) // dial.go
+	} else {
+		conn, ferr = st.openConn(u, key, host, port) // proxy.go
 	}
-	cancel()
-	st.res.Timings.Connect += time.Since(t1)
-	if conn == nil {
-		return nil, st.classify(PhaseConnect, first)
+	if ferr != nil {
+		return nil, ferr
 	}
 	c.conns.Add(1)
 	pc := &persistConn{key: key, remote: conn.RemoteAddr().String()}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -304,5 +306,34 @@ func TestH2HostDataVerbose(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestH2Proxy fetches from nginx through a real tinyproxy: https URLs go
+// through its CONNECT tunnel as HTTP/2 (ALPN over the tunnel), http URLs
+// in HTTP/1.1's absolute form even with prior knowledge asked.
+func TestH2Proxy(t *testing.T) {
+	ng := h2Nginx(t, testserver.NginxOptions{})
+	_, tlsPort, _ := net.SplitHostPort(ng.TLSAddr)
+	port, _ := strconv.Atoi(tlsPort)
+	px := testserver.StartTinyproxy(t, testserver.ProxyOptions{ConnectPorts: []int{port}})
+	p := "/" + testserver.SizedPath(4096)
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := Config{Timeout: testTimeout, Proxy: px.URL, RootCAs: ng.CAPool, Concurrency: 4, Hubs: 1, HTTPVersion: HTTPVersion2PriorKnowledge}
+			res, stats := runList(t, context.Background(), mode, cfg, []string{ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p, ng.URL + p})
+			for i, r := range res {
+				want := "HTTP/2.0"
+				if i == 3 {
+					want = "HTTP/1.1"
+				}
+				if !r.OK() || r.Bytes != 4096 || r.Proto != want || r.Proxy != px.URL || r.RemoteAddr != px.Addr {
+					t.Errorf("%s: got status %d, %d bytes, proto %q, proxy %q, remote %s, error %s; want 4096 bytes over %s via %s", r.URL, r.Status, r.Bytes, r.Proto, r.Proxy, r.RemoteAddr, errString(r), want, px.URL)
+				}
+			}
+			if stats.HTTP2Conns != 1 || stats.HTTP2Streams != 3 {
+				t.Errorf("got stats %+v; want the 3 https fetches as streams of 1 tunnelled connection", stats)
+			}
+		})
 	}
 }

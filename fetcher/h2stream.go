@@ -315,6 +315,11 @@ func (st *fetchState) h2RoundTrip(u *url.URL, req *request, key poolKey, host, p
 	if mode == HTTPVersion1 || (u.Scheme == "http" && mode != HTTPVersion2PriorKnowledge) {
 		return nil, nil, nil, false, nil
 	}
+	if p := key.proxy; p != nil && p.httpLike() && u.Scheme == "http" {
+		// An HTTP proxy takes http URLs in HTTP/1.1's absolute form; https
+		// URLs go through its CONNECT tunnel, where ALPN may choose h2.
+		return nil, nil, nil, false, nil
+	}
 	for attempt := 0; ; attempt++ {
 		cc, dial, waited, err := c.h2.acquire(st.ctx, key)
 		st.queued += waited
@@ -380,6 +385,7 @@ func (st *fetchState) h2Dial(u *url.URL, key poolKey, host, port string) (cc *h2
 		return nil, false, nil, st.classify(PhaseTLS, os.ErrDeadlineExceeded)
 	}
 	pc.wc.Conn.SetDeadline(time.Time{})
+	st.unhold() // dial.go: the server took the connection (its TLS answered)
 	cc = newH2Conn(c.h2, pc, key)
 	if c.cfg.NoKeepAlive { // no reuse: a connection per request
 		cc.oneStream = true

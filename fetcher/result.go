@@ -29,6 +29,7 @@ const (
 	KindIO                                 // the connection failed mid-exchange (reset, closed early)
 	KindCanceled                           // the run's context was canceled
 	KindInternal                           // a bug: the fetch panicked (the message has the panic value)
+	KindProxy                              // the proxy refused or failed the tunnel (CONNECT error status, SOCKS5 failure)
 )
 
 var kindNames = [...]string{
@@ -45,6 +46,7 @@ var kindNames = [...]string{
 	KindIO:                "io",
 	KindCanceled:          "canceled",
 	KindInternal:          "internal",
+	KindProxy:             "proxy",
 }
 
 // String returns the contract name of k ("timeout"), or "" for KindNone.
@@ -274,7 +276,9 @@ type Result struct {
 	Label       string    `json:"label,omitempty"`    // Job.Label, passed through
 	// Headers is the final response's header (canonical keys), with
 	// Config.IncludeHeaders.
-	Headers http.Header `json:"headers,omitempty"`
+	Headers    http.Header `json:"headers,omitempty"`
+	Proxy      string      `json:"proxy,omitempty"` // the proxy used (scheme://host:port, never credentials)
+	*CrawlInfo             // depth, parent, links: set in crawl mode only
 
 	// Index is the job's position in the input (Job.Index), for output in
 	// input order.

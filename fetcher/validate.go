@@ -35,6 +35,7 @@ func (cfg Config) Validate() error {
 		{"--retry-max-time", cfg.RetryMaxTime},
 		{"Config.MaxRetryAfter", cfg.MaxRetryAfter},
 		{"Config.IdleConnTimeout", cfg.IdleConnTimeout},
+		{"--attempt-delay", cfg.ConnectAttemptDelay},
 	} {
 		if d.v < 0 {
 			return fmt.Errorf("%s: want a duration of 0 (the default) or more, got %v", d.flag, d.v)
@@ -52,6 +53,7 @@ func (cfg Config) Validate() error {
 		{"--per-host", int64(cfg.PerHost), ""},
 		{"--hubs", int64(cfg.Hubs), ""},
 		{"Config.MaxIdlePerHost", int64(cfg.MaxIdlePerHost), "; NoKeepAlive turns keep-alive off"},
+		{"--connects-per-host", int64(cfg.MaxConnectsPerHost), ""},
 	} {
 		if n.v < 0 {
 			return fmt.Errorf("%s: want 0 (the default) or more, got %d%s", n.flag, n.v, n.off)
@@ -96,7 +98,7 @@ func (cfg Config) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return CheckProxies(cfg)
 }
 
 // unwrapPath drops the *fs.PathError around err: the message names the

@@ -69,7 +69,7 @@ type ran struct {
 func testEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CI=") {
+		if !strings.HasPrefix(kv, "CI=") && !isProxyVar(kv) {
 			env = append(env, kv)
 		}
 	}
@@ -117,7 +117,7 @@ var (
 	compareContract = map[string]string{"type": "string", "runs": "array", "speedup": "number"}
 	runContract     = map[string]string{"mode": "string", "wall_ms": "number"}
 	errorKinds      = map[string]bool{"invalid_url": true, "unsupported_scheme": true, "dns": true, "connect": true, "tls": true,
-		"timeout": true, "protocol": true, "too_large": true, "too_many_redirects": true, "io": true, "canceled": true}
+		"timeout": true, "protocol": true, "too_large": true, "too_many_redirects": true, "io": true, "canceled": true, "proxy": true}
 	modes = map[string]bool{"sync": true, "threads": true, "async": true}
 )
 

@@ -76,12 +76,17 @@ type Options struct {
 	Family         int                 // 0 any, 4 or 6
 	HTTPVersion    fetcher.HTTPVersion // --http1.1, --http2, --http2-prior-knowledge (http2flags.go)
 
+	// Networks (netflags.go): proxies, Happy Eyeballs, connects per host.
+	Net netOptions
+
 	// Output.
 	JSON      bool
 	KeepOrder bool
 	Progress  string // auto, always, never
 	Quiet     bool
 	Slowest   int
+
+	crawl *crawlOptions // crawl mode's flags (crawl.go)
 
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
@@ -132,6 +137,7 @@ var flagGroups = []struct {
 	{"Engines", []string{"mode", "concurrency", "per-host", "rate", "hubs", "compare", "repeat", "min-speedup"}},
 	{"Requests", []string{"timeout", "connect-timeout", "retries", "max-redirects", "head", "header", "user-agent", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
 	{"DNS", []string{"resolver", "dns-server", "ipv4", "ipv6"}},
+	{"Network", netFlagNames},
 	{"Output", []string{"output", "json", "keep-order", "slowest", "quiet", "progress"}},
 	{"Other", []string{"help", "version"}},
 }
@@ -184,6 +190,10 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal and CI is unset), always or never")
+
+	addNetFlags(fs, &o.Net) // netflags.go
+
+	addCrawlFlags(fs, o) // crawl.go
 
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
 	fs.BoolVar(&f.version, "version", false, "print the version")

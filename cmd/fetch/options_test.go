@@ -37,6 +37,7 @@ func TestNewCmdFetch(t *testing.T) {
 			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
 				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
 				Resolver: defaultResolverName, Progress: "auto"}
+			want.crawl = o.crawl // crawl mode's flags: see crawl_test.go
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("got %+v; want %+v", *o, want)
 			}

@@ -201,6 +201,11 @@ type jsonSummary struct {
 	H2Conns  int64      `json:"h2_conns,omitempty"`   // of conns, those that spoke HTTP/2
 	H2Stream int64      `json:"h2_streams,omitempty"` // of requests, those sent as HTTP/2 streams
 	Slowest  []jsonSlow `json:"slowest,omitempty"`
+
+	// Happy Eyeballs attempts that lost the race, and connect attempts that
+	// failed (fetcher.Stats); left out when none.
+	ConnectLost   int64 `json:"connect_attempts_lost,omitempty"`
+	ConnectFailed int64 `json:"connect_attempts_failed,omitempty"`
 }
 
 // summary appends the summary of a run: p50, p95 and max are over the
@@ -215,6 +220,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
+			ConnectLost: s.wire.connectLost, ConnectFailed: s.wire.connectFailed,
 			H2Conns: s.wire.h2conns, H2Stream: s.wire.h2streams,
 		}
 		for _, e := range slow {

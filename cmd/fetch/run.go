@@ -41,6 +41,9 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 // fetchRun fetches the URLs of o with each mode of the schedule and
 // writes results, costs, summaries and the comparison to o.IO.Out.
 func fetchRun(ctx context.Context, o *Options) exitCode {
+	if code, done := crawlRun(ctx, o); done {
+		return code
+	}
 	ios := o.IO
 	src, err := newSource(o)
 	if err != nil {
@@ -239,6 +242,7 @@ func runOnce(ctx context.Context, o *Options, mode Mode, src *source, out *lineW
 	prog.finish()
 	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
 	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
+	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
 	sum.wire.h2conns, sum.wire.h2streams = stats.HTTP2Conns, stats.HTTP2Streams
 	if inputErr != nil {
 		return sum, &inputError{inputErr}
@@ -401,6 +405,9 @@ func engineConfig(o *Options) (Config, error) {
 	}
 	if o.MaxRedirects == 0 {
 		cfg.NoRedirects = true // --max-redirects 0: do not follow
+	}
+	if err := o.Net.configure(&cfg); err != nil { // netflags.go
+		return cfg, err
 	}
 	if o.Head {
 		cfg.Method = "HEAD"

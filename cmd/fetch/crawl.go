@@ -1,0 +1,346 @@
+package main
+
+// Crawl mode: fetch --crawl. Its flags are registered by addCrawlFlags
+// (one call in newFetchFlagSet); crawlRun takes over from fetchRun when
+// --crawl is given.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/greenfetch/greenfetch/crawl"
+	"github.com/greenfetch/greenfetch/fetcher"
+)
+
+// crawlOptions are the flags of crawl mode.
+type crawlOptions struct {
+	fs          *pflag.FlagSet // to tell flags given from defaults
+	on          bool
+	depth       int
+	scope       string
+	scopeRegex  string
+	acceptRegex string
+	rejectRegex string
+	maxPages    int
+	robots      string
+	sitemaps    bool
+	delay       durationValue
+	maxFrontier int
+	verbose     bool
+}
+
+// crawlFlagNames are the flags that only mean something with --crawl.
+var crawlFlagNames = []string{"depth", "scope", "scope-regex", "accept-regex", "reject-regex", "max-pages", "robots", "sitemaps", "delay", "max-frontier", "crawl-verbose"}
+
+func init() {
+	// The crawl flags get their own group in --help, before "Other".
+	g := struct {
+		title string
+		names []string
+	}{"Crawl (with --crawl)", append([]string{"crawl"}, crawlFlagNames...)}
+	n := len(flagGroups)
+	if n > 0 && flagGroups[n-1].title == "Other" {
+		flagGroups = append(flagGroups[:n-1:n-1], g, flagGroups[n-1])
+	} else {
+		flagGroups = append(flagGroups, g)
+	}
+}
+
+// addCrawlFlags defines the crawl flags on fs, bound to o.
+func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
+	c := &crawlOptions{fs: fs}
+	o.crawl = c
+	fs.BoolVar(&c.on, "crawl", false, "crawl: fetch the URLs given (the seeds), then the links of their HTML pages,\nwithin --scope, to --depth, obeying robots.txt; one result per page")
+	fs.IntVar(&c.depth, "depth", 2, "follow links to `N` levels below the seeds (seeds are depth 0)")
+	fs.StringVar(&c.scope, "scope", "host", "crawl `SCOPE`: host (the seed's host and port), domain (its registrable\ndomain, by the public suffix list) or prefix (its URL up to the last '/')")
+	fs.StringVar(&c.scopeRegex, "scope-regex", "", "crawl URLs matching `RE` instead of --scope (Go regexp, on the normalized URL)")
+	fs.StringVar(&c.acceptRegex, "accept-regex", "", "crawl only URLs matching `RE` as well (wget's name; --include is curl's)")
+	fs.StringVar(&c.rejectRegex, "reject-regex", "", "never crawl URLs matching `RE`")
+	fs.IntVar(&c.maxPages, "max-pages", 0, "stop after `N` pages (0: no limit)")
+	fs.StringVar(&c.robots, "robots", "on", "obey robots.txt `WHEN`: on or off")
+	fs.BoolVar(&c.sitemaps, "sitemaps", false, "also crawl the URLs of /sitemap.xml and of robots.txt's Sitemap lines (depth 1)")
+	fs.Var(&c.delay, "delay", "wait `D` between request starts to one host (a longer robots.txt Crawl-delay wins,\nup to "+crawl.MaxCrawlDelay.String()+")")
+	fs.IntVar(&c.maxFrontier, "max-frontier", crawl.DefaultMaxFrontier, "queue at most `N` URLs not yet fetched; more are dropped and counted")
+	fs.BoolVar(&c.verbose, "crawl-verbose", false, "list on stderr the URLs robots.txt kept out")
+}
+
+// crawlSetup checks the crawl flags and builds the crawl configuration
+// the runs share (each run gets its own frontier and engine).
+func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
+	var cfg crawl.Config
+	if c.depth < 0 {
+		return cfg, flagErrorf("--depth: %d is negative", c.depth)
+	}
+	if c.maxPages < 0 {
+		return cfg, flagErrorf("--max-pages: %d is negative", c.maxPages)
+	}
+	if c.maxFrontier < 1 {
+		return cfg, flagErrorf("--max-frontier: want at least 1, got %d", c.maxFrontier)
+	}
+	if c.delay.d < 0 {
+		return cfg, flagErrorf("--delay: %v is negative", c.delay.d)
+	}
+	kind, err := crawl.ParseScope(c.scope)
+	if err != nil {
+		return cfg, flagErrorf("--scope: %v", err)
+	}
+	cfg.Scope.Kind = kind
+	for _, re := range []struct {
+		flag, expr string
+		dst        **regexp.Regexp
+	}{{"scope-regex", c.scopeRegex, &cfg.Scope.Regex}, {"accept-regex", c.acceptRegex, &cfg.Scope.Include}, {"reject-regex", c.rejectRegex, &cfg.Scope.Exclude}} {
+		if re.expr == "" {
+			continue
+		}
+		if *re.dst, err = regexp.Compile(re.expr); err != nil {
+			return cfg, flagErrorf("--%s: %v", re.flag, err)
+		}
+	}
+	switch c.robots {
+	case "on":
+	case "off":
+		cfg.IgnoreRobots = true
+	default:
+		return cfg, flagErrorf("--robots: want on or off, got %q", c.robots)
+	}
+	if o.Head {
+		return cfg, flagErrorf("--head: a crawl needs the bodies of its pages")
+	}
+	cfg.MaxDepth = c.depth
+	cfg.MaxPages = c.maxPages
+	cfg.Sitemaps = c.sitemaps
+	cfg.Delay = c.delay.d
+	cfg.MaxFrontier = c.maxFrontier
+	cfg.PerHost = crawl.DefaultPerHost
+	if c.fs.Changed("per-host") && o.PerHost > 0 {
+		cfg.PerHost = o.PerHost
+	}
+	return cfg, nil
+}
+
+// crawlRun runs fetch --crawl. done is false when --crawl was not given
+// (and no crawl flag either): the list run goes on.
+func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
+	c := o.crawl
+	ios := o.IO
+	if c == nil {
+		return exitOK, false
+	}
+	if !c.on {
+		for _, name := range crawlFlagNames {
+			if c.fs.Changed(name) {
+				return printFlagError(ios.ErrOut, "fetch", flagErrorf("--%s needs --crawl", name)), true
+			}
+		}
+		return exitOK, false
+	}
+	base, err := c.setup(o)
+	if err != nil {
+		return printFlagError(ios.ErrOut, "fetch", err), true
+	}
+	seeds, err := readSeeds(o)
+	if err != nil {
+		if errors.Is(err, errNoURLs) {
+			return printFlagError(ios.ErrOut, "fetch", err), true
+		}
+		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
+		return exitUsage, true
+	}
+	base.Seeds = seeds
+	if _, err := engineConfig(o); err != nil {
+		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
+		return exitUsage, true
+	}
+
+	modes := o.Compare
+	if modes == nil {
+		modes = []Mode{o.Mode}
+	}
+	out := newLineWriter(ios.Out)
+	f := &formatter{json: o.JSON, quiet: o.Quiet, slowest: o.Slowest}
+	var (
+		costs  []runCost
+		failed bool
+	)
+	for _, mode := range schedule(modes, o.Repeat) {
+		sum, cs, err := crawlOnce(ctx, o, mode, base, out, f)
+		// A robots.txt that failed kept its origin out: that is a failure too.
+		failed = failed || sum.failed > 0 || cs.RobotsErrors > 0
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintf(ios.ErrOut, "fetch: %s crawl: %v\n", mode, err)
+			return exitFailed, true
+		}
+		if out.Err() != nil {
+			break
+		}
+		costs = append(costs, runCost{mode, sum.wall})
+		out.writeLine(f.cost(nil, mode, sum.wall))
+		out.writeLine(crawlSummary(f, sum, cs))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	var cmp *comparison
+	if ctx.Err() == nil && out.Err() == nil && (o.Compare != nil || o.Repeat > 1) {
+		cmp = compareRuns(modes, costs, o.MinSpeedup)
+		out.writeLine(f.compare(nil, cmp))
+	}
+	switch err := out.Err(); {
+	case err == nil:
+	case isClosedPipe(err):
+		if failed {
+			return exitFailed, true
+		}
+		return exitOK, true
+	default:
+		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %v\n", err)
+		return exitFailed, true
+	}
+	if ctx.Err() != nil {
+		if code, ok := interruptCode(ctx); ok {
+			return code, true
+		}
+		return exitInterrupted, true
+	}
+	if failed {
+		return exitFailed, true
+	}
+	if cmp != nil && !cmp.gateMet() {
+		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
+			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
+		return exitGate, true
+	}
+	return exitOK, true
+}
+
+// maxSeeds bounds the seeds read from the input: a crawl holds them all.
+const maxSeeds = 100000
+
+// readSeeds reads the seed URLs: arguments, then --input or standard
+// input. A line that is no http or https URL is a usage error.
+func readSeeds(o *Options) ([]*url.URL, error) {
+	src, err := newSource(o)
+	if err != nil {
+		return nil, err
+	}
+	defer src.close()
+	lines, err := src.open()
+	if err != nil {
+		return nil, err
+	}
+	var seeds []*url.URL
+	for {
+		text, tooLong, err := lines.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading URLs: %w", err)
+		}
+		if tooLong {
+			return nil, fmt.Errorf("seed line %d is longer than %d bytes", lines.line, maxLineLength)
+		}
+		u, perr := fetcher.ParseURL(text)
+		if perr != nil {
+			return nil, fmt.Errorf("seed: %w", perr)
+		}
+		if len(seeds) == maxSeeds {
+			return nil, fmt.Errorf("more than %d seeds", maxSeeds)
+		}
+		seeds = append(seeds, u)
+	}
+	if len(seeds) == 0 {
+		return nil, errNoURLs
+	}
+	return seeds, nil
+}
+
+// crawlOnce runs one cold crawl with the engine of mode, printing each
+// page's result as it completes.
+func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, out *lineWriter, f *formatter) (*summary, crawl.Stats, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	sum := newSummary(mode, o.Slowest)
+	cfg, err := engineConfig(o) // a new resolver: each run starts cold
+	if err != nil {
+		return sum, crawl.Stats{}, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // a failed stdout ends the crawl
+		select {
+		case <-out.failed:
+			cancel()
+		case <-runCtx.Done():
+		}
+	}()
+	prog := newProgress(o, mode.String()+" crawl", -1) // the total is unknown
+	if prog != nil && o.IO.OutTTY {
+		out.around = prog.around
+		defer func() { out.around = nil }()
+	}
+	ob := &observer{}
+	cfg.Observer = ob
+	prog.setLiveBytes(&ob.bytes)
+	cc := base
+	cc.Fetch = cfg
+	cc.Mode = mode
+	cc.OnResult = func(r *Result) {
+		sum.add(r)
+		prog.add(r)
+		out.writeLine(f.result(nil, r))
+	}
+	cc.OnRobotsFailure = func(robotsURL, reason string) {
+		fmt.Fprintf(o.IO.ErrOut, "fetch: %s failed (%s): the URLs of its origin are skipped for %v (RFC 9309; --robots off ignores robots.txt)\n",
+			robotsURL, reason, crawl.RobotsRetryAfter)
+	}
+	if o.crawl.verbose {
+		cc.OnSkip = func(u, reason string) { fmt.Fprintf(o.IO.ErrOut, "fetch: skipped (%s): %s\n", reason, u) }
+	}
+	start := now()
+	cs, err := crawl.Run(runCtx, cc)
+	sum.wall = now().Sub(start)
+	prog.finish()
+	st := cs.Fetch
+	sum.dns.queries, sum.dns.cacheHits = st.DNS.Queries, st.DNS.CacheHits
+	sum.wire.requests, sum.wire.conns, sum.wire.reused = st.Requests, st.Conns, st.Reused
+	return sum, cs, err
+}
+
+// crawlSummary is the summary line of a crawl: the list summary with the
+// crawl counters added (JSON fields, or a second text line).
+func crawlSummary(f *formatter, s *summary, cs crawl.Stats) []byte {
+	b := f.summary(nil, s)
+	if f.json {
+		// b is one JSON object and a newline: add the fields before its '}'.
+		if len(b) < 3 || b[len(b)-2] != '}' {
+			return b
+		}
+		b = b[:len(b)-2]
+		for _, kv := range []struct {
+			k string
+			v int64
+		}{{"pages", cs.Pages}, {"discovered", cs.Discovered}, {"skipped_robots", cs.SkippedRobots},
+			{"out_of_scope", cs.OutOfScope}, {"duplicates", cs.Duplicates}, {"dropped", cs.Dropped},
+			{"robots_fetches", cs.RobotsFetches}, {"robots_errors", cs.RobotsErrors}, {"sitemaps", cs.Sitemaps}} {
+			b = append(b, ",\""...)
+			b = append(b, kv.k...)
+			b = append(b, "\":"...)
+			b = strconv.AppendInt(b, kv.v, 10)
+		}
+		return append(b, "}\n"...)
+	}
+	b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped\n",
+		cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
+	return b
+}
