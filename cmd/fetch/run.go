@@ -361,6 +361,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
 	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
 	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
+	sum.wire.h2conns, sum.wire.h2streams = stats.HTTP2Conns, stats.HTTP2Streams
 	if fd.err != nil {
 		return sum, &inputError{fd.err}
 	}
@@ -696,6 +697,7 @@ func baseConfig(o *Options) (Config, error) {
 		PerHost:        o.PerHost,
 		Rate:           o.Rate,
 		Hubs:           o.Hubs,
+		HTTPVersion:    o.HTTPVersion,
 	}
 	if cfg.NoRedirects {
 		cfg.MaxRedirects = 0
