@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
 	"regexp"
 	"runtime/debug"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/fetcher"
 	"github.com/greenfetch/greenfetch/internal/serve"
 )
@@ -73,7 +73,7 @@ type Options struct {
 	SaveDir        string
 	SHA256         bool
 	Resolver       string              // async or pool
-	DNSServers     []string            // host:port
+	DNSServers     []string            // --dns-server values as given (dnsresolver.ParseServer reads them)
 	Family         fetcher.Family      // FamilyAny, Family4 (-4) or Family6 (-6)
 	HTTPVersion    fetcher.HTTPVersion // --http1.1, --http2, --http2-prior-knowledge (http2flags.go)
 
@@ -423,12 +423,13 @@ func (f *fetchFlags) applyDNS(o *Options) error {
 	default:
 		return flagErrorf("--resolver: want async or pool, got %q", f.resolver)
 	}
+	// The resolver's own parser checks the addresses (building nothing);
+	// the raw strings go down to it.
 	for _, s := range f.dnsServers {
-		addr, err := parseDNSServer(s)
-		if err != nil {
-			return flagErrorf("--dns-server %q: %v", s, err)
+		if _, err := dnsresolver.ParseServer(s); err != nil {
+			return flagErrorf("--dns-server: %v", err)
 		}
-		o.DNSServers = append(o.DNSServers, addr)
+		o.DNSServers = append(o.DNSServers, s)
 	}
 	if o.Resolver == "pool" && len(o.DNSServers) > 0 {
 		return &FlagError{errPoolServers}
@@ -483,24 +484,6 @@ func (f *fetchFlags) applyOutput(o *Options, fs *pflag.FlagSet) error {
 		return flagErrorf("--slowest: want 0 or more, got %d", o.Slowest)
 	}
 	return nil
-}
-
-// parseDNSServer accepts an IP or IP:port ([v6]:port) and returns host:port.
-func parseDNSServer(s string) (string, error) {
-	if ip := net.ParseIP(s); ip != nil {
-		return net.JoinHostPort(ip.String(), "53"), nil
-	}
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return "", errors.New("want an IP address, IP:port or [IPv6]:port")
-	}
-	if net.ParseIP(host) == nil {
-		return "", fmt.Errorf("%q is not an IP address", host)
-	}
-	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return "", fmt.Errorf("port %q: want 1 to 65535", port)
-	}
-	return net.JoinHostPort(host, port), nil
 }
 
 // durationValue is a pflag.Value for Go durations (3s, 250ms) that also

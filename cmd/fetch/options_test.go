@@ -117,7 +117,7 @@ func TestNewCmdFetch(t *testing.T) {
 			eq(t, "Resolver", o.Resolver, "async")
 		}},
 		{name: "dns servers", args: []string{"--dns-server", "127.0.0.1", "--dns-server", "[::1]:5353", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "DNSServers", strings.Join(o.DNSServers, ","), "127.0.0.1:53,[::1]:5353")
+			eq(t, "DNSServers", strings.Join(o.DNSServers, ","), "127.0.0.1,[::1]:5353")
 		}},
 		{name: "dns servers with pool", args: []string{"--resolver", "pool", "--dns-server", "127.0.0.1", "x"}, wantErr: "--dns-server needs --resolver async"},
 		{name: "ipv4", args: []string{"-4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, fetcher.Family4) }},
@@ -191,8 +191,9 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "cacert not PEM", args: []string{"--cacert", notPEM, "x"}, wantErr: "no PEM certificate in it"},
 		{name: "save is a file", args: []string{"--save", notPEM, "x"}, wantErr: "--save: mkdir "},
 		{name: "bad resolver", args: []string{"--resolver", "magic", "x"}, wantErr: `--resolver: want async or pool, got "magic"`},
-		{name: "dns server name", args: []string{"--dns-server", "dns.google", "x"}, wantErr: `--dns-server "dns.google": want an IP address`},
-		{name: "dns server port", args: []string{"--dns-server", "127.0.0.1:99999", "x"}, wantErr: `port "99999": want 1 to 65535`},
+		{name: "dns server name", args: []string{"--dns-server", "dns.google", "x"}, wantErr: `--dns-server: DNS server "dns.google": not an IP address`},
+		{name: "dns server port", args: []string{"--dns-server", "127.0.0.1:99999", "x"}, wantErr: `--dns-server: DNS server "127.0.0.1:99999": port "99999": want 1 to 65535`},
+		{name: "dns server zone", args: []string{"--dns-server", "[fe80::1%]0]", "x"}, wantErr: `--dns-server: DNS server "[fe80::1%]0]"`},
 		{name: "ipv4 and ipv6", args: []string{"-4", "-6", "x"}, wantErr: "-4 and -6 exclude each other"},
 		{name: "bad progress", args: []string{"--progress", "sometimes", "x"}, wantErr: `--progress: want auto, always or never`},
 		{name: "negative slowest", args: []string{"--slowest=-1", "x"}, wantErr: "--slowest: want 0 or more"},
