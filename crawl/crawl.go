@@ -58,8 +58,13 @@ type Config struct {
 	// DefaultMaxFrontier.
 	MaxFrontier int
 	// Frontier, if set, replaces the memory frontier (its PerHost, Delay
-	// and bound are its own business then).
+	// and bound are its own business then). A StoreFrontier (bolt, Redis)
+	// also keeps the crawl's results: see Record.
 	Frontier Frontier
+	// Record, with a StoreFrontier, makes the record of a page's result
+	// that the store keeps (one NDJSON line). If nil, results are not
+	// stored, only acknowledged.
+	Record func(*fetcher.Result) []byte
 	// OnResult is called with the result of each page fetched, from the
 	// goroutine of Run, in completion order. Its CrawlInfo is set.
 	OnResult func(*fetcher.Result)
@@ -137,6 +142,7 @@ type crawler struct {
 
 	mu        sync.Mutex // guards everything below; the hooks take it
 	front     Frontier
+	store     StoreFrontier // front, when it is a store shared or kept beyond the run
 	entries   map[int64]*entry
 	origins   map[string]*origin
 	stats     Stats
@@ -165,6 +171,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}
 	c := &crawler{cfg: cfg, ctx: ctx, entries: map[int64]*entry{}, origins: map[string]*origin{}}
 	c.front = cfg.Frontier
+	c.store, _ = c.front.(StoreFrontier)
 	if c.front == nil {
 		c.front = &MemoryFrontier{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxQueued: cfg.MaxFrontier}
 	}
@@ -251,7 +258,7 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		c.mu.Lock()
 		for _, it := range c.requeue {
 			if stopped {
-				c.front.Done(it)
+				c.release(it)
 			} else {
 				pending = append(pending, c.prepare(it)...)
 			}
@@ -328,6 +335,9 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 			// Jobs made but not sent end here, quietly: they never started.
 			c.mu.Lock()
 			for _, j := range pending {
+				if e := c.entries[j.Index]; e != nil && e.kind == kindPage {
+					c.release(e.item)
+				}
 				delete(c.entries, j.Index)
 			}
 			c.mu.Unlock()
@@ -368,7 +378,7 @@ func originOf(u *url.URL) string { return u.Scheme + "://" + hostKey(u) }
 // limit is reached. c.mu is held.
 func (c *crawler) prepare(it Item) []fetcher.Job {
 	if c.cfg.MaxPages > 0 && c.started >= c.cfg.MaxPages {
-		c.front.Done(it)
+		c.release(it)
 		return nil
 	}
 	u, err := url.Parse(it.URL)
@@ -538,6 +548,12 @@ func (c *crawler) onRedirect(job fetcher.Job, from, to *url.URL) bool {
 			return false
 		}
 	}
+	if c.store != nil {
+		// A store is not asked from the engine's hook (it may run on a
+		// hub's thread): the target is queued as a URL of its own.
+		e.hold = to
+		return false
+	}
 	isNew, err := c.front.Visit(key)
 	if err != nil || !isNew {
 		c.stats.Duplicates++
@@ -596,10 +612,16 @@ func (c *crawler) result(r fetcher.Result) {
 		}
 	}
 	c.mu.Lock()
-	c.front.Done(it)
-	c.stats.Pages++
 	c.stats.OutOfScope += int64(outOfScope)
 	c.stats.Dropped += int64(skipped)
+	if c.store != nil {
+		c.complete(it, &r, items)
+		c.mu.Unlock()
+		c.cfg.OnResult(&r)
+		return
+	}
+	c.front.Done(it)
+	c.stats.Pages++
 	if err := c.push(items); err != nil && c.err == nil {
 		c.err = fmt.Errorf("crawl: frontier: %w", err)
 	}
@@ -652,6 +674,10 @@ func (c *crawler) robotsResult(o *origin, r *fetcher.Result, buf *capBuffer) {
 	parked := o.parked
 	o.parked = nil
 	for _, it := range parked {
+		if r.ErrorKind == fetcher.KindCanceled && c.store != nil {
+			c.release(it) // stopped, not refused: queued again for the next run
+			continue
+		}
 		if o.state == robotsReady {
 			// Back to the driver through a one-item claim of its own.
 			c.requeue = append(c.requeue, it)
