@@ -58,14 +58,16 @@ type RedisFrontier struct {
 	// OnRetry, if set, is told of each failed call that will be retried.
 	OnRetry func(err error, wait time.Duration)
 
-	client   *redis.Client
-	addr     string
-	id       string
-	prefix   string   // "greenfetch:{id}:"
-	keys     []string // the declared keys of every script
-	consumer string
-	claims   map[uint64]string // key → stream entry ID, of items this worker claimed
-	trips    atomic.Int64
+	client    *redis.Client
+	addr      string
+	id        string
+	prefix    string   // "greenfetch:{id}:"
+	keys      []string // the declared keys of every script
+	consumer  string
+	claims    map[uint64]string // key → stream entry ID, of items this worker claimed
+	idle      time.Duration     // the current poll interval while others hold the work
+	reclaimed time.Time         // when Claim last looked for timed-out claims
+	trips     atomic.Int64
 }
 
 // DefaultClaimTimeout is the default of RedisFrontier.ClaimTimeout and of
@@ -308,9 +310,10 @@ end
 
 var redisPush = redis.NewScript(luaPush + `return push(2)`)
 
-// ARGV: P, consumer, max, perHost, delay ms, claim timeout ms.
+// ARGV: P, consumer, max, perHost, delay ms, claim timeout ms, reclaim
+// (1 to look for timed-out claims).
 var redisClaim = redis.NewScript(luaPush + `
-local consumer, max, perHost, defDelay, timeout = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local consumer, max, perHost, defDelay, timeout, reclaim = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local hosts = redis.call('SMEMBERS', P .. 'active')
@@ -326,7 +329,7 @@ for j = 0, n - 1 do
   local h = hosts[((rr + j) % n) + 1]
   local q = P .. 'q:' .. h
   local claimed = tonumber(redis.call('HGET', P .. 'hc', h) or '0')
-  if claimed > 0 then
+  if claimed > 0 and reclaim then
     local r = redis.call('XAUTOCLAIM', q, 'w', consumer, timeout, '0-0', 'COUNT', max - got)
     for _, e in ipairs(r[2]) do
       if e[2] then
@@ -448,7 +451,13 @@ func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, 
 	if timeout <= 0 {
 		timeout = DefaultClaimTimeout
 	}
-	v, err := f.run(redisClaim, f.consumer, limit, perHost, f.Delay.Milliseconds(), timeout.Milliseconds())
+	// Timed-out claims are looked for every tenth of the timeout, and
+	// whenever this worker would otherwise wait.
+	reclaim := 0
+	if now := time.Now(); f.idle > 0 || now.Sub(f.reclaimed) >= timeout/10 {
+		reclaim, f.reclaimed = 1, now
+	}
+	v, err := f.run(redisClaim, f.consumer, limit, perHost, f.Delay.Milliseconds(), timeout.Milliseconds(), reclaim)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -473,13 +482,17 @@ func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, 
 	}
 	wait := time.Duration(n[0]) * time.Millisecond
 	if len(items) > 0 {
+		f.idle = 0
 		return items, 0, nil
 	}
 	if wait < 0 {
 		wait = 0
 	}
 	if n[1] > 0 && wait == 0 {
-		wait = min(200*time.Millisecond, max(timeout/4, 10*time.Millisecond))
+		// Others hold the work: poll, from 10 ms up to 200 ms (or a
+		// quarter of the claim timeout) while it stays so.
+		f.idle = min(max(2*f.idle, 10*time.Millisecond), 200*time.Millisecond, max(timeout/4, 10*time.Millisecond))
+		wait = f.idle
 	}
 	return nil, wait, nil
 }
