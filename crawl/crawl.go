@@ -143,6 +143,7 @@ type crawler struct {
 	mu        sync.Mutex // guards everything below; the hooks take it
 	front     Frontier
 	store     StoreFrontier // front, when it is a store shared or kept beyond the run
+	done      []Completion  // pages done, not yet handed to the store (store.go)
 	entries   map[int64]*entry
 	origins   map[string]*origin
 	stats     Stats
@@ -249,8 +250,14 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		for r := range results {
 			c.result(r)
 		}
+		c.flushLocked()
 	}()
 	for {
+		if len(results) == 0 {
+			// No result is waiting: what is done goes to the store now,
+			// in one call, before claiming or waiting.
+			c.flushLocked()
+		}
 		if !stopped && (c.ctx.Err() != nil || c.failed()) {
 			stopped = true
 		}
@@ -269,7 +276,9 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		}
 		c.extra = c.extra[:0]
 		c.mu.Unlock()
-		if !stopped && len(pending) == 0 && inflight < conc {
+		// With a store, results waiting come first: they free slots and
+		// bring links, in one call of the store.
+		if !stopped && len(pending) == 0 && inflight < conc && (c.store == nil || len(results) == 0) {
 			c.mu.Lock()
 			var items []Item
 			var err error
@@ -290,6 +299,7 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 				return
 			}
 			c.mu.Lock()
+			c.flush()
 			n, err := c.front.Outstanding()
 			c.mu.Unlock()
 			if err != nil || n == 0 {

@@ -102,7 +102,7 @@ func be64(n uint64) []byte {
 
 // pushTx stores the new items of items in tx and returns them (what the
 // memory side then queues) with the counts.
-func (f *BoltFrontier) pushTx(b *bolt.Bucket, items []Item, fresh map[uint64]bool) ([]Item, []uint64, PushResult, error) {
+func (f *BoltFrontier) pushTx(b *bolt.Bucket, items []Item, fresh map[uint64]bool, already int) ([]Item, []uint64, PushResult, error) {
 	var pr PushResult
 	var added []Item
 	var seqs []uint64
@@ -116,7 +116,7 @@ func (f *BoltFrontier) pushTx(b *bolt.Bucket, items []Item, fresh map[uint64]boo
 			pr.Duplicates++
 			continue
 		}
-		if f.mem.queued+len(added) >= max {
+		if f.mem.queued+already+len(added) >= max {
 			pr.Dropped++
 			continue
 		}
@@ -154,7 +154,7 @@ func (f *BoltFrontier) Push(items []Item) (PushResult, error) {
 	var pr PushResult
 	err := f.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		added, seqs, pr, err = f.pushTx(tx.Bucket(f.id), items, map[uint64]bool{})
+		added, seqs, pr, err = f.pushTx(tx.Bucket(f.id), items, map[uint64]bool{}, 0)
 		return err
 	})
 	if err != nil {
@@ -185,51 +185,59 @@ func (f *BoltFrontier) Claim(now time.Time, max int) ([]Item, time.Duration, err
 
 // Done implements Frontier: the item is finished without a result.
 func (f *BoltFrontier) Done(it Item) error {
-	_, _, err := f.Complete(it, nil, nil)
+	_, _, err := f.Complete([]Completion{{Item: it}})
 	return err
 }
 
-// Complete implements StoreFrontier.
-func (f *BoltFrontier) Complete(it Item, record []byte, links []Item) (PushResult, bool, error) {
+// Complete implements StoreFrontier, in one transaction.
+func (f *BoltFrontier) Complete(done []Completion) (PushResult, int, error) {
 	var added []Item
 	var seqs []uint64
 	var pr PushResult
-	stored := false
+	stored := 0
 	err := f.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(f.id)
-		var err error
-		added, seqs, pr, err = f.pushTx(b, links, map[uint64]bool{})
-		if err != nil {
-			return err
-		}
-		if len(record) > 0 {
-			done := b.Bucket([]byte("done"))
-			if done.Get(be64(it.Key)) == nil {
-				res := b.Bucket([]byte("results"))
+		fresh := map[uint64]bool{}
+		doneB, res, queue := b.Bucket([]byte("done")), b.Bucket([]byte("results")), b.Bucket([]byte("queue"))
+		for _, d := range done {
+			a, s, p, err := f.pushTx(b, d.Links, fresh, len(added))
+			if err != nil {
+				return err
+			}
+			added, seqs = append(added, a...), append(seqs, s...)
+			pr.Added += p.Added
+			pr.Duplicates += p.Duplicates
+			pr.Dropped += p.Dropped
+			key := be64(d.Item.Key)
+			if len(d.Record) > 0 && doneB.Get(key) == nil {
 				seq, err := res.NextSequence()
 				if err != nil {
 					return err
 				}
-				if err := res.Put(be64(seq), record); err != nil {
+				if err := res.Put(be64(seq), d.Record); err != nil {
 					return err
 				}
-				if err := done.Put(be64(it.Key), nil); err != nil {
+				if err := doneB.Put(key, nil); err != nil {
 					return err
 				}
-				stored = true
+				stored++
 			}
-		}
-		if seq, ok := f.seqs[it.Key]; ok {
-			return b.Bucket([]byte("queue")).Delete(be64(seq))
+			if seq, ok := f.seqs[d.Item.Key]; ok {
+				if err := queue.Delete(be64(seq)); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return PushResult{}, false, fmt.Errorf("bolt %s: %w", f.db.Path(), err)
+		return PushResult{}, 0, fmt.Errorf("bolt %s: %w", f.db.Path(), err)
 	}
-	delete(f.seqs, it.Key)
+	for _, d := range done {
+		delete(f.seqs, d.Item.Key)
+		f.mem.Done(d.Item)
+	}
 	f.commit(added, seqs)
-	f.mem.Done(it)
 	return pr, stored, nil
 }
 

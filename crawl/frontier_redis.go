@@ -371,15 +371,20 @@ for j = 0, n - 1 do
 end
 return {wait, tonumber(redis.call('GET', P .. 'out') or '0'), out}`)
 
-// ARGV: P, host, entry ID, key, record, then the push arguments.
+// ARGV: P, n, then host, entry ID, key, record per page, then the push
+// arguments of all their links.
 var redisComplete = redis.NewScript(luaPush + `
-local pr = push(6)
+local n = tonumber(ARGV[2])
+local pr = push(3 + 4 * n)
 local stored = 0
-if ARGV[5] ~= '' and redis.call('SADD', P .. 'done', ARGV[4]) == 1 then
-  redis.call('XADD', P .. 'results', '*', 'r', ARGV[5])
-  stored = 1
+for i = 0, n - 1 do
+  local h, id, k, rec = ARGV[3+4*i], ARGV[4+4*i], ARGV[5+4*i], ARGV[6+4*i]
+  if rec ~= '' and redis.call('SADD', P .. 'done', k) == 1 then
+    redis.call('XADD', P .. 'results', '*', 'r', rec)
+    stored = stored + 1
+  end
+  if finish(h, id) then redis.call('DECR', P .. 'out') end
 end
-if finish(ARGV[2], ARGV[3]) then redis.call('DECR', P .. 'out') end
 return {pr[1], pr[2], pr[3], stored}`)
 
 // ARGV: P, host, entry ID, item.
@@ -499,26 +504,37 @@ func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, 
 
 // Done implements Frontier: the item is finished without a result.
 func (f *RedisFrontier) Done(it Item) error {
-	_, _, err := f.Complete(it, nil, nil)
+	_, _, err := f.Complete([]Completion{{Item: it}})
 	return err
 }
 
-// Complete implements StoreFrontier.
-func (f *RedisFrontier) Complete(it Item, record []byte, links []Item) (PushResult, bool, error) {
-	id, ok := f.claims[it.Key]
-	if !ok {
-		return PushResult{}, false, fmt.Errorf("redis: %s completed but not claimed", it.URL)
+// Complete implements StoreFrontier, in one script call.
+func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
+	if len(done) == 0 {
+		return PushResult{}, 0, nil
 	}
-	v, err := f.run(redisComplete, f.pushArgs([]any{it.Host, id, keyBytes(it.Key), string(record)}, links)...)
+	args := []any{len(done)}
+	var links []Item
+	for _, d := range done {
+		id, ok := f.claims[d.Item.Key]
+		if !ok {
+			return PushResult{}, 0, fmt.Errorf("redis: %s completed but not claimed", d.Item.URL)
+		}
+		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
+		links = append(links, d.Links...)
+	}
+	v, err := f.run(redisComplete, f.pushArgs(args, links)...)
 	if err != nil {
-		return PushResult{}, false, err
+		return PushResult{}, 0, err
 	}
-	delete(f.claims, it.Key)
+	for _, d := range done {
+		delete(f.claims, d.Item.Key)
+	}
 	n, err := ints(v, 4)
 	if err != nil {
-		return PushResult{}, false, err
+		return PushResult{}, 0, err
 	}
-	return PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, n[3] == 1, nil
+	return PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, int(n[3]), nil
 }
 
 // Release implements StoreFrontier.

@@ -87,10 +87,10 @@ func TestRedisFrontierShared(t *testing.T) {
 		t.Fatalf("b took over %v; want %v", taken, got)
 	}
 	// Both complete it: one result is kept; a's late ack frees the slot once.
-	if _, stored, err := b.Complete(taken[0], []byte(`{"b":1}`), nil); err != nil || !stored {
+	if _, stored, err := b.Complete([]Completion{{Item: taken[0], Record: []byte(`{"b":1}`)}}); err != nil || stored != 1 {
 		t.Fatalf("b complete: stored %v, %v", stored, err)
 	}
-	if _, stored, err := a.Complete(got[0], []byte(`{"a":1}`), nil); err != nil || stored {
+	if _, stored, err := a.Complete([]Completion{{Item: got[0], Record: []byte(`{"a":1}`)}}); err != nil || stored != 0 {
 		t.Fatalf("a complete: stored %v, %v; want not stored", stored, err)
 	}
 	for {
@@ -109,7 +109,7 @@ func TestRedisFrontierShared(t *testing.T) {
 			t.Fatalf("%d outstanding, nothing claimable, no wait", n)
 		}
 		for _, it := range items {
-			if _, _, err := b.Complete(it, []byte(it.URL), nil); err != nil {
+			if _, _, err := b.Complete([]Completion{{Item: it, Record: []byte(it.URL)}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -189,7 +189,7 @@ func TestBoltFrontierResume(t *testing.T) {
 		t.Fatalf("claimed %d", len(got))
 	}
 	link := Item{URL: "http://h/new", Key: Hash("http://h/new"), Host: "h", Depth: 1, Parent: got[0].URL}
-	if _, stored, err := f.Complete(got[0], []byte("r0"), []Item{link}); err != nil || !stored {
+	if _, stored, err := f.Complete([]Completion{{Item: got[0], Record: []byte("r0"), Links: []Item{link}}}); err != nil || stored != 1 {
 		t.Fatal(stored, err)
 	}
 	if _, err := OpenBolt(path, "c", 2, 0, 0); !errors.Is(err, ErrStoreSetup) {
@@ -215,7 +215,7 @@ func TestBoltFrontierResume(t *testing.T) {
 		}
 		for _, it := range got {
 			urls = append(urls, it.URL)
-			f.Complete(it, []byte("r"), nil)
+			f.Complete([]Completion{{Item: it, Record: []byte("r")}})
 		}
 	}
 	if len(urls) != 4 {

@@ -18,18 +18,31 @@ import (
 // a URL of its own, and the 3xx is the page's result.
 type StoreFrontier interface {
 	Frontier
-	// Complete finishes a claimed page in one atomic step: it queues
-	// links (as Push does), keeps record as the URL's result unless the
-	// URL has one already (stored reports which), and releases the claim.
-	// Completing an item twice (a reclaimed claim, a retried call) adds
-	// nothing the second time.
-	Complete(item Item, record []byte, links []Item) (pr PushResult, stored bool, err error)
+	// Complete finishes claimed pages in one atomic step: it queues their
+	// links (as Push does), keeps each record as its URL's result unless
+	// the URL has one already (stored counts those kept), and releases the
+	// claims. Completing an item twice (a reclaimed claim, a retried
+	// call) adds nothing the second time.
+	Complete(done []Completion) (pr PushResult, stored int, err error)
 	// Release gives back a claimed item that was not fetched (the run
 	// stopped, or reached its page limit): it is queued again.
 	Release(item Item) error
 }
 
-// complete finishes a page with a store frontier; c.mu is held.
+// Completion is a page done: its item, the record of its result (nil:
+// none kept), and the links it yielded to queue.
+type Completion struct {
+	Item   Item
+	Record []byte
+	Links  []Item
+}
+
+// maxCompletionBatch bounds the pages completed in one store call.
+const maxCompletionBatch = 64
+
+// complete finishes a page with a store frontier: the completion waits
+// in c.done for the next flush, so that pages done together cost one
+// call of the store. c.mu is held.
 func (c *crawler) complete(it Item, r *fetcher.Result, links []Item) {
 	if r.ErrorKind == fetcher.KindCanceled {
 		c.release(it) // stopped, not fetched: queued again
@@ -39,14 +52,34 @@ func (c *crawler) complete(it Item, r *fetcher.Result, links []Item) {
 	if c.cfg.Record != nil {
 		rec = c.cfg.Record(r)
 	}
-	pr, _, err := c.store.Complete(it, rec, links)
 	c.stats.Pages++
+	c.done = append(c.done, Completion{Item: it, Record: rec, Links: links})
+	if len(c.done) >= maxCompletionBatch {
+		c.flush()
+	}
+}
+
+// flush hands the pending completions to the store; c.mu is held.
+func (c *crawler) flush() {
+	if len(c.done) == 0 {
+		return
+	}
+	pr, _, err := c.store.Complete(c.done)
+	clear(c.done)
+	c.done = c.done[:0]
 	c.stats.Discovered += int64(pr.Added)
 	c.stats.Duplicates += int64(pr.Duplicates)
 	c.stats.Dropped += int64(pr.Dropped)
 	if err != nil && c.err == nil {
 		c.err = fmt.Errorf("crawl: frontier: %w", err)
 	}
+}
+
+// flushLocked is flush for the driver without c.mu.
+func (c *crawler) flushLocked() {
+	c.mu.Lock()
+	c.flush()
+	c.mu.Unlock()
 }
 
 // release gives a claimed item back unfetched; c.mu is held or the driver

@@ -186,6 +186,7 @@ func TestE2ERedisWorkerKilled(t *testing.T) {
 	args := crawlArgs(store, "kill", ng.URL)
 	ws := []*worker{startWorker(t, args...), startWorker(t, args...), startWorker(t, args...)}
 	ws[0].waitLines(t, 20)
+	follower := startWorker(t, "results", "--frontier", store, "--crawl-id", "kill", "--follow")
 	if err := ws[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +199,10 @@ func TestE2ERedisWorkerKilled(t *testing.T) {
 		t.Errorf("stderr without the crawl id: %s", restarted.errText())
 	}
 	checkStoredCrawl(t, ng, paths, store, "kill")
+	follower.wait(t, "fetch results --follow")
+	if n := follower.lines.Load(); n != int64(len(paths)) {
+		t.Errorf("fetch results --follow printed %d results; want %d", n, len(paths))
+	}
 	// A worker joining a finished crawl adds nothing and fetches nothing.
 	late := fetch(t, "", args...)
 	if late.code != 0 || strings.Contains(late.stdout, `"type":"result"`) {
