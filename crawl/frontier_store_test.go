@@ -227,3 +227,48 @@ func TestBoltFrontierResume(t *testing.T) {
 		t.Errorf("%d results; want 5", n)
 	}
 }
+
+// TestRedisFrontierDelayShared: --delay holds per host over all workers,
+// and SetHostDelay by one worker holds for the others.
+func TestRedisFrontierDelayShared(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	a := openTestRedis(t, r, "delay", 4)
+	b := openTestRedis(t, r, "delay", 4)
+	a.Delay, b.Delay = 400*time.Millisecond, 400*time.Millisecond
+	var items []Item
+	for i := 0; i < 3; i++ {
+		u := fmt.Sprintf("http://h/%d", i)
+		items = append(items, Item{URL: u, Key: Hash(u), Host: "h"})
+	}
+	a.Push(items)
+	start := time.Now()
+	if got, _, err := a.Claim(time.Now(), 4); err != nil || len(got) != 1 {
+		t.Fatalf("a claims %v, %v; want 1 (a delay lets one start)", got, err)
+	}
+	got, wait, err := b.Claim(time.Now(), 4)
+	if err != nil || len(got) != 0 || wait <= 0 || wait > 400*time.Millisecond {
+		t.Fatalf("b claims %v, wait %v, %v; want none and a wait up to 400ms", got, wait, err)
+	}
+	for len(got) == 0 {
+		time.Sleep(wait)
+		if got, wait, err = b.Claim(time.Now(), 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if since := time.Since(start); since < 400*time.Millisecond {
+		t.Errorf("second start after %v; want at least the 400ms delay", since)
+	}
+	// A longer delay set by one worker holds for the other.
+	if err := a.SetHostDelay("h", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	more := Item{URL: "http://h/more", Key: Hash("http://h/more"), Host: "h"}
+	a.Push([]Item{more})
+	time.Sleep(450 * time.Millisecond)
+	if got, _, _ := a.Claim(time.Now(), 4); len(got) != 1 { // starts now; the next in an hour
+		t.Fatalf("a claims %v; want 1", got)
+	}
+	if got, wait, _ := b.Claim(time.Now(), 4); len(got) != 0 || wait < 30*time.Minute {
+		t.Errorf("b claims %v, wait %v; want none for about an hour", got, wait)
+	}
+}

@@ -60,6 +60,7 @@ print(data.decode(errors="replace"))
 EOF
 }
 used_memory() { rcli INFO memory | grep -o 'used_memory:[0-9]*' | cut -d: -f2; }
+redis_cpu() { rcli INFO cpu | grep -o 'used_cpu_\(sys\|user\):[0-9.]*' | cut -d: -f2 | paste -sd+ | bc -l; }
 
 port=$(freeport)
 mkdir -p "$tmp/nginx"
@@ -96,20 +97,22 @@ bench() {
 	: >"$log"
 	local t0 t1 mem_wall mem_pages
 	t0=$(now)
-	"$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
+	/usr/bin/time -f '%U %S' -o "$tmp/mem.time" "$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
 	t1=$(now)
 	sleep 0.3
 	mem_wall=$(echo "$t1 - $t0" | bc -l)
 	mem_pages=$(grep -o '"pages":[0-9]*' "$tmp/mem.out" | cut -d: -f2)
-	printf '%-10s memory   1 worker  -c %-3d wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$conc" "$mem_wall" "$mem_pages" "$(echo "$mem_pages / $mem_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
+	printf '%-10s memory   1 worker  -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$conc" "$(awk '{s+=$1+$2} END {print s}' "$tmp/mem.time")" "$mem_wall" "$mem_pages" "$(echo "$mem_pages / $mem_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
 
 	: >"$log"
 	local id="bench-$name-$$" m0 m1
 	m0=$(used_memory)
+	local c0 c1
+	c0=$(redis_cpu)
 	local wp=()
 	t0=$(now)
 	for i in $(seq "$workers"); do
-		"$tmp/fetch" --crawl --depth 100000 -c $((conc / workers)) --per-host "$conc" -q --json --progress never \
+		/usr/bin/time -f '%U %S' -o "$tmp/w$i.time" "$tmp/fetch" --crawl --depth 100000 -c $((conc / workers)) --per-host "$conc" -q --json --progress never \
 			--frontier "redis://127.0.0.1:$rport/0" --crawl-id "$id" "$url" >"$tmp/w$i.out" 2>"$tmp/w$i.err" &
 		wp+=($!)
 	done
@@ -117,13 +120,15 @@ bench() {
 	t1=$(now)
 	sleep 0.3
 	m1=$(used_memory)
+	c1=$(redis_cpu)
 	local red_wall red_pages trips
 	red_wall=$(echo "$t1 - $t0" | bc -l)
 	red_pages=$(cat "$tmp"/w*.out | grep -o '"pages":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
 	trips=$(cat "$tmp"/w*.err | grep -o '[0-9]* round trips' | cut -d' ' -f1 | paste -sd+ | bc)
-	printf '%-10s redis    %d workers -c %-3d wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$workers" $((conc / workers)) "$red_wall" "$red_pages" "$(echo "$red_pages / $red_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
+	printf '%-10s redis    %d workers -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$workers" $((conc / workers)) "$(cat "$tmp"/w*.time | awk '{s+=$1+$2} END {print s}')" "$red_wall" "$red_pages" "$(echo "$red_pages / $red_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
 	printf '%-10s ratio redis/memory pages/s: %.3f   Redis round trips: %d, %.2f a page   Redis memory: %.0f bytes a URL (results included)\n' "$name" \
 		"$(echo "($red_pages / $red_wall) / ($mem_pages / $mem_wall)" | bc -l)" "$trips" "$(echo "$trips / $red_pages" | bc -l)" "$(echo "($m1 - $m0) / $red_pages" | bc -l)"
+	printf '%-10s   redis-server cpu %.2fs\n' "$name" "$(echo "$c1 - $c0" | bc -l)"
 	local k
 	for k in seen done results; do
 		printf '%-10s   MEMORY USAGE of the %-7s key: %.1f bytes a URL\n' "$name" "$k" "$(echo "$(rcli MEMORY USAGE "greenfetch:{$id}:$k" SAMPLES 0 | tr -dc 0-9) / $red_pages" | bc -l)"
