@@ -305,6 +305,10 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 			if err != nil || n == 0 {
 				return
 			}
+			if wait <= 0 && c.store != nil {
+				// Another worker queued work since the claim: claim again.
+				wait = 10 * time.Millisecond
+			}
 			if wait <= 0 {
 				// Work is claimed but nothing will move it: a bug.
 				c.mu.Lock()
