@@ -177,8 +177,9 @@ func crawlArgs(store, id, url string) []string {
 }
 
 // TestE2ERedisWorkerKilled: three workers share a crawl; one is killed
-// with SIGKILL mid-crawl and started again. The stored results hold every
-// page once; no page was fetched more than twice.
+// with SIGKILL mid-crawl and started again, another is interrupted
+// (SIGINT: it gives its claims back). The stored results hold every page
+// once; no page was fetched more than twice.
 func TestE2ERedisWorkerKilled(t *testing.T) {
 	ng, paths := storeSite(t)
 	rd := testserver.StartRedis(t, testserver.RedisOptions{})
@@ -192,8 +193,16 @@ func TestE2ERedisWorkerKilled(t *testing.T) {
 	}
 	<-ws[0].done
 	restarted := startWorker(t, args...)
-	for i, w := range append(ws[1:], restarted) {
-		w.wait(t, fmt.Sprint("worker ", i+1))
+	ws[1].waitLines(t, ws[1].lines.Load()+5)
+	if err := ws[1].cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-ws[1].done
+	if ws[1].code != 130 {
+		t.Errorf("interrupted worker: exit %d; want 130; stderr:\n%s", ws[1].code, ws[1].errText())
+	}
+	for i, w := range []*worker{ws[2], restarted} {
+		w.wait(t, fmt.Sprint("worker ", i+2))
 	}
 	if !strings.Contains(restarted.errText(), "crawl id kill") {
 		t.Errorf("stderr without the crawl id: %s", restarted.errText())
