@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -91,6 +92,7 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 	if id == "" || strings.ContainsAny(id, "{}") {
 		return fmt.Errorf("%w: crawl id %q: want a non-empty name without braces", ErrStoreSetup, id)
 	}
+	quietRedis.Do(func() { redis.SetLogger(quietLogger{}) })
 	opt.Protocol = 2
 	opt.DisableIdentity = true
 	opt.MaxRetries = -1 // our retry loop says so on stderr
@@ -123,6 +125,14 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 	}
 	return nil
 }
+
+// quietLogger silences go-redis's own log lines: the frontier says
+// what failed, and that it retries, through OnRetry.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+var quietRedis sync.Once
 
 // redactURL drops the password of a store URL for messages.
 func redactURL(s string) string {

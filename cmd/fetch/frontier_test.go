@@ -237,6 +237,11 @@ func TestE2ERedisRestarted(t *testing.T) {
 	if !retried {
 		t.Errorf("no worker said it retried")
 	}
+	for _, w := range ws {
+		if strings.Contains(w.errText(), "pool.go") {
+			t.Errorf("go-redis's own log on stderr:\n%s", w.errText())
+		}
+	}
 	checkStoredCrawl(t, ng, paths, store, "restart")
 }
 
