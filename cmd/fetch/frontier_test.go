@@ -16,12 +16,9 @@ import (
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
 
-// storeSitePages is the size of the site of the store tests.
-const storeSitePages = 300
-
-// storeSite starts nginx with a site of storeSitePages pages: / links to
-// p0; page i links to i+1, 7i+1 and 13i+5 (mod the size).
-func storeSite(t *testing.T) (*testserver.Nginx, []string) {
+// storeSite starts nginx with a site of pages pages: / links to p0;
+// page i links to i+1, 7i+1 and 13i+5 (mod the size).
+func storeSite(t *testing.T, storeSitePages int) (*testserver.Nginx, []string) {
 	t.Helper()
 	files := map[string][]byte{"index.html": []byte(`<a href="/p0.html">0</a>`)}
 	paths := []string{"/"}
@@ -171,38 +168,51 @@ func checkStoredCrawl(t *testing.T, ng *testserver.Nginx, paths []string, store,
 	t.Logf("%d pages, %d requested twice, %d requests in all", len(paths), twice, len(entries))
 }
 
-func crawlArgs(store, id, url string) []string {
-	return []string{"--crawl", "--json", "--depth", "100", "--frontier", store, "--crawl-id", id,
-		"--claim-timeout", "2s", "--delay", "5ms", "--per-host", "4", "-c", "8", url + "/"}
+// crawlArgs are the arguments of a worker. With a delay between
+// requests the crawl lasts long enough for a restart of redis-server to
+// land in its middle; without, a killed worker has pages in flight.
+func crawlArgs(store, id, url string, delay bool) []string {
+	args := []string{"--crawl", "--json", "--depth", "100", "--frontier", store, "--crawl-id", id,
+		"--claim-timeout", "2s", "--per-host", "8", "-c", "8", url + "/"}
+	if delay {
+		args = append(args, "--delay", "5ms")
+	}
+	return args
 }
 
 // TestE2ERedisWorkerKilled: three workers share a crawl; one is killed
-// with SIGKILL mid-crawl and started again, another is interrupted
-// (SIGINT: it gives its claims back). The stored results hold every page
-// once; no page was fetched more than twice.
+// with SIGKILL mid-crawl (pages in flight) and started again. The stored
+// results hold every page once; no page was fetched more than twice.
 func TestE2ERedisWorkerKilled(t *testing.T) {
-	ng, paths := storeSite(t)
+	ng, paths := storeSite(t, 1000)
 	rd := testserver.StartRedis(t, testserver.RedisOptions{})
 	store := rd.URL(0, "")
-	args := crawlArgs(store, "kill", ng.URL)
+	args := crawlArgs(store, "kill", ng.URL, false)
 	ws := []*worker{startWorker(t, args...), startWorker(t, args...), startWorker(t, args...)}
-	ws[0].waitLines(t, 20)
+	// The first worker to print 20 results is killed.
+	victim := -1
+	for deadline := time.Now().Add(e2eTimeout); victim < 0; {
+		for i, w := range ws {
+			if w.lines.Load() >= 20 {
+				victim = i
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no worker printed 20 results")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	follower := startWorker(t, "results", "--frontier", store, "--crawl-id", "kill", "--follow")
-	if err := ws[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := ws[victim].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-ws[0].done
+	<-ws[victim].done
 	restarted := startWorker(t, args...)
-	ws[1].waitLines(t, ws[1].lines.Load()+5)
-	if err := ws[1].cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	<-ws[1].done
-	if ws[1].code != 130 {
-		t.Errorf("interrupted worker: exit %d; want 130; stderr:\n%s", ws[1].code, ws[1].errText())
-	}
-	for i, w := range []*worker{ws[2], restarted} {
-		w.wait(t, fmt.Sprint("worker ", i+2))
+	for i, w := range append(ws, restarted) {
+		if i != victim {
+			w.wait(t, fmt.Sprint("worker ", i))
+		}
 	}
 	if !strings.Contains(restarted.errText(), "crawl id kill") {
 		t.Errorf("stderr without the crawl id: %s", restarted.errText())
@@ -220,18 +230,29 @@ func TestE2ERedisWorkerKilled(t *testing.T) {
 }
 
 // TestE2ERedisRestarted: redis-server (AOF on) is restarted mid-crawl;
-// the workers retry, say so, and lose and duplicate nothing.
+// the workers retry, say so, and lose and duplicate nothing. One worker
+// is then interrupted (SIGINT: it gives its claims back).
 func TestE2ERedisRestarted(t *testing.T) {
-	ng, paths := storeSite(t)
+	ng, paths := storeSite(t, 300)
 	rd := testserver.StartRedis(t, testserver.RedisOptions{AOF: true})
 	store := rd.URL(0, "")
-	args := crawlArgs(store, "restart", ng.URL)
+	args := crawlArgs(store, "restart", ng.URL, true)
 	ws := []*worker{startWorker(t, args...), startWorker(t, args...), startWorker(t, args...)}
 	ws[0].waitLines(t, 20)
 	rd.Restart(500 * time.Millisecond)
+	ws[2].waitLines(t, ws[2].lines.Load()+5)
+	if err := ws[2].cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-ws[2].done
+	if ws[2].code != 130 {
+		t.Errorf("interrupted worker: exit %d; want 130; stderr:\n%s", ws[2].code, ws[2].errText())
+	}
 	retried := false
 	for i, w := range ws {
-		w.wait(t, fmt.Sprint("worker ", i))
+		if i < 2 {
+			w.wait(t, fmt.Sprint("worker ", i))
+		}
 		retried = retried || strings.Contains(w.errText(), "retrying in")
 	}
 	if !retried {
@@ -249,9 +270,9 @@ func TestE2ERedisRestarted(t *testing.T) {
 // again with the same command: it resumes, and the file holds every page
 // once.
 func TestE2EBoltKilled(t *testing.T) {
-	ng, paths := storeSite(t)
+	ng, paths := storeSite(t, 300)
 	store := "bolt:" + filepath.Join(t.TempDir(), "crawl.db")
-	args := crawlArgs(store, "bolt", ng.URL)
+	args := crawlArgs(store, "bolt", ng.URL, false)
 	w := startWorker(t, args...)
 	w.waitLines(t, 40)
 	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -268,7 +289,7 @@ func TestE2EBoltKilled(t *testing.T) {
 func TestE2EFrontierFlags(t *testing.T) {
 	rd := testserver.StartRedis(t, testserver.RedisOptions{Password: "sesame"})
 	notRedis := startServe(t)
-	ng, _ := storeSite(t)
+	ng, _ := storeSite(t, 300)
 	tests := []struct {
 		name   string
 		args   []string
