@@ -281,6 +281,9 @@ func TestE2EBoltKilled(t *testing.T) {
 	<-w.done
 	again := startWorker(t, args...)
 	again.wait(t, "resumed worker")
+	if n := again.lines.Load(); n == 0 || n >= int64(len(paths)) {
+		t.Errorf("the resumed run fetched %d pages; want the rest of %d", n, len(paths))
+	}
 	checkStoredCrawl(t, ng, paths, store, "bolt")
 }
 
