@@ -293,7 +293,7 @@ local function push(i0)
       redis.call('SADD', P .. 'seen', k)
       local q = P .. 'q:' .. h
       if redis.call('SADD', P .. 'hosts', h) == 1 then
-        redis.call('XGROUP', 'CREATE', q, 'w', '0', 'MKSTREAM')
+        redis.pcall('XGROUP', 'CREATE', q, 'w', '0', 'MKSTREAM') -- BUSYGROUP if it exists: fine
       end
       redis.call('XADD', q, '*', 'i', item)
       redis.call('HINCRBY', P .. 'hq', h, 1)

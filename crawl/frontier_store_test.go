@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
@@ -270,5 +273,39 @@ func TestRedisFrontierDelayShared(t *testing.T) {
 	}
 	if got, wait, _ := b.Claim(time.Now(), 4); len(got) != 0 || wait < 30*time.Minute {
 		t.Errorf("b claims %v, wait %v; want none for about an hour", got, wait)
+	}
+}
+
+// replyError is a Redis error reply, as go-redis reports one.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+func (replyError) RedisError()     {}
+
+// TestRedisRetryable: connection failures and the replies of a Redis
+// that is loading, busy or failing over are retried; other replies not.
+func TestRedisRetryable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{replyError("LOADING Redis is loading the dataset in memory"), true},
+		{replyError("BUSY Redis is busy running a script"), true},
+		{replyError("READONLY You can't write against a read only replica."), true},
+		{replyError("TRYAGAIN Multiple keys request during rehashing of slot"), true},
+		{replyError("WRONGPASS invalid username-password pair"), false},
+		{replyError("NOAUTH Authentication required."), false},
+		{replyError("ERR Error running script"), false},
+		{replyError("OOM command not allowed when used memory > 'maxmemory'."), false},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, true},
+		{fmt.Errorf("read: %w", io.EOF), true},
+		{redis.ErrClosed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.err.Error(), func(t *testing.T) {
+			if got := retryable(tt.err); got != tt.want {
+				t.Errorf("retryable(%v) = %v; want %v", tt.err, got, tt.want)
+			}
+		})
 	}
 }
