@@ -28,7 +28,8 @@ import (
 // Every step is one Lua script, atomic in Redis: Push tests and sets the
 // visited key and enqueues; Claim takes items within the per-host bound
 // and delay of the whole crawl (the host's claimed count and next start
-// time are kept in the store: the per-host token); Complete queues a
+// time are kept in the store: the per-host token), visiting the hosts
+// with work in turn from a ring, a bounded number a call; Complete queues a
 // page's links, keeps its result once (the first result of a URL wins)
 // and acknowledges it; an outstanding counter (queued plus claimed) ends
 // the crawl for every worker at once.
@@ -297,7 +298,7 @@ local function push(i0)
       end
       redis.call('XADD', q, '*', 'i', item)
       redis.call('HINCRBY', P .. 'hq', h, 1)
-      redis.call('SADD', P .. 'active', h)
+      if redis.call('SADD', P .. 'active', h) == 1 then redis.call('RPUSH', P .. 'ring', h) end
       redis.call('INCR', P .. 'out')
       added = added + 1
     end
@@ -312,7 +313,7 @@ local function finish(h, id)
   redis.call('XDEL', q, id)
   local c = redis.call('HINCRBY', P .. 'hc', h, -1)
   if c <= 0 and tonumber(redis.call('HGET', P .. 'hq', h) or '0') <= 0 then
-    redis.call('SREM', P .. 'active', h)
+    if redis.call('SREM', P .. 'active', h) == 1 then redis.call('LREM', P .. 'ring', 1, h) end
   end
   return true
 end
@@ -326,17 +327,17 @@ var redisClaim = redis.NewScript(luaPush + `
 local consumer, max, perHost, defDelay, timeout, reclaim = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local hosts = redis.call('SMEMBERS', P .. 'active')
-table.sort(hosts)
-local n = #hosts
+-- The hosts with work, in turn: each visited one goes to the ring's tail.
+-- A call visits a bounded number of them (more while it finds nothing).
+local n = redis.call('LLEN', P .. 'ring')
+local bound = math.max(64, 4 * max)
 local out = {}
 local got = 0
 local wait = -1
-local rr = 0
-if n > 0 then rr = redis.call('INCR', P .. 'rr') end
-for j = 0, n - 1 do
-  if got >= max then break end
-  local h = hosts[((rr + j) % n) + 1]
+local j = 0
+while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
+  local h = redis.call('LMOVE', P .. 'ring', P .. 'ring', 'LEFT', 'RIGHT')
+  j = j + 1
   local q = P .. 'q:' .. h
   local claimed = tonumber(redis.call('HGET', P .. 'hc', h) or '0')
   if claimed > 0 and reclaim then
@@ -379,6 +380,7 @@ for j = 0, n - 1 do
     end
   end
 end
+if j < n and got == 0 then wait = -1 end -- hosts not visited may be ready: poll
 return {wait, tonumber(redis.call('GET', P .. 'out') or '0'), out}`)
 
 // ARGV: P, n, then host, entry ID, key, record per page, then the push
@@ -403,7 +405,7 @@ local h = ARGV[2]
 if finish(h, ARGV[3]) then
   redis.call('XADD', P .. 'q:' .. h, '*', 'i', ARGV[4])
   redis.call('HINCRBY', P .. 'hq', h, 1)
-  redis.call('SADD', P .. 'active', h)
+  if redis.call('SADD', P .. 'active', h) == 1 then redis.call('RPUSH', P .. 'ring', h) end
 end
 return 0`)
 

@@ -309,3 +309,48 @@ func TestRedisRetryable(t *testing.T) {
 		})
 	}
 }
+
+// TestRedisFrontierManyHosts: with more hosts than a claim visits, every
+// claim still finds ready hosts, in turn, and the crawl drains.
+func TestRedisFrontierManyHosts(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	f := openTestRedis(t, r, "many", 1)
+	const hosts = 600
+	var items []Item
+	for i := 0; i < 2*hosts; i++ {
+		h := fmt.Sprintf("h%d", i%hosts)
+		u := fmt.Sprintf("http://%s/%d", h, i)
+		items = append(items, Item{URL: u, Key: Hash(u), Host: h})
+	}
+	if pr, err := f.Push(items); err != nil || pr.Added != len(items) {
+		t.Fatalf("push: %+v %v", pr, err)
+	}
+	claims, fetched := 0, 0
+	for claims < 10*len(items) {
+		got, wait, err := f.Claim(time.Now(), 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims++
+		if len(got) == 0 {
+			if n, _ := f.Outstanding(); n == 0 {
+				break
+			}
+			t.Fatalf("claim %d found nothing (wait %v) with %d fetched of %d", claims, wait, fetched, len(items))
+		}
+		var done []Completion
+		for _, it := range got {
+			done = append(done, Completion{Item: it, Record: []byte(it.URL)})
+		}
+		if _, _, err := f.Complete(done); err != nil {
+			t.Fatal(err)
+		}
+		fetched += len(got)
+	}
+	if fetched != len(items) {
+		t.Errorf("fetched %d of %d", fetched, len(items))
+	}
+	if want := len(items)/8 + 1; claims > want {
+		t.Errorf("%d claims; want at most %d (8 ready items each)", claims, want)
+	}
+}
