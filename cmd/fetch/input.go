@@ -38,7 +38,8 @@ type source struct {
 	closer    io.Closer // the stream, when we opened it
 	spool     string    // temporary copy of the stream, removed by close
 
-	openFile *os.File // the open file of the current pass
+	openFile *os.File    // the open file of the current pass
+	shard    *shardValue // --shard: lines of other shards are skipped (frontier.go)
 }
 
 // newSource decides where the URLs of o come from. It opens a named
@@ -47,6 +48,9 @@ type source struct {
 // errors (exit 2).
 func newSource(o *Options) (*source, error) {
 	s := &source{args: o.URLs, countable: true}
+	if o.crawl != nil && o.crawl.store.shard.n > 1 {
+		s.shard = &o.crawl.store.shard
+	}
 	stdin := func() error {
 		if o.IO.In == nil {
 			return errNoInput
@@ -185,7 +189,7 @@ func (s *source) endPass() {
 // open starts a pass over the URLs.
 func (s *source) open() (*lineReader, error) {
 	s.endPass()
-	lr := &lineReader{args: s.args}
+	lr := &lineReader{args: s.args, shard: s.shard}
 	switch {
 	case s.path != "":
 		f, err := os.Open(s.path)
@@ -205,7 +209,7 @@ func (s *source) open() (*lineReader, error) {
 func (s *source) count() int64 {
 	n := int64(0)
 	for _, a := range s.args {
-		if isURLLine(a) {
+		if isURLLine(a) && (s.shard == nil || s.shard.in(strings.TrimSpace(a))) {
 			n++
 		}
 	}
@@ -220,7 +224,7 @@ func (s *source) count() int64 {
 		return -1
 	}
 	defer f.Close()
-	lr := &lineReader{br: bufio.NewReaderSize(f, maxLineLength)}
+	lr := &lineReader{br: bufio.NewReaderSize(f, maxLineLength), shard: s.shard}
 	for {
 		_, _, err := lr.next()
 		if err != nil {
@@ -236,9 +240,10 @@ func (s *source) count() int64 {
 // lineReader streams URL lines: the arguments, then br. It holds at most
 // one line of maxLineLength.
 type lineReader struct {
-	args []string
-	br   *bufio.Reader
-	line int64 // lines of br read so far, for messages
+	args  []string
+	br    *bufio.Reader
+	line  int64       // lines of br read so far, for messages
+	shard *shardValue // if set, lines of other shards are skipped
 }
 
 // lineBuffered reports whether next can return a URL line without
@@ -274,6 +279,15 @@ func isURLLine(s string) bool {
 // maxShownURL bytes with tooLong set, and the rest of it is skipped. At
 // the end it returns io.EOF; a read error is returned as is.
 func (r *lineReader) next() (text string, tooLong bool, err error) {
+	for {
+		text, tooLong, err = r.nextLine()
+		if err != nil || r.shard == nil || r.shard.in(text) {
+			return text, tooLong, err
+		}
+	}
+}
+
+func (r *lineReader) nextLine() (text string, tooLong bool, err error) {
 	for len(r.args) > 0 {
 		a := r.args[0]
 		r.args = r.args[1:]

@@ -152,6 +152,7 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "output json refused", args: []string{"-o", "json", "x"}, wantErr: "-o/--output names the file to write results to; for the format, use --format json"},
 		{name: "proxy", args: []string{"-x", "http://p:3128", "x"}, check: func(t *testing.T, o *Options) { eq(t, "proxy", o.Net.proxy.url, "http://p:3128") }},
 		{name: "subcommand after flag", args: []string{"--json", "serve"}, wantErr: `"serve" is a subcommand: put it first`},
+		{name: "results after flag", args: []string{"-q", "results"}, wantErr: `"results" is a subcommand: put it first`},
 		{name: "write-out json", args: []string{"--json", "-w", "{url}", "x"}, wantErr: "-w/--write-out and --format json exclude each other"},
 		{name: "write-out unknown", args: []string{"-w", "{timings_ms.nope}", "x"}, wantErr: "unknown field {timings_ms.nope}"},
 		{name: "write-out unclosed", args: []string{"-w", "{url", "x"}, wantErr: "is not closed"},

@@ -24,7 +24,7 @@ const keepOrderFactor = 4
 const minKeepOrderWindow = 64
 
 // subcommands are the words run dispatches on when they come first.
-var subcommands = map[string]bool{"demo": true, "serve": true, "help": true}
+var subcommands = map[string]bool{"demo": true, "serve": true, "results": true, "help": true}
 
 // run is the whole command: it dispatches the subcommands and returns the
 // exit code. ctx ends on SIGINT/SIGTERM (see signalContext).
@@ -35,6 +35,8 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 			return newCmdDemo(ctx, ios, args[1:], nil)
 		case "serve":
 			return newCmdServe(ctx, ios, args[1:], nil)
+		case "results":
+			return newCmdResults(ctx, ios, args[1:]) // results.go
 		case "help":
 			return newCmdFetch(ctx, ios, []string{"--help"}, nil)
 		}
