@@ -1,11 +1,15 @@
 package main
 
 import (
+	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
+
+	"github.com/schollz/progressbar/v3"
 )
 
 // progressTick is how often the bar redraws while nothing completes, so
@@ -62,6 +66,11 @@ type progress struct {
 	last   time.Time // last draw
 	spin   int
 	buf    []byte
+	// pb renders the bar itself (percentage and cells) for a known total;
+	// it writes nowhere: the line around it, its width and its place on
+	// the terminal are ours (see draw). pbWidth is the cells it was made for.
+	pb      *progressbar.ProgressBar
+	pbWidth int
 	stop   chan struct{}
 	wg     sync.WaitGroup
 }
@@ -199,32 +208,48 @@ func (p *progress) render(b []byte, width int) []byte {
 	}
 	optional = append(optional, rate, elapsed.Truncate(time.Second).String())
 	line := strings.Join(parts, " ")
-	// The bar comes before the optional parts: room for a bar of 10 is
+	// The bar comes before the optional parts: room for a bar of 10 cells (18 columns) is
 	// kept when the total is known.
 	keep := 0
 	if p.total > 0 {
-		keep = 10 + 3
+		keep = 10 + 8
 	}
 	for _, o := range optional {
 		if o != "" && len(line)+2+len(o)+keep <= width {
 			line += ", " + o
 		}
 	}
-	// The bar goes after the label, as wide as room allows (at most 30,
-	// and only if at least 10 fit).
+	// The bar goes after the label, as wide as room allows (at most 30
+	// cells, and only if at least 10 fit), rendered by schollz/progressbar:
+	// "25% |██        |" takes cells+7 columns at most.
 	if p.total > 0 {
-		room := width - len(line) - 3
+		room := width - len(line) - 8
 		if room >= 10 {
-			w := min(room, 30)
-			fill := int(float64(w) * float64(min(p.done, p.total)) / float64(p.total))
-			bar := "[" + strings.Repeat("=", fill) + strings.Repeat(" ", w-fill) + "]"
-			line = p.label + " " + bar + line[len(p.label):]
+			line = p.label + " " + p.barOf(min(room, 30)) + line[len(p.label):]
 		}
 	}
-	if len(line) > width && width > 0 {
-		line = line[:width]
+	if width > 0 && utf8.RuneCountInString(line) > width {
+		line = string([]rune(line)[:width])
 	}
 	return append(b, line...)
+}
+
+// barOf returns the bar of done of total in cells columns, as
+// schollz/progressbar draws it ("25% |██        |"). Called with mu held.
+func (p *progress) barOf(cells int) string {
+	if p.pb == nil || p.pbWidth != cells {
+		p.pb = progressbar.NewOptions64(p.total,
+			progressbar.OptionSetWriter(io.Discard),
+			progressbar.OptionSetWidth(cells),
+			progressbar.OptionSetElapsedTime(false),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetRenderBlankState(true),
+			progressbar.OptionUseANSICodes(false),
+		)
+		p.pbWidth = cells
+	}
+	p.pb.Set64(min(p.done, p.total)) //nolint:errcheck // it writes to io.Discard
+	return strings.TrimSpace(strings.TrimPrefix(p.pb.String(), "\r"))
 }
 
 // humanBytes formats n with a decimal unit: 950 B, 48.7 kB, 1.2 GB.

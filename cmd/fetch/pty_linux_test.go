@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
@@ -158,7 +159,7 @@ func TestE2EProgress(t *testing.T) {
 						break
 					}
 				}
-				if n, m := strings.Count(bar, " bytes received from "), strings.Count(bar, ")\r\n\rasync ["); m < n-1 {
+				if n, m := strings.Count(bar, " bytes received from "), strings.Count(bar, ")\r\n\rasync "); m < n-1 {
 					t.Errorf("the bar is redrawn under %d of %d result lines: %q", m, n, bar)
 				}
 				stdout.WriteString(bar)
@@ -227,7 +228,7 @@ func TestE2EProgressTmux(t *testing.T) {
 				out := tmux(t, sock, "capture-pane", "-p", "-t", "t")
 				return strings.Split(strings.TrimRight(out, "\n"), "\n")
 			}
-			isBar := func(l string) bool { return strings.Contains(l, "/6 URL") || strings.Contains(l, "[=") }
+			isBar := func(l string) bool { return strings.Contains(l, "/6 URL") || strings.Contains(l, "% |") }
 			deadline := time.Now().Add(e2eTimeout)
 			// While the slow URL is pending: five results, and the bar last.
 			var screen []string
@@ -242,8 +243,8 @@ func TestE2EProgressTmux(t *testing.T) {
 			if !isBar(last) || !strings.Contains(last, "5/6 URL") {
 				t.Errorf("screen while the last URL is pending:\n%s\nwant the bar, 5/6 done, on the last line", strings.Join(screen, "\n"))
 			}
-			if len(last) >= width {
-				t.Errorf("bar line %q is %d columns; want fewer than %d", last, len(last), width)
+			if n := utf8.RuneCountInString(last); n >= width {
+				t.Errorf("bar line %q is %d columns; want fewer than %d", last, n, width)
 			}
 			for _, l := range screen[:len(screen)-1] {
 				if isBar(l) {
