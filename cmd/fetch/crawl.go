@@ -161,10 +161,6 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		return exitUsage, true
 	}
 	base.Seeds = seeds
-	if _, err := engineConfig(o); err != nil {
-		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
-		return exitUsage, true
-	}
 	store, code, ok := c.useFrontier(ctx, o, &base) // frontier.go
 	if !ok {
 		return code, true
