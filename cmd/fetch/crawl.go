@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -115,6 +116,14 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	}
 	if o.Head {
 		return cfg, flagErrorf("--head: a crawl needs the bodies of its pages")
+	}
+	// A crawl GETs what it finds: a method or a body would go to every
+	// link (and to robots.txt), a DELETE to every page of a site.
+	if o.Data != "" {
+		return cfg, flagErrorf("-d/--data: a crawl GETs its pages; send data to one URL without --crawl")
+	}
+	if o.Method != "" && !strings.EqualFold(o.Method, "GET") {
+		return cfg, flagErrorf("-X %s: a crawl GETs its pages; use -X without --crawl", o.Method)
 	}
 	cfg.MaxDepth = c.depth
 	cfg.MaxPages = c.maxPages
