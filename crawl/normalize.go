@@ -45,11 +45,13 @@ func Normalize(u *url.URL) (string, error) {
 		b.WriteByte('@')
 	}
 	b.WriteString(host)
-	p := removeDotSegments(u.EscapedPath())
+	// Percent-encoding first, then dot segments (RFC 3986 6.2.2): "%2e"
+	// is a dot segment once decoded (FuzzNormalize found "/%2e").
+	p := removeDotSegments(normalizeEscapes(u.EscapedPath(), false))
 	if p == "" || p[0] != '/' {
 		p = "/" + p
 	}
-	b.WriteString(normalizeEscapes(p, false))
+	b.WriteString(p)
 	if u.RawQuery != "" || u.ForceQuery {
 		b.WriteByte('?')
 		b.WriteString(normalizeEscapes(u.RawQuery, true))
