@@ -13,6 +13,9 @@
 #   QUICK=1 scripts/bench-speed.sh               # a smoke run (small counts)
 #   WORKLOADS="http" REPS=7 N_HTTP=50000 scripts/bench-speed.sh
 #   FETCH_FLAGS="--hubs 1" scripts/bench-speed.sh
+#   PROFILE=/tmp/prof WORKLOADS=http scripts/bench-speed.sh
+#       # also one untimed fetch run per workload with a CPU profile and one
+#       # with an allocation profile: /tmp/prof/fetch.http.{cpu,alloc}
 # Needs nginx (Debian nginx-light), openssl and GNU time (/usr/bin/time).
 set -eu
 if [ "${QUICK:-}" = 1 ]; then
@@ -129,6 +132,13 @@ workload() {
 		done
 		r=$((r + 1))
 	done
+	if [ -n "${PROFILE:-}" ]; then
+		mkdir -p "$PROFILE"
+		cp "$dir/fetch" "$PROFILE/fetch"
+		FETCH_CPUPROFILE="$PROFILE/fetch.$wl.cpu" "$dir/fetch" -c "$conc" $FETCH_FLAGS "$@" <"$list" >/dev/null
+		FETCH_MEMPROFILE="$PROFILE/fetch.$wl.alloc" "$dir/fetch" -c "$conc" $FETCH_FLAGS "$@" <"$list" >/dev/null
+		echo "profiles: $PROFILE/fetch.$wl.cpu $PROFILE/fetch.$wl.alloc (binary $PROFILE/fetch)" >&2
+	fi
 	for c in fetch nethttp; do
 		# per run: urls/s, CPU µs per URL, peak RSS MiB
 		awk -v n="$n" '{printf "%f %f %f %f\n", n/$1, ($2+$3)*1e6/n, $4/1024, $1}' "$dir/$c.$wl" >"$dir/$c.$wl.m"
