@@ -26,6 +26,7 @@ type Client struct {
 	cfg      Config // defaults filled in
 	resolver Resolver
 	pool     *connPool
+	h2       *h2Pool // HTTP/2 connections (h2.go)
 	hosts    *hostTable
 	tlsConf  *tls.Config // base config; cloned per connection with its ServerName
 	method   string      // of the first request: Config.Method, or GET, or POST with Data
@@ -116,6 +117,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if err := c.initNet(); err != nil {
 		return nil, err
 	}
+	c.h2 = newH2Pool(c)
 	return c, nil
 }
 
@@ -228,6 +230,8 @@ func (c *Client) Stats() Stats {
 		ConnectFailed:  c.connectFailed.Load(),
 		ConnectRetries: c.connectRetries.Load(),
 	}
+	s.HTTP2Conns, s.HTTP2Streams = c.h2.conns.Load(), c.h2.streams.Load()
+	s.HTTP1Conns, s.HTTP1Requests = s.Conns-s.HTTP2Conns, s.Requests-s.HTTP2Streams
 	switch r := c.resolver.(type) {
 	case interface{ Stats() ResolverStats }:
 		s.DNS = r.Stats()
@@ -243,6 +247,7 @@ func (c *Client) Stats() Stats {
 // kept. Safe from any goroutine.
 func (c *Client) Close() error {
 	c.pool.closeAll()
+	c.h2.closeAll()
 	return nil
 }
 

@@ -153,6 +153,13 @@ type Config struct {
 	// keep the method and the body. If empty, no body is sent.
 	Data string
 
+	// HTTPVersion chooses HTTP/1.1 or HTTP/2 (--http1.1, --http2,
+	// --http2-prior-knowledge). If zero (HTTPVersionAuto), https URLs
+	// offer h2 and http/1.1 in ALPN and speak what the server picks; http
+	// URLs speak HTTP/1.1. HTTP/2 streams to one origin share a
+	// connection (per hub), up to the server's limit of streams.
+	HTTPVersion HTTPVersion
+
 	// Insecure skips the verification of server certificates (-k).
 	Insecure bool
 	// CAFile names a PEM file of CA certificates to trust instead of the
@@ -322,4 +329,11 @@ type Stats struct {
 	ConnectLost    int64 `json:"connect_attempts_lost"`
 	ConnectFailed  int64 `json:"connect_attempts_failed"`
 	ConnectRetries int64 `json:"connect_retries"`
+
+	// Per protocol: connections and requests over HTTP/1.1, connections
+	// and streams over HTTP/2 (each counted in Conns and Requests too).
+	HTTP1Conns    int64 `json:"h1_conns"`
+	HTTP1Requests int64 `json:"h1_requests"`
+	HTTP2Conns    int64 `json:"h2_conns"`
+	HTTP2Streams  int64 `json:"h2_streams"`
 }

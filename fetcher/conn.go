@@ -124,7 +124,8 @@ type persistConn struct {
 	pr     prefixReader
 	remote string
 	idleAt time.Time
-	mark   int64 // wc.nread when the current fetch took the conn
+	mark   int64     // wc.nread when the current fetch took the conn
+	h2s    *h2Stream // an HTTP/2 stream standing for a connection (h2stream.go); wc unused
 }
 
 // takeReader attaches a pooled read buffer to pc, after the first response

@@ -62,6 +62,19 @@ func ExampleClient_Fetch() {
 	// unsupported_scheme gopher://example.com/: unsupported_scheme: scheme "gopher" not supported (http or https)
 }
 
+// HTTPVersion values are what --http1.1, --http2 and
+// --http2-prior-knowledge set.
+func ExampleHTTPVersion() {
+	for _, v := range []fetcher.HTTPVersion{fetcher.HTTPVersionAuto, fetcher.HTTPVersion1, fetcher.HTTPVersion2, fetcher.HTTPVersion2PriorKnowledge} {
+		fmt.Println(v)
+	}
+	// Output:
+	// auto
+	// 1.1
+	// 2
+	// 2-prior-knowledge
+}
+
 // ParseURL is the one reader of input lines: the command and the engines
 // agree on what a URL is and on what is wrong with one.
 func ExampleParseURL() {

@@ -32,6 +32,7 @@ const (
 // learnt. It belongs to the task or goroutine running the fetch; only cur
 // is touched by the cancel callback.
 type fetchState struct {
+	offerH2  bool // the dial in progress offers h2 in ALPN (h2stream.go)
 	c        *Client
 	parent   context.Context // the caller's: canceled means KindCanceled
 	ctx      context.Context // parent bounded by deadline
@@ -56,7 +57,7 @@ type fetchState struct {
 // deadline of the fetch can undo this one.
 func (st *fetchState) interrupt() {
 	if pc := st.cur.Swap(nil); pc != nil {
-		pc.wc.stop()
+		pc.stop()
 	}
 }
 
@@ -73,6 +74,10 @@ func (st *fetchState) use(pc *persistConn) {
 // done ends the fetch's use of pc: back to the pool when reusable and not
 // interrupted, closed otherwise. Wire bytes are counted here.
 func (st *fetchState) done(pc *persistConn, reuse bool) {
+	if pc.h2s != nil {
+		st.h2Done(pc)
+		return
+	}
 	if !st.cur.CompareAndSwap(pc, nil) || pc.wc.stopped.Load() {
 		reuse = false
 	}
@@ -94,6 +99,10 @@ func (st *fetchState) setDeadline(pc *persistConn, d time.Duration) {
 		if p := time.Now().Add(d); p.Before(t) {
 			t = p
 		}
+	}
+	if pc.h2s != nil {
+		pc.h2s.deadline = t
+		return
 	}
 	pc.wc.Conn.SetDeadline(t)
 	if pc.wc.stopped.Load() { // interrupted meanwhile: stay interrupted
@@ -217,6 +226,7 @@ func (st *fetchState) run(u *url.URL) *Error {
 // ends in error there (rerr), the body is drained and the host released.
 func (st *fetchState) finish(h *hop, rerr *Error) {
 	st.res.Status = h.resp.StatusCode
+	st.res.Proto = h.resp.Proto
 	st.res.ContentType = h.resp.Header.Get("Content-Type")
 	if st.c.cfg.IncludeHeaders {
 		st.res.Headers = h.resp.Header
@@ -499,16 +509,23 @@ func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *pers
 	}
 	for fresh := false; ; fresh = true {
 		var pc *persistConn
+		reused := false
 		if !fresh {
-			pc = c.pool.get(key)
+			resp, hpc, herr, handled, dialed := st.h2RoundTrip(u, req, key, host, port)
+			if handled {
+				return resp, hpc, herr
+			}
+			if pc = dialed; pc == nil {
+				pc = c.pool.get(key)
+				reused = pc != nil
+			}
 		}
-		reused := pc != nil
 		if pc == nil {
 			var err *Error
 			if pc, err = st.dial(u, key, host, port); err != nil {
 				return nil, nil, err
 			}
-		} else {
+		} else if reused {
 			pc.mark = pc.wc.nread
 			c.reused.Add(1)
 		}
@@ -702,12 +719,15 @@ func (st *fetchState) handshake(pc *persistConn, host string) *Error {
 	t2 := time.Now()
 	conf := c.tlsConf.Clone()
 	conf.ServerName = host
+	if st.offerH2 {
+		conf.NextProtos = h2NextProtos
+	}
 	tc := tls.Client(&pc.wc, conf)
 	st.setDeadline(pc, c.cfg.TLSTimeout)
 	herr := tc.Handshake() // not HandshakeContext: it would start a goroutine
 	st.res.Timings.TLS += time.Since(t2)
 	if herr == nil {
-		if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" {
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" && (p != "h2" || !st.offerH2) {
 			herr = fmt.Errorf("server chose protocol %q (only http/1.1 is spoken)", p)
 		}
 	}

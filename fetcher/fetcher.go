@@ -20,6 +20,15 @@
 // goroutine, it dials with net.Dialer. Per-host limits and pauses use
 // scheduler.Semaphore, which works in both worlds (hosts.go).
 //
+// HTTPS requests offer HTTP/2 in ALPN (Config.HTTPVersion chooses; h2c
+// with prior knowledge for http URLs): then the requests to one origin
+// share one connection per hub as streams, up to the server's limit
+// (RFC 9113, on x/net/http2's Framer and hpack; the connection logic is
+// the fetcher's own, in h2*.go). In the sync and async engines a
+// connection's frame reader and writer are two tasks of its hub, never a
+// goroutine per connection or stream; in the threads engine they are two
+// goroutines per connection. Result.Proto says which protocol answered.
+//
 // Run feeds jobs from a channel through one of three engines (engine.go),
 // so that a comparison measures only scheduling:
 //

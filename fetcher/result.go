@@ -268,6 +268,7 @@ type Result struct {
 	Retries     int       `json:"retries"`      // retries made (not counting a stale keep-alive redial)
 	RemoteAddr  string    `json:"remote_addr"`  // ip:port of the last connection used
 	Timings     Timings   `json:"timings_ms"`
+	Proto       string    `json:"proto,omitempty"`    // protocol of the final response: "HTTP/1.1" or "HTTP/2.0"
 	Error       *string   `json:"error"`              // Err.Error(), or nil
 	ErrorKind   ErrorKind `json:"error_kind"`         // null when none
 	SHA256      string    `json:"sha256,omitempty"`   // hex SHA-256 of the decoded body, with Config.SHA256

@@ -65,6 +65,9 @@ func (cfg Config) Validate() error {
 	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
 		return fmt.Errorf("--rate: want 0 (no limit) or a positive number of fetches per second, got %v", cfg.Rate)
 	}
+	if err := cfg.HTTPVersion.check(); err != nil {
+		return err
+	}
 	if cfg.Family > Family6 {
 		return fmt.Errorf("Config.Family: unknown family %d", uint8(cfg.Family))
 	}

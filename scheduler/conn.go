@@ -1,9 +1,8 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -50,23 +49,14 @@ func (c *Conn) Read(b []byte) (int, error) {
 		return 0, nil // issue 15735: a zero read must not wait
 	}
 	fd := c.pd.fd
-	for {
-		n, err := ignoringEINTR(func() (int, error) { return unix.Read(fd, b) })
-		if err != nil {
-			n = 0
-			if err == unix.EAGAIN {
-				if err = c.pd.wait(context.Background(), t, false); err == nil {
-					continue
-				}
-				return 0, c.opError("read", err)
-			}
-			return 0, c.opError("read", os.NewSyscallError("read", err))
-		}
-		if n == 0 && c.stream {
-			return 0, io.EOF
-		}
-		return n, nil
+	n, err := c.pd.ioLoop(t, false, "read", func() (int, error) { return unix.Read(fd, b) })
+	if err != nil {
+		return 0, c.opError("read", err)
 	}
+	if n == 0 && c.stream {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 // Write writes all of b, parking the task while the socket buffer is full.
@@ -78,21 +68,16 @@ func (c *Conn) Write(b []byte) (int, error) {
 	fd := c.pd.fd
 	nn := 0
 	for {
-		n, err := ignoringEINTR(func() (int, error) { return unix.Write(fd, b[nn:]) })
+		// At least one write, so that an empty b sends an empty datagram.
+		n, err := c.pd.ioLoop(t, true, "write", func() (int, error) { return unix.Write(fd, b[nn:]) })
 		if n > 0 {
 			nn += n
 		}
-		if nn == len(b) && err == nil {
-			return nn, nil
-		}
-		if err == unix.EAGAIN {
-			if err = c.pd.wait(context.Background(), t, true); err == nil {
-				continue
-			}
+		if err != nil {
 			return nn, c.opError("write", err)
 		}
-		if err != nil {
-			return nn, c.opError("write", os.NewSyscallError("write", err))
+		if nn == len(b) {
+			return nn, nil
 		}
 		if n == 0 {
 			return nn, c.opError("write", io.ErrUnexpectedEOF)
@@ -116,11 +101,21 @@ func (c *Conn) CloseWrite() error {
 	return c.opError("close", os.NewSyscallError("shutdown", unix.Shutdown(c.pd.fd, unix.SHUT_WR)))
 }
 
-func (c *Conn) LocalAddr() net.Addr  { return c.laddr }
+// LocalAddr returns the local address.
+func (c *Conn) LocalAddr() net.Addr { return c.laddr }
+
+// RemoteAddr returns the peer's address (nil for an unconnected
+// PacketConn).
 func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
 
-func (c *Conn) SetDeadline(t time.Time) error      { return c.pd.deadline(t, true, true) }
-func (c *Conn) SetReadDeadline(t time.Time) error  { return c.pd.deadline(t, true, false) }
+// SetDeadline sets the read and write deadlines (net.Conn). Safe from any
+// goroutine; a task parked in Read or Write has its timer re-armed.
+func (c *Conn) SetDeadline(t time.Time) error { return c.pd.deadline(t, true, true) }
+
+// SetReadDeadline sets the read deadline (net.Conn).
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.pd.deadline(t, true, false) }
+
+// SetWriteDeadline sets the write deadline (net.Conn).
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.pd.deadline(t, false, true) }
 
 // PacketConn is a cooperative datagram socket (net.PacketConn), with the
@@ -137,22 +132,18 @@ func (c *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	if err != nil {
 		return 0, nil, c.opError("read", err)
 	}
-	for {
-		n, sa, err := unix.Recvfrom(c.pd.fd, b, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			if err = c.pd.wait(context.Background(), t, false); err == nil {
-				continue
-			}
-			return 0, nil, c.opError("read", err)
-		}
-		if err != nil {
-			return 0, nil, c.opError("read", os.NewSyscallError("recvfrom", err))
-		}
-		return n, sockaddrToAddr(c.net, sa), nil
+	fd := c.pd.fd
+	var sa unix.Sockaddr
+	n, err := c.pd.ioLoop(t, false, "recvfrom", func() (int, error) {
+		var n int
+		var err error
+		n, sa, err = unix.Recvfrom(fd, b, 0)
+		return n, err
+	})
+	if err != nil {
+		return 0, nil, c.opError("read", err)
 	}
+	return n, sockaddrToAddr(c.net, sa), nil
 }
 
 // WriteTo sends b as one datagram to addr.
@@ -165,22 +156,13 @@ func (c *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	if err != nil {
 		return 0, c.opError("write", err)
 	}
-	for {
-		err := unix.Sendto(c.pd.fd, b, 0, sa)
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			if err = c.pd.wait(context.Background(), t, true); err == nil {
-				continue
-			}
-			return 0, c.opError("write", err)
-		}
-		if err != nil {
-			return 0, c.opError("write", os.NewSyscallError("sendto", err))
-		}
-		return len(b), nil
+	fd := c.pd.fd
+	if _, err := c.pd.ioLoop(t, true, "sendto", func() (int, error) {
+		return 0, unix.Sendto(fd, b, 0, sa)
+	}); err != nil {
+		return 0, c.opError("write", err)
 	}
+	return len(b), nil
 }
 
 // Listener is a cooperative listening socket (net.Listener). Accept parks
@@ -200,30 +182,30 @@ func (l *Listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, l.opError(err)
 	}
-	for {
-		nfd, sa, err := sysAccept(l.pd.fd)
-		switch err {
-		case nil:
-		case unix.EINTR, unix.ECONNABORTED:
-			continue
-		case unix.EAGAIN:
-			if err = l.pd.wait(context.Background(), t, false); err == nil {
-				continue
+	fd := l.pd.fd
+	var sa unix.Sockaddr
+	nfd, err := l.pd.ioLoop(t, false, "accept", func() (int, error) {
+		for {
+			nfd, rsa, err := sysAccept(fd)
+			if err != unix.ECONNABORTED {
+				sa = rsa
+				return nfd, err
 			}
-			return nil, l.opError(err)
-		default:
-			return nil, l.opError(os.NewSyscallError("accept", err))
+			// The peer gave up while queued: take the next one.
 		}
-		c, err := newConn(l.pd.h, nfd, l.net, true)
-		if err != nil {
-			unix.Close(nfd)
-			return nil, l.opError(err)
-		}
-		if c.raddr == nil {
-			c.raddr = sockaddrToAddr(l.net, sa)
-		}
-		return c, nil
+	})
+	if err != nil {
+		return nil, l.opError(err)
 	}
+	c, err := newConn(l.pd.h, nfd, l.net, true)
+	if err != nil {
+		unix.Close(nfd)
+		return nil, l.opError(err)
+	}
+	if c.raddr == nil {
+		c.raddr = sockaddrToAddr(l.net, sa)
+	}
+	return c, nil
 }
 
 func (l *Listener) opError(err error) error {
@@ -278,6 +260,7 @@ func (r rawConn) Control(fn func(fd uintptr)) error {
 	return nil
 }
 
+// Read and Write are not supported: see SyscallConn.
 func (rawConn) Read(func(fd uintptr) bool) error  { return errRawUnsupported }
 func (rawConn) Write(func(fd uintptr) bool) error { return errRawUnsupported }
 

@@ -23,23 +23,27 @@ import (
 )
 
 // pair returns two connected cooperative sockets on the calling task's hub.
-func pair(t testing.TB) (client, server net.Conn) {
-	t.Helper()
+// It runs inside a task, so it returns an error rather than calling
+// t.Fatal (whose runtime.Goexit would end the task, not the test).
+func pair() (client, server net.Conn, err error) {
 	l, err := scheduler.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("Listen: %v", err)
+		return nil, nil, fmt.Errorf("Listen: %w", err)
 	}
 	defer l.Close()
 	accepted := scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) { return l.Accept() })
 	c, err := scheduler.Dial("tcp", l.Addr().String())
 	if err != nil {
-		t.Fatalf("Dial: %v", err)
+		accepted.Kill()
+		accepted.Join()
+		return nil, nil, fmt.Errorf("Dial: %w", err)
 	}
 	v, err := accepted.Join()
 	if err != nil {
-		t.Fatalf("Accept: %v", err)
+		c.Close()
+		return nil, nil, fmt.Errorf("Accept: %w", err)
 	}
-	return c, v.(net.Conn)
+	return c, v.(net.Conn), nil
 }
 
 func isDeadline(err error) bool {
@@ -53,26 +57,35 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 	soon := func() time.Time { return time.Now().Add(10 * time.Millisecond) }
 	tests := []struct {
 		name string
-		op   func(t *testing.T) error
+		op   func() error
 	}{
-		{"read, deadline passes while parked", func(t *testing.T) error {
-			c, s := pair(t)
+		{"read, deadline passes while parked", func() error {
+			c, s, err := pair()
+			if err != nil {
+				return err
+			}
 			defer c.Close()
 			defer s.Close()
 			c.SetReadDeadline(soon())
-			_, err := c.Read(make([]byte, 1))
+			_, err = c.Read(make([]byte, 1))
 			return err
 		}},
-		{"read, deadline already past", func(t *testing.T) error {
-			c, s := pair(t)
+		{"read, deadline already past", func() error {
+			c, s, err := pair()
+			if err != nil {
+				return err
+			}
 			defer c.Close()
 			defer s.Close()
 			c.SetDeadline(past())
-			_, err := c.Read(make([]byte, 1))
+			_, err = c.Read(make([]byte, 1))
 			return err
 		}},
-		{"write, buffer full", func(t *testing.T) error {
-			c, s := pair(t)
+		{"write, buffer full", func() error {
+			c, s, err := pair()
+			if err != nil {
+				return err
+			}
 			defer c.Close()
 			defer s.Close()
 			c.SetWriteDeadline(soon())
@@ -82,9 +95,9 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 					return err
 				}
 			}
-			return errors.New("64 MiB written to a peer that never reads")
+			return errors.New("1000 MiB written to a peer that never reads")
 		}},
-		{"accept", func(t *testing.T) error {
+		{"accept", func() error {
 			l, err := scheduler.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				return err
@@ -94,7 +107,7 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 			_, err = l.Accept()
 			return err
 		}},
-		{"readfrom", func(t *testing.T) error {
+		{"readfrom", func() error {
 			pc, err := scheduler.ListenPacket("udp", "127.0.0.1:0")
 			if err != nil {
 				return err
@@ -104,8 +117,11 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 			_, _, err = pc.ReadFrom(make([]byte, 10))
 			return err
 		}},
-		{"dial (backlog full)", func(t *testing.T) error {
-			addr, closeFn := fullBacklogListener(t)
+		{"dial (backlog full)", func() error {
+			addr, closeFn, err := fullBacklogListener()
+			if err != nil {
+				return err
+			}
 			defer closeFn()
 			var conns []net.Conn
 			defer func() {
@@ -122,22 +138,33 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 			}
 			return errors.New("64 connects to a full backlog all succeeded")
 		}},
-		{"deadline moved earlier while parked", func(t *testing.T) error {
-			c, s := pair(t)
+		{"deadline moved earlier while parked", func() error {
+			c, s, err := pair()
+			if err != nil {
+				return err
+			}
 			defer c.Close()
 			defer s.Close()
 			c.SetReadDeadline(time.Now().Add(time.Hour))
-			scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
-				scheduler.Sleep(5 * time.Millisecond)
+			h := scheduler.Current().Hub()
+			mover := h.Spawn(func(*scheduler.Task) (any, error) {
+				// The reader below is this hub's only other task.
+				if err := waitParked(h, 1); err != nil {
+					return nil, err
+				}
 				return nil, c.SetReadDeadline(soon())
 			})
-			_, err := c.Read(make([]byte, 1))
+			_, err = c.Read(make([]byte, 1))
+			if _, merr := mover.Join(); merr != nil {
+				return merr
+			}
 			return err
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := run(t, func(*scheduler.Task) (any, error) { return nil, tt.op(t) })
+			parallel(t)
+			_, err := run(t, func(*scheduler.Task) (any, error) { return nil, tt.op() })
 			if !isDeadline(err) {
 				t.Errorf("got %v; want a timeout error matching os.ErrDeadlineExceeded", err)
 			}
@@ -147,32 +174,44 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 
 // fullBacklogListener listens with a backlog of zero and never accepts, so
 // that connects beyond the first pending ones hang in SYN-SENT.
-func fullBacklogListener(t *testing.T) (string, func()) {
+// It may run inside a task, so it returns an error instead of t.Fatal.
+func fullBacklogListener() (string, func(), error) {
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
 	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
+		syscall.Close(fd)
+		return "", nil, err
 	}
 	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
+		syscall.Close(fd)
+		return "", nil, err
 	}
-	sa, _ := syscall.Getsockname(fd)
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		syscall.Close(fd)
+		return "", nil, err
+	}
 	port := sa.(*syscall.SockaddrInet4).Port
-	return fmt.Sprintf("127.0.0.1:%d", port), func() { syscall.Close(fd) }
+	return fmt.Sprintf("127.0.0.1:%d", port), func() { syscall.Close(fd) }, nil
 }
 
 func TestDialContextCanceled(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	_, err := run(t, func(*scheduler.Task) (any, error) {
-		addr, closeFn := fullBacklogListener(t)
+		addr, closeFn, err := fullBacklogListener()
+		if err != nil {
+			return nil, err
+		}
 		defer closeFn()
 		ctx, cancel := context.WithCancel(context.Background())
-		scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
-			scheduler.Sleep(20 * time.Millisecond)
-			cancel()
-			return nil, nil
+		h := scheduler.Current().Hub()
+		h.Spawn(func(*scheduler.Task) (any, error) {
+			// Cancel while the dialer (this hub's only other task) is
+			// parked in a connect.
+			defer cancel()
+			return nil, waitParked(h, 1)
 		})
 		var conns []net.Conn
 		defer func() {
@@ -208,13 +247,26 @@ func TestCloseWakesBlockedTask(t *testing.T) {
 			h := newHub(t)
 			conns := make(chan net.Conn, 1)
 			reader := h.Spawn(func(*scheduler.Task) (any, error) {
-				c, s := pair(t)
+				c, s, err := pair()
+				if err != nil {
+					conns <- nil
+					return nil, err
+				}
 				defer s.Close()
 				conns <- c
-				_, err := c.Read(make([]byte, 1))
+				_, err = c.Read(make([]byte, 1))
 				return nil, err
 			})
 			c := <-conns
+			if c == nil {
+				_, err := reader.Join()
+				t.Fatal(err)
+			}
+			// Close only once the reader is parked in Read, so that the
+			// wake of a parked task is what is tested.
+			if err := waitParked(h, 1); err != nil {
+				t.Fatal(err)
+			}
 			if tt.fromHub {
 				h.Spawn(func(*scheduler.Task) (any, error) { return nil, c.Close() }).Join()
 			} else {
@@ -231,13 +283,18 @@ func TestCloseWakesBlockedTask(t *testing.T) {
 func TestPeerReset(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	_, err := run(t, func(*scheduler.Task) (any, error) {
-		c, s := pair(t)
+		c, s, err := pair()
+		if err != nil {
+			return nil, err
+		}
 		defer c.Close()
-		// SO_LINGER 0 makes close send RST instead of FIN.
-		lingerReset(t, s)
+		// SO_LINGER 0 makes close send RST instead of FIN. Read sees the
+		// reset at once, or parks until its edge arrives.
+		if err := lingerReset(s); err != nil {
+			return nil, err
+		}
 		s.Close()
-		scheduler.Sleep(5 * time.Millisecond)
-		_, err := c.Read(make([]byte, 10))
+		_, err = c.Read(make([]byte, 10))
 		return nil, err
 	})
 	if !errors.Is(err, syscall.ECONNRESET) {
@@ -249,14 +306,14 @@ func TestMisuse(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	h := newHub(t)
 	other := newHub(t)
-	conns := make(chan net.Conn, 2)
-	h.Run(func(*scheduler.Task) (any, error) {
-		c, s := pair(t)
-		conns <- c
-		conns <- s
-		return nil, nil
+	v, err := h.Run(func(*scheduler.Task) (any, error) {
+		c, s, err := pair()
+		return []net.Conn{c, s}, err
 	})
-	c, s := <-conns, <-conns
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, s := v.([]net.Conn)[0], v.([]net.Conn)[1]
 	defer c.Close()
 	defer s.Close()
 	t.Run("read from a goroutine", func(t *testing.T) {
@@ -273,7 +330,9 @@ func TestMisuse(t *testing.T) {
 	t.Run("two readers", func(t *testing.T) {
 		_, err := h.Run(func(*scheduler.Task) (any, error) {
 			first := h.Spawn(func(*scheduler.Task) (any, error) { return c.Read(make([]byte, 1)) })
-			scheduler.Yield()
+			if err := waitParked(h, 1); err != nil {
+				return nil, err
+			}
 			_, err := c.Read(make([]byte, 1))
 			s.Write([]byte("x"))
 			first.Join()
@@ -315,6 +374,7 @@ func TestDialErrors(t *testing.T) {
 
 func TestUDPAndUnix(t *testing.T) {
 	checkNoGoroutineLeak(t)
+	dir := t.TempDir()
 	_, err := run(t, func(*scheduler.Task) (any, error) {
 		pc, err := scheduler.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
@@ -338,7 +398,7 @@ func TestUDPAndUnix(t *testing.T) {
 			return nil, fmt.Errorf("Read got %q, %v", buf[:n], err)
 		}
 
-		path := t.TempDir() + "/s.sock"
+		path := dir + "/s.sock"
 		l, err := scheduler.Listen("unix", path)
 		if err != nil {
 			return nil, err
@@ -377,7 +437,10 @@ func TestTLSOverCooperativeSockets(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	cert, pool := selfSigned(t)
 	v, err := run(t, func(*scheduler.Task) (any, error) {
-		c, s := pair(t)
+		c, s, err := pair()
+		if err != nil {
+			return nil, err
+		}
 		srv := scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
 			ts := tls.Server(s, &tls.Config{Certificates: []tls.Certificate{cert}})
 			defer ts.Close()
@@ -395,7 +458,7 @@ func TestTLSOverCooperativeSockets(t *testing.T) {
 		}
 		tc.Write([]byte("hello"))
 		buf := make([]byte, 5)
-		_, err := io.ReadFull(tc, buf)
+		_, err = io.ReadFull(tc, buf)
 		srv.Join()
 		return string(buf), err
 	})
@@ -425,7 +488,7 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 // TestThousandsOfFDs holds 2,000 connections (4,000 fds) open on one hub at
 // once, each carrying a byte both ways.
 func TestThousandsOfFDs(t *testing.T) {
-	checkNoGoroutineLeak(t)
+	parallel(t)
 	n := 2000
 	if testing.Short() {
 		n = 300
@@ -496,7 +559,7 @@ func TestThousandsOfFDs(t *testing.T) {
 // serves 500 concurrent clients, each sending 100 messages; every byte is
 // checked.
 func TestEcho500Clients(t *testing.T) {
-	checkNoGoroutineLeak(t)
+	parallel(t)
 	clients, msgs := 500, 100
 	if testing.Short() {
 		clients, msgs = 100, 20

@@ -1,4 +1,4 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
@@ -188,9 +188,9 @@ func (lc *ListenConfig) bind(network, address string, packet bool) (*pollDesc, n
 			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 		}
 		if lc.ReusePort {
-			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			if err := setReusePort(fd); err != nil {
 				unix.Close(fd)
-				return nil, nil, opErr(os.NewSyscallError("setsockopt", err))
+				return nil, nil, opErr(err)
 			}
 		}
 		if sockFamily(sa) == unix.AF_INET6 && (network == "tcp6" || network == "udp6") {

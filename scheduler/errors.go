@@ -1,4 +1,4 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
@@ -49,14 +49,19 @@ func (e *timeoutError) Is(target error) bool { return target == os.ErrDeadlineEx
 // errDeadline is what socket operations return when their deadline passes.
 var errDeadline error = &timeoutError{msg: "i/o timeout"}
 
-// PanicError is the error of a task that panicked. The hub and the other
-// tasks go on.
+// PanicError is the error of a task that panicked, or that called
+// runtime.Goexit (as testing's t.Fatal and t.FailNow do). The hub and its
+// other tasks go on; Join on the task returns the *PanicError.
 type PanicError struct {
-	Value any    // what was passed to panic
-	Stack []byte // the task's stack at the panic
+	Value  any    // what was passed to panic; nil when Goexit is set
+	Goexit bool   // the task called runtime.Goexit rather than panic
+	Stack  []byte // the task's stack at the panic or the Goexit
 }
 
 func (e *PanicError) Error() string {
+	if e.Goexit {
+		return "scheduler: task called runtime.Goexit (t.Fatal or t.FailNow inside a task?)"
+	}
 	return fmt.Sprintf("scheduler: task panicked: %v", e.Value)
 }
 

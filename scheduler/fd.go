@@ -1,10 +1,11 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
 import (
 	"context"
 	"net"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -51,7 +52,7 @@ func (h *Hub) register(fd int) (*pollDesc, error) {
 		copy(fds, h.fds)
 		h.fds = fds
 	}
-	if err := h.poller.add(fd, uint64(pd.seq)<<32|uint64(uint32(fd))); err != nil {
+	if err := h.poller.add(fd, pd.seq); err != nil {
 		return nil, err
 	}
 	h.fds[fd] = pd
@@ -59,16 +60,16 @@ func (h *Hub) register(fd int) (*pollDesc, error) {
 }
 
 // dispatch readies the tasks waiting on the fds that became ready. Events
-// whose sequence is not the fd's current one belong to a closed fd whose
-// number was reused, and are dropped. Hub only.
+// for an fd the hub does not hold, or whose sequence is not the fd's
+// current registration (a closed fd whose number was reused), are dropped.
+// Hub only.
 func (h *Hub) dispatch(events []pollEvent) {
 	for _, ev := range events {
-		fd := int(uint32(ev.tag))
-		if fd >= len(h.fds) {
+		if ev.fd < 0 || ev.fd >= len(h.fds) {
 			continue
 		}
-		pd := h.fds[fd]
-		if pd == nil || pd.seq != uint32(ev.tag>>32) {
+		pd := h.fds[ev.fd]
+		if pd == nil || (ev.seq != anySeq && pd.seq != ev.seq) {
 			continue
 		}
 		if ev.flags&(pollRead|pollErr) != 0 && pd.rt != nil {
@@ -116,7 +117,7 @@ func (pd *pollDesc) wait(ctx context.Context, t *Task, write bool) error {
 		return ErrConcurrentUse
 	}
 	if !deadline.IsZero() {
-		d := time.Until(deadline)
+		d := deadline.Sub(h.now())
 		if d <= 0 {
 			return errDeadline
 		}
@@ -151,7 +152,7 @@ func (pd *pollDesc) setDeadline(t time.Time, read, write bool) {
 		if waiter == nil || t.IsZero() {
 			return
 		}
-		if d := time.Until(t); d <= 0 {
+		if d := t.Sub(h.now()); d <= 0 {
 			h.ready(waiter, seq, errDeadline)
 		} else {
 			*tmr = h.startTimer(waiter, d, errDeadline)
@@ -213,6 +214,31 @@ func (pd *pollDesc) deadline(t time.Time, read, write bool) error {
 		pd.setDeadline(t, read, write)
 		return nil
 	})
+}
+
+// ioLoop is the package's one EAGAIN loop, in the shape of internal/poll's
+// fd_unix.go Read: the caller has entered (pd.enter, the "lock and
+// prepare"); ioLoop calls op, retrying at once on EINTR; on EAGAIN it
+// parks t until the fd is ready in the direction write names (or its
+// deadline passes, it is closed, t is killed), then calls op again.
+//
+// It returns op's result when op stops failing with EAGAIN: a failure of
+// op is wrapped as os.NewSyscallError(call, err); a failed wait is returned
+// as it is (errDeadline, net.ErrClosed, ErrKilled, ...). op must not keep
+// a reference to itself, so that the closures passed in stay on the stack.
+func (pd *pollDesc) ioLoop(t *Task, write bool, call string, op func() (int, error)) (int, error) {
+	for {
+		n, err := ignoringEINTR(op)
+		if err == nil {
+			return n, nil
+		}
+		if err != unix.EAGAIN {
+			return n, os.NewSyscallError(call, err)
+		}
+		if err := pd.wait(context.Background(), t, write); err != nil {
+			return 0, err
+		}
+	}
 }
 
 // ignoringEINTR retries fn while it fails with EINTR.

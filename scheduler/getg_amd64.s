@@ -1,6 +1,8 @@
+//go:build (linux || darwin || dragonfly || freebsd || netbsd || openbsd) && !greenfetch_nogetg
+
 #include "textflag.h"
 
-// func getg() uintptr
+// func getg() uint64
 //
 // getg returns the address of the calling goroutine's g. It identifies the
 // goroutine for as long as it lives, which is all the hub needs to tell its

@@ -1,42 +1,9 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
-// Package scheduler is greenfetch's cooperative scheduler: gevent's hub and
-// greenlets, in Go, on epoll or kqueue.
-//
-// A Hub is one event loop. It owns a poller (epoll on Linux, kqueue on the
-// BSDs and macOS), a timer heap and a FIFO run queue. Tasks are straight-line
-// Go functions; exactly one task of a hub runs at any moment, and it runs
-// until it yields: when it sleeps, waits on an Event, Queue, Semaphore or
-// another task, calls Yield, or uses a cooperative socket that would block.
-// Tasks of one hub therefore share data without locks, as greenlets do.
-//
-// One loop turn runs every task that was ready when the turn began, fires
-// the due timers, then waits in the poller until the next timer or an fd
-// event, and readies the tasks waiting on those. An idle hub sleeps in the
-// poller; other goroutines wake it through Post.
-//
-// The baton between the hub and a task is the runtime's coroutine switch
-// (the mechanism behind iter.Pull): resuming a task and getting control back
-// costs one switch each way, with no trip through the Go scheduler's run
-// queues.
-//
-// Sockets from Dial, Listen and ListenPacket belong to the hub of the task
-// that made them. They are ordinary net.Conn, net.Listener and
-// net.PacketConn values whose operations park the task instead of blocking
-// the thread, so crypto/tls, bufio and net/http's wire code run on them
-// unchanged.
-//
-// gevent is bound to one core. A HubSet runs one hub per core and spreads
-// spawned tasks over them.
-//
-// The primitives (Event, Queue, Semaphore, Join) work across hubs and from
-// ordinary goroutines too: a task parks, a goroutine blocks. Never block the
-// thread inside a task (a plain channel receive, time.Sleep, a blocking
-// system call): that stalls every task of its hub. Use Blocking for calls
-// that must block.
 package scheduler
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,16 +17,33 @@ type Hub struct {
 	// loopG is the identity of the loop goroutine; current is the task the
 	// loop has resumed, nil while the loop itself runs. Both are read by
 	// other goroutines to decide whether a caller is on this hub.
-	loopG   atomic.Uintptr
+	loopG   atomic.Uint64
 	current atomic.Pointer[Task]
 
 	// Hub only: touched by the loop goroutine and the tasks it resumes.
 	runq   taskQueue
 	timers timerHeap
+	timerN uint64   // timers armed so far: their FIFO order
 	tasks  taskList // every live task, for Close
 	fds    []*pollDesc
 	fdseq  uint32
 	turns  uint32
+	parked int // tasks in park, for tests that must see a task parked
+
+	// fakeNow, when set, is the hub's clock in place of time.Now: it
+	// stands still until a test moves it (export_test.go), so that tests
+	// expire timeouts without waiting for them.
+	fakeNow *time.Time
+
+	// Hub only: the loop's own state, kept here rather than in locals so
+	// that a loop goroutine replaced after a task's runtime.Goexit (see
+	// loop) carries on where the last one stopped.
+	events      []pollEvent
+	resuming    *Task // the task inside resume, nil otherwise
+	loopClosing bool  // the loop has started closing: tasks were killed
+	pollBroken  bool  // a wait failed: the poller is no longer used
+	waitErrors  int   // failed poller waits
+	err         error // why the hub closed on its own; read after done
 
 	// mu guards the remote inbox: what other goroutines hand the hub.
 	// Lock order: a primitive's mutex, then mu.
@@ -124,7 +108,7 @@ func NewHub() (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{poller: p, done: make(chan struct{})}
+	h := &Hub{poller: p, done: make(chan struct{}), events: make([]pollEvent, maxPollEvents)}
 	registerHub(h)
 	started := make(chan struct{})
 	go h.loop(started)
@@ -187,7 +171,12 @@ func (h *Hub) taskOf() *Task {
 // Close stops the hub: tasks still alive are killed (their blocking calls
 // return ErrHubClosed) and run until they return, sockets are closed, and
 // the loop exits. Close waits for all of that. It is safe from any
-// goroutine, but a task calling Close on its own hub only starts the close.
+// goroutine, but a task calling Close on its own hub only starts the close
+// (and returns nil).
+//
+// Close returns nil, or the reason the hub failed: a hub whose poller wait
+// fails (anything but EINTR) closes itself, and Close then returns that
+// error, as it does an error closing the poller.
 func (h *Hub) Close() error {
 	h.mu.Lock()
 	already := h.closing
@@ -200,40 +189,98 @@ func (h *Hub) Close() error {
 		return nil
 	}
 	<-h.done
-	return nil
+	return h.err
 }
 
 // Closed reports whether the hub's loop has ended.
 func (h *Hub) Closed() bool { return h.closed.Load() }
 
+// loop runs the hub on the calling goroutine until the hub has closed.
+//
+// A task that calls runtime.Goexit (as testing's t.Fatal does) ends its
+// goroutine, and the coroutine switch carries the Goexit on to the
+// goroutine that resumed it: this one. Goexit cannot be stopped, so the
+// deferred function lets this goroutine go, records the task's end and
+// continues the loop on a fresh goroutine (loopGoexit). All loop state
+// lives in the Hub, so nothing is lost in the handover.
 func (h *Hub) loop(started chan struct{}) {
 	h.loopG.Store(getg())
-	close(started)
+	if started != nil {
+		close(started)
+	}
+	ended := false
 	defer func() {
+		if !ended {
+			h.loopGoexit()
+			return
+		}
+		h.loopG.Store(0)
 		h.closed.Store(true)
-		h.poller.close()
+		if err := h.poller.close(); err != nil && h.err == nil {
+			h.err = err
+		}
 		unregisterHub(h)
 		close(h.done)
 	}()
-	events := make([]pollEvent, maxPollEvents)
-	closing := false
+	h.run()
+	ended = true
+}
+
+// loopGoexit runs when the loop's goroutine is ending without returning
+// from run. If a task was being resumed, the task called runtime.Goexit:
+// its run recorded a *PanicError, so finish it and carry on the loop on a
+// new goroutine. Anything else is a panic or a Goexit in loop code (a
+// function given to Post, a timer): the hub cannot go on, and crashing is
+// louder than leaving every Join hanging.
+func (h *Hub) loopGoexit() {
+	t := h.resuming
+	if t == nil {
+		panic("scheduler: the hub's loop ended abnormally: a function given to Post panicked or called runtime.Goexit")
+	}
+	h.resuming = nil
+	h.current.Store(nil)
+	h.finish(t)
+	// The dying goroutine's identity may be reused once it is gone; clear
+	// it before the next loop goroutine stores its own.
+	h.loopG.Store(0)
+	go h.loop(nil)
+}
+
+// run is the loop proper. One turn:
+//
+//  1. take what other goroutines handed the hub (Post, remote wakes, Close);
+//     on Close, kill every task once;
+//  2. resume, in FIFO order, every task that was ready when the turn began
+//     (runReady), each until it parks, yields or ends;
+//  3. if closing and no task is left, close the hub's fds and return;
+//  4. if tasks are still ready (they yielded, or were readied during step 2)
+//     or more was handed in: fire the due timers and start the next turn at
+//     once, polling the kernel without waiting only every 61st busy turn
+//     (the runtime's netpoll does the same), so that tasks handing the baton
+//     back and forth do not pay a system call per switch;
+//  5. otherwise wait in the poller until the next timer is due (forever
+//     without one), an fd event arrives or another goroutine wakes the hub;
+//  6. ready the tasks parked on the fds that became ready (dispatch), then
+//     fire the due timers, which ready the tasks whose sleep, deadline or
+//     timeout ended.
+//
+// A wait error other than EINTR means the poller is broken and the hub can
+// do no more I/O: it is kept as the hub's error, which Close returns, and
+// the hub closes as if Close had been called.
+func (h *Hub) run() {
 	for {
 		if h.hasRemote.Load() {
-			if h.drainRemote() && !closing {
-				closing = true
-				h.killAll()
+			if h.drainRemote() && !h.loopClosing {
+				h.startClosing()
 			}
 		}
 		h.runReady()
-		if closing && h.tasks.n == 0 {
+		if h.loopClosing && h.tasks.n == 0 {
 			h.closeAllFDs()
 			return
 		}
 		var timeout time.Duration
 		if h.runq.len() > 0 || h.hasRemote.Load() {
-			// Busy: poll without waiting, but only every few turns, so
-			// that tasks handing the baton back and forth do not pay a
-			// system call per switch (the runtime's netpoll does the same).
 			h.turns++
 			if h.turns%61 != 0 {
 				h.fireTimers(time.Time{})
@@ -241,17 +288,58 @@ func (h *Hub) loop(started chan struct{}) {
 			}
 			timeout = 0
 		} else if t := h.timers.peek(); t != nil {
-			timeout = time.Until(t.when)
+			timeout = t.when.Sub(h.now())
 			if timeout < 0 {
 				timeout = 0
 			}
 		} else {
 			timeout = -1
 		}
-		n, _ := h.poller.wait(timeout, events)
-		h.dispatch(events[:n])
+		if h.pollBroken {
+			// No poller: no fd events either. Sleep in bounded steps so
+			// that timers, remote wakes and the tasks still ending (a
+			// Blocking call) are seen, until the close completes.
+			if timeout < 0 || timeout > brokenPollStep {
+				timeout = brokenPollStep
+			}
+			time.Sleep(timeout)
+			h.fireTimers(time.Time{})
+			continue
+		}
+		n, err := h.poller.wait(timeout, h.events)
+		if err != nil {
+			h.waitFailed(err)
+			continue
+		}
+		h.dispatch(h.events[:n])
 		h.fireTimers(time.Time{})
 	}
+}
+
+// brokenPollStep is how long a hub whose poller failed sleeps per turn
+// while it closes.
+const brokenPollStep = 10 * time.Millisecond
+
+// waitFailed records a failed poller wait and closes the hub. Hub only.
+func (h *Hub) waitFailed(err error) {
+	h.waitErrors++
+	h.pollBroken = true
+	if h.err == nil {
+		h.err = fmt.Errorf("scheduler: hub closed: poller wait failed: %w", err)
+	}
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	if !h.loopClosing {
+		h.startClosing()
+	}
+}
+
+// startClosing kills every task once; the loop ends when none is left.
+// Hub only.
+func (h *Hub) startClosing() {
+	h.loopClosing = true
+	h.killAll()
 }
 
 // drainRemote takes what other goroutines handed the hub. It reports
@@ -289,7 +377,10 @@ func (h *Hub) resume(t *Task) {
 	if h.current.Load() != t {
 		h.current.Store(t)
 	}
-	if _, alive := t.next(); !alive {
+	h.resuming = t
+	_, alive := t.next()
+	h.resuming = nil
+	if !alive {
 		h.current.Store(nil)
 		h.finish(t)
 	}
@@ -302,7 +393,7 @@ func (h *Hub) fireTimers(now time.Time) {
 		return
 	}
 	if now.IsZero() {
-		now = time.Now()
+		now = h.now()
 	}
 	for {
 		t := h.timers.peek()
@@ -348,9 +439,26 @@ func (h *Hub) killAll() {
 // startTimer arms a timer that readies t with err after d, unless t has
 // moved past the wait it is in now. Hub only.
 func (h *Hub) startTimer(t *Task, d time.Duration, err error) *timer {
-	tm := &timer{when: time.Now().Add(d), task: t, seq: t.seq, err: err}
-	h.timers.push(tm)
+	tm := &timer{when: h.now().Add(d), task: t, seq: t.seq, err: err}
+	h.pushTimer(tm)
 	return tm
+}
+
+// pushTimer arms tm. Timers due at the same instant fire in the order they
+// were armed. Hub only.
+func (h *Hub) pushTimer(tm *timer) {
+	h.timerN++
+	tm.nth = h.timerN
+	h.timers.push(tm)
+}
+
+// now is the hub's clock, which its timers, sleeps, timeouts and socket
+// deadlines follow: time.Now, unless a test has stopped it. Hub only.
+func (h *Hub) now() time.Time {
+	if h.fakeNow != nil {
+		return *h.fakeNow
+	}
+	return time.Now()
 }
 
 func (h *Hub) stopTimer(tm *timer) {

@@ -1,8 +1,9 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
 import (
+	"errors"
 	"runtime"
 	"sync/atomic"
 )
@@ -42,10 +43,14 @@ func (s *HubSet) Spawn(fn func(t *Task) (any, error)) *Task {
 	return s.hubs[int(i)%len(s.hubs)].Spawn(fn)
 }
 
-// Close closes every hub and waits for them.
+// Close closes every hub and waits for them. It returns the hubs' Close
+// errors, joined (nil if there were none).
 func (s *HubSet) Close() error {
+	var errs []error
 	for _, h := range s.hubs {
-		h.Close()
+		if err := h.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -19,9 +19,16 @@ type poller struct {
 	kevents [maxPollEvents]unix.EpollEvent
 }
 
-// wakeTag marks the eventfd's events. Real fds never carry it: the hub's
-// tags have a sequence number of at least 1 in the upper half.
-const wakeTag = 0
+// The event's 64-bit data carries the fd in its lower half and the
+// registration's sequence in its upper half. epoll registers the open file
+// description, not the fd number: if the fd was duplicated, closing it
+// leaves the registration alive, and its events keep coming with the old
+// fd number, which a later socket may have taken. The sequence lets the
+// hub tell them apart.
+//
+// wakeData marks the eventfd's events. Real fds never carry it: their
+// sequence is at least 1.
+const wakeData = 0
 
 func newPoller() (*poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
@@ -36,7 +43,7 @@ func newPoller() (*poller, error) {
 	p := &poller{epfd: epfd, wakefd: wfd}
 	// The eventfd stays level-triggered: a wake can never be lost to an edge.
 	ev := unix.EpollEvent{Events: unix.EPOLLIN}
-	setEpollTag(&ev, wakeTag)
+	setEpollData(&ev, wakeData)
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &ev); err != nil {
 		unix.Close(wfd)
 		unix.Close(epfd)
@@ -57,9 +64,9 @@ func (p *poller) close() error {
 	return nil
 }
 
-func (p *poller) add(fd int, tag uint64) error {
+func (p *poller) add(fd int, seq uint32) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET}
-	setEpollTag(&ev, tag)
+	setEpollData(&ev, uint64(seq)<<32|uint64(uint32(fd)))
 	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
 }
 
@@ -83,8 +90,8 @@ func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
 	out := 0
 	for i := 0; i < n; i++ {
 		ev := &p.kevents[i]
-		tag := epollTag(ev)
-		if tag == wakeTag {
+		data := epollData(ev)
+		if data == wakeData {
 			var buf [8]byte
 			unix.Read(p.wakefd, buf[:])
 			p.waking.Store(false)
@@ -100,7 +107,7 @@ func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
 		if ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
 			f |= pollErr
 		}
-		events[out] = pollEvent{tag: tag, flags: f}
+		events[out] = pollEvent{fd: int(uint32(data)), seq: uint32(data >> 32), flags: f}
 		out++
 	}
 	return out, nil
@@ -119,14 +126,15 @@ func (p *poller) wake() error {
 	return os.NewSyscallError("write", err)
 }
 
-// setEpollTag stores a 64-bit tag in the event's data union, which
-// x/sys/unix exposes as the two 32-bit fields Fd and Pad.
-func setEpollTag(ev *unix.EpollEvent, tag uint64) {
-	ev.Fd = int32(uint32(tag))
-	ev.Pad = int32(uint32(tag >> 32))
+// setEpollData stores 64 bits in the event's data union, which x/sys/unix
+// exposes as the two 32-bit integer fields Fd and Pad (no pointer field:
+// nothing here is seen by the garbage collector).
+func setEpollData(ev *unix.EpollEvent, data uint64) {
+	ev.Fd = int32(uint32(data))
+	ev.Pad = int32(uint32(data >> 32))
 }
 
-func epollTag(ev *unix.EpollEvent) uint64 {
+func epollData(ev *unix.EpollEvent) uint64 {
 	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
 }
 

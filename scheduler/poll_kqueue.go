@@ -13,15 +13,22 @@ import (
 // poller is the kqueue mechanism: one kqueue, fds registered with EV_CLEAR
 // (edge-triggered) for EVFILT_READ and EVFILT_WRITE, and a pipe for
 // wakeups (EVFILT_USER is not on every BSD).
+//
+// Events are keyed by ident, the fd itself; Udata is never used. Udata is
+// a pointer on darwin and most BSDs, so an integer stored there could be
+// taken for a pointer by the garbage collector, and on 32-bit systems it
+// is too narrow for a 64-bit tag. The fd's registration sequence is not
+// needed either: a knote belongs to the fd number, and close(2) deletes
+// the fd's knotes together with their pending events, so no event of a
+// closed fd can reach a later fd with the same number. wait therefore
+// reports anySeq, and the hub matches the event to the fd's current
+// registration.
 type poller struct {
 	kq      int
 	wr, rd  int // wake pipe
 	waking  atomic.Bool
 	kevents [maxPollEvents]unix.Kevent_t
 }
-
-// wakeTag marks the wake pipe's events. Real fds never carry it.
-const wakeTag = 0
 
 func newPoller() (*poller, error) {
 	kq, err := unix.Kqueue()
@@ -41,7 +48,6 @@ func newPoller() (*poller, error) {
 	p := &poller{kq: kq, rd: fds[0], wr: fds[1]}
 	ev := unix.Kevent_t{}
 	unix.SetKevent(&ev, p.rd, unix.EVFILT_READ, unix.EV_ADD)
-	setKqueueTag(&ev, wakeTag)
 	if _, err := unix.Kevent(kq, []unix.Kevent_t{ev}, nil, nil); err != nil {
 		p.closeAll()
 		return nil, os.NewSyscallError("kevent", err)
@@ -60,12 +66,10 @@ func (p *poller) close() error {
 	return nil
 }
 
-func (p *poller) add(fd int, tag uint64) error {
+func (p *poller) add(fd int, seq uint32) error {
 	var evs [2]unix.Kevent_t
 	unix.SetKevent(&evs[0], fd, unix.EVFILT_READ, unix.EV_ADD|unix.EV_CLEAR)
 	unix.SetKevent(&evs[1], fd, unix.EVFILT_WRITE, unix.EV_ADD|unix.EV_CLEAR)
-	setKqueueTag(&evs[0], tag)
-	setKqueueTag(&evs[1], tag)
 	_, err := unix.Kevent(p.kq, evs[:], nil, nil)
 	return os.NewSyscallError("kevent", err)
 }
@@ -98,8 +102,8 @@ func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
 	out := 0
 	for i := 0; i < n; i++ {
 		ev := &p.kevents[i]
-		tag := kqueueTag(ev)
-		if tag == wakeTag {
+		fd := int(ev.Ident)
+		if fd == p.rd {
 			var buf [64]byte
 			for {
 				if n, _ := unix.Read(p.rd, buf[:]); n <= 0 {
@@ -119,7 +123,7 @@ func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
 		if ev.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0 {
 			f |= pollErr
 		}
-		events[out] = pollEvent{tag: tag, flags: f}
+		events[out] = pollEvent{fd: fd, seq: anySeq, flags: f}
 		out++
 	}
 	return out, nil

@@ -25,10 +25,18 @@ func TestQueue(t *testing.T) {
 		}
 	})
 	t.Run("get times out on empty", func(t *testing.T) {
-		_, err := run(t, func(*scheduler.Task) (any, error) {
+		// On the hub's stopped clock: the timeout expires when the test
+		// moves the clock past it, not after a real wait.
+		h := newHub(t)
+		h.StopClock()
+		get := h.Spawn(func(*scheduler.Task) (any, error) {
 			return scheduler.NewQueue[int](0).Get(5 * time.Millisecond)
 		})
-		if err != scheduler.ErrTimeout {
+		if err := waitParked(h, 1); err != nil {
+			t.Fatal(err)
+		}
+		h.AdvanceClock(5 * time.Millisecond)
+		if _, err := get.Join(); err != scheduler.ErrTimeout {
 			t.Errorf("got %v; want ErrTimeout", err)
 		}
 	})
@@ -80,7 +88,12 @@ func TestQueue(t *testing.T) {
 		h := newHub(t)
 		q := scheduler.NewQueue[string](0)
 		cons := h.Spawn(func(*scheduler.Task) (any, error) { return q.Get(time.Minute) })
-		time.Sleep(2 * time.Millisecond)
+		// Put only once the consumer waits in Get, parked.
+		if err := waitFor("the consumer is parked in Get", func() bool {
+			return q.Getters() == 1 && h.ParkedTasks() == 1
+		}); err != nil {
+			t.Fatal(err)
+		}
 		q.Put("hi", 0)
 		if v, err := cons.Join(); v != "hi" || err != nil {
 			t.Errorf("got %v, %v; want hi, <nil>", v, err)
@@ -101,7 +114,13 @@ func TestEvent(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); goroutineSaw.Store(ev.Wait(time.Minute)) }()
-	time.Sleep(5 * time.Millisecond)
+	// Set only once all 21 wait: 20 tasks parked on two hubs, and the
+	// goroutine blocked.
+	if err := waitFor("20 tasks and a goroutine wait on the event", func() bool {
+		return ev.Waiters() == 21 && s.Hubs()[0].ParkedTasks()+s.Hubs()[1].ParkedTasks() == 20
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if ev.IsSet() {
 		t.Fatal("event set before Set")
 	}
@@ -116,7 +135,21 @@ func TestEvent(t *testing.T) {
 		t.Error("goroutine waiter did not see the event")
 	}
 	ev.Clear()
-	if v, _ := s.Spawn(func(*scheduler.Task) (any, error) { return ev.Wait(3 * time.Millisecond), nil }).Join(); v != false {
+	// A wait on the cleared event times out by its hub's clock, exactly:
+	// not a nanosecond before.
+	h := s.Hubs()[0]
+	h.StopClock()
+	waiter := h.Spawn(func(*scheduler.Task) (any, error) { return ev.Wait(3 * time.Millisecond), nil })
+	if err := waitParked(h, 1); err != nil {
+		t.Fatal(err)
+	}
+	h.AdvanceClock(3*time.Millisecond - 1)
+	settle(h)
+	if waiter.Dead() {
+		t.Fatal("got Wait(3ms) ended 1ns before its time on the hub's clock")
+	}
+	h.AdvanceClock(1)
+	if v, _ := waiter.Join(); v != false {
 		t.Errorf("got Wait() on a cleared event = %v; want false after the timeout", v)
 	}
 }
@@ -127,6 +160,9 @@ func TestSemaphore(t *testing.T) {
 	defer s.Close()
 	sem := scheduler.NewSemaphore(3)
 	var inside, peak atomic.Int32
+	// The first three holders keep their permits until all three are in,
+	// so the other 37 must wait (parked) and the peak reaches the bound.
+	full := scheduler.NewEvent()
 	var tasks []*scheduler.Task
 	for i := 0; i < 40; i++ {
 		tasks = append(tasks, s.Spawn(func(*scheduler.Task) (any, error) {
@@ -140,7 +176,12 @@ func TestSemaphore(t *testing.T) {
 					break
 				}
 			}
-			scheduler.Sleep(time.Millisecond)
+			if n == 3 {
+				full.Set()
+			}
+			if !full.Wait(time.Minute) {
+				return nil, errors.New("three holders never were in at once")
+			}
 			inside.Add(-1)
 			sem.Release()
 			return nil, nil
@@ -158,11 +199,15 @@ func TestSemaphore(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		sem.Acquire(context.Background())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := s.Spawn(func(*scheduler.Task) (any, error) { return nil, sem.Acquire(ctx) }).Join()
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("got %v; want context.DeadlineExceeded", err)
+	waiter := s.Spawn(func(*scheduler.Task) (any, error) { return nil, sem.Acquire(ctx) })
+	if err := waitFor("a task waits in Acquire", func() bool { return sem.Waiters() == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := waiter.Join(); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v; want context.Canceled", err)
 	}
 	for i := 0; i < 3; i++ {
 		sem.Release()
@@ -176,20 +221,37 @@ func TestPoolBoundsConcurrency(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	h := newHub(t)
 	var peak, inside int // tasks of one hub: no locks
-	h.Run(func(*scheduler.Task) (any, error) {
+	_, err := h.Run(func(*scheduler.Task) (any, error) {
 		p := scheduler.NewPool(h, 4)
+		// The first four tasks stay in until all four are: the spawner
+		// must wait for a slot, and the peak reaches the bound.
+		full := scheduler.NewEvent()
+		var tasks []*scheduler.Task
 		for i := 0; i < 30; i++ {
-			p.Spawn(func(*scheduler.Task) (any, error) {
+			tasks = append(tasks, p.Spawn(func(*scheduler.Task) (any, error) {
 				inside++
 				peak = max(peak, inside)
-				scheduler.Sleep(time.Millisecond)
+				if inside == 4 {
+					full.Set()
+				}
+				if !full.Wait(time.Minute) {
+					return nil, errors.New("four tasks never were in at once")
+				}
 				inside--
 				return nil, nil
-			})
+			}))
 		}
 		p.Join()
+		for _, task := range tasks {
+			if _, err := task.Join(); err != nil {
+				return nil, err
+			}
+		}
 		return nil, nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if peak != 4 {
 		t.Errorf("got peak %d tasks in the pool; want 4", peak)
 	}
@@ -203,7 +265,9 @@ func TestGroupKill(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		tasks = append(tasks, g.Spawn(func(*scheduler.Task) (any, error) { return nil, scheduler.Sleep(time.Hour) }))
 	}
-	time.Sleep(2 * time.Millisecond)
+	if err := waitParked(h, 10); err != nil {
+		t.Fatal(err)
+	}
 	g.Kill()
 	g.Join()
 	if g.Len() != 0 {
@@ -219,11 +283,18 @@ func TestGroupKill(t *testing.T) {
 func TestEventWaitContext(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	ev := scheduler.NewEvent()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := run(t, func(*scheduler.Task) (any, error) { return nil, ev.WaitContext(ctx) })
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("got %v; want context.DeadlineExceeded", err)
+	h := newHub(t)
+	waiter := h.Spawn(func(*scheduler.Task) (any, error) { return nil, ev.WaitContext(ctx) })
+	if err := waitFor("the task is parked in WaitContext", func() bool {
+		return ev.Waiters() == 1 && h.ParkedTasks() == 1
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := waiter.Join(); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v; want context.Canceled", err)
 	}
 	ev.Set()
 	if err := ev.WaitContext(context.Background()); err != nil {

@@ -1,4 +1,4 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
@@ -35,7 +35,7 @@ const (
 type Task struct {
 	hub *Hub
 	fn  func(*Task) (any, error)
-	g   atomic.Uintptr // identity of the task's goroutine, once started
+	g   atomic.Uint64 // identity of the task's goroutine, once started
 
 	// Hub only.
 	next          func() (struct{}, bool)
@@ -96,17 +96,30 @@ func (h *Hub) startTask(t *Task) {
 	h.runq.push(t)
 }
 
+// run calls the task's function and records how it ended. A panic is
+// recovered into a *PanicError. runtime.Goexit cannot be stopped: it is
+// recorded as a *PanicError with Goexit set, the task's goroutine ends,
+// and the hub's loop, to which the Goexit travels, carries on without it
+// (see Hub.loop).
 func (t *Task) run() {
+	returned := false
 	defer func() {
+		if returned {
+			return
+		}
 		if r := recover(); r != nil {
 			t.value, t.err = nil, &PanicError{Value: r, Stack: debug.Stack()}
+		} else {
+			t.value, t.err = nil, &PanicError{Goexit: true, Stack: debug.Stack()}
 		}
 	}()
 	if t.killed.Load() {
 		t.err = t.interruptErr()
+		returned = true
 		return
 	}
 	t.value, t.err = t.fn(t)
+	returned = true
 }
 
 // finish records a dead task and wakes its joiners. Hub only.
@@ -124,8 +137,8 @@ func (t *Task) Hub() *Hub { return t.hub }
 // Dead reports whether the task has ended. Safe from any goroutine.
 func (t *Task) Dead() bool { return t.done.IsSet() }
 
-// Join waits for the task to end and returns what its function returned
-// (or a *PanicError). Called from a task it parks; from a goroutine it
+// Join waits for the task to end and returns what its function returned,
+// or a *PanicError if it panicked or called runtime.Goexit. Called from a task it parks; from a goroutine it
 // blocks. A task killed while joining gets ErrKilled.
 func (t *Task) Join() (any, error) {
 	if err := t.done.wait(0); err != nil {
@@ -240,7 +253,9 @@ func (t *Task) park(interruptible bool) error {
 	}
 	t.state = stateParked
 	t.interruptible = interruptible
+	t.hub.parked++
 	t.yield(struct{}{})
+	t.hub.parked--
 	t.seq++
 	err := t.wakeErr
 	t.wakeErr = nil
@@ -278,9 +293,10 @@ func Current() *Task {
 // Called from an ordinary goroutine it is time.Sleep.
 //
 // Sleep(0) (or less) is Yield: like gevent's sleep(0), it lets every other
-// ready task of the hub run once, and the hub check for I/O, before the
-// caller goes on. A long computation that calls it now and then keeps its
-// hub responsive.
+// ready task of the hub run once, and due timers fire, before the caller
+// goes on. While tasks are ready the hub polls for I/O without waiting
+// once every 61 turns, so a long computation that calls Sleep(0) now and
+// then keeps its hub responsive to sockets too, a little later.
 func Sleep(d time.Duration) error {
 	t := Current()
 	if t == nil {
@@ -341,7 +357,7 @@ func WithTimeout(d time.Duration, fn func() error) error {
 	}
 	h := t.hub
 	fired := false
-	tm := &timer{when: time.Now().Add(d)}
+	tm := &timer{when: h.now().Add(d)}
 	tm.fire = func(*timer) {
 		fired = true
 		t.timedOut++
@@ -349,7 +365,7 @@ func WithTimeout(d time.Duration, fn func() error) error {
 			h.ready(t, t.seq, ErrTimeout)
 		}
 	}
-	h.timers.push(tm)
+	h.pushTimer(tm)
 	err := fn()
 	h.stopTimer(tm)
 	if fired {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"go/build"
 	"math/rand"
+	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,22 +45,35 @@ func TestYieldOrderIsFIFO(t *testing.T) {
 func TestSleepOrderFollowsDeadlines(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	h := newHub(t)
-	var order []int
-	h.Spawn(func(*scheduler.Task) (any, error) {
+	// The hub's clock stands still, so the two 10ms sleeps end at the very
+	// same instant, and all of them end in one move of the clock.
+	h.StopClock()
+	var order []string
+	sleeps := []struct {
+		name string
+		d    time.Duration
+	}{{"30", 30}, {"10a", 10}, {"20", 20}, {"0", 0}, {"10b", 10}, {"10c", 10}, {"5", 5}, {"10d", 10}, {"10e", 10}}
+	parent := h.Spawn(func(*scheduler.Task) (any, error) {
 		var tasks []*scheduler.Task
-		for _, ms := range []int{30, 10, 20, 0, 10} {
+		for _, s := range sleeps {
 			tasks = append(tasks, h.Spawn(func(*scheduler.Task) (any, error) {
-				scheduler.Sleep(time.Duration(ms) * time.Millisecond)
-				order = append(order, ms)
-				return nil, nil
+				err := scheduler.Sleep(s.d * time.Millisecond)
+				order = append(order, s.name)
+				return nil, err
 			}))
 		}
 		scheduler.JoinAll(tasks, 0)
 		return nil, nil
-	}).Join()
-	// Equal deadlines keep spawn order (FIFO), shorter sleeps end first.
-	if got, want := fmt.Sprint(order), "[0 10 10 20 30]"; got != want {
-		t.Errorf("got wake order %s; want %s", got, want)
+	})
+	// Eight sleepers and the parent in JoinAll.
+	if err := waitParked(h, 9); err != nil {
+		t.Fatal(err)
+	}
+	h.AdvanceClock(30 * time.Millisecond)
+	parent.Join()
+	// Shorter sleeps end first; equal deadlines keep spawn order (FIFO).
+	if got, want := strings.Join(order, " "), "0 5 10a 10b 10c 10d 10e 20 30"; got != want {
+		t.Errorf("got wake order %q; want %q", got, want)
 	}
 }
 
@@ -123,7 +138,9 @@ func TestKill(t *testing.T) {
 	h := newHub(t)
 	t.Run("while sleeping", func(t *testing.T) {
 		task := h.Spawn(func(*scheduler.Task) (any, error) { return nil, scheduler.Sleep(time.Hour) })
-		scheduler.Sleep(5 * time.Millisecond)
+		if err := waitParked(h, 1); err != nil {
+			t.Fatal(err)
+		}
 		task.Kill()
 		if _, err := task.Join(); !errors.Is(err, scheduler.ErrKilled) {
 			t.Errorf("got %v; want ErrKilled", err)
@@ -144,18 +161,15 @@ func TestKill(t *testing.T) {
 	t.Run("context canceled", func(t *testing.T) {
 		task := h.Spawn(func(self *scheduler.Task) (any, error) {
 			ctx := self.Context()
-			for i := 0; i < 1000; i++ {
-				if ctx.Err() != nil {
-					return "canceled", nil
-				}
-				scheduler.Sleep(time.Millisecond)
-			}
-			return "not canceled", nil
+			err := scheduler.Sleep(time.Hour)
+			return ctx.Err(), err
 		})
-		scheduler.Sleep(3 * time.Millisecond)
+		if err := waitParked(h, 1); err != nil {
+			t.Fatal(err)
+		}
 		task.Kill()
-		if v, _ := task.Join(); v != "canceled" {
-			t.Errorf("got %v; want the task to see its context canceled", v)
+		if v, err := task.Join(); v != context.Canceled || !errors.Is(err, scheduler.ErrKilled) {
+			t.Errorf("got ctx.Err() = %v, Sleep() = %v after Kill; want context.Canceled, ErrKilled", v, err)
 		}
 	})
 	t.Run("killed task's later waits fail at once", func(t *testing.T) {
@@ -192,6 +206,90 @@ func TestPanicBecomesTaskError(t *testing.T) {
 	}
 }
 
+// TestGoexitBecomesTaskError: a task that calls runtime.Goexit (which
+// t.Fatal and t.FailNow do) ends with a *PanicError whose Goexit is set,
+// and its hub goes on: other tasks, parked before or spawned after, run;
+// timers fire; the hub closes cleanly.
+func TestGoexitBecomesTaskError(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	tests := []struct {
+		name string
+		fn   func(*scheduler.Task) (any, error)
+	}{
+		{"on its first run", func(*scheduler.Task) (any, error) {
+			runtime.Goexit()
+			return "unreachable", nil
+		}},
+		{"after parking", func(*scheduler.Task) (any, error) {
+			scheduler.Sleep(time.Millisecond)
+			runtime.Goexit()
+			return "unreachable", nil
+		}},
+		{"from a deferred call after a panic was recovered", func(*scheduler.Task) (any, error) {
+			defer runtime.Goexit()
+			defer func() { recover() }()
+			panic("first")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := scheduler.NewHub()
+			if err != nil {
+				t.Fatal(err)
+			}
+			release := scheduler.NewEvent()
+			before := h.Spawn(func(*scheduler.Task) (any, error) {
+				if !release.Wait(time.Minute) {
+					return nil, errors.New("never released")
+				}
+				return "still here", nil
+			})
+			if err := waitParked(h, 1); err != nil {
+				t.Fatal(err)
+			}
+			bad := h.Spawn(tt.fn)
+			// Bounded: without the fix the hub's loop dies with the task
+			// and this Join would hang.
+			if done := scheduler.JoinAll([]*scheduler.Task{bad}, 10*time.Second); len(done) != 1 {
+				t.Fatal("Join on a task that called runtime.Goexit did not return within 10s")
+			}
+			v, err := bad.Join()
+			var pe *scheduler.PanicError
+			if v != nil || !errors.As(err, &pe) || !pe.Goexit || pe.Value != nil || len(pe.Stack) == 0 {
+				t.Fatalf("got Join() = %v, %#v; want nil, a *PanicError with Goexit set, no value and a stack", v, err)
+			}
+			if !strings.Contains(err.Error(), "runtime.Goexit") {
+				t.Errorf("got message %q; want it to name runtime.Goexit", err)
+			}
+			// The task parked before the Goexit wakes and finishes.
+			release.Set()
+			if v, err := before.Join(); v != "still here" || err != nil {
+				t.Errorf("task parked before: got %v, %v; want still here, <nil>", v, err)
+			}
+			// New tasks run, sleep (timers) and join on the same hub.
+			after, err := h.Run(func(*scheduler.Task) (any, error) {
+				if err := scheduler.Sleep(time.Millisecond); err != nil {
+					return nil, err
+				}
+				return h.Spawn(func(*scheduler.Task) (any, error) { return "after", nil }).Join()
+			})
+			if after != "after" || err != nil {
+				t.Errorf("task spawned after: got %v, %v; want after, <nil>", after, err)
+			}
+			closed := make(chan error, 1)
+			go func() { closed <- h.Close() }()
+			select {
+			case err := <-closed:
+				if err != nil {
+					t.Errorf("got Close() = %v; want nil", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Close did not return within 10s")
+			}
+		})
+	}
+}
+
 func TestCurrent(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	if scheduler.Current() != nil {
@@ -208,30 +306,104 @@ func TestCurrent(t *testing.T) {
 
 func TestWithTimeout(t *testing.T) {
 	checkNoGoroutineLeak(t)
+	const short = 5 * time.Millisecond
 	tests := []struct {
-		name  string
-		limit time.Duration
-		work  time.Duration
-		want  error
+		name string
+		fn   func() (inner []error, err error)
+		want []error // what the blocking calls inside returned
+		err  error   // what WithTimeout returned
 	}{
-		{"overruns", 5 * time.Millisecond, time.Hour, scheduler.ErrTimeout},
-		{"finishes", time.Hour, time.Millisecond, nil},
+		{"overruns: the blocking call and WithTimeout return ErrTimeout", func() ([]error, error) {
+			var e1 error
+			err := scheduler.WithTimeout(short, func() error { e1 = scheduler.Sleep(time.Hour); return e1 })
+			return []error{e1}, err
+		}, []error{scheduler.ErrTimeout}, scheduler.ErrTimeout},
+		{"every later blocking call fails too, and fn's nil does not hide the timeout", func() ([]error, error) {
+			var e1, e2, e3 error
+			err := scheduler.WithTimeout(short, func() error {
+				e1 = scheduler.Sleep(time.Hour)
+				e2 = scheduler.Sleep(time.Hour) // returns at once
+				e3 = scheduler.Yield()
+				return nil
+			})
+			return []error{e1, e2, e3}, err
+		}, []error{scheduler.ErrTimeout, scheduler.ErrTimeout, scheduler.ErrTimeout}, scheduler.ErrTimeout},
+		{"finishes in time", func() ([]error, error) {
+			var e1 error
+			err := scheduler.WithTimeout(time.Hour, func() error { e1 = scheduler.Yield(); return e1 })
+			return []error{e1}, err
+		}, []error{nil}, nil},
+		{"nested: the inner block's timeout ends only the inner block", func() ([]error, error) {
+			var inner, after error
+			err := scheduler.WithTimeout(time.Hour, func() error {
+				inner = scheduler.WithTimeout(short, func() error { return scheduler.Sleep(time.Hour) })
+				after = scheduler.Yield()
+				return nil
+			})
+			return []error{inner, after}, err
+		}, []error{scheduler.ErrTimeout, nil}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := run(t, func(*scheduler.Task) (any, error) {
-				return nil, scheduler.WithTimeout(tt.limit, func() error { return scheduler.Sleep(tt.work) })
+			// On the hub's stopped clock, moved by short whenever the task
+			// is parked: timeouts expire without a real wait.
+			h := newHub(t)
+			h.StopClock()
+			task := h.Spawn(func(*scheduler.Task) (any, error) {
+				inner, err := tt.fn()
+				return inner, err
 			})
-			if err != tt.want {
-				t.Errorf("got %v; want %v", err, tt.want)
+			for i := 0; !task.Dead(); i++ {
+				if i == 100 {
+					t.Fatal("task still running after the clock moved 100 times")
+				}
+				if err := waitFor("the task is parked or done", func() bool { return task.Dead() || h.ParkedTasks() == 1 }); err != nil {
+					t.Fatal(err)
+				}
+				if !task.Dead() {
+					h.AdvanceClock(short)
+				}
+				settle(h)
+			}
+			v, err := task.Join()
+			if err != tt.err {
+				t.Errorf("got WithTimeout() = %v; want %v", err, tt.err)
+			}
+			if got := fmt.Sprint(v); got != fmt.Sprint(tt.want) {
+				t.Errorf("got blocking calls inside = %s; want %s", got, fmt.Sprint(tt.want))
 			}
 		})
 	}
+	t.Run("not a nanosecond early", func(t *testing.T) {
+		h := newHub(t)
+		h.StopClock()
+		task := h.Spawn(func(*scheduler.Task) (any, error) {
+			return nil, scheduler.WithTimeout(short, func() error { return scheduler.Sleep(time.Hour) })
+		})
+		if err := waitParked(h, 1); err != nil {
+			t.Fatal(err)
+		}
+		h.AdvanceClock(short - 1)
+		settle(h)
+		if task.Dead() {
+			t.Fatal("got WithTimeout ended 1ns before its time on the hub's clock")
+		}
+		h.AdvanceClock(1)
+		if _, err := task.Join(); err != scheduler.ErrTimeout {
+			t.Errorf("got %v; want ErrTimeout", err)
+		}
+	})
 	if err := scheduler.WithTimeout(time.Second, func() error { return nil }); err != scheduler.ErrNotInTask {
 		t.Errorf("outside a task: got %v; want ErrNotInTask", err)
 	}
-	if !errors.Is(scheduler.ErrTimeout, context.DeadlineExceeded) && !isTimeout(scheduler.ErrTimeout) {
-		t.Errorf("ErrTimeout does not report Timeout()")
+	// ErrTimeout's doc: it reports Timeout() == true and matches
+	// os.ErrDeadlineExceeded with errors.Is, as the standard library's
+	// deadline errors do.
+	if !isTimeout(scheduler.ErrTimeout) {
+		t.Error("got ErrTimeout.Timeout() = false; want true")
+	}
+	if !errors.Is(scheduler.ErrTimeout, os.ErrDeadlineExceeded) {
+		t.Error("got errors.Is(ErrTimeout, os.ErrDeadlineExceeded) = false; want true")
 	}
 }
 
@@ -275,8 +447,12 @@ func TestHubCloseKillsTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	sleeper := h.Spawn(func(*scheduler.Task) (any, error) { return nil, scheduler.Sleep(time.Hour) })
-	scheduler.Sleep(2 * time.Millisecond)
-	h.Close()
+	if err := waitParked(h, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Close(); err != nil {
+		t.Errorf("got Close() = %v; want nil", err)
+	}
 	if _, err := sleeper.Join(); !errors.Is(err, scheduler.ErrHubClosed) {
 		t.Errorf("got %v; want ErrHubClosed", err)
 	}
@@ -320,7 +496,7 @@ func TestHubSetSpreadsTasks(t *testing.T) {
 // hub at once, no lost wake-up (every task finishes), every queued value
 // delivered exactly once.
 func TestStress(t *testing.T) {
-	checkNoGoroutineLeak(t)
+	parallel(t)
 	tasksPerHub, ops := 200, 60
 	if testing.Short() {
 		tasksPerHub, ops = 50, 20

@@ -1,4 +1,4 @@
-//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build unix
 
 package scheduler
 
@@ -9,17 +9,20 @@ import "time"
 // loop or from one of its tasks).
 type timer struct {
 	when  time.Time
-	index int // position in the heap; -1 when not in it
+	nth   uint64 // push order: timers due at the same instant fire FIFO
+	index int    // position in the heap; -1 when not in it
 	fire  func(*timer)
 	task  *Task  // for the common case of waking a parked task
 	seq   uint64 // the task's park sequence the timer belongs to
 	err   error  // what the task is woken with
 }
 
-// timerHeap is a binary min-heap on when. It is written out rather than
-// built on container/heap to keep the hot path free of interface calls.
+// timerHeap is a binary min-heap on (when, nth). It is written out rather
+// than built on container/heap to keep the hot path free of interface
+// calls.
 type timerHeap []*timer
 
+// push adds t. The caller has set t.nth from its hub's counter (pushTimer).
 func (h *timerHeap) push(t *timer) {
 	t.index = len(*h)
 	*h = append(*h, t)
@@ -52,7 +55,12 @@ func (h timerHeap) peek() *timer {
 	return h[0]
 }
 
-func (h timerHeap) less(i, j int) bool { return h[i].when.Before(h[j].when) }
+func (h timerHeap) less(i, j int) bool {
+	if h[i].when.Equal(h[j].when) {
+		return h[i].nth < h[j].nth
+	}
+	return h[i].when.Before(h[j].when)
+}
 
 func (h timerHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]

@@ -1,7 +1,9 @@
-//go:build !linux && !darwin && !dragonfly && !freebsd && !netbsd && !openbsd
+//go:build !unix
 
 package scheduler
 
-// The scheduler drives sockets through epoll or kqueue and needs a Unix
-// system. Building it elsewhere stops here, on purpose, with this name:
-var _ = scheduler_needs_linux_or_a_bsd_with_epoll_or_kqueue
+// The scheduler drives Unix sockets through epoll or kqueue (poll.go).
+// Outside Unix (windows, plan9, js, wasip1) building it stops here, on
+// purpose, with this name; on a Unix without either mechanism it builds
+// and NewHub fails with errors.ErrUnsupported (poll_stub.go).
+var _ = scheduler_needs_unix_with_epoll_or_kqueue

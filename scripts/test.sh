@@ -4,13 +4,17 @@
 # Works on a fresh Debian machine that has only Go, as root or through sudo,
 # with CI=true and no standard input. Steps:
 #   1. install the real servers the tests start (nginx, dnsmasq, unbound,
-#      tinyproxy, microsocks, h2o) with apt-get when their binaries are
+#      tinyproxy, microsocks, h2o, redis-server) with apt-get when their binaries are
 #      missing (no system service is left running: the tests start their own);
 #   2. gofmt (fails listing unformatted files), go vet, staticcheck;
-#   3. a short run of every fuzz target found in *_test.go files (a new
+#   3. a cross-compile of every platform the build tags admit
+#      (scripts/crossbuild.sh);
+#   4. a short run of every fuzz target found in *_test.go files (a new
 #      finding is saved and reported; the checked-in corpus is replayed by
 #      go test and decides);
-#   4. go test -race over every package, whose summary ends the output.
+#   5. the scheduler's tests with its getg fallback forced
+#      (-tags greenfetch_nogetg), so that path runs in CI;
+#   6. go test -race over every package, whose summary ends the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +57,8 @@ servers=(
 	"tinyproxy tinyproxy-bin tinyproxy"
 	"microsocks microsocks"
 	"h2o h2o"
+	"redis-server redis-server"
+	"ip iproute2"
 )
 
 # install_packages installs the Debian packages the tests need. Debian's
@@ -168,6 +174,10 @@ section "staticcheck $staticcheck_version"
 go run "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" ./...
 echo ok
 
+section "cross-compile"
+scripts/crossbuild.sh
+echo ok
+
 section "fuzz ($fuzztime each; corpus replayed by go test below)"
 # Every func FuzzXxx(f *testing.F) in a _test.go file, found afresh each run.
 # The checked-in corpus (testdata/fuzz/FuzzXxx/*) and the f.Add seeds run in
@@ -205,6 +215,9 @@ if [ "$nfound" -gt 0 ]; then
 	echo "NOTE: $nfound new fuzz finding(s) saved under $findings/ (not failing this run):"
 	echo "      copy each into its package's testdata/fuzz/<Target>/ and fix; go test -run <Target> replays it"
 fi
+
+section "scheduler with the getg fallback (-tags greenfetch_nogetg)"
+go test -tags greenfetch_nogetg -count=1 ./scheduler/
 
 section "go test -race"
 exec go test -race -count=1 -timeout 20m ./...

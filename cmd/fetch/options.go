@@ -71,9 +71,10 @@ type Options struct {
 	MaxBody        int64
 	SaveDir        string
 	SHA256         bool
-	Resolver       string   // async or pool
-	DNSServers     []string // host:port
-	Family         int      // 0 any, 4 or 6
+	Resolver       string              // async or pool
+	DNSServers     []string            // host:port
+	Family         int                 // 0 any, 4 or 6
+	HTTPVersion    fetcher.HTTPVersion // --http1.1, --http2, --http2-prior-knowledge (http2flags.go)
 
 	// Networks (netflags.go): proxies, Happy Eyeballs, connects per host.
 	Net netOptions
@@ -175,6 +176,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&o.CACert, "cacert", "", "verify TLS peers with the PEM certificates in `FILE`")
 	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
+	addHTTPVersionFlags(fs, &o.HTTPVersion)
 
 	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
 	fs.StringVar(&f.resolver, "resolver", defaultResolverName, resolverUsage)

@@ -195,9 +195,11 @@ type jsonSummary struct {
 	MaxMS    float64    `json:"max_ms"`
 	DNS      jsonDNS    `json:"dns"`
 	Canceled int64      `json:"canceled"`
-	Requests int64      `json:"requests"` // HTTP requests written, redirects and retries included
-	Conns    int64      `json:"conns"`    // connections opened
-	Reused   int64      `json:"reused"`   // requests sent on a kept-alive connection
+	Requests int64      `json:"requests"`             // HTTP requests written, redirects and retries included
+	Conns    int64      `json:"conns"`                // connections opened
+	Reused   int64      `json:"reused"`               // requests sent on a kept-alive connection
+	H2Conns  int64      `json:"h2_conns,omitempty"`   // of conns, those that spoke HTTP/2
+	H2Stream int64      `json:"h2_streams,omitempty"` // of requests, those sent as HTTP/2 streams
 	Slowest  []jsonSlow `json:"slowest,omitempty"`
 
 	// Happy Eyeballs attempts that lost the race, and connect attempts that
@@ -219,6 +221,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
 			ConnectLost: s.wire.connectLost, ConnectFailed: s.wire.connectFailed,
+			H2Conns: s.wire.h2conns, H2Stream: s.wire.h2streams,
 		}
 		for _, e := range slow {
 			js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})
@@ -256,7 +259,15 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 	b = strconv.AppendInt(b, s.dns.queries, 10)
 	b = append(b, " queries, "...)
 	b = strconv.AppendInt(b, s.dns.cacheHits, 10)
-	b = append(b, " cache hits\n"...)
+	b = append(b, " cache hits"...)
+	if s.wire.h2conns > 0 { // only then: HTTP/1.1 runs print as before
+		b = append(b, ", HTTP/2 "...)
+		b = strconv.AppendInt(b, s.wire.h2streams, 10)
+		b = append(b, " streams on "...)
+		b = strconv.AppendInt(b, s.wire.h2conns, 10)
+		b = append(b, " conns"...)
+	}
+	b = append(b, '\n')
 	for _, e := range slow {
 		b = append(b, "slowest: "...)
 		b = appendMS(b, e.total)

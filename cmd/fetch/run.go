@@ -243,6 +243,7 @@ func runOnce(ctx context.Context, o *Options, mode Mode, src *source, out *lineW
 	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
 	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
 	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
+	sum.wire.h2conns, sum.wire.h2streams = stats.HTTP2Conns, stats.HTTP2Streams
 	if inputErr != nil {
 		return sum, &inputError{inputErr}
 	}
@@ -400,6 +401,7 @@ func engineConfig(o *Options) (Config, error) {
 		PerHost:        o.PerHost,
 		Rate:           o.Rate,
 		Hubs:           o.Hubs,
+		HTTPVersion:    o.HTTPVersion,
 	}
 	if o.MaxRedirects == 0 {
 		cfg.NoRedirects = true // --max-redirects 0: do not follow

@@ -26,7 +26,7 @@ type summary struct {
 	bytes    int64
 	wall     time.Duration
 	dns      struct{ queries, cacheHits int64 }
-	wire     struct{ requests, conns, reused, connectLost, connectFailed int64 } // from the engine's Stats
+	wire     struct{ requests, conns, reused, connectLost, connectFailed, h2conns, h2streams int64 } // from the engine's Stats
 	lat      latencies
 	slowest  slowestHeap // the N slowest successful fetches
 	nSlowest int

@@ -89,7 +89,7 @@ type NginxOptions struct {
 	// for each of Certs.Expired, Certs.WrongName and Certs.Untrusted
 	// (ExpiredURL, WrongNameURL, UntrustedURL). TLS 1.2 and 1.3, a shared
 	// session cache and session tickets (so resumption works), ALPN
-	// http/1.1 only.
+	// http/1.1 only (h2 too with HTTP2).
 	TLS bool
 
 	// Certs are the certificates for TLS. If nil and TLS is set,
@@ -111,6 +111,18 @@ type NginxOptions struct {
 	// ExtraServerConfig is raw nginx configuration added to every server
 	// block, for what the options above lack (e.g. a location).
 	ExtraServerConfig string
+
+	// HTTP2 makes the TLSURL port offer h2 in ALPN beside http/1.1 (with
+	// TLS set), and adds a port that speaks HTTP/2 over cleartext to
+	// clients with prior knowledge, and only that (H2CURL). nginx's
+	// keepalive_requests bounds the streams of an HTTP/2 connection too:
+	// past it nginx sends GOAWAY.
+	HTTP2 bool
+
+	// HTTP2MaxConcurrentStreams is http2_max_concurrent_streams, the
+	// streams a client may open at once on one connection. If zero,
+	// nginx's default (128) is used.
+	HTTP2MaxConcurrentStreams int
 }
 
 // Nginx is a running nginx started by StartNginx. All its ports are on
@@ -130,6 +142,12 @@ type Nginx struct {
 	ExpiredURL   string
 	WrongNameURL string
 	UntrustedURL string
+
+	// H2CURL is "http://127.0.0.1:PORT" speaking HTTP/2 with prior
+	// knowledge only; H2CAddr is its address. Empty unless
+	// NginxOptions.HTTP2 is set.
+	H2CURL  string
+	H2CAddr string
 
 	Root string // the docroot: files added here are served at once
 
@@ -198,6 +216,12 @@ func StartNginx(t testing.TB, opts NginxOptions) *Nginx {
 	if opts.TLS {
 		nports = 5
 	}
+	if opts.HTTP2 {
+		if !info.http2 {
+			t.Fatalf("testserver: %s (%s) was built without HTTP/2 (no --with-http_v2_module in nginx -V)", bin, info.version)
+		}
+		nports = 6
+	}
 	outFile := filepath.Join(dir, "nginx.out")
 	for try := 1; ; try++ {
 		ports, err := freePorts(nports, false)
@@ -252,6 +276,10 @@ func (n *Nginx) setPorts(ports []int) {
 		n.ExpiredURL = fmt.Sprintf("https://127.0.0.1:%d", ports[2])
 		n.WrongNameURL = fmt.Sprintf("https://127.0.0.1:%d", ports[3])
 		n.UntrustedURL = fmt.Sprintf("https://127.0.0.1:%d", ports[4])
+	}
+	if len(ports) > 5 {
+		n.H2CAddr = fmt.Sprintf("127.0.0.1:%d", ports[5])
+		n.H2CURL = "http://" + n.H2CAddr
 	}
 }
 
@@ -326,6 +354,9 @@ func (n *Nginx) config(opts NginxOptions, info *nginxBuildInfo) string {
 		w("  ssl_session_tickets on;")
 	}
 	n.server(w, n.Addr, "", opts)
+	if opts.HTTP2 {
+		n.server(w, n.H2CAddr, "", opts)
+	}
 	if opts.TLS {
 		c := opts.Certs
 		n.server(w, n.TLSAddr, tlsDirectives(c.Server), opts)
@@ -352,11 +383,18 @@ func tlsDirectives(kp KeyPair) string {
 // holds its directives).
 func (n *Nginx) server(w func(string, ...any), addr, tls string, opts NginxOptions) {
 	w("  server {")
+	h2 := ""
+	if opts.HTTP2 && (addr == n.TLSAddr || addr == n.H2CAddr) {
+		h2 = " http2" // the nginx 1.9.5-1.25 form; later ones warn and accept it
+	}
 	if tls != "" {
-		w("    listen %s ssl;", addr)
+		w("    listen %s ssl%s;", addr, h2)
 		w("    %s", tls)
 	} else {
-		w("    listen %s;", addr)
+		w("    listen %s%s;", addr, h2)
+	}
+	if opts.HTTP2MaxConcurrentStreams > 0 && h2 != "" {
+		w("    http2_max_concurrent_streams %d;", opts.HTTP2MaxConcurrentStreams)
 	}
 	w("    server_name localhost;")
 	w("    root %s;", n.Root)
@@ -389,6 +427,7 @@ type nginxBuildInfo struct {
 	version         string
 	without         map[string]bool // modules named by --without-X_module
 	ssl             bool
+	http2           bool // --with-http_v2_module
 	hasErrorLogFlag bool // -e, since nginx 1.19.5
 }
 
@@ -422,6 +461,7 @@ func nginxBuildInfoFor(bin string) (*nginxBuildInfo, error) {
 		version:         string(m[0]),
 		without:         map[string]bool{},
 		ssl:             bytes.Contains(out, []byte("--with-http_ssl_module")),
+		http2:           bytes.Contains(out, []byte("--with-http_v2_module")),
 		hasErrorLogFlag: major > 1 || minor > 19 || (minor == 19 && patch >= 5),
 	}
 	for _, w := range nginxWithoutRE.FindAllSubmatch(out, -1) {
