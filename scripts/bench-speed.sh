@@ -13,6 +13,8 @@
 #   QUICK=1 scripts/bench-speed.sh               # a smoke run (small counts)
 #   WORKLOADS="http" REPS=7 N_HTTP=50000 scripts/bench-speed.sh
 #   FETCH_FLAGS="--hubs 1" scripts/bench-speed.sh
+#   BENCHFMT=old.txt scripts/bench-speed.sh     # also every run in Go benchmark
+#       # format (BenchmarkCmd/WORKLOAD/CLIENT), for benchstat old.txt new.txt
 #   PROFILE=/tmp/prof WORKLOADS=http scripts/bench-speed.sh
 #       # also one untimed fetch run per workload with a CPU profile and one
 #       # with an allocation profile: /tmp/prof/fetch.http.{cpu,alloc}
@@ -98,8 +100,8 @@ start_serve() {
 # run NAME LIST CONC EXTRA...: one run of client NAME (fetch or nethttp);
 # appends "wall user sys maxrss_kb" to $dir/NAME.WORKLOAD.
 run() {
-	name=$1 list=$2 conc=$3 wl=$4
-	shift 4
+	name=$1 list=$2 conc=$3 wl=$4 n=$5
+	shift 5
 	if [ "$name" = fetch ]; then
 		set -- "$dir/fetch" -c "$conc" $FETCH_FLAGS "$@"
 	else
@@ -111,6 +113,9 @@ run() {
 		exit 1
 	fi
 	cat "$dir/time" >>"$dir/$name.$wl"
+	if [ -n "${BENCHFMT:-}" ]; then
+		awk -v wl="$wl" -v c="$name" -v n="$n" '{printf "BenchmarkCmd/%s/%s 1 %.0f ns/op %.2f cpu-us/url %.0f urls/s %.1f peak-rss-MiB\n", wl, c, $1*1e9, ($2+$3)*1e6/n, n/$1, $4/1024}' "$dir/time" >>"$BENCHFMT"
+	fi
 }
 
 # median of column COL of FILE
@@ -127,7 +132,7 @@ workload() {
 	while [ $r -le "$REPS" ]; do
 		if [ $((r % 2)) = 1 ]; then order="fetch nethttp"; else order="nethttp fetch"; fi
 		for c in $order; do
-			run "$c" "$list" "$conc" "$wl" "$@"
+			run "$c" "$list" "$conc" "$wl" "$n" "$@"
 			printf '%s rep %d %s: %s\n' "$wl" "$r" "$c" "$(tail -n 1 "$dir/$c.$wl")" >&2
 		done
 		r=$((r + 1))

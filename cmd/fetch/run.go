@@ -302,6 +302,7 @@ func feed(ctx context.Context, mode Mode, lines *lineReader, jobs chan<- Job, re
 // results go before later starts, so that one-after-another runs read as
 // GET, bytes, GET, bytes.
 func collect(mode Mode, results <-chan Result, starts chan Job, window chan struct{}, sum *summary, prog *progress, out *lineWriter, f *formatter) {
+	defer out.flush()
 	var buf []byte
 	announced := make(map[int64]bool) // started and announced, result not yet printed
 	announce := func(j Job) {
@@ -330,7 +331,7 @@ func collect(mode Mode, results <-chan Result, starts chan Job, window chan stru
 		sum.add(r)
 		buf = f.result(buf[:0], r)
 		if len(buf) > 0 {
-			out.writeLine(buf)
+			out.bufferLine(buf)
 		}
 		prog.add(r)
 	}
@@ -345,6 +346,7 @@ func collect(mode Mode, results <-chan Result, starts chan Job, window chan stru
 		select {
 		case r, ok = <-results: // results first
 		default:
+			out.flush() // nothing more to print for now: write what is held
 			select {
 			case j := <-starts:
 				announce(j)
