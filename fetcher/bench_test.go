@@ -163,9 +163,13 @@ func BenchmarkLatency(b *testing.B) {
 }
 
 // BenchmarkThroughput: 5000 URLs of 4 KiB from nginx, concurrency 64,
-// over HTTP and TLS: URLs per second and CPU time (user+system, this
-// process) per URL, for the async engine, the threads engine and Go's
-// net/http client, in the same run.
+// over HTTP and TLS: URLs per second, CPU time (user+system, this
+// process) and allocations per URL, for the async engine, the threads
+// engine and Go's net/http client, in the same run, then (sub-benchmark
+// "ratio") async over net/http, as scripts/bench-speed.sh reports them
+// for the commands:
+//
+//	go test -run '^$' -bench Throughput -benchtime 1x -count 6 ./fetcher/
 func BenchmarkThroughput(b *testing.B) {
 	files := testserver.SizedFiles(4096)
 	ng := testserver.StartNginx(b, testserver.NginxOptions{Files: files, TLS: true, Workers: 1, WorkerConnections: 4096})
@@ -187,22 +191,53 @@ func BenchmarkThroughput(b *testing.B) {
 				runNetHTTP(b, netHTTPClient(conc, &tls.Config{RootCAs: ng.CAPool}), urls, conc)
 			},
 		}
+		type measured struct{ ups, cpu float64 }
+		runs := map[string][]measured{}
 		for _, name := range []string{"async", "threads", "nethttp"} {
 			b.Run(scheme+"/"+name, func(b *testing.B) {
 				var wall, cpu, srv time.Duration
+				var ms0, ms1 runtime.MemStats
+				var mallocs uint64
 				for i := 0; i < b.N; i++ {
+					runtime.ReadMemStats(&ms0)
 					t0, c0, s0 := time.Now(), cpuTime(), procCPU(ng.ConfigFile)
 					run[name]()
 					wall += time.Since(t0)
 					cpu += cpuTime() - c0
 					srv += procCPU(ng.ConfigFile) - s0
+					runtime.ReadMemStats(&ms1)
+					mallocs += ms1.Mallocs - ms0.Mallocs
 				}
 				urlsDone := float64(n * b.N)
-				b.ReportMetric(urlsDone/wall.Seconds(), "urls/s")
-				b.ReportMetric(float64(cpu.Microseconds())/urlsDone, "cpu-µs/url")
+				m := measured{urlsDone / wall.Seconds(), float64(cpu.Microseconds()) / urlsDone}
+				runs[name] = append(runs[name], m)
+				b.ReportMetric(m.ups, "urls/s")
+				b.ReportMetric(m.cpu, "cpu-µs/url")
 				b.ReportMetric(float64(srv.Microseconds())/urlsDone, "nginx-cpu-µs/url")
+				b.ReportMetric(float64(mallocs)/urlsDone, "allocs/url")
 			})
 		}
+		// The ratios of issue 14, async over net/http, of the medians of
+		// the runs above (with -count N, each sub-benchmark runs N times
+		// before the next; every line of "ratio" gives the same ratios).
+		b.Run(scheme+"/ratio", func(b *testing.B) {
+			a, h := runs["async"], runs["nethttp"]
+			if len(a) == 0 || len(h) == 0 {
+				b.Skip("needs both the async and the nethttp runs (-bench without a filter on them)")
+			}
+			median := func(ms []measured, f func(measured) float64) float64 {
+				v := make([]float64, len(ms))
+				for i, m := range ms {
+					v[i] = f(m)
+				}
+				slices.Sort(v)
+				return (v[(len(v)-1)/2] + v[len(v)/2]) / 2
+			}
+			ups := func(m measured) float64 { return m.ups }
+			cpu := func(m measured) float64 { return m.cpu }
+			b.ReportMetric(median(a, ups)/median(h, ups), "urls/s-ratio")
+			b.ReportMetric(median(a, cpu)/median(h, cpu), "cpu/url-ratio")
+		})
 	}
 }
 
