@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/greenfetch/greenfetch/fetcher"
+	"golang.org/x/term"
 )
 
 // lineWriter writes whole lines to stdout: whole lines in each Write (one
@@ -28,6 +30,7 @@ type lineWriter struct {
 	err    error        // first write error; guarded by mu
 	failed chan struct{}
 	held   []byte // lines of bufferLine not yet written; guarded by mu
+	batch  bool   // bufferLine may hold lines (see batchable)
 }
 
 // maxHeld is how many bytes of lines bufferLine holds before it writes
@@ -36,7 +39,25 @@ type lineWriter struct {
 const maxHeld = 32 << 10
 
 func newLineWriter(w io.Writer) *lineWriter {
-	return &lineWriter{w: w, failed: make(chan struct{})}
+	return &lineWriter{w: w, failed: make(chan struct{}), batch: batchable(w)}
+}
+
+// batchable reports whether result lines to w may be written in batches:
+// only when w is a regular file or a character device such as /dev/null,
+// where no reader waits for each line. A pipe or a terminal gets every
+// line in a write of its own as it completes, and a pipe's reader that
+// goes away (| head) stops the counting at the line it broke.
+func batchable(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	m := fi.Mode()
+	return m.IsRegular() || (m&os.ModeCharDevice != 0 && !term.IsTerminal(int(f.Fd())))
 }
 
 // writeLine writes the held lines and b, which ends in a newline, in one
@@ -56,11 +77,11 @@ func (lw *lineWriter) writeLine(b []byte) {
 // lines after it: by the next writeLine or flush, or as soon as maxHeld
 // bytes are held. Its caller flushes whenever it is about to wait, so a
 // line is held only while more are being made. With a progress bar (around
-// set) it writes at once.
+// set), or to a pipe or terminal (batch not set), it writes at once.
 func (lw *lineWriter) bufferLine(b []byte) {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
-	if lw.around != nil {
+	if lw.around != nil || !lw.batch {
 		lw.writeHeld()
 		lw.write(b)
 		return
