@@ -322,7 +322,7 @@ func idempotent(method string) bool {
 func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 	host, port := hostPort(u)
 	h := &st.hop
-	*h = hop{hostKey: net.JoinHostPort(host, port)}
+	*h = hop{hostKey: hostPortKey(u, host, port)}
 	for {
 		hs, waited, err := st.c.hosts.acquire(st.ctx, h.hostKey)
 		st.queued += waited
@@ -509,7 +509,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *persistConn, *Error) {
 	c := st.c
 	host, port := hostPort(u)
-	key := poolKey{scheme: u.Scheme, addr: net.JoinHostPort(host, port)}
+	key := poolKey{scheme: u.Scheme, addr: hostPortKey(u, host, port)}
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()
 	}
