@@ -36,7 +36,7 @@ type fetchState struct {
 	c        *Client
 	parent   context.Context // the caller's: canceled means KindCanceled
 	ctx      context.Context // parent bounded by deadline: &lazy
-	lazy     fetchCtx
+	lazy     fetchCtx        // what ctx points to (fetchctx.go)
 	deadline time.Time       // start + Config.Timeout
 	start    time.Time
 	queued   time.Duration // waits for host slots and pauses, inside the fetch
