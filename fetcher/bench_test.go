@@ -29,6 +29,9 @@ import (
 const serveChildEnv = "FETCHER_BENCH_SERVE_CHILD"
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(massiveChildEnv); mode != "" {
+		os.Exit(runMassiveChild(mode)) // massive_ratio_test.go
+	}
 	if os.Getenv(serveChildEnv) != "" {
 		s, err := serve.Start("127.0.0.1:0", serve.Options{})
 		if err != nil {
