@@ -86,3 +86,24 @@ func (c *fetchCtx) release() {
 		c.cancel()
 	}
 }
+
+// phaseCtx returns a context for one phase of the fetch that waits (a
+// connect slot, a connect, a pause), bounded by d from now when d > 0, and
+// its cancel function, which the phase calls when it ends. It is what
+// context.WithTimeout(st.ctx, d) gives, without making the fetch's own
+// context when that is not made yet: the phase's context is freed with the
+// phase, and a fetch that then waits long for its answer (thousands in
+// flight) holds no context and no runtime timer meanwhile.
+func (st *fetchState) phaseCtx(d time.Duration) (context.Context, context.CancelFunc) {
+	if st.lazy.inner != nil || st.ctx != &st.lazy {
+		if d > 0 {
+			return context.WithTimeout(st.ctx, d)
+		}
+		return context.WithCancel(st.ctx)
+	}
+	deadline := st.lazy.deadline
+	if p := time.Now().Add(d); d > 0 && p.Before(deadline) {
+		deadline = p
+	}
+	return context.WithDeadline(st.lazy.parent, deadline)
+}
