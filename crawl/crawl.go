@@ -58,8 +58,13 @@ type Config struct {
 	// DefaultMaxFrontier.
 	MaxFrontier int
 	// Frontier, if set, replaces the memory frontier (its PerHost, Delay
-	// and bound are its own business then).
+	// and bound are its own business then). A StoreFrontier (bolt, Redis)
+	// also keeps the crawl's results: see Record.
 	Frontier Frontier
+	// Record, with a StoreFrontier, makes the record of a page's result
+	// that the store keeps (one NDJSON line). If nil, results are not
+	// stored, only acknowledged.
+	Record func(*fetcher.Result) []byte
 	// OnResult is called with the result of each page fetched, from the
 	// goroutine of Run, in completion order. Its CrawlInfo is set.
 	OnResult func(*fetcher.Result)
@@ -137,6 +142,8 @@ type crawler struct {
 
 	mu        sync.Mutex // guards everything below; the hooks take it
 	front     Frontier
+	store     StoreFrontier // front, when it is a store shared or kept beyond the run
+	done      []Completion  // pages done, not yet handed to the store (store.go)
 	entries   map[int64]*entry
 	origins   map[string]*origin
 	stats     Stats
@@ -165,6 +172,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}
 	c := &crawler{cfg: cfg, ctx: ctx, entries: map[int64]*entry{}, origins: map[string]*origin{}}
 	c.front = cfg.Frontier
+	c.store, _ = c.front.(StoreFrontier)
 	if c.front == nil {
 		c.front = &MemoryFrontier{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxQueued: cfg.MaxFrontier}
 	}
@@ -242,8 +250,14 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		for r := range results {
 			c.result(r)
 		}
+		c.flushLocked()
 	}()
 	for {
+		if len(results) == 0 {
+			// No result is waiting: what is done goes to the store now,
+			// in one call, before claiming or waiting.
+			c.flushLocked()
+		}
 		if !stopped && (c.ctx.Err() != nil || c.failed()) {
 			stopped = true
 		}
@@ -251,7 +265,7 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		c.mu.Lock()
 		for _, it := range c.requeue {
 			if stopped {
-				c.front.Done(it)
+				c.release(it)
 			} else {
 				pending = append(pending, c.prepare(it)...)
 			}
@@ -262,7 +276,9 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		}
 		c.extra = c.extra[:0]
 		c.mu.Unlock()
-		if !stopped && len(pending) == 0 && inflight < conc {
+		// With a store, results waiting come first: they free slots and
+		// bring links, in one call of the store.
+		if !stopped && len(pending) == 0 && inflight < conc && (c.store == nil || len(results) == 0) {
 			c.mu.Lock()
 			var items []Item
 			var err error
@@ -283,10 +299,15 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 				return
 			}
 			c.mu.Lock()
+			c.flush()
 			n, err := c.front.Outstanding()
 			c.mu.Unlock()
 			if err != nil || n == 0 {
 				return
+			}
+			if wait <= 0 && c.store != nil {
+				// Another worker queued work since the claim: claim again.
+				wait = 10 * time.Millisecond
 			}
 			if wait <= 0 {
 				// Work is claimed but nothing will move it: a bug.
@@ -328,6 +349,9 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 			// Jobs made but not sent end here, quietly: they never started.
 			c.mu.Lock()
 			for _, j := range pending {
+				if e := c.entries[j.Index]; e != nil && e.kind == kindPage {
+					c.release(e.item)
+				}
 				delete(c.entries, j.Index)
 			}
 			c.mu.Unlock()
@@ -368,7 +392,7 @@ func originOf(u *url.URL) string { return u.Scheme + "://" + hostKey(u) }
 // limit is reached. c.mu is held.
 func (c *crawler) prepare(it Item) []fetcher.Job {
 	if c.cfg.MaxPages > 0 && c.started >= c.cfg.MaxPages {
-		c.front.Done(it)
+		c.release(it)
 		return nil
 	}
 	u, err := url.Parse(it.URL)
@@ -538,6 +562,12 @@ func (c *crawler) onRedirect(job fetcher.Job, from, to *url.URL) bool {
 			return false
 		}
 	}
+	if c.store != nil {
+		// A store is not asked from the engine's hook (it may run on a
+		// hub's thread): the target is queued as a URL of its own.
+		e.hold = to
+		return false
+	}
 	isNew, err := c.front.Visit(key)
 	if err != nil || !isNew {
 		c.stats.Duplicates++
@@ -596,10 +626,16 @@ func (c *crawler) result(r fetcher.Result) {
 		}
 	}
 	c.mu.Lock()
-	c.front.Done(it)
-	c.stats.Pages++
 	c.stats.OutOfScope += int64(outOfScope)
 	c.stats.Dropped += int64(skipped)
+	if c.store != nil {
+		c.complete(it, &r, items)
+		c.mu.Unlock()
+		c.cfg.OnResult(&r)
+		return
+	}
+	c.front.Done(it)
+	c.stats.Pages++
 	if err := c.push(items); err != nil && c.err == nil {
 		c.err = fmt.Errorf("crawl: frontier: %w", err)
 	}
@@ -652,6 +688,10 @@ func (c *crawler) robotsResult(o *origin, r *fetcher.Result, buf *capBuffer) {
 	parked := o.parked
 	o.parked = nil
 	for _, it := range parked {
+		if r.ErrorKind == fetcher.KindCanceled && c.store != nil {
+			c.release(it) // stopped, not refused: queued again for the next run
+			continue
+		}
 		if o.state == robotsReady {
 			// Back to the driver through a one-item claim of its own.
 			c.requeue = append(c.requeue, it)

@@ -18,7 +18,10 @@
 //   - Frontier is the queue of URLs to fetch and the visited set, behind
 //     an interface a shared store can implement; MemoryFrontier keeps a
 //     breadth-first queue per host and serves hosts round-robin, with
-//     per-host concurrency and delays.
+//     per-host concurrency and delays. BoltFrontier (a bbolt file:
+//     resumable after a crash) and RedisFrontier (Redis streams and
+//     consumer groups: many workers share one crawl) are StoreFrontiers,
+//     which also keep the crawl's results, one per URL.
 //   - ParseSitemap reads sitemaps and sitemap indexes, gzipped or not.
 //
 // Run drives a crawl: it claims URLs from the frontier, fetches each

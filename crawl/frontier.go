@@ -21,9 +21,9 @@ type PushResult struct {
 }
 
 // Frontier is the queue of URLs a crawl has yet to fetch and the set of
-// URLs it has seen. The crawl driver is its only user; MemoryFrontier is
-// the one implementation today. The interface is shaped for a shared
-// frontier (a store several workers use at once, issue 15):
+// URLs it has seen. The crawl driver is its only user. MemoryFrontier,
+// BoltFrontier and RedisFrontier implement it; the interface is shaped
+// for a shared frontier (a store several workers use at once):
 //
 //   - Push tests and sets the visited key and enqueues in one step per
 //     item, so two workers that find a URL at once enqueue it once;

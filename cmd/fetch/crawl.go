@@ -35,6 +35,7 @@ type crawlOptions struct {
 	delay       durationValue
 	maxFrontier int
 	verbose     bool
+	store       frontierOptions // frontier.go
 }
 
 // crawlFlagNames are the flags that only mean something with --crawl.
@@ -70,6 +71,7 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	fs.Var(&c.delay, "delay", "wait `D` between request starts to one host (a longer robots.txt Crawl-delay wins,\nup to "+crawl.MaxCrawlDelay.String()+")")
 	fs.IntVar(&c.maxFrontier, "max-frontier", crawl.DefaultMaxFrontier, "queue at most `N` URLs not yet fetched; more are dropped and counted")
 	fs.BoolVar(&c.verbose, "crawl-verbose", false, "list on stderr the URLs robots.txt kept out")
+	addFrontierFlags(fs, c) // frontier.go
 }
 
 // crawlSetup checks the crawl flags and builds the crawl configuration
@@ -135,7 +137,7 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		return exitOK, false
 	}
 	if !c.on {
-		for _, name := range crawlFlagNames {
+		for _, name := range append(crawlFlagNames, frontierFlagNames...) {
 			if c.fs.Changed(name) {
 				return printFlagError(ios.ErrOut, "fetch", flagErrorf("--%s needs --crawl", name)), true
 			}
@@ -143,6 +145,9 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		return exitOK, false
 	}
 	base, err := c.setup(o)
+	if err == nil {
+		err = c.checkFrontierFlags(o) // frontier.go
+	}
 	if err != nil {
 		return printFlagError(ios.ErrOut, "fetch", err), true
 	}
@@ -159,6 +164,11 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
 		return exitUsage, true
 	}
+	store, code, ok := c.useFrontier(ctx, o, &base) // frontier.go
+	if !ok {
+		return code, true
+	}
+	defer store.finish(ios.ErrOut)
 
 	modes := o.Compare
 	if modes == nil {
@@ -172,6 +182,9 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 	)
 	for _, mode := range schedule(modes, o.Repeat) {
 		sum, cs, err := crawlOnce(ctx, o, mode, base, out, f)
+		if store != nil {
+			store.pages += cs.Pages
+		}
 		// A robots.txt that failed kept its origin out: that is a failure too.
 		failed = failed || sum.failed > 0 || cs.RobotsErrors > 0
 		if err != nil && ctx.Err() == nil {

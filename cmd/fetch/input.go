@@ -31,7 +31,8 @@ type source struct {
 	stdin io.Reader // read after args when file is ""; nil for none
 	spool string    // temporary copy of stdin, removed by close
 
-	openFile *os.File // the open file of the current pass
+	openFile *os.File    // the open file of the current pass
+	shard    *shardValue // --shard: lines of other shards are skipped (frontier.go)
 }
 
 // errNoURLs is the usage error of a run with nothing to fetch.
@@ -42,6 +43,9 @@ var errNoURLs = errors.New("no URLs: give them as arguments, with --input FILE, 
 // errors (exit 2).
 func newSource(o *Options) (*source, error) {
 	s := &source{args: o.URLs}
+	if o.crawl != nil && o.crawl.store.shard.n > 1 {
+		s.shard = &o.crawl.store.shard
+	}
 	switch o.InputFile {
 	case "":
 		if len(o.URLs) == 0 {
@@ -114,7 +118,7 @@ func (s *source) endPass() {
 // open starts a pass over the URLs.
 func (s *source) open() (*lineReader, error) {
 	s.endPass()
-	lr := &lineReader{args: s.args}
+	lr := &lineReader{args: s.args, shard: s.shard}
 	switch {
 	case s.file != "":
 		f, err := os.Open(s.file)
@@ -134,7 +138,7 @@ func (s *source) open() (*lineReader, error) {
 func (s *source) count() int64 {
 	n := int64(0)
 	for _, a := range s.args {
-		if isURLLine(a) {
+		if isURLLine(a) && (s.shard == nil || s.shard.in(strings.TrimSpace(a))) {
 			n++
 		}
 	}
@@ -149,7 +153,7 @@ func (s *source) count() int64 {
 		return -1
 	}
 	defer f.Close()
-	lr := &lineReader{br: bufio.NewReaderSize(f, maxLineLength)}
+	lr := &lineReader{br: bufio.NewReaderSize(f, maxLineLength), shard: s.shard}
 	for {
 		_, _, err := lr.next()
 		if err != nil {
@@ -165,9 +169,10 @@ func (s *source) count() int64 {
 // lineReader streams URL lines: the arguments, then br. It holds at most
 // one line of maxLineLength.
 type lineReader struct {
-	args []string
-	br   *bufio.Reader
-	line int64 // lines of br read so far, for messages
+	args  []string
+	br    *bufio.Reader
+	line  int64       // lines of br read so far, for messages
+	shard *shardValue // if set, lines of other shards are skipped
 }
 
 func isURLLine(s string) bool {
@@ -180,6 +185,15 @@ func isURLLine(s string) bool {
 // maxShownURL bytes with tooLong set, and the rest of it is skipped. At
 // the end it returns io.EOF; a read error is returned as is.
 func (r *lineReader) next() (text string, tooLong bool, err error) {
+	for {
+		text, tooLong, err = r.nextLine()
+		if err != nil || r.shard == nil || r.shard.in(text) {
+			return text, tooLong, err
+		}
+	}
+}
+
+func (r *lineReader) nextLine() (text string, tooLong bool, err error) {
 	for len(r.args) > 0 {
 		a := r.args[0]
 		r.args = r.args[1:]

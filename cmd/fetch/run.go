@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 			return newCmdDemo(ctx, ios, args[1:], nil)
 		case "serve":
 			return newCmdServe(ctx, ios, args[1:], nil)
+		case "results":
+			return newCmdResults(ctx, ios, args[1:]) // results.go
 		case "help":
 			return newCmdFetch(ctx, ios, []string{"--help"}, nil)
 		}

@@ -1,0 +1,238 @@
+package main
+
+// Shared and resumable crawls: --frontier, --crawl-id, --claim-timeout,
+// and --shard (list mode too). Registered by addFrontierFlags (one call in
+// addCrawlFlags); the store is opened by openFrontier for crawlRun.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/greenfetch/greenfetch/crawl"
+	"github.com/greenfetch/greenfetch/fetcher"
+)
+
+// frontierOptions are the flags of shared crawls.
+type frontierOptions struct {
+	spec         string
+	crawlID      string
+	claimTimeout durationValue
+	shard        shardValue
+}
+
+// frontierFlagNames are the flags that need --crawl.
+var frontierFlagNames = []string{"frontier", "crawl-id", "claim-timeout"}
+
+func init() {
+	g := struct {
+		title string
+		names []string
+	}{"Shared and resumable crawls", append(append([]string{}, frontierFlagNames...), "shard")}
+	n := len(flagGroups)
+	if n > 0 && flagGroups[n-1].title == "Other" {
+		flagGroups = append(flagGroups[:n-1:n-1], g, flagGroups[n-1])
+	} else {
+		flagGroups = append(flagGroups, g)
+	}
+}
+
+// addFrontierFlags defines the flags of shared crawls on fs, bound to c.
+func addFrontierFlags(fs *pflag.FlagSet, c *crawlOptions) {
+	s := &c.store
+	s.claimTimeout.d = crawl.DefaultClaimTimeout
+	fs.StringVar(&s.spec, "frontier", "memory", "keep the crawl's queue, visited set and results in `STORE`: memory,\nbolt:PATH (a file: resumable after a crash, one process), or\nredis://[user:pass@]host:port/db (shared by any number of workers)")
+	fs.StringVar(&s.crawlID, "crawl-id", "", "name the crawl `NAME` in the store (default: derived from the seeds and\ncrawl flags, printed on stderr)")
+	fs.Var(&s.claimTimeout, "claim-timeout", "with redis, a URL claimed longer than `D` (its worker died) goes to another")
+	fs.Var(&s.shard, "shard", "fetch only the URLs (or seeds) of shard `I/N`, by a hash of the URL,\nfor CI matrices (0/4 … 3/4; no store needed)")
+}
+
+// shardValue is --shard I/N.
+type shardValue struct{ i, n uint64 }
+
+func (v *shardValue) String() string {
+	if v.n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", v.i, v.n)
+}
+
+func (v *shardValue) Set(s string) error {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.ParseUint(a, 10, 32)
+	n, err2 := strconv.ParseUint(b, 10, 32)
+	if !ok || err1 != nil || err2 != nil || n == 0 || i >= n {
+		return fmt.Errorf("want I/N with 0 <= I < N, such as 0/4")
+	}
+	v.i, v.n = i, n
+	return nil
+}
+
+func (v *shardValue) Type() string { return "shard" }
+
+// in reports whether an input line is of this shard: the hash of its
+// normalized URL (of the line itself when it is no URL) modulo N is I.
+func (v *shardValue) in(line string) bool {
+	if v.n <= 1 {
+		return true
+	}
+	key := line
+	if u, err := fetcher.ParseURL(line); err == nil {
+		if n, err := crawl.Normalize(u); err == nil {
+			key = n
+		}
+	}
+	return crawl.Hash(key)%v.n == v.i
+}
+
+// openedFrontier is the store of a crawl run.
+type openedFrontier struct {
+	front crawl.StoreFrontier
+	close func() error
+	trips func() int64 // Redis round trips, or nil
+	desc  string
+	pages int64 // pages this worker fetched
+}
+
+// checkFrontierFlags checks the store flags before anything runs.
+func (c *crawlOptions) checkFrontierFlags(o *Options) error {
+	s := &c.store
+	switch {
+	case s.spec == "memory":
+		if s.crawlID != "" {
+			return flagErrorf("--crawl-id needs --frontier bolt:PATH or redis://…")
+		}
+	case strings.HasPrefix(s.spec, "bolt:"):
+		if len(s.spec) == len("bolt:") {
+			return flagErrorf("--frontier bolt: needs a file path, such as bolt:crawl.db")
+		}
+	case strings.HasPrefix(s.spec, "redis://"), strings.HasPrefix(s.spec, "rediss://"):
+	default:
+		return flagErrorf("--frontier: want memory, bolt:PATH or redis://host:port/db, got %q", s.spec)
+	}
+	if s.claimTimeout.d <= 0 {
+		return flagErrorf("--claim-timeout: want a positive duration, got %v", s.claimTimeout.d)
+	}
+	if s.spec != "memory" && (o.Compare != nil || o.Repeat > 1) {
+		return flagErrorf("--compare and --repeat need --frontier memory (a stored crawl runs once)")
+	}
+	return nil
+}
+
+// defaultCrawlID names a crawl by its seeds and the flags that decide
+// what it fetches, so that workers started with the same command meet.
+func defaultCrawlID(cfg crawl.Config, c *crawlOptions) string {
+	var seeds []string
+	for _, s := range cfg.Seeds {
+		if n, err := crawl.Normalize(s); err == nil {
+			seeds = append(seeds, n)
+		} else {
+			seeds = append(seeds, s.String())
+		}
+	}
+	sort.Strings(seeds)
+	h := sha256.New()
+	for _, s := range seeds {
+		io.WriteString(h, s+"\n")
+	}
+	fmt.Fprintf(h, "depth=%d scope=%s scope-regex=%s accept=%s reject=%s robots=%s sitemaps=%v max-pages=%d",
+		c.depth, c.scope, c.scopeRegex, c.acceptRegex, c.rejectRegex, c.robots, c.sitemaps, c.maxPages)
+	return "crawl-" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// redactSpec drops a password from a store spec for messages.
+func redactSpec(spec string) string {
+	u, err := url.Parse(spec)
+	if err != nil || u.User == nil {
+		return spec
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxx")
+	}
+	return u.String()
+}
+
+// openFrontier opens the store of --frontier for a crawl (nil for
+// memory). Its error wraps crawl.ErrStoreSetup when the store is unusable
+// (exit 2).
+func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) (*openedFrontier, error) {
+	s := &o.crawl.store
+	errOut := o.IO.ErrOut
+	switch {
+	case s.spec == "memory":
+		return nil, nil
+	case strings.HasPrefix(s.spec, "bolt:"):
+		f, err := crawl.OpenBolt(s.spec[len("bolt:"):], id, cfg.PerHost, cfg.Delay, cfg.MaxFrontier)
+		if err != nil {
+			return nil, err
+		}
+		return &openedFrontier{front: f, close: f.Close, desc: s.spec}, nil
+	default:
+		f := &crawl.RedisFrontier{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxQueued: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d}
+		f.OnRetry = func(err error, wait time.Duration) {
+			fmt.Fprintf(errOut, "fetch: %v; retrying in %v\n", err, wait)
+		}
+		if err := crawl.OpenRedis(ctx, s.spec, id, f); err != nil {
+			return nil, err
+		}
+		return &openedFrontier{front: f, close: f.Close, trips: f.RoundTrips, desc: redactSpec(s.spec)}, nil
+	}
+}
+
+// storeErrorCode prints a store's opening error and returns its exit
+// code: 2 when the store is unusable, 1 otherwise.
+func storeErrorCode(w io.Writer, err error) exitCode {
+	fmt.Fprintf(w, "fetch: --frontier: %v\n", err)
+	if errors.Is(err, crawl.ErrStoreSetup) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// useFrontier opens the store of --frontier, if any, into cfg, and says
+// which crawl it is on stderr. ok is false when the run must end with
+// code.
+func (c *crawlOptions) useFrontier(ctx context.Context, o *Options, cfg *crawl.Config) (st *openedFrontier, code exitCode, ok bool) {
+	if c.store.spec == "memory" {
+		return nil, exitOK, true
+	}
+	id := c.store.crawlID
+	if id == "" {
+		id = defaultCrawlID(*cfg, c)
+	}
+	st, err := openFrontier(ctx, o, *cfg, id)
+	if err != nil {
+		return nil, storeErrorCode(o.IO.ErrOut, err), false
+	}
+	fmt.Fprintf(o.IO.ErrOut, "fetch: crawl id %s (frontier %s)\n", id, st.desc)
+	cfg.Frontier = st.front
+	jf := &formatter{json: true}
+	cfg.Record = func(r *fetcher.Result) []byte { return jf.result(nil, r) }
+	return st, exitOK, true
+}
+
+// finish closes the store and reports the Redis round trips of the run.
+func (st *openedFrontier) finish(w io.Writer) {
+	if st == nil {
+		return
+	}
+	if st.trips != nil {
+		n := st.trips()
+		per := 0.0
+		if st.pages > 0 {
+			per = float64(n) / float64(st.pages)
+		}
+		fmt.Fprintf(w, "fetch: redis: %d round trips for %d pages (%.2f a page)\n", n, st.pages, per)
+	}
+	st.close()
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/greenfetch/greenfetch/crawl"
+)
+
+const resultsHelp = `fetch results: print the results of a crawl kept in a store (--frontier
+bolt:PATH or redis://…) as NDJSON, one "type":"result" object a line,
+every URL once, whichever worker fetched it.
+
+Usage:
+  fetch results --frontier STORE --crawl-id NAME [--follow]
+
+Flags:
+%s
+Example:
+  $ fetch results --frontier redis://127.0.0.1:6379/0 --crawl-id site --follow | jq -r .url
+`
+
+// newCmdResults parses the flags of fetch results and prints the results.
+func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode {
+	fs := pflag.NewFlagSet("fetch results", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	var spec, id string
+	var follow, help bool
+	fs.StringVar(&spec, "frontier", "", "the crawl's `STORE`: bolt:PATH or redis://[user:pass@]host:port/db")
+	fs.StringVar(&id, "crawl-id", "", "the crawl's `NAME` (fetch --crawl prints it on stderr)")
+	fs.BoolVarP(&follow, "follow", "f", false, "with redis, print results as they come, until nothing is left to crawl")
+	fs.BoolVarP(&help, "help", "h", false, "show this help")
+	if err := fs.Parse(args); err != nil && !errors.Is(err, pflag.ErrHelp) {
+		return printResultsError(ios.ErrOut, err)
+	} else if err != nil {
+		help = true
+	}
+	if help {
+		fmt.Fprintf(ios.Out, resultsHelp, flagUsages(fs, flagColumn(fs)))
+		return exitOK
+	}
+	switch {
+	case fs.NArg() > 0:
+		return printResultsError(ios.ErrOut, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	case id == "":
+		return printResultsError(ios.ErrOut, errors.New("--crawl-id is required"))
+	case spec == "":
+		return printResultsError(ios.ErrOut, errors.New("--frontier is required"))
+	}
+	type reader interface {
+		ReadResults(ctx context.Context, follow bool, fn func([]byte) error) error
+	}
+	var r reader
+	switch {
+	case strings.HasPrefix(spec, "bolt:") && len(spec) > len("bolt:"):
+		f, err := crawl.OpenBolt(spec[len("bolt:"):], id, 0, 0, 0)
+		if err != nil {
+			return storeErrorCode(ios.ErrOut, err)
+		}
+		defer f.Close()
+		r = f
+	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
+		f := &crawl.RedisFrontier{OnRetry: func(err error, wait time.Duration) {
+			fmt.Fprintf(ios.ErrOut, "fetch results: %v; retrying in %v\n", err, wait)
+		}}
+		if err := crawl.OpenRedis(ctx, spec, id, f); err != nil {
+			return storeErrorCode(ios.ErrOut, err)
+		}
+		defer f.Close()
+		r = f
+	default:
+		return printResultsError(ios.ErrOut, fmt.Errorf("--frontier: want bolt:PATH or redis://host:port/db, got %q", spec))
+	}
+	w := bufio.NewWriter(ios.Out)
+	err := r.ReadResults(ctx, follow, func(rec []byte) error {
+		w.Write(rec)
+		if len(rec) > 0 && rec[len(rec)-1] != '\n' {
+			w.WriteByte('\n')
+		}
+		if follow {
+			return w.Flush()
+		}
+		return nil
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case isClosedPipe(err):
+		return exitOK
+	case ctx.Err() != nil:
+		if code, ok := interruptCode(ctx); ok {
+			return code
+		}
+		return exitInterrupted
+	}
+	fmt.Fprintf(ios.ErrOut, "fetch results: %v\n", err)
+	return exitFailed
+}
+
+func printResultsError(w io.Writer, err error) exitCode {
+	fmt.Fprintf(w, "fetch results: %v\nUsage: fetch results --frontier STORE --crawl-id NAME [--follow]\nRun 'fetch results --help' for more information.\n", err)
+	return exitUsage
+}

@@ -1,0 +1,632 @@
+package crawl
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisFrontier is a StoreFrontier in Redis that any number of worker
+// processes, on any number of machines, share. Each host's queue is a
+// Redis stream read through one consumer group (XREADGROUP): a claimed
+// item stays in the group's pending list until its page is completed
+// (XACK), and a claim older than ClaimTimeout (its worker died) is taken
+// over by the next worker that claims from that host (XAUTOCLAIM).
+//
+// Every step is one Lua script, atomic in Redis: Push tests and sets the
+// visited key and enqueues; Claim takes items within the per-host bound
+// and delay of the whole crawl (the host's claimed count and next start
+// time are kept in the store: the per-host token), visiting the hosts
+// with work in turn from a ring, a bounded number a call; Complete queues a
+// page's links, keeps its result once (the first result of a URL wins)
+// and acknowledges it; an outstanding counter (queued plus claimed) ends
+// the crawl for every worker at once.
+//
+// All keys of a crawl are "greenfetch:{ID}:…": one Redis Cluster hash tag,
+// one slot. The per-host stream keys are named inside the scripts, not
+// declared to them (their hosts are known only there): fine on a single
+// Redis, on a cluster it relies on all keys of the slot being local.
+//
+// Network errors and the replies a restarting Redis gives (LOADING,
+// BUSY, TRYAGAIN, …) are retried with backoff for up to RetryFor, each
+// announced through OnRetry; every script is safe to run twice.
+type RedisFrontier struct {
+	// PerHost is how many items of one host may be claimed at once, over
+	// all workers. If zero, 2 is used.
+	PerHost int
+	// Delay is the least time between request starts to a host, over all
+	// workers, unless SetHostDelay says otherwise.
+	Delay time.Duration
+	// MaxQueued bounds the outstanding items; beyond, Push drops. If
+	// zero, there is no bound.
+	MaxQueued int
+	// ClaimTimeout is how long an item may stay claimed before another
+	// worker may take it over. If zero, DefaultClaimTimeout.
+	ClaimTimeout time.Duration
+	// RetryFor bounds the retries of one call. If zero, 5 minutes.
+	RetryFor time.Duration
+	// OnRetry, if set, is told of each failed call that will be retried.
+	OnRetry func(err error, wait time.Duration)
+
+	client    *redis.Client
+	addr      string
+	id        string
+	prefix    string   // "greenfetch:{id}:"
+	keys      []string // the declared keys of every script
+	consumer  string
+	claims    map[uint64]string // key → stream entry ID, of items this worker claimed
+	idle      time.Duration     // the current poll interval while others hold the work
+	reclaimed time.Time         // when Claim last looked for timed-out claims
+	trips     atomic.Int64
+}
+
+// DefaultClaimTimeout is the default of RedisFrontier.ClaimTimeout and of
+// --claim-timeout.
+const DefaultClaimTimeout = 2 * time.Minute
+
+// ErrStoreSetup marks a store that cannot be used at all (wrong
+// password, not a Redis server, unreadable file): a startup error.
+var ErrStoreSetup = errors.New("frontier store unusable")
+
+// OpenRedis connects to the Redis of rawURL
+// (redis://[user:pass@]host:port/db) for the crawl id. A wrong password
+// or a server that does not speak Redis is an error wrapping
+// ErrStoreSetup; an unreachable server is retried as long as f.RetryFor
+// allows. Fields of f (PerHost, Delay, …) may be set before or after.
+func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrStoreSetup, redactURL(rawURL), err)
+	}
+	if id == "" || strings.ContainsAny(id, "{}") {
+		return fmt.Errorf("%w: crawl id %q: want a non-empty name without braces", ErrStoreSetup, id)
+	}
+	quietRedis.Do(func() { redis.SetLogger(quietLogger{}) })
+	opt.Protocol = 2
+	opt.DisableIdentity = true
+	opt.MaxRetries = -1 // our retry loop says so on stderr
+	opt.DialTimeout = 5 * time.Second
+	opt.ReadTimeout = 30 * time.Second
+	opt.WriteTimeout = 30 * time.Second
+	opt.PoolSize = 4
+	f.client = redis.NewClient(opt)
+	f.client.AddHook(tripHook{&f.trips})
+	f.addr = opt.Addr
+	f.id = id
+	f.prefix = "greenfetch:{" + id + "}:"
+	f.keys = []string{f.prefix + "seen", f.prefix + "out"}
+	f.consumer = consumerName()
+	f.claims = map[uint64]string{}
+	err = f.retry(ctx, func() error {
+		err := f.client.Ping(ctx).Err()
+		if err != nil && !retryable(err) {
+			return permanent{err}
+		}
+		return err
+	})
+	if err != nil {
+		f.client.Close()
+		var p permanent
+		if errors.As(err, &p) {
+			return fmt.Errorf("%w: redis at %s: %v", ErrStoreSetup, f.addr, p.err)
+		}
+		return fmt.Errorf("redis at %s: %w", f.addr, err)
+	}
+	return nil
+}
+
+// quietLogger silences go-redis's own log lines: the frontier says
+// what failed, and that it retries, through OnRetry.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+var quietRedis sync.Once
+
+// redactURL drops the password of a store URL for messages.
+func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if j := strings.LastIndexByte(s[i:], '@'); j >= 0 {
+			return s[:i+3] + "…" + s[i+j:]
+		}
+	}
+	return s
+}
+
+func consumerName() string {
+	h, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", h, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// Close closes the connections.
+func (f *RedisFrontier) Close() error { return f.client.Close() }
+
+// ID returns the crawl id.
+func (f *RedisFrontier) ID() string { return f.id }
+
+// RoundTrips returns the number of commands sent to Redis so far (each a
+// round trip: the frontier sends no pipelines).
+func (f *RedisFrontier) RoundTrips() int64 { return f.trips.Load() }
+
+type tripHook struct{ n *atomic.Int64 }
+
+func (h tripHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h tripHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h tripHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// permanent wraps an error not worth retrying.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+
+// retryable tells a failure of the connection or of a Redis that is
+// starting, failing over or busy from a reply that will not change.
+func retryable(err error) bool {
+	var re redis.Error
+	if errors.As(err, &re) {
+		for _, p := range []string{"LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY", "MISCONF"} {
+			if strings.HasPrefix(re.Error(), p) {
+				return true
+			}
+		}
+		return false
+	}
+	if errors.Is(err, redis.ErrClosed) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	s := err.Error()
+	return errors.Is(err, os.ErrDeadlineExceeded) || strings.Contains(s, "EOF") ||
+		strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") ||
+		strings.Contains(s, "connection refused") || strings.Contains(s, "pool timeout")
+}
+
+// retry runs fn until it succeeds, fails for good, or RetryFor has passed,
+// backing off from 50 ms to 5 s.
+func (f *RedisFrontier) retry(ctx context.Context, fn func() error) error {
+	limit := f.RetryFor
+	if limit <= 0 {
+		limit = 5 * time.Minute
+	}
+	start := time.Now()
+	wait := 50 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		var p permanent
+		if errors.As(err, &p) || !retryable(err) {
+			return err
+		}
+		if time.Since(start)+wait > limit {
+			return fmt.Errorf("redis at %s: gave up after %v: %w", f.addr, limit, err)
+		}
+		if f.OnRetry != nil {
+			f.OnRetry(fmt.Errorf("redis at %s: %w", f.addr, err), wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// run runs a script with retries; the frontier's calls are not canceled
+// by the crawl's context (a stopped crawl still releases its claims).
+func (f *RedisFrontier) run(s *redis.Script, args ...any) (any, error) {
+	var v any
+	err := f.retry(context.Background(), func() error {
+		var err error
+		v, err = s.Run(context.Background(), f.client, f.keys, append([]any{f.prefix}, args...)...).Result()
+		if err != nil && !retryable(err) {
+			return permanent{err}
+		}
+		return err
+	})
+	var p permanent
+	if errors.As(err, &p) {
+		err = fmt.Errorf("redis at %s: %w", f.addr, p.err)
+	}
+	return v, err
+}
+
+func keyBytes(k uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], k)
+	return string(b[:])
+}
+
+// pushArgs appends max and the items (key, host, encoded item) to args.
+func (f *RedisFrontier) pushArgs(args []any, items []Item) []any {
+	args = append(args, f.MaxQueued, len(items))
+	for _, it := range items {
+		args = append(args, keyBytes(it.Key), it.Host, string(encodeItem(nil, it)))
+	}
+	return args
+}
+
+// luaPush is the push function of the scripts: ARGV[i0] is the bound,
+// ARGV[i0+1] the count, then key, host, item per item.
+const luaPush = `
+local P = ARGV[1]
+local function push(i0)
+  local max, n = tonumber(ARGV[i0]), tonumber(ARGV[i0+1])
+  local added, dup, dropped = 0, 0, 0
+  for i = 0, n - 1 do
+    local k, h, item = ARGV[i0+2+3*i], ARGV[i0+3+3*i], ARGV[i0+4+3*i]
+    if redis.call('SISMEMBER', P .. 'seen', k) == 1 then
+      dup = dup + 1
+    elseif max > 0 and tonumber(redis.call('GET', P .. 'out') or '0') >= max then
+      dropped = dropped + 1
+    else
+      redis.call('SADD', P .. 'seen', k)
+      local q = P .. 'q:' .. h
+      if redis.call('SADD', P .. 'hosts', h) == 1 then
+        redis.pcall('XGROUP', 'CREATE', q, 'w', '0', 'MKSTREAM') -- BUSYGROUP if it exists: fine
+      end
+      redis.call('XADD', q, '*', 'i', item)
+      redis.call('HINCRBY', P .. 'hq', h, 1)
+      if redis.call('SADD', P .. 'active', h) == 1 then redis.call('RPUSH', P .. 'ring', h) end
+      redis.call('INCR', P .. 'out')
+      added = added + 1
+    end
+  end
+  return {added, dup, dropped}
+end
+local function finish(h, id)
+  local q = P .. 'q:' .. h
+  if redis.call('XACK', q, 'w', id) == 0 then
+    return false
+  end
+  redis.call('XDEL', q, id)
+  local c = redis.call('HINCRBY', P .. 'hc', h, -1)
+  if c <= 0 and tonumber(redis.call('HGET', P .. 'hq', h) or '0') <= 0 then
+    if redis.call('SREM', P .. 'active', h) == 1 then redis.call('LREM', P .. 'ring', 1, h) end
+  end
+  return true
+end
+`
+
+var redisPush = redis.NewScript(luaPush + `return push(2)`)
+
+// ARGV: P, consumer, max, perHost, delay ms, claim timeout ms, reclaim
+// (1 to look for timed-out claims).
+var redisClaim = redis.NewScript(luaPush + `
+local consumer, max, perHost, defDelay, timeout, reclaim = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] == '1'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- The hosts with work, in turn: each visited one goes to the ring's tail.
+-- A call visits a bounded number of them (more while it finds nothing).
+local n = redis.call('LLEN', P .. 'ring')
+local bound = math.max(64, 4 * max)
+local out = {}
+local got = 0
+local wait = -1
+local j = 0
+while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
+  local h = redis.call('LMOVE', P .. 'ring', P .. 'ring', 'LEFT', 'RIGHT')
+  j = j + 1
+  local q = P .. 'q:' .. h
+  local claimed = tonumber(redis.call('HGET', P .. 'hc', h) or '0')
+  if claimed > 0 and reclaim then
+    local r = redis.call('XAUTOCLAIM', q, 'w', consumer, timeout, '0-0', 'COUNT', max - got)
+    for _, e in ipairs(r[2]) do
+      if e[2] then
+        out[#out + 1] = e[1]
+        out[#out + 1] = e[2][2]
+        got = got + 1
+      end
+    end
+  end
+  local queued = tonumber(redis.call('HGET', P .. 'hq', h) or '0')
+  if queued > 0 and claimed < perHost and got < max then
+    local nxt = tonumber(redis.call('HGET', P .. 'hn', h) or '0')
+    if nxt > now then
+      if wait < 0 or nxt - now < wait then wait = nxt - now end
+    else
+      local d = tonumber(redis.call('HGET', P .. 'hd', h) or defDelay)
+      local k = math.min(perHost - claimed, max - got, queued)
+      if d > 0 then k = 1 end
+      local r = redis.call('XREADGROUP', 'GROUP', 'w', consumer, 'COUNT', k, 'STREAMS', q, '>')
+      local m = 0
+      if r then
+        for _, e in ipairs(r[1][2]) do
+          out[#out + 1] = e[1]
+          out[#out + 1] = e[2][2]
+          m = m + 1
+        end
+      end
+      got = got + m
+      if m > 0 then
+        redis.call('HINCRBY', P .. 'hc', h, m)
+        redis.call('HINCRBY', P .. 'hq', h, -m)
+        if d > 0 then
+          redis.call('HSET', P .. 'hn', h, now + d)
+          if wait < 0 or d < wait then wait = d end
+        end
+      end
+    end
+  end
+end
+if j < n and got == 0 then wait = -1 end -- hosts not visited may be ready: poll
+return {wait, tonumber(redis.call('GET', P .. 'out') or '0'), out}`)
+
+// ARGV: P, n, then host, entry ID, key, record per page, then the push
+// arguments of all their links.
+var redisComplete = redis.NewScript(luaPush + `
+local n = tonumber(ARGV[2])
+local pr = push(3 + 4 * n)
+local stored = 0
+for i = 0, n - 1 do
+  local h, id, k, rec = ARGV[3+4*i], ARGV[4+4*i], ARGV[5+4*i], ARGV[6+4*i]
+  if rec ~= '' and redis.call('SADD', P .. 'done', k) == 1 then
+    redis.call('XADD', P .. 'results', '*', 'r', rec)
+    stored = stored + 1
+  end
+  if finish(h, id) then redis.call('DECR', P .. 'out') end
+end
+return {pr[1], pr[2], pr[3], stored}`)
+
+// ARGV: P, host, entry ID, item.
+var redisRelease = redis.NewScript(luaPush + `
+local h = ARGV[2]
+if finish(h, ARGV[3]) then
+  redis.call('XADD', P .. 'q:' .. h, '*', 'i', ARGV[4])
+  redis.call('HINCRBY', P .. 'hq', h, 1)
+  if redis.call('SADD', P .. 'active', h) == 1 then redis.call('RPUSH', P .. 'ring', h) end
+end
+return 0`)
+
+var redisVisit = redis.NewScript(`return redis.call('SADD', ARGV[1] .. 'seen', ARGV[2])`)
+
+var redisSetDelay = redis.NewScript(`return redis.call('HSET', ARGV[1] .. 'hd', ARGV[2], ARGV[3])`)
+
+var redisOutstanding = redis.NewScript(`return tonumber(redis.call('GET', ARGV[1] .. 'out') or '0')`)
+
+func ints(v any, n int) ([]int64, error) {
+	a, ok := v.([]any)
+	if !ok || len(a) < n {
+		return nil, fmt.Errorf("redis: unexpected reply %v", v)
+	}
+	out := make([]int64, n)
+	for i := range out {
+		x, ok := a[i].(int64)
+		if !ok {
+			return nil, fmt.Errorf("redis: unexpected reply %v", v)
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+// Push implements Frontier.
+func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
+	if len(items) == 0 {
+		return PushResult{}, nil
+	}
+	v, err := f.run(redisPush, f.pushArgs(nil, items)...)
+	if err != nil {
+		return PushResult{}, err
+	}
+	n, err := ints(v, 3)
+	if err != nil {
+		return PushResult{}, err
+	}
+	return PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, nil
+}
+
+// Visit implements Frontier.
+func (f *RedisFrontier) Visit(key uint64) (bool, error) {
+	v, err := f.run(redisVisit, keyBytes(key))
+	if err != nil {
+		return false, err
+	}
+	return v == int64(1), nil
+}
+
+// Claim implements Frontier. When nothing is ready but other workers
+// hold claims, it returns a poll interval: their claims may end, or time
+// out.
+func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, error) {
+	perHost := f.PerHost
+	if perHost <= 0 {
+		perHost = 2
+	}
+	timeout := f.ClaimTimeout
+	if timeout <= 0 {
+		timeout = DefaultClaimTimeout
+	}
+	// Timed-out claims are looked for every tenth of the timeout, and
+	// whenever this worker would otherwise wait.
+	reclaim := 0
+	if now := time.Now(); f.idle > 0 || now.Sub(f.reclaimed) >= timeout/10 {
+		reclaim, f.reclaimed = 1, now
+	}
+	v, err := f.run(redisClaim, f.consumer, limit, perHost, f.Delay.Milliseconds(), timeout.Milliseconds(), reclaim)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := ints(v, 2)
+	if err != nil {
+		return nil, 0, err
+	}
+	entries, _ := v.([]any)[2].([]any)
+	var items []Item
+	for i := 0; i+1 < len(entries); i += 2 {
+		id, _ := entries[i].(string)
+		enc, _ := entries[i+1].(string)
+		it, err := decodeItem(enc)
+		if err != nil {
+			return items, 0, fmt.Errorf("redis at %s: %w", f.addr, err)
+		}
+		if _, mine := f.claims[it.Key]; mine {
+			continue // our own claim, timed out while we fetch it: still ours
+		}
+		f.claims[it.Key] = id
+		items = append(items, it)
+	}
+	wait := time.Duration(n[0]) * time.Millisecond
+	if len(items) > 0 {
+		f.idle = 0
+		return items, 0, nil
+	}
+	if wait < 0 {
+		wait = 0
+	}
+	if n[1] > 0 && wait == 0 {
+		// Others hold the work: poll, from 10 ms up to 200 ms (or a
+		// quarter of the claim timeout) while it stays so.
+		f.idle = min(max(2*f.idle, 10*time.Millisecond), 200*time.Millisecond, max(timeout/4, 10*time.Millisecond))
+		wait = f.idle
+	}
+	return nil, wait, nil
+}
+
+// Done implements Frontier: the item is finished without a result.
+func (f *RedisFrontier) Done(it Item) error {
+	_, _, err := f.Complete([]Completion{{Item: it}})
+	return err
+}
+
+// Complete implements StoreFrontier, in one script call.
+func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
+	if len(done) == 0 {
+		return PushResult{}, 0, nil
+	}
+	args := []any{len(done)}
+	var links []Item
+	for _, d := range done {
+		id, ok := f.claims[d.Item.Key]
+		if !ok {
+			return PushResult{}, 0, fmt.Errorf("redis: %s completed but not claimed", d.Item.URL)
+		}
+		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
+		links = append(links, d.Links...)
+	}
+	v, err := f.run(redisComplete, f.pushArgs(args, links)...)
+	if err != nil {
+		return PushResult{}, 0, err
+	}
+	for _, d := range done {
+		delete(f.claims, d.Item.Key)
+	}
+	n, err := ints(v, 4)
+	if err != nil {
+		return PushResult{}, 0, err
+	}
+	return PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, int(n[3]), nil
+}
+
+// Release implements StoreFrontier.
+func (f *RedisFrontier) Release(it Item) error {
+	id, ok := f.claims[it.Key]
+	if !ok {
+		return fmt.Errorf("redis: %s released but not claimed", it.URL)
+	}
+	if _, err := f.run(redisRelease, it.Host, id, string(encodeItem(nil, it))); err != nil {
+		return err
+	}
+	delete(f.claims, it.Key)
+	return nil
+}
+
+// SetHostDelay implements Frontier: the delay holds for every worker.
+func (f *RedisFrontier) SetHostDelay(host string, d time.Duration) error {
+	_, err := f.run(redisSetDelay, host, d.Milliseconds())
+	return err
+}
+
+// Outstanding implements Frontier: queued plus claimed, over all workers.
+func (f *RedisFrontier) Outstanding() (int, error) {
+	v, err := f.run(redisOutstanding)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := v.(int64)
+	return int(n), nil
+}
+
+// ReadResults calls fn with each result record of the crawl, in the
+// order they were stored. With follow, it waits for more until the crawl
+// has nothing outstanding (or ctx ends).
+func (f *RedisFrontier) ReadResults(ctx context.Context, follow bool, fn func(record []byte) error) error {
+	last := "-"
+	key := f.prefix + "results"
+	for {
+		var msgs []redis.XMessage
+		start := last
+		if start != "-" {
+			start = "(" + start
+		}
+		err := f.retry(ctx, func() error {
+			var err error
+			msgs, err = f.client.XRangeN(ctx, key, start, "+", 1000).Result()
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			last = m.ID
+			r, _ := m.Values["r"].(string)
+			if err := fn([]byte(r)); err != nil {
+				return err
+			}
+		}
+		if len(msgs) == 1000 {
+			continue
+		}
+		if !follow {
+			return nil
+		}
+		n, err := f.Outstanding()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			// Results stored before the count reached zero are all in:
+			// read once more, then stop.
+			follow = false
+			continue
+		}
+		t := time.NewTimer(200 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,356 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/greenfetch/greenfetch/internal/testserver"
+)
+
+var crawlIDs atomic.Int64
+
+func openTestRedis(t *testing.T, r *testserver.Redis, id string, perHost int) *RedisFrontier {
+	t.Helper()
+	f := &RedisFrontier{PerHost: perHost, RetryFor: 20 * time.Second}
+	if err := OpenRedis(context.Background(), r.URL(0, ""), id, f); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestRedisFrontierConformance(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	frontierConformance(t, func(perHost int) Frontier {
+		return openTestRedis(t, r, fmt.Sprint("conf", crawlIDs.Add(1)), perHost)
+	})
+}
+
+func TestBoltFrontierConformance(t *testing.T) {
+	dir := t.TempDir()
+	frontierConformance(t, func(perHost int) Frontier {
+		n := crawlIDs.Add(1)
+		f, err := OpenBolt(filepath.Join(dir, fmt.Sprint(n, ".db")), "conf", perHost, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	})
+}
+
+// TestRedisFrontierShared: two workers on one crawl. Seeds pushed twice
+// are queued once; the per-host bound holds over both; a claim of a
+// worker that vanished is taken over after the claim timeout; a page
+// completed twice keeps one result; the outstanding count ends at zero.
+func TestRedisFrontierShared(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	a := openTestRedis(t, r, "shared", 1)
+	b := openTestRedis(t, r, "shared", 1)
+	a.ClaimTimeout, b.ClaimTimeout = 300*time.Millisecond, 300*time.Millisecond
+	var seeds []Item
+	for i := 0; i < 3; i++ {
+		u := fmt.Sprintf("http://h/%d", i)
+		seeds = append(seeds, Item{URL: u, Key: Hash(u), Host: "h"})
+	}
+	if pr, err := a.Push(seeds); err != nil || pr.Added != 3 {
+		t.Fatalf("first push: %+v %v", pr, err)
+	}
+	if pr, err := b.Push(seeds); err != nil || pr.Added != 0 || pr.Duplicates != 3 {
+		t.Fatalf("second push: %+v %v; want 3 duplicates", pr, err)
+	}
+	got, _, err := a.Claim(time.Now(), 5)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("a claims %v, %v; want 1 item (per host 1)", got, err)
+	}
+	if more, wait, _ := b.Claim(time.Now(), 5); len(more) != 0 || wait <= 0 {
+		t.Fatalf("b claims %v (wait %v) while a holds the host's slot", more, wait)
+	}
+	// a vanishes; after the claim timeout b takes its item over.
+	var taken []Item
+	deadline := time.Now().Add(10 * time.Second)
+	for len(taken) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		taken, _, err = b.Claim(time.Now(), 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(taken) != 1 || taken[0].URL != got[0].URL {
+		t.Fatalf("b took over %v; want %v", taken, got)
+	}
+	// Both complete it: one result is kept; a's late ack frees the slot once.
+	if _, stored, err := b.Complete([]Completion{{Item: taken[0], Record: []byte(`{"b":1}`)}}); err != nil || stored != 1 {
+		t.Fatalf("b complete: stored %v, %v", stored, err)
+	}
+	if _, stored, err := a.Complete([]Completion{{Item: got[0], Record: []byte(`{"a":1}`)}}); err != nil || stored != 0 {
+		t.Fatalf("a complete: stored %v, %v; want not stored", stored, err)
+	}
+	for {
+		n, err := b.Outstanding()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		items, wait, err := b.Claim(time.Now(), 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) == 0 && wait <= 0 {
+			t.Fatalf("%d outstanding, nothing claimable, no wait", n)
+		}
+		for _, it := range items {
+			if _, _, err := b.Complete([]Completion{{Item: it, Record: []byte(it.URL)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(wait)
+	}
+	var recs []string
+	if err := a.ReadResults(context.Background(), true, func(rec []byte) error {
+		recs = append(recs, string(rec))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || recs[0] != `{"b":1}` {
+		t.Errorf("results %q; want b's record and two more", recs)
+	}
+}
+
+// TestRedisFrontierSetupErrors: a wrong password and a server that is no
+// Redis are ErrStoreSetup at once; an unreachable one is retried, said.
+func TestRedisFrontierSetupErrors(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{Password: "sesame"})
+	f := &RedisFrontier{RetryFor: 2 * time.Second}
+	err := OpenRedis(context.Background(), r.URL(0, "wrong"), "x", f)
+	if !errors.Is(err, ErrStoreSetup) || !strings.Contains(err.Error(), "WRONGPASS") {
+		t.Errorf("wrong password: %v; want ErrStoreSetup, WRONGPASS", err)
+	}
+	if err := OpenRedis(context.Background(), r.URL(0, "sesame"), "x", f); err != nil {
+		t.Errorf("right password: %v", err)
+	} else {
+		f.Close()
+	}
+	// An HTTP-ish server: answers garbage and closes.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for i := 0; i < 20; i++ {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+			c.Close()
+		}
+	}()
+	f = &RedisFrontier{RetryFor: 2 * time.Second}
+	err = OpenRedis(context.Background(), "redis://"+l.Addr().String()+"/0", "x", f)
+	if !errors.Is(err, ErrStoreSetup) {
+		t.Errorf("not a Redis server: %v; want ErrStoreSetup", err)
+	}
+	var retries int
+	f = &RedisFrontier{RetryFor: time.Second, OnRetry: func(error, time.Duration) { retries++ }}
+	err = OpenRedis(context.Background(), "redis://127.0.0.1:1/0", "x", f)
+	if err == nil || errors.Is(err, ErrStoreSetup) || retries == 0 {
+		t.Errorf("unreachable: %v after %d retries; want a retried, non-setup error", err, retries)
+	}
+}
+
+// TestBoltFrontierResume: a run that stops with items claimed and not
+// completed leaves them queued for the next run; results stay once.
+func TestBoltFrontierResume(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.db")
+	f, err := OpenBolt(path, "c", 2, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []Item
+	for i := 0; i < 4; i++ {
+		u := fmt.Sprintf("http://h/%d", i)
+		items = append(items, Item{URL: u, Key: Hash(u), Host: "h"})
+	}
+	f.Push(items)
+	got, _, _ := f.Claim(time.Now(), 2)
+	if len(got) != 2 {
+		t.Fatalf("claimed %d", len(got))
+	}
+	link := Item{URL: "http://h/new", Key: Hash("http://h/new"), Host: "h", Depth: 1, Parent: got[0].URL}
+	if _, stored, err := f.Complete([]Completion{{Item: got[0], Record: []byte("r0"), Links: []Item{link}}}); err != nil || stored != 1 {
+		t.Fatal(stored, err)
+	}
+	if _, err := OpenBolt(path, "c", 2, 0, 0); !errors.Is(err, ErrStoreSetup) {
+		t.Errorf("second open while in use: %v; want ErrStoreSetup", err)
+	}
+	f.Close() // got[1] claimed, not completed: as if killed
+	f, err = OpenBolt(path, "c", 2, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n, _ := f.Outstanding(); n != 4 { // 2, 3, got[1] and the link
+		t.Errorf("outstanding after resume %d; want 4", n)
+	}
+	if pr, _ := f.Push(items); pr.Added != 0 {
+		t.Errorf("seeds again added %d", pr.Added)
+	}
+	var urls []string
+	for {
+		got, _, _ := f.Claim(time.Now(), 10)
+		if len(got) == 0 {
+			break
+		}
+		for _, it := range got {
+			urls = append(urls, it.URL)
+			f.Complete([]Completion{{Item: it, Record: []byte("r")}})
+		}
+	}
+	if len(urls) != 4 {
+		t.Errorf("resumed run fetched %v; want 4", urls)
+	}
+	n := 0
+	f.ReadResults(context.Background(), false, func([]byte) error { n++; return nil })
+	if n != 5 {
+		t.Errorf("%d results; want 5", n)
+	}
+}
+
+// TestRedisFrontierDelayShared: --delay holds per host over all workers,
+// and SetHostDelay by one worker holds for the others.
+func TestRedisFrontierDelayShared(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	a := openTestRedis(t, r, "delay", 4)
+	b := openTestRedis(t, r, "delay", 4)
+	a.Delay, b.Delay = 400*time.Millisecond, 400*time.Millisecond
+	var items []Item
+	for i := 0; i < 3; i++ {
+		u := fmt.Sprintf("http://h/%d", i)
+		items = append(items, Item{URL: u, Key: Hash(u), Host: "h"})
+	}
+	a.Push(items)
+	start := time.Now()
+	if got, _, err := a.Claim(time.Now(), 4); err != nil || len(got) != 1 {
+		t.Fatalf("a claims %v, %v; want 1 (a delay lets one start)", got, err)
+	}
+	got, wait, err := b.Claim(time.Now(), 4)
+	if err != nil || len(got) != 0 || wait <= 0 || wait > 400*time.Millisecond {
+		t.Fatalf("b claims %v, wait %v, %v; want none and a wait up to 400ms", got, wait, err)
+	}
+	for len(got) == 0 {
+		time.Sleep(wait)
+		if got, wait, err = b.Claim(time.Now(), 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if since := time.Since(start); since < 400*time.Millisecond {
+		t.Errorf("second start after %v; want at least the 400ms delay", since)
+	}
+	// A longer delay set by one worker holds for the other.
+	if err := a.SetHostDelay("h", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	more := Item{URL: "http://h/more", Key: Hash("http://h/more"), Host: "h"}
+	a.Push([]Item{more})
+	time.Sleep(450 * time.Millisecond)
+	if got, _, _ := a.Claim(time.Now(), 4); len(got) != 1 { // starts now; the next in an hour
+		t.Fatalf("a claims %v; want 1", got)
+	}
+	if got, wait, _ := b.Claim(time.Now(), 4); len(got) != 0 || wait < 30*time.Minute {
+		t.Errorf("b claims %v, wait %v; want none for about an hour", got, wait)
+	}
+}
+
+// replyError is a Redis error reply, as go-redis reports one.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+func (replyError) RedisError()     {}
+
+// TestRedisRetryable: connection failures and the replies of a Redis
+// that is loading, busy or failing over are retried; other replies not.
+func TestRedisRetryable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{replyError("LOADING Redis is loading the dataset in memory"), true},
+		{replyError("BUSY Redis is busy running a script"), true},
+		{replyError("READONLY You can't write against a read only replica."), true},
+		{replyError("TRYAGAIN Multiple keys request during rehashing of slot"), true},
+		{replyError("WRONGPASS invalid username-password pair"), false},
+		{replyError("NOAUTH Authentication required."), false},
+		{replyError("ERR Error running script"), false},
+		{replyError("OOM command not allowed when used memory > 'maxmemory'."), false},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, true},
+		{fmt.Errorf("read: %w", io.EOF), true},
+		{redis.ErrClosed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.err.Error(), func(t *testing.T) {
+			if got := retryable(tt.err); got != tt.want {
+				t.Errorf("retryable(%v) = %v; want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRedisFrontierManyHosts: with more hosts than a claim visits, every
+// claim still finds ready hosts, in turn, and the crawl drains.
+func TestRedisFrontierManyHosts(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	f := openTestRedis(t, r, "many", 1)
+	const hosts = 600
+	var items []Item
+	for i := 0; i < 2*hosts; i++ {
+		h := fmt.Sprintf("h%d", i%hosts)
+		u := fmt.Sprintf("http://%s/%d", h, i)
+		items = append(items, Item{URL: u, Key: Hash(u), Host: h})
+	}
+	if pr, err := f.Push(items); err != nil || pr.Added != len(items) {
+		t.Fatalf("push: %+v %v", pr, err)
+	}
+	claims, fetched := 0, 0
+	for claims < 10*len(items) {
+		got, wait, err := f.Claim(time.Now(), 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims++
+		if len(got) == 0 {
+			if n, _ := f.Outstanding(); n == 0 {
+				break
+			}
+			t.Fatalf("claim %d found nothing (wait %v) with %d fetched of %d", claims, wait, fetched, len(items))
+		}
+		var done []Completion
+		for _, it := range got {
+			done = append(done, Completion{Item: it, Record: []byte(it.URL)})
+		}
+		if _, _, err := f.Complete(done); err != nil {
+			t.Fatal(err)
+		}
+		fetched += len(got)
+	}
+	if fetched != len(items) {
+		t.Errorf("fetched %d of %d", fetched, len(items))
+	}
+	if want := len(items)/8 + 1; claims > want {
+		t.Errorf("%d claims; want at most %d (8 ready items each)", claims, want)
+	}
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# bench-frontier.sh: a crawl shared by 4 worker processes on a Redis
+# frontier against one process on the memory frontier, same total
+# concurrency, on the generated site of the crawl benchmark.
+#
+#   scripts/bench-frontier.sh [PAGES] [CONC]     (defaults 20000 and 64)
+#
+# The site: PAGES pages from scripts/bench-crawl/site, served by nginx on
+# loopback (workload 1), and by the site program with 50 ms per response
+# (workload 2, CONC×4 at once). Each workload runs:
+#   memory: one fetch --crawl, -c CONC, --per-host CONC;
+#   redis:  4 fetch --crawl processes, -c CONC/4 each, --per-host CONC
+#           (a crawl-wide bound with Redis), one redis-server (no
+#           persistence) on loopback started by this script.
+# Reported: wall time, pages/s, the ratio redis/memory (the goal is
+# >= 0.8), the Redis round trips per page (each worker prints its own
+# count on stderr), URLs requested twice, and Redis memory per URL at the
+# end (used_memory before and after, over the URLs of the crawl).
+#
+# Needs: go, nginx (nginx-light), redis-server, python3. Loopback only.
+set -euo pipefail
+
+pages=${1:-20000}
+conc=${2:-64}
+workers=4
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d /tmp/bench-frontier.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+waitport() { for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$1)).close()" 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+redis_bin=$(command -v redis-server || echo /usr/bin/redis-server)
+
+echo "building fetch and the site program..." >&2
+(cd "$root" && go build -o "$tmp/fetch" ./cmd/fetch && go build -o "$tmp/site" ./scripts/bench-crawl/site)
+echo "generating $pages pages..." >&2
+"$tmp/site" -dir "$tmp/www" -pages "$pages"
+
+rport=$(freeport)
+mkdir -p "$tmp/redis"
+"$redis_bin" --port "$rport" --bind 127.0.0.1 --dir "$tmp/redis" --save "" --appendonly no --logfile "$tmp/redis/log" &
+pids+=($!)
+waitport "$rport"
+rcli() { python3 - "$rport" "$@" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+args = sys.argv[2:]
+s.sendall(("*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(a), a) for a in args)).encode())
+data = b""
+while not data.endswith(b"\r\n") or data.startswith(b"$") and data.count(b"\r\n") < 2:
+    data += s.recv(1 << 20)
+print(data.decode(errors="replace"))
+EOF
+}
+used_memory() { rcli INFO memory | grep -o 'used_memory:[0-9]*' | cut -d: -f2; }
+redis_cpu() { rcli INFO cpu | grep -o 'used_cpu_\(sys\|user\):[0-9.]*' | cut -d: -f2 | paste -sd+ | bc -l; }
+
+port=$(freeport)
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  types { text/html html; }
+  default_type application/octet-stream;
+  log_format uri '\$request_uri';
+  access_log $tmp/access.log uri;
+  keepalive_requests 1000000;
+  client_body_temp_path $tmp/nginx/body;
+  server {
+    listen 127.0.0.1:$port;
+    root $tmp/www;
+    index index.html;
+  }
+}
+EOF
+"$nginx_bin" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
+nginx_pid=$!
+pids+=($nginx_pid)
+waitport "$port"
+
+now() { date +%s.%N; }
+
+# bench NAME URL LOG: memory run, then redis run; prints both and the ratio.
+bench() {
+	local name=$1 url=$2 log=$3
+	: >"$log"
+	local t0 t1 mem_wall mem_pages
+	t0=$(now)
+	/usr/bin/time -f '%U %S' -o "$tmp/mem.time" "$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
+	t1=$(now)
+	sleep 0.3
+	mem_wall=$(echo "$t1 - $t0" | bc -l)
+	mem_pages=$(grep -o '"pages":[0-9]*' "$tmp/mem.out" | cut -d: -f2)
+	printf '%-10s memory   1 worker  -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$conc" "$(awk '{s+=$1+$2} END {print s}' "$tmp/mem.time")" "$mem_wall" "$mem_pages" "$(echo "$mem_pages / $mem_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
+
+	: >"$log"
+	local id="bench-$name-$$" m0 m1
+	m0=$(used_memory)
+	local c0 c1
+	c0=$(redis_cpu)
+	local wp=()
+	t0=$(now)
+	for i in $(seq "$workers"); do
+		/usr/bin/time -f '%U %S' -o "$tmp/w$i.time" "$tmp/fetch" --crawl --depth 100000 -c $((conc / workers)) --per-host "$conc" -q --json --progress never \
+			--frontier "redis://127.0.0.1:$rport/0" --crawl-id "$id" "$url" >"$tmp/w$i.out" 2>"$tmp/w$i.err" &
+		wp+=($!)
+	done
+	for p in "${wp[@]}"; do wait "$p" || true; done
+	t1=$(now)
+	sleep 0.3
+	m1=$(used_memory)
+	c1=$(redis_cpu)
+	local red_wall red_pages trips
+	red_wall=$(echo "$t1 - $t0" | bc -l)
+	red_pages=$(cat "$tmp"/w*.out | grep -o '"pages":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
+	trips=$(cat "$tmp"/w*.err | grep -o '[0-9]* round trips' | cut -d' ' -f1 | paste -sd+ | bc)
+	printf '%-10s redis    %d workers -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$workers" $((conc / workers)) "$(cat "$tmp"/w*.time | awk '{s+=$1+$2} END {print s}')" "$red_wall" "$red_pages" "$(echo "$red_pages / $red_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
+	printf '%-10s ratio redis/memory pages/s: %.3f   Redis round trips: %d, %.2f a page   Redis memory: %.0f bytes a URL (results included)\n' "$name" \
+		"$(echo "($red_pages / $red_wall) / ($mem_pages / $mem_wall)" | bc -l)" "$trips" "$(echo "$trips / $red_pages" | bc -l)" "$(echo "($m1 - $m0) / $red_pages" | bc -l)"
+	printf '%-10s   redis-server cpu %.2fs\n' "$name" "$(echo "$c1 - $c0" | bc -l)"
+	local k
+	for k in seen done results; do
+		printf '%-10s   MEMORY USAGE of the %-7s key: %.1f bytes a URL\n' "$name" "$k" "$(echo "$(rcli MEMORY USAGE "greenfetch:{$id}:$k" SAMPLES 0 | tr -dc 0-9) / $red_pages" | bc -l)"
+	done
+	grep -h "retrying\|failed\|error" "$tmp"/w*.err | head -5 >&2 || true
+}
+
+echo "# workload 1: nginx, no delay, total concurrency $conc, $pages pages"
+bench nginx "http://127.0.0.1:$port/" "$tmp/access.log"
+
+kill "$nginx_pid" 2>/dev/null || true
+port2=$(freeport)
+"$tmp/site" -serve "127.0.0.1:$port2" -delay 50ms -pages "$pages" >>"$tmp/access2.log" &
+pids+=($!)
+waitport "$port2"
+conc=$((conc * 4))
+echo "# workload 2: 50 ms per response, total concurrency $conc, $pages pages"
+bench delay50ms "http://127.0.0.1:$port2/" "$tmp/access2.log"
