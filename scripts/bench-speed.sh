@@ -18,7 +18,7 @@
 #   PROFILE=/tmp/prof WORKLOADS=http scripts/bench-speed.sh
 #       # also one untimed fetch run per workload with a CPU profile and one
 #       # with an allocation profile: /tmp/prof/fetch.http.{cpu,alloc}
-# Needs nginx (Debian nginx-light), openssl and GNU time (/usr/bin/time).
+# Needs nginx (Debian nginx-light), openssl, curl and GNU time (/usr/bin/time).
 set -eu
 if [ "${QUICK:-}" = 1 ]; then
 	: "${N_HTTP:=5000}" "${N_HTTPS:=2000}" "${N_MASSIVE:=1000}" "${DELAY:=1s}" "${REPS:=3}"
@@ -159,6 +159,9 @@ workload() {
 		printf "  %-8s %9.0f URLs/s %8.1f cpu-us/url %7.1f MiB peak RSS %7.2f s wall\n", "fetch", fu, fc, fr, fw
 		printf "  %-8s %9.0f URLs/s %8.1f cpu-us/url %7.1f MiB peak RSS %7.2f s wall\n", "nethttp", nu, nc, nr, nw
 		printf "  ratio    %9.2fx URLs/s %7.2fx cpu/url %7.2fx RSS %12.2fx wall\n", fu/nu, fc/nc, fr/nr, fw/nw
+		if (wl == "http") printf "  goal (issue 14): >= 1.3x URLs/s, <= 0.7x CPU per URL: %s\n", (fu/nu >= 1.3 && fc/nc <= 0.7) ? "met" : "NOT met"
+		if (wl == "https") printf "  goal (issue 14): >= 1.2x URLs/s, <= 0.8x CPU per URL: %s\n", (fu/nu >= 1.2 && fc/nc <= 0.8) ? "met" : "NOT met"
+		if (wl == "massive") printf "  goal (issue 14): <= 0.85x wall, <= 0.35x peak RSS: %s\n", (fw/nw <= 0.85 && fr/nr <= 0.35) ? "met" : "NOT met"
 	}' | tee -a "$dir/report"
 }
 
