@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,10 +24,24 @@ func schedule(modes []Mode, repeat int) []Mode {
 	return out
 }
 
-// runCost is the wall time of one run.
+// runCost is what one run cost and saw.
 type runCost struct {
-	mode Mode
-	wall time.Duration
+	mode    Mode
+	wall    time.Duration
+	failed  int64 // failed results
+	listLen int64 // URL lines of the list: results and not started
+}
+
+// runLengths lists the list length each run saw: "sync 3, async 0".
+func runLengths(runs []runCost) string {
+	var b strings.Builder
+	for i, r := range runs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d", r.mode, r.listLen)
+	}
+	return b.String()
 }
 
 // modeCost is what the runs of one mode cost.
@@ -33,6 +49,7 @@ type modeCost struct {
 	mode             Mode
 	runs             int
 	median, min, max time.Duration
+	failed           int64 // failed results over the runs of the mode
 }
 
 // comparison is the outcome of --compare (or of --repeat on one mode).
@@ -51,15 +68,17 @@ func compareRuns(modes []Mode, runs []runCost, minSpeedup float64) *comparison {
 	c := &comparison{runs: runs, minSpeedup: minSpeedup}
 	for _, m := range modes {
 		var walls []time.Duration
+		var failed int64
 		for _, r := range runs {
 			if r.mode == m {
 				walls = append(walls, r.wall)
+				failed += r.failed
 			}
 		}
 		if len(walls) == 0 {
 			continue
 		}
-		c.modes = append(c.modes, modeCost{mode: m, runs: len(walls), median: median(walls), min: slices.Min(walls), max: slices.Max(walls)})
+		c.modes = append(c.modes, modeCost{mode: m, runs: len(walls), median: median(walls), min: slices.Min(walls), max: slices.Max(walls), failed: failed})
 	}
 	if len(c.modes) >= 2 {
 		first, last := c.modes[0].median, c.modes[len(c.modes)-1].median

@@ -63,7 +63,7 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	fs.IntVar(&c.depth, "depth", 2, "follow links to `N` levels below the seeds (seeds are depth 0)")
 	fs.StringVar(&c.scope, "scope", "host", "crawl `SCOPE`: host (the seed's host and port), domain (its registrable\ndomain, by the public suffix list) or prefix (its URL up to the last '/')")
 	fs.StringVar(&c.scopeRegex, "scope-regex", "", "crawl URLs matching `RE` instead of --scope (Go regexp, on the normalized URL)")
-	fs.StringVar(&c.acceptRegex, "accept-regex", "", "crawl only URLs matching `RE` as well (wget's name; --include is curl's)")
+	fs.StringVar(&c.acceptRegex, "accept-regex", "", "crawl only URLs matching `RE` as well (wget's name)")
 	fs.StringVar(&c.rejectRegex, "reject-regex", "", "never crawl URLs matching `RE`")
 	fs.IntVar(&c.maxPages, "max-pages", 0, "stop after `N` pages (0: no limit)")
 	fs.StringVar(&c.robots, "robots", "on", "obey robots.txt `WHEN`: on or off")
@@ -153,7 +153,8 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 	}
 	seeds, err := readSeeds(o)
 	if err != nil {
-		if errors.Is(err, errNoURLs) {
+		var ee *emptyError
+		if errors.Is(err, errNoInput) || errors.As(err, &ee) {
 			return printFlagError(ios.ErrOut, "fetch", err), true
 		}
 		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
@@ -175,7 +176,11 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		modes = []Mode{o.Mode}
 	}
 	out := newLineWriter(ios.Out)
-	f := &formatter{json: o.JSON, quiet: o.Quiet, slowest: o.Slowest}
+	info := out // costs, summaries, the comparison: stderr with -w
+	if o.WriteOut != nil {
+		info = newLineWriter(ios.ErrOut)
+	}
+	f := newFormatter(o)
 	var (
 		costs  []runCost
 		failed bool
@@ -194,9 +199,9 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		if out.Err() != nil {
 			break
 		}
-		costs = append(costs, runCost{mode, sum.wall})
-		out.writeLine(f.cost(nil, mode, sum.wall))
-		out.writeLine(crawlSummary(f, sum, cs))
+		costs = append(costs, runCost{mode: mode, wall: sum.wall, failed: sum.failed, listLen: sum.urls})
+		info.writeLine(f.cost(nil, mode, sum.wall))
+		info.writeLine(crawlSummary(f, sum, cs))
 		if ctx.Err() != nil {
 			break
 		}
@@ -204,7 +209,7 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 	var cmp *comparison
 	if ctx.Err() == nil && out.Err() == nil && (o.Compare != nil || o.Repeat > 1) {
 		cmp = compareRuns(modes, costs, o.MinSpeedup)
-		out.writeLine(f.compare(nil, cmp))
+		info.writeLine(f.compare(nil, cmp))
 	}
 	switch err := out.Err(); {
 	case err == nil:
@@ -223,13 +228,14 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		}
 		return exitInterrupted, true
 	}
-	if failed {
-		return exitFailed, true
-	}
+	// A gate not met wins over failed URLs, as for lists.
 	if cmp != nil && !cmp.gateMet() {
 		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
 			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
 		return exitGate, true
+	}
+	if failed {
+		return exitFailed, true
 	}
 	return exitOK, true
 }
@@ -261,6 +267,7 @@ func readSeeds(o *Options) ([]*url.URL, error) {
 		if tooLong {
 			return nil, fmt.Errorf("seed line %d is longer than %d bytes", lines.line, maxLineLength)
 		}
+		text, _ = splitLabel(text) // a list of URLs with labels serves as seeds too
 		u, perr := fetcher.ParseURL(text)
 		if perr != nil {
 			return nil, fmt.Errorf("seed: %w", perr)
@@ -271,7 +278,7 @@ func readSeeds(o *Options) ([]*url.URL, error) {
 		seeds = append(seeds, u)
 	}
 	if len(seeds) == 0 {
-		return nil, errNoURLs
+		return nil, &emptyError{src.describe()}
 	}
 	return seeds, nil
 }

@@ -38,7 +38,7 @@ func TestE2ECrawl(t *testing.T) {
 	ng := crawlSite(t)
 	for _, mode := range []string{"sync", "threads", "async"} {
 		t.Run(mode, func(t *testing.T) {
-			r := fetch(t, "", "--crawl", "--json", "-m", mode, "--depth", "2", ng.URL+"/")
+			r := fetch(t, "", "--crawl", "--json", "--mode", mode, "--depth", "2", ng.URL+"/")
 			if r.code != 1 { // /missing.html is a 404
 				t.Errorf("exit %d; want 1; stderr %q", r.code, r.stderr)
 			}

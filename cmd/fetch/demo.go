@@ -28,6 +28,7 @@ Example:
   $ fetch demo
   $ fetch demo -n 10 --step 200ms
   $ fetch demo --delays 2s,2s,2s --json | jq 'select(.type == "compare") | .speedup'
+  $ fetch demo -n 50 --delays 200ms --repeat 3 -q --min-speedup 5   # a CI gate
 `
 
 // demoOptions are the flags of fetch demo.
@@ -37,6 +38,8 @@ type demoOptions struct {
 	delays     []time.Duration
 	size       int64
 	json       bool
+	quiet      bool
+	repeat     int
 	minSpeedup float64
 }
 
@@ -54,9 +57,11 @@ func newCmdDemo(ctx context.Context, ios *IOStreams, args []string, runF func(co
 	var help bool
 	fs.IntVarP(&d.count, "count", "n", 3, "fetch `N` URLs; the i-th answers after i × --step")
 	fs.Var(&step, "step", "delay step `D` between URLs (the seed: 0.5s)")
-	fs.StringVar(&delays, "delays", "", "the delay of each URL, as a `LIST` such as 0.5s,1s,1.5s (overrides -n and --step)")
+	fs.StringVar(&delays, "delays", "", "the delay of each URL, as a `LIST` such as 0.5s,1s,1.5s (overrides --step; with -n, the list is repeated to N URLs)")
 	fs.Var(&size, "size", "body `SIZE` of each response")
 	fs.BoolVar(&d.json, "json", false, "print NDJSON (as fetch --json, plus \"start\" objects)")
+	fs.IntVar(&d.repeat, "repeat", 1, "run each mode `N` times (alternating) and report median, min, max")
+	fs.BoolVarP(&d.quiet, "quiet", "q", false, "print only failures, the costs and the speedup")
 	fs.Float64Var(&d.minSpeedup, "min-speedup", 0, "exit 3 if async is not `X` times faster than sync")
 	fs.BoolVarP(&help, "help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
@@ -74,18 +79,29 @@ func newCmdDemo(ctx context.Context, ios *IOStreams, args []string, runF func(co
 	}
 	d.size = size.n
 	d.step = step.d
+	if d.count < 1 || d.count > 1000 {
+		return printFlagError(ios.ErrOut, "fetch demo", fmt.Errorf("--count: want 1 to 1000, got %d", d.count))
+	}
+	if d.repeat < 1 || d.repeat > maxRepeat {
+		return printFlagError(ios.ErrOut, "fetch demo", fmt.Errorf("--repeat: want 1 to %d, got %d", maxRepeat, d.repeat))
+	}
 	if delays != "" {
+		var list []time.Duration
 		for _, s := range strings.Split(delays, ",") {
 			var v durationValue
 			if err := v.Set(strings.TrimSpace(s)); err != nil {
 				return printFlagError(ios.ErrOut, "fetch demo", fmt.Errorf("--delays %q: %v", s, err))
 			}
-			d.delays = append(d.delays, v.d)
+			list = append(list, v.d)
+		}
+		d.delays = list
+		if fs.Changed("count") {
+			d.delays = nil
+			for i := 0; i < d.count; i++ {
+				d.delays = append(d.delays, list[i%len(list)])
+			}
 		}
 	} else {
-		if d.count < 1 || d.count > 1000 {
-			return printFlagError(ios.ErrOut, "fetch demo", fmt.Errorf("--count: want 1 to 1000, got %d", d.count))
-		}
 		for i := 1; i <= d.count; i++ {
 			d.delays = append(d.delays, time.Duration(i)*d.step)
 		}
@@ -97,14 +113,15 @@ func newCmdDemo(ctx context.Context, ios *IOStreams, args []string, runF func(co
 		IO:           ios,
 		Mode:         ModeAsync,
 		Compare:      []Mode{ModeSync, ModeAsync},
-		Repeat:       1,
+		Repeat:       d.repeat,
+		Quiet:        d.quiet,
 		MinSpeedup:   d.minSpeedup,
 		Concurrency:  max(len(d.delays), 1),
 		JSON:         d.json,
 		Progress:     "never",
 		Resolver:     defaultResolverName,
 		MaxRedirects: defaultRedirects,
-		announce:     true,
+		announce:     !d.quiet,
 	}
 	if runF != nil {
 		return runF(ctx, o, d)

@@ -22,7 +22,7 @@ func TestE2EDNSServer(t *testing.T) {
 	bad := fmt.Sprintf("http://missing.test:%s/", u.Port())
 	for _, mode := range []string{"sync", "threads", "async"} {
 		t.Run(mode, func(t *testing.T) {
-			r := fetch(t, "", "-m", mode, "--dns-server", d.Addr, "--json", good, bad)
+			r := fetch(t, "", "--mode", mode, "--dns-server", d.Addr, "--json", good, bad)
 			if r.code != 1 {
 				t.Fatalf("got exit %d; want 1 (one URL fails)\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 			}

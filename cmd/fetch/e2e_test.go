@@ -107,17 +107,19 @@ var (
 		"type": "string", "url": "string", "final_url": "string", "mode": "string", "status": "number",
 		"bytes": "number", "wire_bytes": "number", "content_type": "string", "redirects": "number",
 		"retries": "number", "remote_addr": "string", "timings_ms": "object", "error": "string?", "error_kind": "string?",
+		"ok": "bool",
 	}
 	timingsContract = map[string]string{"queue": "number", "dns": "number", "connect": "number", "tls": "number", "ttfb": "number", "total": "number"}
 	summaryContract = map[string]string{
 		"type": "string", "mode": "string", "urls": "number", "ok": "number", "failed": "number", "bytes": "number",
-		"wall_ms": "number", "p50_ms": "number", "p95_ms": "number", "max_ms": "number", "dns": "object",
+		"wall_ms": "number", "p50_ms": "number?", "p95_ms": "number?", "max_ms": "number?", "dns": "object",
+		"canceled": "number", "not_started": "number", "input_complete": "bool",
 	}
 	dnsContract     = map[string]string{"queries": "number", "cache_hits": "number"}
 	compareContract = map[string]string{"type": "string", "runs": "array", "speedup": "number"}
 	runContract     = map[string]string{"mode": "string", "wall_ms": "number"}
 	errorKinds      = map[string]bool{"invalid_url": true, "unsupported_scheme": true, "dns": true, "connect": true, "tls": true,
-		"timeout": true, "protocol": true, "too_large": true, "too_many_redirects": true, "io": true, "canceled": true, "proxy": true}
+		"timeout": true, "protocol": true, "too_large": true, "too_many_redirects": true, "io": true, "canceled": true, "internal": true, "proxy": true}
 	modes = map[string]bool{"sync": true, "threads": true, "async": true}
 )
 
@@ -231,13 +233,13 @@ func TestE2EText(t *testing.T) {
 		t.Fatalf("got %d lines; want 2 results, the cost and the summary:\n%s", len(lines), r.stdout)
 	}
 	wantPrefix := map[string]bool{
-		"48708 bytes received from " + a + " (200, ": true,
-		"10 bytes received from " + b + " (404, ":    true,
+		"48708 bytes received from " + a + " (200, ":      true,
+		"failed: 10 bytes received from " + b + " (404, ": true,
 	}
 	for _, l := range lines[:2] {
 		i := strings.Index(l, ", ")
 		if i < 0 || !wantPrefix[l[:i+2]] || !strings.HasSuffix(l, " ms)") {
-			t.Errorf("result line %q; want NNN bytes received from URL (STATUS, N ms)", l)
+			t.Errorf("result line %q; want [failed: ]NNN bytes received from URL (STATUS, N ms)", l)
 		}
 	}
 	if !strings.HasPrefix(lines[2], "async cost ") || !strings.HasSuffix(lines[2], "s") {
@@ -334,7 +336,7 @@ func TestE2EInputs(t *testing.T) {
 func TestE2EBadLines(t *testing.T) {
 	srv := startServe(t)
 	long := srv.URL() + "/" + strings.Repeat("a", maxLineLength)
-	stdin := srv.URL() + "/size/1\nmailto:x@y\nhttp://\n" + long + "\nhttp://exa mple.org/\nhttps://[::1/\n" + srv.URL() + "/size/2\n"
+	stdin := srv.URL() + "/size/1\nmailto:x@y\nhttp://\n" + long + "\nhttp://exa%zzmple.org/\nhttps://[::1/\n" + srv.URL() + "/size/2\n"
 	r := fetch(t, stdin, "--json", "--keep-order")
 	if r.code != 1 {
 		t.Errorf("got exit %d; want 1; stderr %q", r.code, r.stderr)
@@ -540,7 +542,7 @@ func TestE2EClosedStdout(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, fetchBin, "-o", format, "-c", "8")
+			cmd := exec.CommandContext(ctx, fetchBin, "--format", format, "-c", "8")
 			cmd.Env = testEnv()
 			cmd.Stdin = strings.NewReader(sb.String())
 			var errOut strings.Builder

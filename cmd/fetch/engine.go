@@ -48,3 +48,7 @@ func ParseMode(s string) (Mode, error) {
 // to results; it returns when jobs is closed and every result is sent
 // (fetcher.Run's contract).
 type RunFunc func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error)
+
+// durationMS is d in milliseconds as the output contract writes every
+// *_ms number: the fetcher's rule, one for every package.
+var durationMS = fetcher.DurationMS

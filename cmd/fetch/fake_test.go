@@ -108,9 +108,10 @@ func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
 	if perr != nil {
 		return fetcher.ErrorResult(j, mode, perr)
 	}
-	r := Result{Type: "result", URL: u.String(), FinalURL: u.String(), Mode: mode, Index: j.Index}
+	shown := fetcher.MaskURL(u.String())
+	r := Result{Type: "result", URL: shown, FinalURL: shown, Mode: mode, Index: j.Index, Label: j.Label}
 	fail := func(kind ErrorKind, msg string) Result {
-		err := &fetcher.Error{Kind: kind, URL: r.URL, Err: errors.New(msg)}
+		err := &fetcher.Error{Kind: kind, URL: shown, Err: errors.New(msg)}
 		s := err.Error()
 		r.Err, r.Error, r.ErrorKind = err, &s, kind
 		return r
@@ -140,5 +141,5 @@ func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
 			return r
 		}
 	}
-	return fail(fetcher.KindProtocol, "fake engine does not know "+r.URL)
+	return fail(fetcher.KindProtocol, "fake engine does not know "+j.URL)
 }

@@ -18,36 +18,45 @@ Usage:
   fetch results [flags]   a stored crawl's results (bolt: or redis://) as NDJSON
 
 URLs come from the arguments, then from --input FILE; with neither, from
-standard input unless it is a terminal. One URL a line; blank lines and
-'#' comments are skipped; a URL without a scheme gets http://. A bad line
-(longer than 64 KiB, not a URL, not http or https) is a failed result,
-never the end of the run. Input is streamed: memory grows with -c, not
-with the list.
+standard input unless it is a terminal. One URL a line, optionally
+followed by white space and a label (echoed as "label"); blank lines and
+comments ('#' at the start, or after white space) are skipped; a URL
+without a scheme gets http://. A bad line (longer than 64 KiB, not a URL,
+not http or https) is a failed result, never the end of the run. A list
+with no URL is a usage error. Input is streamed: memory grows with -c, not
+with the list; a pipe or FIFO is read once (spooled to a temporary file
+when --compare or --repeat reads the list more than once).
 `
 
 const helpTail = `
 Output:
   Text (default), one line per URL as it completes, then the cost and a summary:
     48708 bytes received from https://example.org/ (200, 103 ms)
+    failed: 162 bytes received from https://example.org/nope (404, 12 ms)
     error: http://no.such.host/: dns: no such host
     async cost 1.507s
-    summary: 2 URLs, 1 ok, 1 failed, 48708 bytes, p50 103 ms, p95 103 ms, max 103 ms, dns 2 queries, 0 cache hits
+    summary: 3 URLs, 1 ok, 2 failed, 48870 bytes, p50 103 ms, p95 103 ms, max 103 ms, dns 2 queries, 0 cache hits
   With --compare, the cost of every run, then "speedup 2.00x".
-  --json: NDJSON, one object a line: "type":"result" per URL, "summary" per
-  run, "compare" after a comparison. Progress goes to stderr only.
+  --json: NDJSON, one object a line: "type":"result" per URL (test "ok"),
+  "summary" per run, "compare" after a comparison. Control characters from
+  the input are escaped in text; passwords in URLs are masked (user:***@)
+  in every output. Progress goes to stderr only, and in auto only when
+  stdout is not a pipe.
 
-Exit status:
-  0    every URL ok
+Exit status (the first that applies):
+  2    usage or input error: message on stderr (an empty list is one; so is
+       a comparison whose runs read lists of different lengths)
+  130  interrupted (SIGINT); 143 terminated (SIGTERM): URLs in flight end
+       as canceled, the summary says how many were not started
+  3    --min-speedup not met (even if some URL failed)
   1    some URL failed (an error_kind, or a status of 400 or more)
-  2    usage or input error: message on stderr, nothing fetched
-  3    --min-speedup not met
-  130  interrupted (Ctrl-C): URLs in flight end as canceled, the summary
-       of what completed is printed
+  0    every URL ok
 
 Example:
   $ fetch https://example.org/ https://go.dev/
-  $ fetch -c 256 -i urls.txt --json | jq -r 'select(.error_kind != null) | .url'
-  $ grep -v '^#' urls.txt | fetch --keep-order -o json > results.ndjson
+  $ fetch -c 256 -i urls.txt --json | jq -r 'select(.ok == false) | .url'
+  $ grep -v '^#' urls.txt | fetch --keep-order --json -o results.ndjson
+  $ fetch -w '{status}\t{timings_ms.total}\t{url}\n' -i urls.txt
   $ fetch --compare --repeat 5 --min-speedup 1.5 -q -i urls.txt
   $ fetch --compare=sync,threads,async -i urls.txt
   $ fetch --save out --sha256 https://go.dev/dl/

@@ -5,55 +5,27 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
 )
 
-func TestNormalizeURL(t *testing.T) {
-	tests := []struct {
-		in       string
-		want     string
-		wantKind ErrorKind
-	}{
-		{"http://example.org/", "http://example.org/", KindNone},
-		{"https://example.org/a?b=c&d", "https://example.org/a?b=c&d", KindNone},
-		{"HTTPS://Example.org", "https://Example.org", KindNone},
-		{"  example.org/x\t", "http://example.org/x", KindNone},
-		{"example.org", "http://example.org", KindNone},
-		{"example.org:8080/x", "http://example.org:8080/x", KindNone},
-		{"localhost:8080", "http://localhost:8080", KindNone},
-		{"127.0.0.1/x", "http://127.0.0.1/x", KindNone},
-		{"[::1]:80/", "http://[::1]:80/", KindNone},
-		{"ftp://example.org/f", "ftp://example.org/f", KindUnsupportedScheme},
-		{"mailto:a@b.c", "mailto:a@b.c", KindUnsupportedScheme},
-		{"user:12@example.org/", "http://user:12@example.org/", KindNone},
-		{"javascript:alert(1)", "javascript:alert(1)", KindUnsupportedScheme},
-		{"http://", "http://", KindInvalidURL},
-		{"http:///path", "http:///path", KindInvalidURL},
-		{"http://exa mple.org/", "http://exa mple.org/", KindInvalidURL},
-		{"http://example.org/a b", "http://example.org/a b", KindInvalidURL},
-		{"http://u:pw@exa mple.org/", "http://u:***@exa mple.org/", KindInvalidURL},
-		{"https://[::1/", "https://[::1/", KindInvalidURL},
-		{"http://example.org:99999999999/", "http://example.org:99999999999/", KindInvalidURL},
-		{"://x", "://x", KindInvalidURL},
+func TestSplitLabel(t *testing.T) {
+	tests := []struct{ in, url, label string }{
+		{"http://a/", "http://a/", ""},
+		{"http://a/ id-1", "http://a/", "id-1"},
+		{"http://a/\tid 2  ", "http://a/", "id 2"},
+		{"http://a/#frag label", "http://a/#frag", "label"},
+		{"http://a/ label # comment", "http://a/", "label"},
+		{"http://a/ # only a comment", "http://a/", ""},
+		{"http://a/ a#b", "http://a/", "a#b"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			u, err := normalizeURL(tt.in)
-			kind, got, msg := KindNone, "", ""
-			if err != nil {
-				kind, got, msg = err.Kind, err.URL, err.Err.Error()
-			} else {
-				got = u.String()
-			}
-			if got != tt.want || kind != tt.wantKind {
-				t.Errorf("normalizeURL(%q) = %q, %v (%s); want %q, %v", tt.in, got, kind, msg, tt.want, tt.wantKind)
-			}
-			if kind != KindNone && msg == "" {
-				t.Errorf("normalizeURL(%q): no message for %v", tt.in, kind)
-			}
-		})
+		u, label := splitLabel(tt.in)
+		if u != tt.url || label != tt.label {
+			t.Errorf("splitLabel(%q) = %q, %q; want %q, %q", tt.in, u, label, tt.url, tt.label)
+		}
 	}
 }
 
@@ -147,5 +119,58 @@ func TestInputReadError(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "48708 bytes received") {
 		t.Errorf("got stdout %q; want the result read before the error", out)
+	}
+}
+
+// TestAsyncLines: batches hand out every URL line once, in order, with
+// its line number, whatever the reads look like.
+func TestAsyncLines(t *testing.T) {
+	var sb strings.Builder
+	var want []string
+	for i := 0; i < 3*maxLineBatch+7; i++ {
+		if i%5 == 0 {
+			sb.WriteString("# comment\n\n")
+		}
+		u := "http://h.test/" + strconv.Itoa(i)
+		sb.WriteString(u + "\n")
+		want = append(want, u)
+	}
+	for _, r := range []struct {
+		name string
+		r    io.Reader
+	}{
+		{"whole", strings.NewReader(sb.String())},
+		{"one byte at a time", iotest.OneByteReader(strings.NewReader(sb.String()))},
+		{"half reads", iotest.HalfReader(strings.NewReader(sb.String()))},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			a := newAsyncLines(&lineReader{args: []string{"arg1", " ", "arg2"}, br: bufio.NewReaderSize(r.r, maxLineLength)})
+			defer a.close()
+			var got []string
+			var lastNo int64
+			for {
+				l, ok, _ := a.next(nil)
+				if !ok {
+					t.Fatal("next(nil) gave up")
+				}
+				if l.err == io.EOF {
+					break
+				}
+				if l.err != nil {
+					t.Fatal(l.err)
+				}
+				if l.lineNo < lastNo {
+					t.Fatalf("line %q numbered %d after %d", l.text, l.lineNo, lastNo)
+				}
+				lastNo = l.lineNo
+				got = append(got, l.text)
+			}
+			if strings.Join(got, " ") != strings.Join(append([]string{"arg1", "arg2"}, want...), " ") {
+				t.Errorf("got %d lines, want %d (args first, then the list in order)", len(got), len(want)+2)
+			}
+			if lastNo != int64(strings.Count(sb.String(), "\n")) {
+				t.Errorf("last line number %d; want %d", lastNo, strings.Count(sb.String(), "\n"))
+			}
+		})
 	}
 }

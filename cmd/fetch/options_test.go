@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,7 +34,7 @@ func TestNewCmdFetch(t *testing.T) {
 	}{
 		{name: "defaults", args: []string{"example.org"}, check: func(t *testing.T, o *Options) {
 			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
-				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
+				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, TLSTimeout: fetcher.DefaultTLSTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
 				Resolver: defaultResolverName, Progress: "auto"}
 			want.crawl = o.crawl // crawl mode's flags: see crawl_test.go
 			if !reflect.DeepEqual(*o, want) {
@@ -49,7 +48,7 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "double dash", args: []string{"--", "-c"}, check: func(t *testing.T, o *Options) { eq(t, "URLs", o.URLs, []string{"-c"}) }},
 		{name: "input", args: []string{"-i", "list.txt"}, check: func(t *testing.T, o *Options) { eq(t, "InputFile", o.InputFile, "list.txt") }},
 		{name: "input long", args: []string{"--input=-"}, check: func(t *testing.T, o *Options) { eq(t, "InputFile", o.InputFile, "-") }},
-		{name: "mode", args: []string{"-m", "sync", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeSync) }},
+		{name: "mode", args: []string{"--mode", "sync", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeSync) }},
 		{name: "mode threads", args: []string{"--mode=threads", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeThreads) }},
 		{name: "concurrency", args: []string{"--concurrency", "256", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Concurrency", o.Concurrency, 256) }},
 		{name: "per-host", args: []string{"--per-host", "4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "PerHost", o.PerHost, 4) }},
@@ -66,7 +65,7 @@ func TestNewCmdFetch(t *testing.T) {
 			eq(t, "Repeat", o.Repeat, 5)
 			eq(t, "MinSpeedup", o.MinSpeedup, 1.5)
 		}},
-		{name: "output json", args: []string{"-o", "json", "x"}, check: func(t *testing.T, o *Options) { eq(t, "JSON", o.JSON, true) }},
+		{name: "format json", args: []string{"--format", "json", "x"}, check: func(t *testing.T, o *Options) { eq(t, "JSON", o.JSON, true) }},
 		{name: "json", args: []string{"--json", "x"}, check: func(t *testing.T, o *Options) { eq(t, "JSON", o.JSON, true) }},
 		{name: "keep-order", args: []string{"--keep-order", "x"}, check: func(t *testing.T, o *Options) { eq(t, "KeepOrder", o.KeepOrder, true) }},
 		{name: "timeouts", args: []string{"--timeout", "2.5", "--connect-timeout", "250ms", "x"}, check: func(t *testing.T, o *Options) {
@@ -80,12 +79,21 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "tls", args: []string{"-k", "--cacert", caFile, "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "Insecure", o.Insecure, true)
 			eq(t, "CACert", o.CACert, caFile)
-			if o.RootCAs == nil {
-				t.Error("got RootCAs nil; want the pool of --cacert")
-			}
 		}},
 		{name: "headers", args: []string{"-H", "X-One: 1, 2", "--header", "accept:text/html", "-H", "X-One:3", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "Headers", o.Headers, http.Header{"X-One": {"1, 2", "3"}, "Accept": {"text/html"}})
+			eq(t, "HeaderLines", o.HeaderLines, []string{"X-One: 1, 2", "accept:text/html", "X-One:3"})
+		}},
+		{name: "host header", args: []string{"-H", "Host: vhost.test", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "HeaderLines", o.HeaderLines, []string{"Host: vhost.test"})
+		}},
+		{name: "request data", args: []string{"-X", "PUT", "-d", "a=1", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "Method Data", []any{o.Method, o.Data}, []any{"PUT", "a=1"})
+		}},
+		{name: "retry options", args: []string{"--retry", "3", "--retry-all-errors", "--retry-max-time", "20s", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "RetryAllErrors RetryMaxTime", []any{o.RetryAllErrors, o.RetryMaxTime}, []any{true, 20 * time.Second})
+		}},
+		{name: "include verbose", args: []string{"--include", "-v", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "Include Verbose", []any{o.Include, o.Verbose}, []any{true, true})
 		}},
 		{name: "user-agent head compressed", args: []string{"-A", "bot/1", "-I", "--compressed", "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "UserAgent", o.UserAgent, "bot/1")
@@ -109,21 +117,22 @@ func TestNewCmdFetch(t *testing.T) {
 			eq(t, "Resolver", o.Resolver, "async")
 		}},
 		{name: "dns servers", args: []string{"--dns-server", "127.0.0.1", "--dns-server", "[::1]:5353", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "DNSServers", strings.Join(o.DNSServers, ","), "127.0.0.1:53,[::1]:5353")
+			eq(t, "DNSServers", strings.Join(o.DNSServers, ","), "127.0.0.1,[::1]:5353")
 		}},
 		{name: "dns servers with pool", args: []string{"--resolver", "pool", "--dns-server", "127.0.0.1", "x"}, wantErr: "--dns-server needs --resolver async"},
-		{name: "ipv4", args: []string{"-4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 4) }},
-		{name: "ipv6", args: []string{"--ipv6", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, 6) }},
+		{name: "ipv4", args: []string{"-4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, fetcher.Family4) }},
+		{name: "ipv6", args: []string{"--ipv6", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Family", o.Family, fetcher.Family6) }},
 		{name: "progress quiet slowest", args: []string{"--progress", "always", "-q", "--slowest", "5", "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "Progress", o.Progress, "always")
 			eq(t, "Quiet", o.Quiet, true)
 			eq(t, "Slowest", o.Slowest, 5)
 		}},
 		{name: "combined shorthands", args: []string{"-kIq4", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "Insecure Head Quiet Family", []any{o.Insecure, o.Head, o.Quiet, o.Family}, []any{true, true, true, 4})
+			eq(t, "Insecure Head Quiet Family", []any{o.Insecure, o.Head, o.Quiet, o.Family}, []any{true, true, true, fetcher.Family4})
 		}},
 
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "fetch: unknown flag: --nope\n"},
+		{name: "unknown flag with escapes", args: []string{"--no\x1b[2Jpe"}, wantErr: "fetch: unknown flag: --no\\x1b[2Jpe\n"},
 		{name: "missing value", args: []string{"-c"}, wantErr: "flag needs an argument"},
 		{name: "concurrency zero", args: []string{"-c", "0", "x"}, wantErr: "--concurrency: want 1 to 100000, got 0"},
 		{name: "concurrency word", args: []string{"-c", "many", "x"}, wantErr: `invalid argument "many"`},
@@ -131,36 +140,61 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "rate negative", args: []string{"--rate=-1", "x"}, wantErr: "--rate: want 0 or more"},
 		{name: "rate NaN", args: []string{"--rate=NaN", "x"}, wantErr: "--rate:"},
 		{name: "hubs negative", args: []string{"--hubs=-2", "x"}, wantErr: "--hubs: want 0 or more"},
-		{name: "bad mode", args: []string{"-m", "fast", "x"}, wantErr: `--mode: want sync, threads or async, got "fast"`},
+		{name: "old -m mode", args: []string{"-m", "sync", "x"}, wantErr: "-m is --max-time, as in curl; for the engine, use --mode sync"},
+		{name: "old -m=mode", args: []string{"x", "-m=async"}, wantErr: "use --mode async"},
+		{name: "max-time", args: []string{"-m", "2.5", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Timeout", o.Timeout, 2500*time.Millisecond) }},
+		{name: "curl aliases", args: []string{"--retry", "2", "--max-redirs", "0", "-L", "-s", "--tls-timeout", "3s", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "Retries MaxRedirects Quiet TLSTimeout", []any{o.Retries, o.MaxRedirects, o.Quiet, o.TLSTimeout}, []any{2, 0, true, 3 * time.Second})
+		}},
+		{name: "output file", args: []string{"-o", "out.ndjson", "--json", "x"}, check: func(t *testing.T, o *Options) {
+			eq(t, "OutputFile JSON", []any{o.OutputFile, o.JSON}, []any{"out.ndjson", true})
+		}},
+		{name: "output json refused", args: []string{"-o", "json", "x"}, wantErr: "-o/--output names the file to write results to; for the format, use --format json"},
+		{name: "proxy", args: []string{"-x", "http://p:3128", "x"}, check: func(t *testing.T, o *Options) { eq(t, "proxy", o.Net.proxy.url, "http://p:3128") }},
+		{name: "subcommand after flag", args: []string{"--json", "serve"}, wantErr: `"serve" is a subcommand: put it first`},
+		{name: "results after flag", args: []string{"-q", "results"}, wantErr: `"results" is a subcommand: put it first`},
+		{name: "write-out json", args: []string{"--json", "-w", "{url}", "x"}, wantErr: "-w/--write-out and --format json exclude each other"},
+		{name: "write-out unknown", args: []string{"-w", "{timings_ms.nope}", "x"}, wantErr: "unknown field {timings_ms.nope}"},
+		{name: "write-out unclosed", args: []string{"-w", "{url", "x"}, wantErr: "is not closed"},
+		{name: "bad mode", args: []string{"--mode", "fast", "x"}, wantErr: `--mode: want sync, threads or async, got "fast"`},
 		{name: "compare bad mode", args: []string{"--compare=sync,fast", "x"}, wantErr: `--compare: want sync, threads or async, got "fast"`},
 		{name: "compare one mode", args: []string{"--compare=sync", "x"}, wantErr: "--compare: want at least two modes"},
 		{name: "compare twice", args: []string{"--compare=sync,sync", "x"}, wantErr: "--compare: mode sync is listed twice"},
 		{name: "compare list without =", args: []string{"--compare", "sync,threads", "x"}, wantErr: "--compare: a mode list must follow '=' (--compare=sync,threads)"},
-		{name: "compare and mode", args: []string{"--compare", "-m", "sync", "x"}, wantErr: "--mode and --compare exclude each other"},
+		{name: "compare and mode", args: []string{"--compare", "--mode", "sync", "x"}, wantErr: "--mode and --compare exclude each other"},
 		{name: "repeat zero", args: []string{"--repeat", "0", "x"}, wantErr: "--repeat: want 1 to 1000"},
 		{name: "gate without compare", args: []string{"--min-speedup", "2", "x"}, wantErr: "--min-speedup needs --compare"},
 		{name: "gate zero", args: []string{"--compare", "--min-speedup", "0", "x"}, wantErr: "--min-speedup: want a factor above 0"},
-		{name: "bad output", args: []string{"-o", "yaml", "x"}, wantErr: `--output: want text or json, got "yaml"`},
-		{name: "json and text", args: []string{"--json", "-o", "text", "x"}, wantErr: "--json and --output text exclude each other"},
+		{name: "bad format", args: []string{"--format", "yaml", "x"}, wantErr: `--format: want text or json, got "yaml"`},
+		{name: "json and text", args: []string{"--json", "--format", "text", "x"}, wantErr: "--json and --format text exclude each other"},
 		{name: "bad timeout", args: []string{"--timeout", "soon", "x"}, wantErr: `invalid argument "soon" for "--timeout" flag: want a duration such as 30s`},
 		{name: "negative timeout", args: []string{"--timeout=-1s", "x"}, wantErr: "negative duration"},
-		{name: "zero timeout", args: []string{"--timeout", "0", "x"}, wantErr: "--timeout: want a duration above 0"},
+		{name: "zero timeout", args: []string{"--timeout", "0", "x"}, wantErr: "--max-time: want a duration above 0"},
 		{name: "zero connect timeout", args: []string{"--connect-timeout", "0s", "x"}, wantErr: "--connect-timeout: want a duration above 0"},
-		{name: "negative retries", args: []string{"--retries=-1", "x"}, wantErr: "--retries: want 0 or more"},
-		{name: "negative redirects", args: []string{"--max-redirects=-1", "x"}, wantErr: "--max-redirects: want 0 or more"},
-		{name: "header without colon", args: []string{"-H", "X-Foo", "x"}, wantErr: `--header "X-Foo": want "Name: value"`},
-		{name: "header bad name", args: []string{"-H", "X Foo: 1", "x"}, wantErr: `header name "X Foo" has the invalid character ' '`},
-		{name: "header empty name", args: []string{"-H", ": 1", "x"}, wantErr: "empty header name"},
-		{name: "header CRLF", args: []string{"-H", "X-A: 1\r\nX-B: 2", "x"}, wantErr: "header value has a control character"},
-		{name: "user-agent CRLF", args: []string{"-A", "a\nb", "x"}, wantErr: "--user-agent: control characters"},
+		{name: "negative retries", args: []string{"--retries=-1", "x"}, wantErr: "--retry: want 0 or more"},
+		{name: "negative redirects", args: []string{"--max-redirects=-1", "x"}, wantErr: "--max-redirs: want 0 or more"},
+		{name: "header without colon", args: []string{"-H", "X-Foo", "x"}, wantErr: `-H "X-Foo": want "Name: value"`},
+		{name: "header bad name", args: []string{"-H", "X Foo: 1", "x"}, wantErr: `header name "X Foo" is not valid`},
+		{name: "header empty name", args: []string{"-H", ": 1", "x"}, wantErr: `header name "" is not valid`},
+		{name: "header CRLF", args: []string{"-H", "X-A: 1\r\nX-B: 2", "x"}, wantErr: "the value has control bytes or a line break"},
+		{name: "header Connection", args: []string{"-H", "Connection: close", "x"}, wantErr: "Connection is managed by the client"},
+		{name: "header Content-Length", args: []string{"-H", "Content-Length: 5", "x"}, wantErr: "use -d/--data to send a body"},
+		{name: "header Transfer-Encoding", args: []string{"-H", "Transfer-Encoding: gzip", "x"}, wantErr: "--compressed"},
+		{name: "bad method", args: []string{"-X", "GE T", "x"}, wantErr: `-X/--request "GE T": not a valid method`},
+		{name: "head and data", args: []string{"-I", "-d", "x=1", "x"}, wantErr: "-d/--data: a HEAD request (-I/--head) cannot carry a body"},
+		{name: "head and put", args: []string{"-I", "-X", "PUT", "x"}, wantErr: "-I/--head and -X PUT exclude each other"},
+		{name: "data file missing", args: []string{"-d", "@" + filepath.Join(dir, "nope"), "x"}, wantErr: "-d/--data @"},
+		{name: "retry-all-errors without retry", args: []string{"--retry-all-errors", "x"}, wantErr: "need --retry N"},
+		{name: "user-agent CRLF", args: []string{"-A", "a\nb", "x"}, wantErr: `-A/--user-agent "a\nb": not a valid header value`},
 		{name: "bad size", args: []string{"--max-body", "10XB", "x"}, wantErr: `invalid argument "10XB" for "--max-body" flag`},
 		{name: "negative size", args: []string{"--max-body=-5", "x"}, wantErr: `--max-body`},
-		{name: "cacert missing", args: []string{"--cacert", filepath.Join(dir, "none.pem"), "x"}, wantErr: "--cacert: open "},
-		{name: "cacert not PEM", args: []string{"--cacert", notPEM, "x"}, wantErr: "holds no PEM certificate"},
+		{name: "cacert missing", args: []string{"--cacert", filepath.Join(dir, "none.pem"), "x"}, wantErr: "--cacert " + filepath.Join(dir, "none.pem") + ": no such file"},
+		{name: "cacert not PEM", args: []string{"--cacert", notPEM, "x"}, wantErr: "no PEM certificate in it"},
 		{name: "save is a file", args: []string{"--save", notPEM, "x"}, wantErr: "--save: mkdir "},
 		{name: "bad resolver", args: []string{"--resolver", "magic", "x"}, wantErr: `--resolver: want async or pool, got "magic"`},
-		{name: "dns server name", args: []string{"--dns-server", "dns.google", "x"}, wantErr: `--dns-server "dns.google": want an IP address`},
-		{name: "dns server port", args: []string{"--dns-server", "127.0.0.1:99999", "x"}, wantErr: `port "99999": want 1 to 65535`},
+		{name: "dns server name", args: []string{"--dns-server", "dns.google", "x"}, wantErr: `--dns-server: DNS server "dns.google": not an IP address`},
+		{name: "dns server port", args: []string{"--dns-server", "127.0.0.1:99999", "x"}, wantErr: `--dns-server: DNS server "127.0.0.1:99999": port "99999": want 1 to 65535`},
+		{name: "dns server zone", args: []string{"--dns-server", "[fe80::1%]0]", "x"}, wantErr: `--dns-server: DNS server "[fe80::1%]0]"`},
 		{name: "ipv4 and ipv6", args: []string{"-4", "-6", "x"}, wantErr: "-4 and -6 exclude each other"},
 		{name: "bad progress", args: []string{"--progress", "sometimes", "x"}, wantErr: `--progress: want auto, always or never`},
 		{name: "negative slowest", args: []string{"--slowest=-1", "x"}, wantErr: "--slowest: want 0 or more"},
@@ -264,6 +298,8 @@ func TestSubcommandFlagErrors(t *testing.T) {
 		{[]string{"demo", "--delays", "1s,soon"}, `fetch demo: --delays "soon"`},
 		{[]string{"demo", "extra"}, `fetch demo: unexpected argument "extra"`},
 		{[]string{"demo", "--min-speedup", "-1"}, "fetch demo: --min-speedup: want a factor above 0"},
+		{[]string{"demo", "--repeat", "0"}, "fetch demo: --repeat: want 1 to 1000, got 0"},
+		{[]string{"serve", "--pid-file"}, "fetch serve: flag needs an argument"},
 		{[]string{"serve", "--bogus"}, "fetch serve: unknown flag: --bogus"},
 		{[]string{"serve", "--max-size", "big"}, `fetch serve: invalid argument "big" for "--max-size" flag`},
 		{[]string{"serve", "x"}, `fetch serve: unexpected argument "x"`},
@@ -294,6 +330,7 @@ func TestDemoFlags(t *testing.T) {
 		{nil, []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond}, false},
 		{[]string{"-n", "2", "--step", "100ms", "--json"}, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}, true},
 		{[]string{"--delays", "0.2,1s"}, []time.Duration{200 * time.Millisecond, time.Second}, false},
+		{[]string{"-n", "5", "--delays", "200ms,1s", "-q", "--repeat", "3"}, []time.Duration{200 * time.Millisecond, time.Second, 200 * time.Millisecond, time.Second, 200 * time.Millisecond}, false},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -310,7 +347,12 @@ func TestDemoFlags(t *testing.T) {
 			eq(t, "delays", gotD.delays, tt.wantDelays)
 			eq(t, "JSON", gotO.JSON, tt.wantJSON)
 			eq(t, "Compare", gotO.Compare, []Mode{ModeSync, ModeAsync})
-			eq(t, "announce", gotO.announce, true)
+			quiet := strings.Contains(strings.Join(tt.args, " "), "-q")
+			eq(t, "announce", gotO.announce, !quiet)
+			eq(t, "Quiet", gotO.Quiet, quiet)
+			if quiet {
+				eq(t, "Repeat", gotO.Repeat, 3)
+			}
 		})
 	}
 }

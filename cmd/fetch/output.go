@@ -7,11 +7,14 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 	"golang.org/x/term"
@@ -142,9 +145,10 @@ func isClosedPipe(err error) bool {
 // formatter turns results, costs, summaries and comparisons into lines of
 // text or NDJSON.
 type formatter struct {
-	json    bool
-	quiet   bool
-	slowest int
+	json     bool
+	quiet    bool
+	slowest  int
+	writeOut *writeOut // -w: results as lines of this template; nil for none
 }
 
 // result appends the line of r, or nothing when quiet hides it.
@@ -152,24 +156,33 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 	if f.quiet && r.OK() {
 		return b
 	}
+	if r.Type == "" {
+		r.Type = "result"
+	}
+	if f.writeOut != nil {
+		return f.writeOut.append(b, r)
+	}
 	if f.json {
-		if r.Type == "" {
-			r.Type = "result"
-		}
 		return appendJSON(b, r)
 	}
 	if r.ErrorKind != KindNone {
 		b = append(b, "error: "...)
-		b = append(b, r.URL...)
+		b = appendEscaped(b, r.URL)
 		b = append(b, ": "...)
 		b = append(b, r.ErrorKind.String()...)
 		b = append(b, ": "...)
-		b = append(b, errorMessage(r)...)
-		return append(b, '\n')
+		b = appendEscaped(b, errorMessage(r))
+		b = appendLabel(b, r.Label)
+		b = append(b, '\n')
+		return appendHeaders(b, r)
+	}
+	if !r.OK() {
+		// A status of 400 or more: a response, and a failure.
+		b = append(b, "failed: "...)
 	}
 	b = strconv.AppendInt(b, r.Bytes, 10)
 	b = append(b, " bytes received from "...)
-	b = append(b, r.URL...)
+	b = appendEscaped(b, r.URL)
 	b = append(b, " ("...)
 	b = strconv.AppendInt(b, int64(r.Status), 10)
 	b = append(b, ", "...)
@@ -181,10 +194,100 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 	}
 	if r.SavedAs != "" {
 		b = append(b, " saved="...)
-		b = append(b, r.SavedAs...)
+		b = appendEscaped(b, r.SavedAs)
 	}
-	return append(b, '\n')
+	b = appendLabel(b, r.Label)
+	b = append(b, '\n')
+	return appendHeaders(b, r)
 }
+
+// appendLabel appends " [label]" when the input line had one.
+func appendLabel(b []byte, label string) []byte {
+	if label == "" {
+		return b
+	}
+	b = append(b, " ["...)
+	b = appendEscaped(b, label)
+	return append(b, ']')
+}
+
+// appendHeaders appends the response headers of r (--include), one
+// "  Name: value" line each, names sorted.
+func appendHeaders(b []byte, r *Result) []byte {
+	if len(r.Headers) == 0 {
+		return b
+	}
+	names := make([]string, 0, len(r.Headers))
+	for k := range r.Headers {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		for _, v := range r.Headers[k] {
+			b = append(b, "  "...)
+			b = appendEscaped(b, k)
+			b = append(b, ": "...)
+			b = appendEscaped(b, v)
+			b = append(b, '\n')
+		}
+	}
+	return b
+}
+
+// escapeText returns s with control characters and invalid UTF-8 escaped
+// (see appendEscaped).
+func escapeText(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	return string(appendEscaped(nil, s))
+}
+
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// appendEscaped appends s for a terminal: control characters (C0, DEL,
+// C1) and bytes of invalid UTF-8 become Go escapes (\t, \n, \x1b,
+// \u009b), so that no input can move the cursor, change colours or forge
+// a line. Backslashes are kept as they are.
+func appendEscaped(b []byte, s string) []byte {
+	if !needsEscape(s) {
+		return append(b, s...)
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\x`...)
+			b = append(b, hexDigits[s[i]>>4], hexDigits[s[i]&15])
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r < 0x20 || r == 0x7f:
+			b = append(b, `\x`...)
+			b = append(b, hexDigits[r>>4], hexDigits[r&15])
+		case unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			// C1 controls, line separators, bidirectional overrides.
+			b = append(b, `\u`...)
+			b = append(b, hexDigits[r>>12&15], hexDigits[r>>8&15], hexDigits[r>>4&15], hexDigits[r&15])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
 
 // errorMessage is the message of a failed result without the "URL: kind: "
 // that *fetcher.Error puts in front of it.
@@ -195,7 +298,7 @@ func errorMessage(r *Result) string {
 	case errors.As(r.Err, &fe) && fe.Err != nil:
 		msg = fe.Err.Error()
 		if fe.URL != "" && fe.URL != r.URL {
-			msg = fe.URL + ": " + msg // where a redirect led
+			msg = fetcher.MaskURL(fe.URL) + ": " + msg // where a redirect led
 		}
 	case r.Error != nil:
 		msg = *r.Error
@@ -204,7 +307,7 @@ func errorMessage(r *Result) string {
 	default:
 		msg = "failed"
 	}
-	return strings.ReplaceAll(msg, "\n", " ")
+	return fetcher.MaskURL(strings.ReplaceAll(msg, "\n", " "))
 }
 
 // appendMS appends d as whole milliseconds: "103 ms".
@@ -229,7 +332,7 @@ func (f *formatter) started(b []byte, mode Mode, url string) []byte {
 			URL  string `json:"url"`
 		}{"start", mode, url})
 	}
-	return append(append(append(b, "GET: "...), url...), '\n')
+	return append(appendEscaped(append(b, "GET: "...), url), '\n')
 }
 
 // cost appends "async cost 1.507s" (text only: JSON has wall_ms in the
@@ -264,9 +367,9 @@ type jsonSummary struct {
 	Failed   int64      `json:"failed"`
 	Bytes    int64      `json:"bytes"`
 	WallMS   float64    `json:"wall_ms"`
-	P50MS    float64    `json:"p50_ms"`
-	P95MS    float64    `json:"p95_ms"`
-	MaxMS    float64    `json:"max_ms"`
+	P50MS    *float64   `json:"p50_ms"` // null when nothing succeeded
+	P95MS    *float64   `json:"p95_ms"`
+	MaxMS    *float64   `json:"max_ms"`
 	DNS      jsonDNS    `json:"dns"`
 	Canceled int64      `json:"canceled"`
 	Requests int64      `json:"requests"`             // HTTP requests written, redirects and retries included
@@ -280,25 +383,42 @@ type jsonSummary struct {
 	// failed (fetcher.Stats); left out when none.
 	ConnectLost   int64 `json:"connect_attempts_lost,omitempty"`
 	ConnectFailed int64 `json:"connect_attempts_failed,omitempty"`
+
+	// NotStarted counts URL lines never started (an interrupt, a closed
+	// stdout): urls + not_started is the list's length when
+	// input_complete; from a pipe the rest is not read, and
+	// input_complete is false.
+	NotStarted    int64 `json:"not_started"`
+	InputComplete bool  `json:"input_complete"`
+}
+
+// optMS is d in milliseconds, or nil (JSON null) when ok is false.
+func optMS(d time.Duration, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	ms := durationMS(d)
+	return &ms
 }
 
 // summary appends the summary of a run: p50, p95 and max are over the
-// successful fetches (0 when none succeeded).
+// successful fetches (null, or left out of the text, when none succeeded).
 func (f *formatter) summary(b []byte, s *summary) []byte {
 	p50, p95 := s.lat.percentile(50), s.lat.percentile(95)
 	slow := s.slowestSorted()
 	if f.json {
 		js := jsonSummary{
 			Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
-			WallMS: fetcher.DurationMS(s.wall), P50MS: fetcher.DurationMS(p50), P95MS: fetcher.DurationMS(p95), MaxMS: fetcher.DurationMS(s.lat.max),
+			WallMS: durationMS(s.wall), P50MS: optMS(p50, s.ok > 0), P95MS: optMS(p95, s.ok > 0), MaxMS: optMS(s.lat.max, s.ok > 0),
 			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
 			Canceled: s.canceled,
 			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
+			NotStarted: s.notStarted, InputComplete: s.inputComplete,
 			ConnectLost: s.wire.connectLost, ConnectFailed: s.wire.connectFailed,
 			H2Conns: s.wire.h2conns, H2Stream: s.wire.h2streams,
 		}
 		for _, e := range slow {
-			js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})
+			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})
 		}
 		return appendJSON(b, js)
 	}
@@ -317,6 +437,14 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = append(b, " ("...)
 		b = strconv.AppendInt(b, s.canceled, 10)
 		b = append(b, " canceled)"...)
+	}
+	if s.notStarted > 0 {
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, s.notStarted, 10)
+		b = append(b, " not started"...)
+	}
+	if !s.inputComplete {
+		b = append(b, ", rest of the input not read"...)
 	}
 	b = append(b, ", "...)
 	b = strconv.AppendInt(b, s.bytes, 10)
@@ -346,7 +474,7 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = append(b, "slowest: "...)
 		b = appendMS(b, e.total)
 		b = append(b, ' ')
-		b = append(b, e.url...)
+		b = appendEscaped(b, e.url)
 		b = append(b, '\n')
 	}
 	return b
@@ -383,10 +511,10 @@ func (f *formatter) compare(b []byte, c *comparison) []byte {
 	if f.json {
 		jc := jsonCompare{Type: "compare", Runs: []jsonRun{}, Modes: []jsonModeCost{}}
 		for _, r := range c.runs {
-			jc.Runs = append(jc.Runs, jsonRun{r.mode, fetcher.DurationMS(r.wall)})
+			jc.Runs = append(jc.Runs, jsonRun{r.mode, durationMS(r.wall)})
 		}
 		for _, m := range c.modes {
-			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, fetcher.DurationMS(m.median), fetcher.DurationMS(m.min), fetcher.DurationMS(m.max)})
+			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, durationMS(m.median), durationMS(m.min), durationMS(m.max)})
 		}
 		if len(c.modes) >= 2 {
 			sp := math.Round(c.speedup*1000) / 1000
@@ -413,7 +541,13 @@ func (f *formatter) compare(b []byte, c *comparison) []byte {
 			b = appendSeconds(b, m.max)
 			b = append(b, " ("...)
 			b = strconv.AppendInt(b, int64(m.runs), 10)
-			b = append(b, " runs)\n"...)
+			b = append(b, " runs"...)
+			if m.failed > 0 {
+				b = append(b, ", "...)
+				b = strconv.AppendInt(b, m.failed, 10)
+				b = append(b, " failed results"...)
+			}
+			b = append(b, ")\n"...)
 		}
 	}
 	if len(c.modes) >= 2 {

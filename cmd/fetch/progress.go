@@ -1,22 +1,30 @@
 package main
 
 import (
+	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 )
 
 // progressTick is how often the bar redraws while nothing completes, so
-// that its rate and spinner stay alive.
+// that its rate and elapsed time stay alive.
 const progressTick = 200 * time.Millisecond
 
+// progressThrottle is the least time between two redraws caused by
+// results (a redraw after a result line printed to the same terminal is
+// never held back).
+const progressThrottle = 50 * time.Millisecond
+
 // progressEnabled decides whether a run shows a progress bar on stderr:
-// --progress always forces it; never, --quiet, a stderr that is not a
-// terminal, and a set CI variable turn it off.
+// --progress always forces it; never, --quiet, --verbose, a stderr that is not a
+// terminal, a stdout that is a pipe (its reader may print to the same
+// terminal: `fetch --json … | jq`), and a set CI variable turn it off.
 func progressEnabled(o *Options) bool {
 	switch o.Progress {
 	case "always":
@@ -24,7 +32,10 @@ func progressEnabled(o *Options) bool {
 	case "never":
 		return false
 	}
-	if o.Quiet || !o.IO.ErrTTY {
+	if o.Quiet || o.Verbose || !o.IO.ErrTTY {
+		return false
+	}
+	if o.IO.OutPipe {
 		return false
 	}
 	if ci := o.IO.getenv("CI"); ci != "" && ci != "0" && !strings.EqualFold(ci, "false") {
@@ -33,21 +44,35 @@ func progressEnabled(o *Options) bool {
 	return true
 }
 
-// progress is the bar of one run: URLs done of total (a counter when the
-// total is unknown), bytes, failures, rate. Safe for concurrent use: the
-// bar is only touched under mu, which also spans the writes of results
-// when stdout shares the terminal, so that the bar never cuts a line.
+// progress is the bar of one run, one line on stderr: URLs done of total
+// (a count when the total is unknown), bytes, failures, rate, elapsed
+// time. The line is fitted to the terminal's width (parts are dropped,
+// the bar shortens) so that it never wraps, and it is drawn with a
+// carriage return and an erase to the end of the line, so no stale text
+// is left. Safe for concurrent use: mu also spans the writes of results
+// when stdout shares the terminal, so that the bar never cuts a line and
+// is redrawn under each one.
 type progress struct {
-	mu      sync.Mutex
-	bar     *progressbar.ProgressBar
-	label   string
-	unknown bool // no total: a spinner, the count in the description
-	done    int64
-	bytes   int64         // from results
-	live    *atomic.Int64 // from the engine as bodies stream, if it reports them
-	failed  int64
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	ios    *IOStreams
+	label  string
+	total  int64 // -1: unknown
+	start  time.Time
+	done   int64
+	bytes  int64         // from results
+	live   *atomic.Int64 // from the engine as bodies stream, if it reports them
+	failed int64
+	drawn  bool      // the bar is on the screen
+	last   time.Time // last draw
+	spin   int
+	buf    []byte
+	// pb renders the bar itself (percentage and cells) for a known total;
+	// it writes nowhere: the line around it, its width and its place on
+	// the terminal are ours (see draw). pbWidth is the cells it was made for.
+	pb      *progressbar.ProgressBar
+	pbWidth int
+	stop   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // newProgress starts a bar on o.IO.ErrOut for total URLs (-1: unknown),
@@ -59,26 +84,10 @@ func newProgress(o *Options, label string, total int64) *progress {
 	if total == 0 {
 		total = -1
 	}
-	p := &progress{label: label, stop: make(chan struct{}), unknown: total < 0}
-	opts := []progressbar.Option{
-		progressbar.OptionSetWriter(o.IO.ErrOut),
-		progressbar.OptionSetDescription(label),
-		progressbar.OptionSetWidth(24),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("URL"),
-		progressbar.OptionSetPredictTime(false),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionThrottle(100 * time.Millisecond),
-		progressbar.OptionSetSpinnerChangeInterval(0), // we tick, under mu
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetRenderBlankState(true),
-	}
-	if !p.unknown {
-		// A spinner's count wraps at its width: with no total, the
-		// description carries the count instead.
-		opts = append(opts, progressbar.OptionShowCount())
-	}
-	p.bar = progressbar.NewOptions64(total, opts...)
+	p := &progress{ios: o.IO, label: label, total: total, start: time.Now(), stop: make(chan struct{})}
+	p.mu.Lock()
+	p.draw()
+	p.mu.Unlock()
 	p.wg.Add(1)
 	go p.tick()
 	return p
@@ -94,8 +103,8 @@ func (p *progress) tick() {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			p.bar.Describe(p.describe())
-			p.bar.Add64(0) //nolint:errcheck // a bar that cannot draw is no reason to stop
+			p.spin++
+			p.draw()
 			p.mu.Unlock()
 		}
 	}
@@ -113,8 +122,9 @@ func (p *progress) add(r *Result) {
 	if !r.OK() {
 		p.failed++
 	}
-	p.bar.Describe(p.describe())
-	p.bar.Add64(1) //nolint:errcheck
+	if time.Since(p.last) >= progressThrottle {
+		p.draw()
+	}
 }
 
 // setLiveBytes makes the bar show the bytes the engine reports as they
@@ -128,27 +138,14 @@ func (p *progress) setLiveBytes(n *atomic.Int64) {
 	p.mu.Unlock()
 }
 
-func (p *progress) describe() string {
-	n := p.bytes
-	if p.live != nil {
-		n = max(n, p.live.Load())
-	}
-	d := p.label + " " + humanBytes(n)
-	if p.unknown {
-		d = p.label + " " + strconv.FormatInt(p.done, 10) + " done, " + humanBytes(n)
-	}
-	if p.failed > 0 {
-		d += ", " + strconv.FormatInt(p.failed, 10) + " failed"
-	}
-	return d
-}
-
-// around runs write with the bar erased; the next tick or result redraws it.
+// around runs write (a result line on the same terminal) with the bar
+// erased, and draws the bar again below the line.
 func (p *progress) around(write func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.bar.Clear() //nolint:errcheck
+	p.clear()
 	write()
+	p.draw()
 }
 
 // finish stops the bar and erases it, so that what follows on the
@@ -161,10 +158,98 @@ func (p *progress) finish() {
 	p.wg.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.bar.Clear()  //nolint:errcheck
-	p.bar.Finish() //nolint:errcheck
-	p.bar.Clear()  //nolint:errcheck
-	p.bar.Exit()   //nolint:errcheck
+	p.clear()
+}
+
+// clear erases the bar's line. Called with mu held.
+func (p *progress) clear() {
+	if !p.drawn {
+		return
+	}
+	p.ios.ErrOut.Write([]byte("\r\x1b[K")) //nolint:errcheck // a bar that cannot draw is no reason to stop
+	p.drawn = false
+}
+
+// draw writes the bar in one Write. Called with mu held.
+func (p *progress) draw() {
+	width := p.ios.termWidth()
+	p.buf = append(p.buf[:0], '\r')
+	p.buf = p.render(p.buf, width-1)
+	p.buf = append(p.buf, "\x1b[K"...)
+	p.ios.ErrOut.Write(p.buf) //nolint:errcheck
+	p.drawn = true
+	p.last = time.Now()
+}
+
+// render appends the bar's text in at most width columns (all of it is
+// ASCII but the bar's own characters, one column each).
+func (p *progress) render(b []byte, width int) []byte {
+	n := p.bytes
+	if p.live != nil {
+		n = max(n, p.live.Load())
+	}
+	elapsed := time.Since(p.start)
+	var count string
+	if p.total > 0 {
+		count = strconv.FormatInt(p.done, 10) + "/" + strconv.FormatInt(p.total, 10) + " URL"
+	} else {
+		count = string(`|/-\`[p.spin%4]) + " " + strconv.FormatInt(p.done, 10) + " done"
+	}
+	var rate string
+	if s := elapsed.Seconds(); s >= 0.5 {
+		rate = strconv.FormatFloat(float64(p.done)/s, 'f', 1, 64) + " URL/s"
+	}
+	// Parts in the order they are given up when the line is too wide:
+	// the last first. The label and the count always stay.
+	parts := []string{p.label, count}
+	optional := []string{humanBytes(n)}
+	if p.failed > 0 {
+		parts = append(parts, strconv.FormatInt(p.failed, 10)+" failed")
+	}
+	optional = append(optional, rate, elapsed.Truncate(time.Second).String())
+	line := strings.Join(parts, " ")
+	// The bar comes before the optional parts: room for a bar of 10 cells (18 columns) is
+	// kept when the total is known.
+	keep := 0
+	if p.total > 0 {
+		keep = 10 + 8
+	}
+	for _, o := range optional {
+		if o != "" && len(line)+2+len(o)+keep <= width {
+			line += ", " + o
+		}
+	}
+	// The bar goes after the label, as wide as room allows (at most 30
+	// cells, and only if at least 10 fit), rendered by schollz/progressbar:
+	// "25% |██        |" takes cells+7 columns at most.
+	if p.total > 0 {
+		room := width - len(line) - 8
+		if room >= 10 {
+			line = p.label + " " + p.barOf(min(room, 30)) + line[len(p.label):]
+		}
+	}
+	if width > 0 && utf8.RuneCountInString(line) > width {
+		line = string([]rune(line)[:width])
+	}
+	return append(b, line...)
+}
+
+// barOf returns the bar of done of total in cells columns, as
+// schollz/progressbar draws it ("25% |██        |"). Called with mu held.
+func (p *progress) barOf(cells int) string {
+	if p.pb == nil || p.pbWidth != cells {
+		p.pb = progressbar.NewOptions64(p.total,
+			progressbar.OptionSetWriter(io.Discard),
+			progressbar.OptionSetWidth(cells),
+			progressbar.OptionSetElapsedTime(false),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetRenderBlankState(true),
+			progressbar.OptionUseANSICodes(false),
+		)
+		p.pbWidth = cells
+	}
+	p.pb.Set64(min(p.done, p.total)) //nolint:errcheck // it writes to io.Discard
+	return strings.TrimSpace(strings.TrimPrefix(p.pb.String(), "\r"))
 }
 
 // humanBytes formats n with a decimal unit: 950 B, 48.7 kB, 1.2 GB.

@@ -20,13 +20,7 @@ var errPoolServers = errors.New("--dns-server needs --resolver async: the pool r
 // /etc/hosts, or the --dns-server list), or the system resolver on the
 // scheduler's worker threads for --resolver pool.
 func newResolver(o *Options) (fetcher.Resolver, error) {
-	fam := dnsresolver.Both
-	switch o.Family {
-	case 4:
-		fam = dnsresolver.V4
-	case 6:
-		fam = dnsresolver.V6
-	}
+	fam := o.Family // fetcher.Family is dnsresolver.Family
 	if o.Resolver == "pool" {
 		if len(o.DNSServers) > 0 {
 			return nil, errPoolServers

@@ -63,7 +63,7 @@ var fetchRunCases = []fetchRunCase{
 	{name: "text", args: []string{okA, okB, okC}, wantExit: exitOK},
 	{name: "text-errors", args: []string{"--keep-order", okA, nf, dns, "ftp://h.test/x", "http://", "mailto:someone@h.test", "h.test/200/5/5ms"}, wantExit: exitFailed},
 	{name: "json", args: []string{"--json", "--keep-order", okA, nf, dns, "gopher://x"}, wantExit: exitFailed},
-	{name: "json-output-flag", args: []string{"-o", "json", okA}, wantExit: exitOK},
+	{name: "json-format-flag", args: []string{"--format", "json", okA}, wantExit: exitOK},
 	{name: "stdin", stdin: "# a list\n\n" + okA + "\n  " + okB + "  \r\n#" + okC + "\nh.test/200/7/7ms", wantExit: exitOK},
 	{name: "stdin-long-line", args: []string{"--keep-order"}, stdin: okA + "\nhttp://h.test/" + strings.Repeat("x", maxLineLength+10) + "\n" + okB + "\n", wantExit: exitFailed},
 	{name: "stdin-dash-tty", args: []string{"-i", "-"}, stdin: okA + "\n", stdinTTY: true, wantExit: exitOK},
@@ -80,7 +80,21 @@ var fetchRunCases = []fetchRunCase{
 	{name: "gate-met", args: []string{"--compare", "--min-speedup", "1.5", okB, okC}, wantExit: exitOK},
 	{name: "gate-not-met", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{scale: map[Mode]float64{ModeAsync: 1.5}},
 		wantStderr: "fetch: speedup 1.11x of async over sync is below --min-speedup 2.00x\n", wantExit: exitGate},
-	{name: "gate-failed-urls", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{asyncFail: true}, wantExit: exitFailed},
+	{name: "gate-failed-urls", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{asyncFail: true},
+		wantStderr: "fetch: speedup 0.00x of async over sync is below --min-speedup 2.00x\n", wantExit: exitGate},
+	{name: "gate-met-failed-urls", args: []string{"--compare", "--min-speedup", "1.5", "-q", okB, okC, nf}, wantExit: exitFailed},
+	{name: "quiet-repeat-failures-once", args: []string{"--compare", "--repeat", "3", "-q", okB, dns, nf}, wantExit: exitFailed},
+	{name: "quiet-repeat-json", args: []string{"--compare", "--repeat", "2", "-q", "--json", okB, dns}, wantExit: exitFailed},
+	{name: "status-failed-marked", args: []string{"--keep-order", okA, nf, "http://h.test/500/3/2ms"}, wantExit: exitFailed},
+	{name: "all-failed-json", args: []string{"--json", dns, nf}, wantExit: exitFailed},
+	{name: "control-chars", args: []string{"--keep-order", "http://h.test/err/dns\x1b[31m", "h.test/200/1/1ms?\x1b]0;title\x07", "ftp://h.test/\u009b"}, wantExit: exitFailed},
+	{name: "labels", args: []string{"--keep-order", "--json"}, stdin: okA + " item-1 # first\n" + okB + "\tsecond item\n" + "http://h.test/200/5/5ms#frag #just a comment\n" + "mailto:x lbl\n", wantExit: exitFailed},
+	{name: "write-out", args: []string{"--keep-order", "-w", `{status}\t{timings_ms.total}\t{ok}\t{error_kind}\t{url}\n`, okA, nf, dns}, wantExit: exitFailed,
+		wantStderr: "async cost 0.103s\nsummary: 3 URLs, 1 ok, 2 failed, 48717 bytes"},
+	{name: "empty-stdin", stdin: "# only a comment\n\n   \n", wantStderr: "fetch: no URLs in standard input\n", wantExit: exitUsage},
+	{name: "empty-args", args: []string{"", "# nothing"}, wantStderr: "fetch: no URLs in the arguments\n", wantExit: exitUsage},
+	{name: "empty-stdin-compare", args: []string{"--compare"}, stdin: "\n", wantStderr: "fetch: no URLs in standard input\n", wantExit: exitUsage},
+	{name: "interrupted-args-json", args: []string{"--json", "-c", "1", okA, hang, okB, "# x", okC}, cancelOn: hang, wantExit: exitInterrupted},
 	{name: "interrupted", args: []string{okA, hang, okB}, cancelOn: hang, wantExit: exitInterrupted},
 	{name: "interrupted-json", args: []string{"--json", "--keep-order", okA, hang, okB}, cancelOn: hang, wantExit: exitInterrupted},
 	{name: "announce", args: []string{okA, okB}, wantExit: exitOK},
@@ -306,5 +320,40 @@ func TestKeepOrderBounded(t *testing.T) {
 	}
 	if maxHeld < window/2 {
 		t.Errorf("engine held at most %d jobs; want about the window (%d), or this test tests nothing", maxHeld, window)
+	}
+}
+
+// TestCompareListChanged: a comparison whose runs read lists of different
+// lengths (the file changed between runs) is an input error, exit 2, and
+// no speedup is reported.
+func TestCompareListChanged(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "urls.txt")
+	if err := os.WriteFile(file, []byte(okA+"\n"+okB+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := Test()
+	clock := newFakeClock()
+	eng := &fakeEngine{clock: clock}
+	runs := 0
+	code := newCmdFetch(context.Background(), ios, []string{"--compare", "--json", "-i", file}, func(ctx context.Context, o *Options) exitCode {
+		o.Now = clock.Now
+		o.Run = func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+			runs++
+			if runs == 1 {
+				// Someone truncates the list while the first run reads it.
+				os.WriteFile(file, nil, 0o644)
+			}
+			return eng.run(ctx, mode, cfg, jobs, results)
+		}
+		return fetchRun(ctx, o)
+	})
+	if code != exitUsage {
+		t.Errorf("got exit %d; want %d", code, exitUsage)
+	}
+	if want := "fetch: the runs read lists of different lengths (sync 2, async 0)"; !strings.Contains(errOut.String(), want) {
+		t.Errorf("got stderr %q; want %q", errOut, want)
+	}
+	if strings.Contains(out.String(), `"type":"compare"`) {
+		t.Errorf("a comparison was reported:\n%s", out)
 	}
 }

@@ -24,16 +24,22 @@ type summary struct {
 	failed   int64
 	canceled int64
 	bytes    int64
-	wall     time.Duration
-	dns      struct{ queries, cacheHits int64 }
-	wire     struct{ requests, conns, reused, connectLost, connectFailed, h2conns, h2streams int64 } // from the engine's Stats
-	lat      latencies
-	slowest  slowestHeap // the N slowest successful fetches
-	nSlowest int
+	// notStarted counts the URL lines never started: read and not begun
+	// when the run stopped early and, with countable input, those left
+	// unread. urls + notStarted is the length of the list when
+	// inputComplete.
+	notStarted    int64
+	inputComplete bool
+	wall          time.Duration
+	dns           struct{ queries, cacheHits int64 }
+	wire          struct{ requests, conns, reused, connectLost, connectFailed, h2conns, h2streams int64 } // from the engine's Stats
+	lat           latencies
+	slowest       slowestHeap // the N slowest successful fetches
+	nSlowest      int
 }
 
 func newSummary(mode Mode, slowest int) *summary {
-	return &summary{mode: mode, nSlowest: slowest}
+	return &summary{mode: mode, nSlowest: slowest, inputComplete: true}
 }
 
 func (s *summary) add(r *Result) {

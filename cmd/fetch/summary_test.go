@@ -90,7 +90,7 @@ func TestSchedule(t *testing.T) {
 
 func TestCompareRuns(t *testing.T) {
 	s := time.Second
-	runs := []runCost{{ModeSync, 3 * s}, {ModeAsync, 1 * s}, {ModeAsync, 2 * s}, {ModeSync, 5 * s}, {ModeSync, 4 * s}, {ModeAsync, 1500 * time.Millisecond}}
+	runs := []runCost{{mode: ModeSync, wall: 3 * s}, {mode: ModeAsync, wall: 1 * s}, {mode: ModeAsync, wall: 2 * s}, {mode: ModeSync, wall: 5 * s}, {mode: ModeSync, wall: 4 * s}, {mode: ModeAsync, wall: 1500 * time.Millisecond}}
 	c := compareRuns([]Mode{ModeSync, ModeAsync}, runs, 2.5)
 	if len(c.modes) != 2 {
 		t.Fatalf("got %d modes; want 2", len(c.modes))

@@ -70,44 +70,21 @@ func StartH2O(t testing.TB, opts H2OOptions) *H2O {
 	h.Certs, h.CAFile = opts.Certs, opts.Certs.CAFile
 	conf := filepath.Join(dir, "h2o.conf")
 	outFile := filepath.Join(dir, "h2o.out")
-	for try := 1; ; try++ {
-		ports, err := freePorts(2, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	startServer(t, 2, false, func(ports []int) (launch, error) {
 		h.URL = fmt.Sprintf("http://127.0.0.1:%d", ports[0])
 		h.TLSURL = fmt.Sprintf("https://127.0.0.1:%d", ports[1])
-		if err := os.WriteFile(conf, []byte(h.config(opts, ports)), 0o644); err != nil {
-			t.Fatalf("testserver: writing %s: %v", conf, err)
-		}
-		out, err := os.Create(outFile)
-		if err != nil {
-			t.Fatalf("testserver: %v", err)
-		}
-		p, err := startProcess("h2o", bin, []string{"-c", conf}, out)
-		out.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = p.waitReady(func() error { return dialAll(ports) })
-		if err == nil {
-			t.Cleanup(func() {
-				if err := p.stop(); err != nil {
-					t.Error(err)
-				}
-				if t.Failed() {
-					t.Logf("testserver: h2o log:\n%s%s", logTail(outFile), logTail(h.Log))
-				}
-			})
-			return h
-		}
-		_ = p.stop()
-		log := logTail(outFile) + logTail(h.Log)
-		if try < startTries && (addrInUse(log) || strings.Contains(log, "address already in use")) {
-			continue
-		}
-		t.Fatalf("testserver: h2o did not start: %v\nconfig: %s\nlog:\n%s", err, conf, log)
-	}
+		return launch{
+			name:       "h2o",
+			bin:        bin,
+			args:       []string{"-c", conf},
+			configFile: conf,
+			config:     h.config(opts, ports),
+			out:        outFile,
+			logs:       []string{outFile, h.Log},
+			probe:      func() error { return dialAll(ports) },
+		}, nil
+	})
+	return h
 }
 
 // config returns h2o.conf (YAML) for h and opts.

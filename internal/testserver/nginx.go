@@ -223,48 +223,25 @@ func StartNginx(t testing.TB, opts NginxOptions) *Nginx {
 		nports = 6
 	}
 	outFile := filepath.Join(dir, "nginx.out")
-	for try := 1; ; try++ {
-		ports, err := freePorts(nports, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	startServer(t, nports, false, func(ports []int) (launch, error) {
 		n.setPorts(ports)
-		conf := n.config(opts, info)
-		if err := os.WriteFile(n.ConfigFile, []byte(conf), 0o644); err != nil {
-			t.Fatalf("testserver: writing %s: %v", n.ConfigFile, err)
-		}
-		out, err := os.Create(outFile)
-		if err != nil {
-			t.Fatalf("testserver: %v", err)
-		}
 		args := []string{"-p", dir + "/", "-c", n.ConfigFile}
 		if info.hasErrorLogFlag {
 			args = append(args, "-e", n.ErrorLog)
 		}
-		p, err := startProcess("nginx", bin, args, out)
-		out.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = p.waitReady(func() error { return dialAll(ports) })
-		if err == nil {
-			t.Cleanup(func() {
-				if err := p.stop(); err != nil {
-					t.Error(err)
-				}
-				if t.Failed() {
-					t.Logf("testserver: nginx error log %s:\n%s", n.ErrorLog, logTail(n.ErrorLog))
-				}
-			})
-			return n
-		}
-		_ = p.stop()
-		log := logTail(outFile) + logTail(n.ErrorLog)
-		if try < startTries && addrInUse(log) {
-			continue
-		}
-		t.Fatalf("testserver: nginx on %s did not start: %v\nconfig: %s\nlog:\n%s", n.Addr, err, n.ConfigFile, log)
-	}
+		return launch{
+			name:       "nginx",
+			addr:       n.Addr,
+			bin:        bin,
+			args:       args,
+			configFile: n.ConfigFile,
+			config:     n.config(opts, info),
+			out:        outFile,
+			logs:       []string{outFile, n.ErrorLog},
+			probe:      func() error { return dialAll(ports) },
+		}, nil
+	})
+	return n
 }
 
 func (n *Nginx) setPorts(ports []int) {

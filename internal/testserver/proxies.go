@@ -3,7 +3,6 @@ package testserver
 import (
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,14 +41,11 @@ func StartTinyproxy(t testing.TB, opts ProxyOptions) *Proxy {
 	t.Helper()
 	bin := findBinary(t, "tinyproxy")
 	dir := t.TempDir()
-	var lastErr error
-	for try := 0; try < startTries; try++ {
-		ports, err := freePorts(1, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	logPath := filepath.Join(dir, "tinyproxy.log")
+	var addr string
+	startServer(t, 1, false, func(ports []int) (launch, error) {
 		port := ports[0]
-		logPath := filepath.Join(dir, "tinyproxy.log")
+		addr = "127.0.0.1:" + strconv.Itoa(port)
 		var conf strings.Builder
 		fmt.Fprintf(&conf, "Port %d\nListen 127.0.0.1\nBind 127.0.0.1\nTimeout 30\nMaxClients 200\n", port)
 		fmt.Fprintf(&conf, "Allow 127.0.0.1\nLogLevel Info\nLogFile %q\nPidFile %q\nDisableViaHeader Yes\n", logPath, filepath.Join(dir, "tinyproxy.pid"))
@@ -60,35 +56,21 @@ func StartTinyproxy(t testing.TB, opts ProxyOptions) *Proxy {
 			fmt.Fprintf(&conf, "BasicAuth %s %s\n", opts.User, opts.Password)
 		}
 		confPath := filepath.Join(dir, "tinyproxy.conf")
-		if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.Create(filepath.Join(dir, "tinyproxy.out"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := startProcess("tinyproxy", bin, []string{"-d", "-c", confPath}, out)
-		if err != nil {
-			out.Close()
-			t.Fatal(err)
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		if err := p.waitReady(func() error { return dialOnce(addr) }); err != nil {
-			p.stop()
-			out.Close()
-			lastErr = fmt.Errorf("tinyproxy: %v\n%s\n%s", err, logTail(out.Name()), logTail(logPath))
-			continue
-		}
-		t.Cleanup(func() {
-			if err := p.stop(); err != nil {
-				t.Error(err)
-			}
-			out.Close()
-		})
-		return &Proxy{Addr: addr, URL: "http://" + addr, Log: logPath}
-	}
-	t.Fatalf("testserver: %v", lastErr)
-	return nil
+		out := filepath.Join(dir, "tinyproxy.out")
+		return launch{
+			name:       "tinyproxy",
+			addr:       addr,
+			bin:        bin,
+			args:       []string{"-d", "-c", confPath},
+			configFile: confPath,
+			config:     conf.String(),
+			out:        out,
+			logs:       []string{out, logPath},
+			probe:      func() error { return dialOnce(addr) },
+			portTaken:  retryAnyFailure,
+		}, nil
+	})
+	return &Proxy{Addr: addr, URL: "http://" + addr, Log: logPath}
 }
 
 // StartMicrosocks starts microsocks (a SOCKS5 server) on a free port of
@@ -98,44 +80,33 @@ func StartMicrosocks(t testing.TB, opts ProxyOptions) *Proxy {
 	t.Helper()
 	bin := findBinary(t, "microsocks")
 	dir := t.TempDir()
-	var lastErr error
-	for try := 0; try < startTries; try++ {
-		ports, err := freePorts(1, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	out := filepath.Join(dir, "microsocks.out")
+	var addr string
+	startServer(t, 1, false, func(ports []int) (launch, error) {
 		port := ports[0]
+		addr = "127.0.0.1:" + strconv.Itoa(port)
 		args := []string{"-i", "127.0.0.1", "-p", strconv.Itoa(port)}
 		if opts.User != "" {
 			args = append(args, "-u", opts.User, "-P", opts.Password)
 		}
-		out, err := os.Create(filepath.Join(dir, "microsocks.out"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := startProcess("microsocks", bin, args, out)
-		if err != nil {
-			out.Close()
-			t.Fatal(err)
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		if err := p.waitReady(func() error { return dialOnce(addr) }); err != nil {
-			p.stop()
-			out.Close()
-			lastErr = fmt.Errorf("microsocks: %v\n%s", err, logTail(out.Name()))
-			continue
-		}
-		t.Cleanup(func() {
-			if err := p.stop(); err != nil {
-				t.Error(err)
-			}
-			out.Close()
-		})
-		return &Proxy{Addr: addr, URL: "socks5://" + addr, Log: out.Name()}
-	}
-	t.Fatalf("testserver: %v", lastErr)
-	return nil
+		return launch{
+			name:      "microsocks",
+			addr:      addr,
+			bin:       bin,
+			args:      args,
+			out:       out,
+			logs:      []string{out},
+			probe:     func() error { return dialOnce(addr) },
+			portTaken: retryAnyFailure,
+		}, nil
+	})
+	return &Proxy{Addr: addr, URL: "socks5://" + addr, Log: out}
 }
+
+// retryAnyFailure makes startServer try new ports after any failed start of
+// a proxy, as the proxies always did: their logs need not say that a port
+// was taken.
+func retryAnyFailure(string) bool { return true }
 
 // dialOnce checks that something accepts TCP connections on addr.
 func dialOnce(addr string) error {

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -29,11 +27,8 @@ type Redis struct {
 	Dir  string // the working directory (AOF files) and log
 	Log  string // the server's log file
 
-	t    testing.TB
-	bin  string
-	args []string
-	mu   sync.Mutex
-	p    *process
+	t testing.TB
+	s *server
 }
 
 // URL returns redis://127.0.0.1:port/db (with the password, if any).
@@ -50,57 +45,31 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
 	bin := findBinary(t, "redis-server")
 	dir := t.TempDir()
-	r := &Redis{Dir: dir, Log: filepath.Join(dir, "redis.log"), t: t, bin: bin}
-	for try := 1; ; try++ {
-		ports, err := freePorts(1, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+	r := &Redis{Dir: dir, Log: filepath.Join(dir, "redis.log"), t: t}
+	r.s = startServer(t, 1, false, func(ports []int) (launch, error) {
 		r.Addr = "127.0.0.1:" + strconv.Itoa(ports[0])
-		r.args = []string{"--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--dir", dir,
+		args := []string{"--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--dir", dir,
 			"--save", "", "--daemonize", "no", "--logfile", r.Log, "--protected-mode", "yes"}
 		if opts.AOF {
-			r.args = append(r.args, "--appendonly", "yes", "--appendfsync", "always")
+			args = append(args, "--appendonly", "yes", "--appendfsync", "always")
 		} else {
-			r.args = append(r.args, "--appendonly", "no")
+			args = append(args, "--appendonly", "no")
 		}
 		if opts.Password != "" {
-			r.args = append(r.args, "--requirepass", opts.Password)
+			args = append(args, "--requirepass", opts.Password)
 		}
-		err = r.start()
-		if err == nil {
-			t.Cleanup(func() {
-				if err := r.Stop(); err != nil {
-					t.Error(err)
-				}
-			})
-			return r
-		}
-		if try < startTries && addrInUse(logTail(r.Log)) {
-			continue
-		}
-		t.Fatalf("testserver: redis-server on %s did not start: %v\nlog:\n%s", r.Addr, err, logTail(r.Log))
-	}
-}
-
-func (r *Redis) start() error {
-	out, err := os.OpenFile(filepath.Join(r.Dir, "redis.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	p, err := startProcess("redis-server", r.bin, r.args, out)
-	out.Close()
-	if err != nil {
-		return err
-	}
-	if err := p.waitReady(func() error { return pingRedis(r.Addr) }); err != nil {
-		_ = p.stop()
-		return err
-	}
-	r.mu.Lock()
-	r.p = p
-	r.mu.Unlock()
-	return nil
+		addr := r.Addr
+		return launch{
+			name:  "redis-server",
+			addr:  addr,
+			bin:   bin,
+			args:  args,
+			out:   filepath.Join(dir, "redis.out"),
+			logs:  []string{r.Log},
+			probe: func() error { return pingRedis(addr) },
+		}, nil
+	})
+	return r
 }
 
 // pingRedis says PING and wants +PONG, or -NOAUTH from a server with a
@@ -127,13 +96,7 @@ func pingRedis(addr string) error {
 
 // Stop stops the server (SIGTERM: it writes its AOF and exits).
 func (r *Redis) Stop() error {
-	r.mu.Lock()
-	p := r.p
-	r.mu.Unlock()
-	if p == nil {
-		return nil
-	}
-	return p.stop()
+	return r.s.stop()
 }
 
 // Restart stops the server and starts it again on the same port and
@@ -144,7 +107,7 @@ func (r *Redis) Restart(down time.Duration) {
 		r.t.Fatal(err)
 	}
 	time.Sleep(down)
-	if err := r.start(); err != nil {
+	if err := r.s.start(false); err != nil {
 		r.t.Fatalf("testserver: redis-server restart on %s: %v\nlog:\n%s", r.Addr, err, logTail(r.Log))
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -208,4 +209,141 @@ func logTail(path string) string {
 // port was taken.
 func addrInUse(log string) bool {
 	return strings.Contains(log, "Address already in use") || strings.Contains(log, "address already in use")
+}
+
+// launch is one way to start a server: what startServer needs to start it,
+// to tell when it is up, and to say why it is not.
+type launch struct {
+	name string // the program, in messages: "dnsmasq"
+	addr string // where it listens, in messages; may be empty
+
+	bin  string
+	args []string
+
+	// config, if configFile is set, is written to configFile before the
+	// start, and configFile is named when the start fails.
+	configFile, config string
+
+	out  string   // the file that gets the process's stdout and stderr
+	logs []string // the files whose tails a failure shows, in order
+
+	probe func() error // nil once the server answers
+
+	// portTaken reports, from the tails of logs, whether the start failed
+	// because a port was taken meanwhile, so that new ports may do. If nil,
+	// addrInUse.
+	portTaken func(log string) bool
+}
+
+// tail returns the tails of l.logs, one after the other.
+func (l *launch) tail() string {
+	var b strings.Builder
+	for _, f := range l.logs {
+		b.WriteString(logTail(f))
+	}
+	return b.String()
+}
+
+// server is a started launch: the process running it now.
+type server struct {
+	launch
+	mu sync.Mutex
+	p  *process
+}
+
+// startServer starts the launch attempt returns for nports free ports of
+// 127.0.0.1 (free for UDP too when udp is set), and waits until its probe
+// succeeds. When the log says a port was taken meanwhile it tries again
+// with new ports, up to startTries times; any other failure, and an error
+// from attempt, fails the test. The server is stopped when the test ends,
+// and the tails of its logs are logged if the test failed.
+func startServer(t testing.TB, nports int, udp bool, attempt func(ports []int) (launch, error)) *server {
+	t.Helper()
+	for try := 1; ; try++ {
+		ports, err := freePorts(nports, udp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := attempt(ports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.configFile != "" {
+			if err := os.WriteFile(l.configFile, []byte(l.config), 0o644); err != nil {
+				t.Fatalf("testserver: writing %s: %v", l.configFile, err)
+			}
+		}
+		s := &server{launch: l}
+		err = s.start(true)
+		if err == nil {
+			t.Cleanup(func() {
+				if err := s.stop(); err != nil {
+					t.Error(err)
+				}
+				if t.Failed() {
+					for _, f := range s.logs {
+						if tail := logTail(f); tail != "" {
+							t.Logf("testserver: %s log %s:\n%s", s.name, f, tail)
+						}
+					}
+				}
+			})
+			return s
+		}
+		log := l.tail()
+		portTaken := l.portTaken
+		if portTaken == nil {
+			portTaken = addrInUse
+		}
+		if try < startTries && portTaken(log) {
+			continue
+		}
+		where := ""
+		if l.addr != "" {
+			where = " on " + l.addr
+		}
+		config := ""
+		if l.configFile != "" {
+			config = "\nconfig: " + l.configFile
+		}
+		t.Fatalf("testserver: %s%s did not start: %v%s\nlog:\n%s", l.name, where, err, config, log)
+	}
+}
+
+// start starts the process and waits until the probe succeeds; when it
+// does not, it stops the process and returns why. The output file is made
+// anew when fresh is set, and appended to otherwise (a restart).
+func (s *server) start(fresh bool) error {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if fresh {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	}
+	out, err := os.OpenFile(s.out, flags, 0o644)
+	if err != nil {
+		return fmt.Errorf("testserver: %w", err)
+	}
+	p, err := startProcess(s.name, s.bin, s.args, out)
+	out.Close()
+	if err != nil {
+		return err
+	}
+	if err := p.waitReady(s.probe); err != nil {
+		_ = p.stop()
+		return err
+	}
+	s.mu.Lock()
+	s.p = p
+	s.mu.Unlock()
+	return nil
+}
+
+// stop stops the process running now, if any.
+func (s *server) stop() error {
+	s.mu.Lock()
+	p := s.p
+	s.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	return p.stop()
 }

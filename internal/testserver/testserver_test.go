@@ -1,7 +1,9 @@
 package testserver
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -65,5 +67,51 @@ func TestFreePorts(t *testing.T) {
 			t.Errorf("freePorts(5) = %v; want 5 distinct ports", ports)
 		}
 		seen[p] = true
+	}
+}
+
+// TestStartServerRetries checks that startServer tries new ports when the
+// log says a port was taken, and fails with the log after startTries.
+func TestStartServerRetries(t *testing.T) {
+	sh := findBinary(t, "sh")
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		msg       string
+		wantTries int
+	}{
+		{"bind: Address already in use", startTries},
+		{"bad configuration", 1},
+	} {
+		tries := 0
+		s := &stopTB{TB: t}
+		func() {
+			defer func() {
+				if r := recover(); r != nil && r != any(s) {
+					panic(r)
+				}
+			}()
+			startServer(s, 1, false, func(ports []int) (launch, error) {
+				tries++
+				out := filepath.Join(dir, "out")
+				return launch{
+					name:       "sh",
+					addr:       fmt.Sprintf("127.0.0.1:%d", ports[0]),
+					bin:        sh,
+					args:       []string{"-c", "echo '" + tt.msg + "'; exit 1"},
+					configFile: filepath.Join(dir, "conf"),
+					out:        out,
+					logs:       []string{out},
+					probe:      func() error { return errors.New("never ready") },
+				}, nil
+			})
+		}()
+		if tries != tt.wantTries {
+			t.Errorf("%q: %d tries; want %d", tt.msg, tries, tt.wantTries)
+		}
+		for _, want := range []string{"testserver: sh on 127.0.0.1:", " did not start: ", "\nconfig: " + filepath.Join(dir, "conf"), "\nlog:\n" + tt.msg} {
+			if !strings.Contains(s.fatal, want) {
+				t.Errorf("%q: failure %q; want it to contain %q", tt.msg, s.fatal, want)
+			}
+		}
 	}
 }

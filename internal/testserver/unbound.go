@@ -3,7 +3,6 @@ package testserver
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,52 +71,33 @@ func StartUnbound(t testing.TB, opts UnboundOptions) *Unbound {
 		ConfigFile: filepath.Join(dir, "unbound.conf"),
 		LogFile:    filepath.Join(dir, "unbound.log"),
 	}
-	for try := 1; ; try++ {
-		ports, err := freePorts(2, true) // the server's port and a closed one for "upstream"
-		if err != nil {
-			t.Fatal(err)
-		}
+	startServer(t, 2, true, func(ports []int) (launch, error) { // the server's port and a closed one for "upstream"
 		conf, err := unboundConfig(opts, dir, ports[0], ports[1])
 		if err != nil {
-			t.Fatal(err)
+			return launch{}, err
 		}
 		u.Addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
-		if err := os.WriteFile(u.ConfigFile, []byte(conf), 0o644); err != nil {
-			t.Fatalf("testserver: writing %s: %v", u.ConfigFile, err)
-		}
-		out, err := os.Create(u.LogFile)
-		if err != nil {
-			t.Fatalf("testserver: %v", err)
-		}
-		p, err := startProcess("unbound", bin, []string{"-d", "-p", "-c", u.ConfigFile}, out)
-		out.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = p.waitReady(func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
-			defer cancel()
-			_, err := Query(ctx, "udp", u.Addr, unboundProbe, dnsmessage.TypeA)
-			return err
-		})
-		if err == nil {
-			t.Cleanup(func() {
-				if err := p.stop(); err != nil {
-					t.Error(err)
-				}
-				if t.Failed() {
-					t.Logf("testserver: unbound log %s:\n%s", u.LogFile, logTail(u.LogFile))
-				}
-			})
-			return u
-		}
-		_ = p.stop()
-		log := logTail(u.LogFile)
-		if try < startTries && (addrInUse(log) || strings.Contains(log, "could not open ports")) {
-			continue
-		}
-		t.Fatalf("testserver: unbound on %s did not start: %v\nconfig: %s\nlog:\n%s", u.Addr, err, u.ConfigFile, log)
-	}
+		return launch{
+			name:       "unbound",
+			addr:       u.Addr,
+			bin:        bin,
+			args:       []string{"-d", "-p", "-c", u.ConfigFile},
+			configFile: u.ConfigFile,
+			config:     conf,
+			out:        u.LogFile,
+			logs:       []string{u.LogFile},
+			probe: func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+				defer cancel()
+				_, err := Query(ctx, "udp", u.Addr, unboundProbe, dnsmessage.TypeA)
+				return err
+			},
+			portTaken: func(log string) bool {
+				return addrInUse(log) || strings.Contains(log, "could not open ports")
+			},
+		}, nil
+	})
+	return u
 }
 
 // unboundProbe is a name every generated configuration answers, for the
