@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -139,6 +140,11 @@ type origin struct {
 type crawler struct {
 	cfg Config
 	ctx context.Context
+	// pageRedirects is how many redirects a page follows (the user's
+	// limit); the engine's own limit is at least MaxRobotsRedirects, so
+	// that robots.txt gets the redirects RFC 9309 2.3.1.2 asks for
+	// whatever the pages' limit is.
+	pageRedirects int
 
 	mu        sync.Mutex // guards everything below; the hooks take it
 	front     Frontier
@@ -193,6 +199,14 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	fc.PerHost = cfg.PerHost
 	fc.OnBody = c.onBody
 	fc.OnRedirect = c.onRedirect
+	c.pageRedirects = fc.MaxRedirects
+	switch {
+	case fc.NoRedirects:
+		c.pageRedirects = 0
+	case fc.MaxRedirects == 0:
+		c.pageRedirects = fetcher.DefaultMaxRedirects
+	}
+	fc.NoRedirects, fc.MaxRedirects = false, max(c.pageRedirects, MaxRobotsRedirects)
 	if fc.Concurrency <= 0 {
 		fc.Concurrency = fetcher.DefaultConcurrency
 	}
@@ -539,6 +553,9 @@ func (c *crawler) onRedirect(job fetcher.Job, from, to *url.URL) bool {
 	case kindSitemap:
 		return e.redirects <= MaxRobotsRedirects && originOf(to) == e.origin.name
 	}
+	if e.redirects > c.pageRedirects {
+		return false // the user's limit, below the engine's: the 3xx is the result
+	}
 	n, err := Normalize(to)
 	if err != nil {
 		return false
@@ -651,7 +668,9 @@ func (c *crawler) robotsResult(o *origin, r *fetcher.Result, buf *capBuffer) {
 	switch {
 	case r.ErrorKind == fetcher.KindCanceled:
 		o.state = robotsFailed
-	case r.Err == nil && r.Status >= 200 && r.Status < 300:
+	case r.Status >= 200 && r.Status < 300 && (r.Err == nil || r.ErrorKind == fetcher.KindTooLarge):
+		// A robots.txt cut by the body cap is parsed as far as it was
+		// read (RFC 9309 2.5: parse at least the first 500 KiB).
 		var body []byte
 		if buf != nil {
 			body = buf.b
@@ -661,7 +680,7 @@ func (c *crawler) robotsResult(o *origin, r *fetcher.Result, buf *capBuffer) {
 			rb = &Robots{}
 		}
 		o.robots, o.state = rb, robotsReady
-	case r.Err == nil && r.Status >= 300 && r.Status < 500,
+	case r.Err == nil && r.Status >= 300 && r.Status < 500 && r.Status != http.StatusTooManyRequests,
 		r.ErrorKind == fetcher.KindTooManyRedirects:
 		o.robots, o.state = &Robots{}, robotsReady
 	default: // 5xx, 429 among them, or unreachable

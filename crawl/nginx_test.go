@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -280,19 +281,32 @@ func TestCrawlRobotsStatus(t *testing.T) {
 	tests := []struct {
 		name, config string
 		pages        int64
+		files        map[string]string // more files of the site
+		fetch        fetcher.Config    // the engine's, as the user set it
 	}{
-		{"404 allows all", `location = /robots.txt { return 404; }`, 2},
-		{"403 allows all", `location = /robots.txt { return 403; }`, 2},
-		{"503 forbids all", `location = /robots.txt { return 503; }`, 0},
-		{"500 forbids all", `location = /robots.txt { return 500; }`, 0},
-		{"redirect loop allows all", `location = /robots.txt { return 302 /robots.txt; }`, 2},
+		{"404 allows all", `location = /robots.txt { return 404; }`, 2, nil, fetcher.Config{}},
+		{"403 allows all", `location = /robots.txt { return 403; }`, 2, nil, fetcher.Config{}},
+		{"503 forbids all", `location = /robots.txt { return 503; }`, 0, nil, fetcher.Config{}},
+		{"500 forbids all", `location = /robots.txt { return 500; }`, 0, nil, fetcher.Config{}},
+		{"redirect loop allows all", `location = /robots.txt { return 302 /robots.txt; }`, 2, nil, fetcher.Config{}},
+		{"429 forbids all", `location = /robots.txt { return 429; }`, 0, nil, fetcher.Config{}},
+		// RFC 9309 2.3.1.2: robots.txt follows its redirects (up to 5)
+		// whatever the pages' limit is.
+		{"redirect followed with redirects off", `location = /robots.txt { return 301 /real-robots.txt; }`, 1,
+			map[string]string{"real-robots.txt": "User-agent: *\nDisallow: /b.html\n"}, fetcher.Config{NoRedirects: true}},
+		// RFC 9309 2.5: a robots.txt longer than the body cap is parsed as
+		// far as it was read.
+		{"cut by the body cap", "", 1,
+			map[string]string{"robots.txt": "User-agent: *\nDisallow: /b.html\n" + strings.Repeat("# padding\n", 1000)}, fetcher.Config{MaxBody: 1024}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			n := testserver.StartNginx(t, testserver.NginxOptions{ExtraServerConfig: tt.config})
-			writeFiles(t, n.Root, map[string]string{"index.html": `<a href="/b.html">b</a>`, "b.html": "b"})
+			files := map[string]string{"index.html": `<a href="/b.html">b</a>`, "b.html": "b"}
+			maps.Copy(files, tt.files)
+			writeFiles(t, n.Root, files)
 			seed, _ := url.Parse(n.URL + "/")
-			stats, err := crawl.Run(context.Background(), crawl.Config{Mode: fetcher.ModeAsync, Seeds: []*url.URL{seed}, MaxDepth: 1})
+			stats, err := crawl.Run(context.Background(), crawl.Config{Mode: fetcher.ModeAsync, Seeds: []*url.URL{seed}, MaxDepth: 1, Fetch: tt.fetch})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -244,9 +244,12 @@ type Config struct {
 	// at a quarter, widens by one per connection the server takes at
 	// once, and halves when one is not taken in time. A connect refused
 	// or reset during a burst is tried again after a short backoff. If
-	// zero, DefaultMaxConnectsPerHost (32) is used; if negative, connects
-	// are not bounded.
+	// zero, DefaultMaxConnectsPerHost (32) is used; NoConnectLimit turns
+	// the bound off.
 	MaxConnectsPerHost int
+	// NoConnectLimit lets every connect start at once, however many are in
+	// progress to the host (--connects-per-host 0).
+	NoConnectLimit bool
 
 	// Proxy is the proxy every request goes through, as curl's --proxy:
 	// http://, https:// (TLS to the proxy), socks5:// (names resolved

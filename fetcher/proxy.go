@@ -136,7 +136,7 @@ func (c *Client) initNet() error {
 	if cfg.MaxConnectsPerHost == 0 {
 		cfg.MaxConnectsPerHost = DefaultMaxConnectsPerHost
 	}
-	if cfg.MaxConnectsPerHost > 0 {
+	if !cfg.NoConnectLimit {
 		c.connLimit = newConnLimiter(cfg.MaxConnectsPerHost)
 	}
 	ch, err := newProxyChooser(cfg.Proxy, cfg.NoProxy, cfg.NoEnvProxy, os.Getenv)

@@ -29,7 +29,7 @@ func (cfg Config) Validate() error {
 	}{
 		{"-m/--max-time", cfg.Timeout},
 		{"--connect-timeout", cfg.ConnectTimeout},
-		{"Config.TLSTimeout", cfg.TLSTimeout},
+		{"--tls-timeout", cfg.TLSTimeout},
 		{"Config.HeaderTimeout", cfg.HeaderTimeout},
 		{"Config.IdleReadTimeout", cfg.IdleReadTimeout},
 		{"--retry-max-time", cfg.RetryMaxTime},
@@ -47,13 +47,13 @@ func (cfg Config) Validate() error {
 		off  string // the spelling of "off", when a negative number meant it once
 	}{
 		{"--retry", int64(cfg.Retries), ""},
-		{"--max-redirs", int64(cfg.MaxRedirects), "; NoRedirects turns redirects off"},
+		{"--max-redirs", int64(cfg.MaxRedirects), "; 0 follows none"},
 		{"--max-body", cfg.MaxBody, ""},
 		{"-c/--concurrency", int64(cfg.Concurrency), ""},
 		{"--per-host", int64(cfg.PerHost), ""},
 		{"--hubs", int64(cfg.Hubs), ""},
 		{"Config.MaxIdlePerHost", int64(cfg.MaxIdlePerHost), "; NoKeepAlive turns keep-alive off"},
-		{"--connects-per-host", int64(cfg.MaxConnectsPerHost), ""},
+		{"--connects-per-host", int64(cfg.MaxConnectsPerHost), "; 0 turns the bound off"},
 	} {
 		if n.v < 0 {
 			return fmt.Errorf("%s: want 0 (the default) or more, got %d%s", n.flag, n.v, n.off)
@@ -171,7 +171,7 @@ func (cfg Config) headerSet() (headerSet, error) {
 		case "Transfer-Encoding":
 			return fmt.Errorf("-H %q: Transfer-Encoding is set by the client; use -d/--data to send a body, --compressed for a compressed answer", shown)
 		case "Connection":
-			return fmt.Errorf("-H %q: Connection is managed by the client (keep-alive is on; NoKeepAlive turns it off)", shown)
+			return fmt.Errorf("-H %q: Connection is managed by the client (it keeps connections alive and closes them itself)", shown)
 		case "Accept-Encoding":
 			if !cfg.Compressed {
 				return fmt.Errorf("-H %q: use --compressed, which sends Accept-Encoding and decodes the body", shown)

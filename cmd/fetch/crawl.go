@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -116,6 +117,14 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	if o.Head {
 		return cfg, flagErrorf("--head: a crawl needs the bodies of its pages")
 	}
+	// A crawl GETs what it finds: a method or a body would go to every
+	// link (and to robots.txt), a DELETE to every page of a site.
+	if o.Data != "" {
+		return cfg, flagErrorf("-d/--data: a crawl GETs its pages; send data to one URL without --crawl")
+	}
+	if o.Method != "" && !strings.EqualFold(o.Method, "GET") {
+		return cfg, flagErrorf("-X %s: a crawl GETs its pages; use -X without --crawl", o.Method)
+	}
 	cfg.MaxDepth = c.depth
 	cfg.MaxPages = c.maxPages
 	cfg.Sitemaps = c.sitemaps
@@ -161,10 +170,6 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		return exitUsage, true
 	}
 	base.Seeds = seeds
-	if _, err := engineConfig(o); err != nil {
-		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
-		return exitUsage, true
-	}
 	store, code, ok := c.useFrontier(ctx, o, &base) // frontier.go
 	if !ok {
 		return code, true

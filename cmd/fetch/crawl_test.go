@@ -111,6 +111,8 @@ func TestE2ECrawlFlags(t *testing.T) {
 		{"bad regex", []string{"--crawl", "--reject-regex", "(", ng.URL + "/"}, "", 2, "", "--reject-regex"},
 		{"bad robots", []string{"--crawl", "--robots", "maybe", ng.URL + "/"}, "", 2, "", "--robots"},
 		{"head", []string{"--crawl", "--head", ng.URL + "/"}, "", 2, "", "--head"},
+		{"method", []string{"--crawl", "-X", "DELETE", ng.URL + "/"}, "", 2, "", "-X DELETE: a crawl GETs its pages"},
+		{"data", []string{"--crawl", "-d", "a=1", ng.URL + "/"}, "", 2, "", "-d/--data: a crawl GETs its pages"},
 		{"bad seed", []string{"--crawl", "mailto:x@y"}, "", 2, "", "seed"},
 		{"seeds from stdin, text", []string{"--crawl", "--depth", "0"}, ng.URL + "/p1.html\n# comment\n" + ng.URL + "/p2.html\n", 0, "crawl: 2 pages", ""},
 		{"robots off, max pages", []string{"--crawl", "--robots", "off", "--max-pages", "3", "-q", ng.URL + "/"}, "", 0, "crawl: 3 pages", ""},

@@ -29,7 +29,7 @@ func addNetFlags(fs *pflag.FlagSet, n *netOptions) {
 	fs.VarP(&n.proxy, "proxy", "x", "send every request through the proxy at `URL`: http://, https://, socks5://\n(names resolved here) or socks5h:// (by the proxy), with user:password@ if\nit wants them; \"\" turns off the proxies of the environment (http_proxy,\nhttps_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY, read as curl reads them)")
 	fs.StringVar(&n.noProxy, "noproxy", "", "reach the hosts of `LIST` directly: comma-separated names (with their\nsubdomains), IP addresses, CIDR ranges, optional :port; '*' for all\n(overrides no_proxy/NO_PROXY)")
 	fs.Var(&n.attemptDelay, "attempt-delay", "with several addresses for a host, start the next connect attempt after `D`\nwhile earlier ones are pending (Happy Eyeballs, RFC 8305; default 250ms)")
-	fs.Var(&n.maxConnects, "connects-per-host", "at most `N` connects in progress to one host (default "+strconv.Itoa(fetcher.DefaultMaxConnectsPerHost)+"; a burst\nqueues in fetch instead of overflowing the server's listen queue)")
+	fs.Var(&n.maxConnects, "connects-per-host", "at most `N` connects in progress to one host (default "+strconv.Itoa(fetcher.DefaultMaxConnectsPerHost)+"; 0: no bound; a burst\nqueues in fetch instead of overflowing the server's listen queue)")
 }
 
 // configure puts the network options into cfg and checks the proxies
@@ -41,6 +41,7 @@ func (n *netOptions) configure(cfg *fetcher.Config) error {
 	cfg.NoProxy = n.noProxy
 	cfg.ConnectAttemptDelay = n.attemptDelay.d
 	cfg.MaxConnectsPerHost = n.maxConnects.n
+	cfg.NoConnectLimit = n.maxConnects.off
 	if err := fetcher.CheckProxies(*cfg); err != nil {
 		return errors.New(strings.TrimPrefix(err.Error(), "fetcher: "))
 	}
@@ -61,11 +62,18 @@ func (v *proxyValue) Set(s string) error {
 	return nil
 }
 
-// connectsValue is the value of --max-connects-per-host: 1 or more.
-type connectsValue struct{ n int }
+// connectsValue is the value of --connects-per-host: 1 or more, or 0
+// for no bound.
+type connectsValue struct {
+	n   int
+	off bool
+}
 
 func (v *connectsValue) String() string {
-	if v.n == 0 {
+	switch {
+	case v.off:
+		return "0"
+	case v.n == 0:
 		return ""
 	}
 	return strconv.Itoa(v.n)
@@ -73,9 +81,9 @@ func (v *connectsValue) String() string {
 func (v *connectsValue) Type() string { return "int" }
 func (v *connectsValue) Set(s string) error {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return fmt.Errorf("want a number of 1 or more, got %q", s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a number of 1 or more (0: no bound), got %q", s)
 	}
-	v.n = n
+	v.n, v.off = n, n == 0
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenfetch/greenfetch/fetcher"
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
 
@@ -107,12 +108,42 @@ func TestE2EProxy(t *testing.T) {
 		{nil, []string{"-x", "ftp://u:flag-pw@host"}, "--proxy: proxy scheme \"ftp\" not supported"},
 		{nil, []string{"--proxy", "http://u:flag-pw@host:99999"}, "--proxy: proxy port"},
 		{[]string{"https_proxy=socks4://u:flag-pw@host"}, nil, "https_proxy: proxy scheme"},
-		{nil, []string{"--connects-per-host", "0"}, "--connects-per-host"},
+		{nil, []string{"--connects-per-host", "-1"}, "--connects-per-host"},
 		{nil, []string{"--attempt-delay", "soon"}, "--attempt-delay"},
 	} {
 		r := fetchEnv(t, tt.env, append(tt.args, u)...)
 		if r.code != 2 || r.stdout != "" || strings.Contains(r.stderr, "flag-pw") || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("fetch %v: exit %d, stdout %q, stderr %q; want exit 2 saying %q, without the password", tt.args, r.code, r.stdout, r.stderr, tt.want)
+		}
+	}
+}
+
+// TestConnectsPerHostValue: --connects-per-host N bounds connects, 0 turns
+// the bound off (its own spelling in the fetcher: NoConnectLimit), and
+// unset leaves the fetcher's default.
+func TestConnectsPerHostValue(t *testing.T) {
+	for _, tt := range []struct {
+		arg     string
+		wantN   int
+		wantOff bool
+	}{
+		{"", 0, false},
+		{"4", 4, false},
+		{"0", 0, true},
+	} {
+		var n netOptions
+		if tt.arg != "" {
+			if err := n.maxConnects.Set(tt.arg); err != nil {
+				t.Fatalf("Set(%q): %v", tt.arg, err)
+			}
+		}
+		var cfg fetcher.Config
+		if err := n.configure(&cfg); err != nil {
+			t.Fatalf("configure after %q: %v", tt.arg, err)
+		}
+		if cfg.MaxConnectsPerHost != tt.wantN || cfg.NoConnectLimit != tt.wantOff {
+			t.Errorf("--connects-per-host %q: got MaxConnectsPerHost %d, NoConnectLimit %v; want %d, %v",
+				tt.arg, cfg.MaxConnectsPerHost, cfg.NoConnectLimit, tt.wantN, tt.wantOff)
 		}
 	}
 }

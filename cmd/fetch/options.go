@@ -166,7 +166,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	// Engines.
 	fs.StringVar(&f.mode, "mode", "async", "engine `MODE`: sync (one URL after another), threads (a goroutine per URL) or async (tasks on hubs)")
 	fs.IntVarP(&o.Concurrency, "concurrency", "c", defaultConcurrency, "fetch at most `N` URLs at once")
-	fs.IntVar(&o.PerHost, "per-host", 0, "at most `N` fetches at once to one host (0: no limit beyond -c)")
+	fs.IntVar(&o.PerHost, "per-host", 0, "at most `N` fetches at once to one host (0: no limit beyond -c; with --crawl, 0 means the crawl default, 2)")
 	fs.Float64Var(&o.Rate, "rate", 0, "start at most `R` fetches per second (0: no limit)")
 	fs.IntVar(&o.Hubs, "hubs", 0, "`N` hubs for the async engine (0: one per core)")
 	fs.StringVar(&f.compare, "compare", "", "run the list with each mode of `LIST` in turn, each cold, and print the\ncost of each and the speedup of the last over the first; without =LIST:\nsync,async (the list must follow '=': --compare=sync,threads,async)")
@@ -203,8 +203,8 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
 	fs.StringVar(&f.resolver, "resolver", defaultResolverName, resolverUsage)
 	fs.StringArrayVar(&f.dnsServers, "dns-server", nil, "ask the DNS server at `ADDR` (IP or IP:port; repeatable) instead of resolv.conf")
-	fs.BoolVarP(&f.ipv4, "ipv4", "4", false, "connect over IPv4 only")
-	fs.BoolVarP(&f.ipv6, "ipv6", "6", false, "connect over IPv6 only")
+	fs.BoolVarP(&f.ipv4, "ipv4", "4", false, "IPv4 only: ask DNS for A records only, connect over IPv4")
+	fs.BoolVarP(&f.ipv6, "ipv6", "6", false, "IPv6 only: ask DNS for AAAA records only, connect over IPv6")
 
 	// Output.
 	fs.StringVarP(&f.output, "output", "o", "", "write the results to `FILE` instead of standard output, as curl -o does")

@@ -369,3 +369,31 @@ AiEA6SVvvhBJvpK5qbLWgY5SfnxqlrZUrnWpl6AP4caABDMCIBl5EwlrVzAcZ10f
 BY9XuKy0mM5YABXdNXQh0vyeDKq6
 -----END CERTIFICATE-----
 `
+
+// TestTimeoutFlagsApart: --connect-timeout bounds the TCP connect only and
+// --tls-timeout the handshake only; neither sets the other's Config field.
+func TestTimeoutFlagsApart(t *testing.T) {
+	for _, tt := range []struct {
+		args             []string
+		connect, tlsTime time.Duration
+	}{
+		{[]string{"--connect-timeout", "250ms", "x"}, 250 * time.Millisecond, fetcher.DefaultTLSTimeout},
+		{[]string{"--tls-timeout", "3s", "x"}, fetcher.DefaultConnectTimeout, 3 * time.Second},
+	} {
+		ios, _, _, errOut := Test()
+		var cfg fetcher.Config
+		code := newCmdFetch(context.Background(), ios, tt.args, func(_ context.Context, o *Options) exitCode {
+			var err error
+			if cfg, err = baseConfig(o); err != nil {
+				t.Errorf("%v: baseConfig: %v", tt.args, err)
+			}
+			return exitOK
+		})
+		if code != exitOK {
+			t.Fatalf("%v: exit %d, stderr %q", tt.args, code, errOut)
+		}
+		if cfg.ConnectTimeout != tt.connect || cfg.TLSTimeout != tt.tlsTime {
+			t.Errorf("%v: got ConnectTimeout %v, TLSTimeout %v; want %v, %v", tt.args, cfg.ConnectTimeout, cfg.TLSTimeout, tt.connect, tt.tlsTime)
+		}
+	}
+}

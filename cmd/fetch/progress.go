@@ -71,8 +71,8 @@ type progress struct {
 	// the terminal are ours (see draw). pbWidth is the cells it was made for.
 	pb      *progressbar.ProgressBar
 	pbWidth int
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	stop    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // newProgress starts a bar on o.IO.ErrOut for total URLs (-1: unknown),
