@@ -29,6 +29,9 @@ import (
 const serveChildEnv = "FETCHER_BENCH_SERVE_CHILD"
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(massiveChildEnv); mode != "" {
+		os.Exit(runMassiveChild(mode)) // massive_ratio_test.go
+	}
 	if os.Getenv(serveChildEnv) != "" {
 		s, err := serve.Start("127.0.0.1:0", serve.Options{})
 		if err != nil {
@@ -117,6 +120,42 @@ func runNetHTTP(b *testing.B, client *http.Client, urls []string, n int) {
 	}
 }
 
+// runNetHTTPPerURL fetches urls with Go's net/http client as issue 14's
+// baseline does (and scripts/bench-speed/nethttp): a goroutine per URL,
+// at most n at once (a semaphore).
+func runNetHTTPPerURL(b *testing.B, client *http.Client, urls []string, n int) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, n)
+	for _, u := range urls {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			resp, err := client.Get(u)
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode != 200 {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+}
+
 func netHTTPClient(n int, tlsConf *tls.Config) *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		MaxIdleConns:        n,
@@ -162,14 +201,23 @@ func BenchmarkLatency(b *testing.B) {
 	}
 }
 
-// BenchmarkThroughput: 5000 URLs of 4 KiB from nginx, concurrency 64,
-// over HTTP and TLS: URLs per second and CPU time (user+system, this
-// process) per URL, for the async engine, the threads engine and Go's
-// net/http client, in the same run.
+// BenchmarkThroughput: 5000 URLs (FETCHER_THROUGHPUT_N) of 4 KiB from
+// nginx, concurrency 64,
+// over HTTP and TLS: URLs per second, CPU time (user+system, this
+// process) and allocations per URL, for the async engine, the threads
+// engine and Go's net/http client (issue 14's baseline: a goroutine per
+// URL, at most 64 at once, one Transport), in the same run, then (sub-benchmark
+// "ratio") async over net/http, as scripts/bench-speed.sh reports them
+// for the commands:
+//
+//	go test -run '^$' -bench 'Throughput/.*/ratio' -benchtime 10x ./fetcher/
 func BenchmarkThroughput(b *testing.B) {
 	files := testserver.SizedFiles(4096)
 	ng := testserver.StartNginx(b, testserver.NginxOptions{Files: files, TLS: true, Workers: 1, WorkerConnections: 4096})
-	const n, conc = 5000, 64
+	n, conc := 5000, 64
+	if v, err := strconv.Atoi(os.Getenv("FETCHER_THROUGHPUT_N")); err == nil && v > 0 {
+		n = v // issue 14's workloads: 100000 (HTTP), 30000 (HTTPS)
+	}
 	for _, scheme := range benchSchemes() {
 		base := ng.URL
 		if scheme == "https" {
@@ -184,25 +232,67 @@ func BenchmarkThroughput(b *testing.B) {
 			"async":   func() { runDiscard(b, ModeAsync, cfg, urls) },
 			"threads": func() { runDiscard(b, ModeThreads, cfg, urls) },
 			"nethttp": func() {
-				runNetHTTP(b, netHTTPClient(conc, &tls.Config{RootCAs: ng.CAPool}), urls, conc)
+				runNetHTTPPerURL(b, netHTTPClient(conc, &tls.Config{RootCAs: ng.CAPool}), urls, conc)
 			},
 		}
+		type measured struct{ ups, cpu float64 }
 		for _, name := range []string{"async", "threads", "nethttp"} {
 			b.Run(scheme+"/"+name, func(b *testing.B) {
 				var wall, cpu, srv time.Duration
+				var ms0, ms1 runtime.MemStats
+				var mallocs uint64
 				for i := 0; i < b.N; i++ {
+					runtime.ReadMemStats(&ms0)
 					t0, c0, s0 := time.Now(), cpuTime(), procCPU(ng.ConfigFile)
 					run[name]()
 					wall += time.Since(t0)
 					cpu += cpuTime() - c0
 					srv += procCPU(ng.ConfigFile) - s0
+					runtime.ReadMemStats(&ms1)
+					mallocs += ms1.Mallocs - ms0.Mallocs
 				}
 				urlsDone := float64(n * b.N)
 				b.ReportMetric(urlsDone/wall.Seconds(), "urls/s")
 				b.ReportMetric(float64(cpu.Microseconds())/urlsDone, "cpu-µs/url")
 				b.ReportMetric(float64(srv.Microseconds())/urlsDone, "nginx-cpu-µs/url")
+				b.ReportMetric(float64(mallocs)/urlsDone, "allocs/url")
 			})
 		}
+		// The ratios of issue 14, async over net/http: pairs of runs,
+		// alternating which goes first (-benchtime Nx: N pairs), and the
+		// ratio of the medians; the sub-benchmarks above run one client's
+		// runs back to back, which a machine's changing load skews.
+		b.Run(scheme+"/ratio", func(b *testing.B) {
+			var a, h []measured
+			for i := 0; i < b.N; i++ {
+				order := []string{"async", "nethttp"}
+				if i%2 == 1 {
+					order = []string{"nethttp", "async"}
+				}
+				for _, name := range order {
+					t0, c0 := time.Now(), cpuTime()
+					run[name]()
+					m := measured{float64(n) / time.Since(t0).Seconds(), float64((cpuTime() - c0).Microseconds()) / float64(n)}
+					if name == "async" {
+						a = append(a, m)
+					} else {
+						h = append(h, m)
+					}
+				}
+			}
+			median := func(ms []measured, f func(measured) float64) float64 {
+				v := make([]float64, len(ms))
+				for i, m := range ms {
+					v[i] = f(m)
+				}
+				slices.Sort(v)
+				return (v[(len(v)-1)/2] + v[len(v)/2]) / 2
+			}
+			ups := func(m measured) float64 { return m.ups }
+			cpu := func(m measured) float64 { return m.cpu }
+			b.ReportMetric(median(a, ups)/median(h, ups), "urls/s-ratio")
+			b.ReportMetric(median(a, cpu)/median(h, cpu), "cpu/url-ratio")
+		})
 	}
 }
 

@@ -566,14 +566,16 @@ func (st *fetchState) startConnect(host, port string) (*connectState, *Error) {
 	for i, a := range addrs {
 		cs.addrs[i] = net.JoinHostPort(a.String(), port)
 	}
-	slots, waited, err := c.connLimit.acquire(st.ctx, cs.key)
+	actx, acancel := st.phaseCtx(0)
+	slots, waited, err := c.connLimit.acquire(actx, cs.key)
+	acancel()
 	st.queued += waited
 	if err != nil {
 		return nil, st.classify(PhaseConnect, err)
 	}
 	cs.slots = slots
 	cs.start = time.Now()
-	cs.ctx, cs.cancel = context.WithTimeout(st.ctx, c.cfg.ConnectTimeout)
+	cs.ctx, cs.cancel = st.phaseCtx(c.cfg.ConnectTimeout)
 	return cs, nil
 }
 
@@ -674,7 +676,10 @@ func (st *fetchState) awaitAccept(pc *persistConn) {
 	limit := time.Now().Add(min(maxAcceptWait, max(minAcceptWait, 4*h.connect)))
 	for pause := time.Duration(0); ; pause = min(max(2*pause, time.Millisecond), acceptPoll) {
 		if pause > 0 {
-			if sleepCtx(st.ctx, pause) != nil {
+			sctx, scancel := st.phaseCtx(0)
+			serr := sleepCtx(sctx, pause)
+			scancel()
+			if serr != nil {
 				return
 			}
 			if time.Now().After(limit) {

@@ -35,7 +35,8 @@ type fetchState struct {
 	offerH2  bool // the dial in progress offers h2 in ALPN (h2stream.go)
 	c        *Client
 	parent   context.Context // the caller's: canceled means KindCanceled
-	ctx      context.Context // parent bounded by deadline
+	ctx      context.Context // parent bounded by deadline: &lazy
+	lazy     fetchCtx        // what ctx points to (fetchctx.go)
 	deadline time.Time       // start + Config.Timeout
 	start    time.Time
 	queued   time.Duration // waits for host slots and pauses, inside the fetch
@@ -148,14 +149,22 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 	}
 	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r, job: job}
 	st.deadline = st.start.Add(c.cfg.Timeout)
-	var cancel context.CancelFunc
-	st.ctx, cancel = context.WithDeadline(ctx, st.deadline)
-	stop := context.AfterFunc(st.ctx, st.interrupt)
+	st.lazy = fetchCtx{parent: ctx, deadline: st.deadline, onDone: st.interrupt}
+	st.ctx = &st.lazy
+	var stop func() bool
+	if ctx.Done() != nil {
+		// Cancellation interrupts the connection at once; the deadline
+		// needs no timer here: every phase on the connection sets a
+		// deadline no later than st.deadline (setDeadline).
+		stop = context.AfterFunc(ctx, st.interrupt)
+	}
 	if err := st.run(u); err != nil {
 		r.fail(err)
 	}
-	stop()
-	cancel()
+	if stop != nil {
+		stop()
+	}
+	st.lazy.release()
 	st.unhold() // dial.go
 	r.Timings.Queue += st.queued
 	r.Timings.Total = time.Since(st.start) - st.queued
@@ -313,7 +322,7 @@ func idempotent(method string) bool {
 func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 	host, port := hostPort(u)
 	h := &st.hop
-	*h = hop{hostKey: net.JoinHostPort(host, port)}
+	*h = hop{hostKey: hostPortKey(u, host, port)}
 	for {
 		hs, waited, err := st.c.hosts.acquire(st.ctx, h.hostKey)
 		st.queued += waited
@@ -500,7 +509,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *persistConn, *Error) {
 	c := st.c
 	host, port := hostPort(u)
-	key := poolKey{scheme: u.Scheme, addr: net.JoinHostPort(host, port)}
+	key := poolKey{scheme: u.Scheme, addr: hostPortKey(u, host, port)}
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()
 	}

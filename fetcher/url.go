@@ -3,6 +3,7 @@ package fetcher
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -175,9 +176,31 @@ func hostPort(u *url.URL) (host, port string) {
 	return host, port
 }
 
+// hostPortKey returns net.JoinHostPort(host, port) for the host and port
+// hostPort gave for u: u.Host itself when it is spelled so (no allocation,
+// the common case of a URL with its port), a new string otherwise.
+func hostPortKey(u *url.URL, host, port string) string {
+	h := u.Host
+	if strings.IndexByte(host, ':') < 0 {
+		if len(h) == len(host)+1+len(port) && h[:len(host)] == host && h[len(host)] == ':' && h[len(host)+1:] == port {
+			return h
+		}
+	} else if len(h) == len(host)+3+len(port) && h[0] == '[' && h[1:1+len(host)] == host && h[1+len(host):3+len(host)] == "]:" && h[3+len(host):] == port {
+		return h
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // hostHeader returns the Host header for u.
 func hostHeader(u *url.URL) string {
 	h, _ := asciiHost(u.Hostname())
+	if strings.IndexByte(h, ':') < 0 && strings.HasPrefix(u.Host, h) {
+		// u.Host is already the header when it is spelled as it would
+		// be built (no allocation).
+		if rest := u.Host[len(h):]; rest == "" && u.Port() == "" || len(rest) > 1 && rest[0] == ':' && rest[1:] == u.Port() {
+			return u.Host
+		}
+	}
 	if strings.IndexByte(h, ':') >= 0 {
 		h = "[" + h + "]"
 	}

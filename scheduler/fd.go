@@ -207,6 +207,15 @@ func (pd *pollDesc) close() error {
 }
 
 func (pd *pollDesc) deadline(t time.Time, read, write bool) error {
+	if pd.h.onHub() {
+		// The common case (a task sets its own deadline) without the
+		// closure onHubDo would allocate.
+		if pd.closed {
+			return net.ErrClosed
+		}
+		pd.setDeadline(t, read, write)
+		return nil
+	}
 	return pd.onHubDo(func() error {
 		if pd.closed {
 			return net.ErrClosed

@@ -29,9 +29,11 @@ const (
 )
 
 func main() {
+	stopProfiles := startProfiles()
 	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], System())
 	stop()
+	stopProfiles()
 	os.Exit(int(code))
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,10 +17,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/greenfetch/greenfetch/fetcher"
+	"golang.org/x/term"
 )
 
-// lineWriter writes whole lines to stdout: one Write per line, writers
-// serialized, so that lines of concurrent writers never interleave. After
+// lineWriter writes whole lines to stdout: whole lines in each Write (one
+// line, or the batch bufferLine held), writers serialized, so that lines of
+// concurrent writers never interleave. After
 // the first failed write it drops everything: a closed pipe (EPIPE, as
 // after `| head`) is quiet, any other error is kept for one message.
 // Safe for concurrent use.
@@ -29,16 +32,87 @@ type lineWriter struct {
 	around func(func()) // if set, wraps each write (the progress bar clears itself)
 	err    error        // first write error; guarded by mu
 	failed chan struct{}
+	held   []byte // lines of bufferLine not yet written; guarded by mu
+	batch  bool   // bufferLine may hold lines (see batchable)
 }
+
+// maxHeld is how many bytes of lines bufferLine holds before it writes
+// them: a busy run writes its result lines in batches of this size instead
+// of one write(2) per URL.
+const maxHeld = 32 << 10
 
 func newLineWriter(w io.Writer) *lineWriter {
-	return &lineWriter{w: w, failed: make(chan struct{})}
+	return &lineWriter{w: w, failed: make(chan struct{}), batch: batchable(w)}
 }
 
-// writeLine writes b, which ends in a newline, in one Write.
+// batchable reports whether result lines to w may be written in batches:
+// only when w is a regular file or a character device such as /dev/null,
+// where no reader waits for each line. A pipe or a terminal gets every
+// line in a write of its own as it completes, and a pipe's reader that
+// goes away (| head) stops the counting at the line it broke.
+func batchable(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	m := fi.Mode()
+	return m.IsRegular() || (m&os.ModeCharDevice != 0 && !term.IsTerminal(int(f.Fd())))
+}
+
+// writeLine writes the held lines and b, which ends in a newline, in one
+// Write.
 func (lw *lineWriter) writeLine(b []byte) {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
+	if len(lw.held) > 0 {
+		lw.held = append(lw.held, b...)
+		lw.writeHeld()
+		return
+	}
+	lw.write(b)
+}
+
+// bufferLine holds b, which ends in a newline, to be written with the
+// lines after it: by the next writeLine or flush, or as soon as maxHeld
+// bytes are held. Its caller flushes whenever it is about to wait, so a
+// line is held only while more are being made. With a progress bar (around
+// set), or to a pipe or terminal (batch not set), it writes at once.
+func (lw *lineWriter) bufferLine(b []byte) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	if lw.around != nil || !lw.batch {
+		lw.writeHeld()
+		lw.write(b)
+		return
+	}
+	lw.held = append(lw.held, b...)
+	if len(lw.held) >= maxHeld {
+		lw.writeHeld()
+	}
+}
+
+// flush writes the held lines.
+func (lw *lineWriter) flush() {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	lw.writeHeld()
+}
+
+// writeHeld writes the held lines, if any; lw.mu is held.
+func (lw *lineWriter) writeHeld() {
+	if len(lw.held) > 0 {
+		lw.write(lw.held)
+		lw.held = lw.held[:0]
+	}
+}
+
+// write writes b in one Write unless an earlier write failed; lw.mu is
+// held.
+func (lw *lineWriter) write(b []byte) {
 	if lw.err != nil {
 		return
 	}

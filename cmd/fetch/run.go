@@ -525,6 +525,7 @@ type runState struct {
 // collect prints and counts results until results is closed. It is the
 // only goroutine that prints during a run.
 func (rs *runState) collect(results <-chan Result) {
+	defer rs.out.flush()
 	for {
 		r, ok := rs.receive(results)
 		if !ok {
@@ -568,6 +569,12 @@ func (rs *runState) emitInOrder() {
 // ready is held until that result is printed.
 func (rs *runState) receive(results <-chan Result) (Result, bool) {
 	if rs.starts == nil {
+		select {
+		case r, ok := <-results:
+			return r, ok
+		default:
+		}
+		rs.out.flush() // nothing more to print for now: write what is held
 		r, ok := <-results
 		return r, ok
 	}
@@ -581,6 +588,7 @@ func (rs *runState) receive(results <-chan Result) (Result, bool) {
 			rs.announceQueued()
 			continue
 		}
+		rs.out.flush()
 		select {
 		case j := <-rs.starts:
 			select {
@@ -642,7 +650,7 @@ func (rs *runState) emit(r *Result) {
 	}
 	rs.buf = rs.f.result(rs.buf[:0], r)
 	if len(rs.buf) > 0 {
-		rs.out.writeLine(rs.buf)
+		rs.out.bufferLine(rs.buf)
 	}
 }
 
