@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/net/http/httpguts"
 	"net/url"
 	"strconv"
 	"strings"
@@ -304,10 +305,8 @@ func checkHeader(h string) error {
 	if name == "" {
 		return errors.New("empty header name")
 	}
-	for i := 0; i < len(name); i++ {
-		if !isTokenByte(name[i]) {
-			return fmt.Errorf("header name %q has a character not allowed in a token (RFC 9110 5.1)", name)
-		}
+	if !httpguts.ValidHeaderFieldName(name) {
+		return fmt.Errorf("header name %q has a character not allowed in a token (RFC 9110 5.1)", name)
 	}
 	for _, f := range framingHeaders {
 		if strings.EqualFold(name, f) {
@@ -318,15 +317,6 @@ func checkHeader(h string) error {
 		return errors.New("control characters are not allowed")
 	}
 	return nil
-}
-
-// isTokenByte reports whether c may appear in an HTTP token (RFC 9110 5.6.2).
-func isTokenByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // parseInt parses a plain decimal integer in [lo, hi].
