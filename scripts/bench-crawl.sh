@@ -38,8 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=lib/site-nginx.sh
+. "$(dirname "$0")/lib/site-nginx.sh"
 
 echo "building fetch, the site program and colly-crawl..." >&2
 (cd "$root" && go build -o "$tmp/fetch" ./cmd/fetch && go build -o "$tmp/site" ./scripts/bench-crawl/site)
@@ -49,34 +49,7 @@ echo "generating $pages pages..." >&2
 
 # --- nginx, workload 1 ---
 port=$(freeport)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  types { text/html html; }
-  default_type application/octet-stream;
-  log_format uri '\$request_uri';
-  access_log $tmp/access.log uri;
-  keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx/body;
-  server {
-    listen 127.0.0.1:$port;
-    root $tmp/www;
-    index index.html;
-  }
-}
-EOF
-"$nginx_bin" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-nginx_pid=$!
-for _ in $(seq 50); do
-	curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
-	python3 -c "import socket; socket.create_connection(('127.0.0.1',$port)).close()" 2>/dev/null && break
-	sleep 0.1
-done
+start_site_nginx "$tmp" "$port"
 
 # run NAME LOG CMD...: runs CMD under /usr/bin/time with LOG emptied first,
 # and prints one result line; sets the globals wall cpu rss.

@@ -33,9 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-waitport() { for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$1)).close()" 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=lib/site-nginx.sh
+. "$(dirname "$0")/lib/site-nginx.sh"
 redis_bin=$(command -v redis-server || echo /usr/bin/redis-server)
 
 echo "building fetch and the site program..." >&2
@@ -63,31 +62,8 @@ used_memory() { rcli INFO memory | grep -o 'used_memory:[0-9]*' | cut -d: -f2; }
 redis_cpu() { rcli INFO cpu | grep -o 'used_cpu_\(sys\|user\):[0-9.]*' | cut -d: -f2 | paste -sd+ | bc -l; }
 
 port=$(freeport)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  types { text/html html; }
-  default_type application/octet-stream;
-  log_format uri '\$request_uri';
-  access_log $tmp/access.log uri;
-  keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx/body;
-  server {
-    listen 127.0.0.1:$port;
-    root $tmp/www;
-    index index.html;
-  }
-}
-EOF
-"$nginx_bin" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-nginx_pid=$!
+start_site_nginx "$tmp" "$port"
 pids+=($nginx_pid)
-waitport "$port"
 
 now() { date +%s.%N; }
 
