@@ -70,7 +70,15 @@ type RedisFrontier struct {
 	idle      time.Duration     // the current poll interval while others hold the work
 	reclaimed time.Time         // when Claim last looked for timed-out claims
 	trips     atomic.Int64
+	// known holds keys this worker knows are in the crawl's visited set
+	// (pushed, claimed or found there): their links are counted as
+	// duplicates without being sent. Only ever a subset of the store's
+	// set, so it never keeps a new URL out; emptied past maxKnown.
+	known VisitedSet
 }
+
+// maxKnown bounds RedisFrontier.known (16 to 32 MiB).
+const maxKnown = 1 << 21
 
 // DefaultClaimTimeout is the default of RedisFrontier.ClaimTimeout and of
 // --claim-timeout.
@@ -268,13 +276,43 @@ func keyBytes(k uint64) string {
 	return string(b[:])
 }
 
-// pushArgs appends max and the items (key, host, encoded item) to args.
-func (f *RedisFrontier) pushArgs(args []any, items []Item) []any {
-	args = append(args, f.MaxQueued, len(items))
+// pushArgs appends max and the items (key, host, encoded item) to args,
+// leaving out those known to be in the visited set: it returns how many
+// it left out, and the keys it sent.
+func (f *RedisFrontier) pushArgs(args []any, items []Item) (_ []any, skipped int, sent []uint64) {
+	i0 := len(args)
+	args = append(args, f.MaxQueued, 0)
 	for _, it := range items {
+		if f.known.Has(it.Key) {
+			skipped++
+			continue
+		}
+		sent = append(sent, it.Key)
 		args = append(args, keyBytes(it.Key), it.Host, string(encodeItem(nil, it)))
 	}
-	return args
+	args[i0+1] = len(sent)
+	return args, skipped, sent
+}
+
+// learn adds keys the store now holds in its visited set to f.known.
+func (f *RedisFrontier) learn(keys ...uint64) {
+	if f.known.Len()+len(keys) > maxKnown {
+		f.known = VisitedSet{}
+	}
+	for _, k := range keys {
+		f.known.Add(k)
+	}
+}
+
+// pushed learns the keys of a push that dropped none (a dropped URL is not
+// in the visited set; which were dropped is not told) and counts the
+// skipped ones as duplicates.
+func (f *RedisFrontier) pushed(pr PushResult, skipped int, sent []uint64) PushResult {
+	if pr.Dropped == 0 {
+		f.learn(sent...)
+	}
+	pr.Duplicates += skipped
+	return pr
 }
 
 // luaPush is the push function of the scripts: ARGV[i0] is the bound,
@@ -436,7 +474,11 @@ func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
 	if len(items) == 0 {
 		return PushResult{}, nil
 	}
-	v, err := f.run(redisPush, f.pushArgs(nil, items)...)
+	args, skipped, sent := f.pushArgs(nil, items)
+	if len(sent) == 0 {
+		return PushResult{Duplicates: skipped}, nil
+	}
+	v, err := f.run(redisPush, args...)
 	if err != nil {
 		return PushResult{}, err
 	}
@@ -444,15 +486,19 @@ func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
 	if err != nil {
 		return PushResult{}, err
 	}
-	return PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, nil
+	return f.pushed(PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, skipped, sent), nil
 }
 
 // Visit implements Frontier.
 func (f *RedisFrontier) Visit(key uint64) (bool, error) {
+	if f.known.Has(key) {
+		return false, nil
+	}
 	v, err := f.run(redisVisit, keyBytes(key))
 	if err != nil {
 		return false, err
 	}
+	f.learn(key)
 	return v == int64(1), nil
 }
 
@@ -495,6 +541,7 @@ func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, 
 			continue // our own claim, timed out while we fetch it: still ours
 		}
 		f.claims[it.Key] = id
+		f.learn(it.Key)
 		items = append(items, it)
 	}
 	wait := time.Duration(n[0]) * time.Millisecond
@@ -535,7 +582,8 @@ func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
 		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
 		links = append(links, d.Links...)
 	}
-	v, err := f.run(redisComplete, f.pushArgs(args, links)...)
+	args, skipped, sent := f.pushArgs(args, links)
+	v, err := f.run(redisComplete, args...)
 	if err != nil {
 		return PushResult{}, 0, err
 	}
@@ -546,7 +594,7 @@ func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
 	if err != nil {
 		return PushResult{}, 0, err
 	}
-	return PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, int(n[3]), nil
+	return f.pushed(PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, skipped, sent), int(n[3]), nil
 }
 
 // Release implements StoreFrontier.

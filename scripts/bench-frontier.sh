@@ -17,6 +17,9 @@
 # count on stderr), URLs requested twice, and Redis memory per URL at the
 # end (used_memory before and after, over the URLs of the crawl).
 #
+# PROFILE=DIR writes a CPU profile of each fetch process under DIR
+# (FETCH_CPUPROFILE), named after the workload and the worker.
+#
 # Needs: go, nginx (nginx-light), redis-server, python3. Loopback only.
 set -euo pipefail
 
@@ -66,6 +69,8 @@ start_site_nginx "$tmp" "$port"
 pids+=($nginx_pid)
 
 now() { date +%s.%N; }
+# profile NAME prints the profile file for NAME, or nothing without PROFILE.
+profile() { if [ -n "${PROFILE:-}" ]; then mkdir -p "$PROFILE" && echo "$PROFILE/$1.pprof"; fi; }
 
 # bench NAME URL LOG: memory run, then redis run; prints both and the ratio.
 bench() {
@@ -73,7 +78,7 @@ bench() {
 	: >"$log"
 	local t0 t1 mem_wall mem_pages
 	t0=$(now)
-	/usr/bin/time -f '%U %S' -o "$tmp/mem.time" "$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
+	FETCH_CPUPROFILE=$(profile "$name-memory") /usr/bin/time -f '%U %S' -o "$tmp/mem.time" "$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
 	t1=$(now)
 	sleep 0.3
 	mem_wall=$(echo "$t1 - $t0" | bc -l)
@@ -88,7 +93,7 @@ bench() {
 	local wp=()
 	t0=$(now)
 	for i in $(seq "$workers"); do
-		/usr/bin/time -f '%U %S' -o "$tmp/w$i.time" "$tmp/fetch" --crawl --depth 100000 -c $((conc / workers)) --per-host "$conc" -q --json --progress never \
+		FETCH_CPUPROFILE=$(profile "$name-redis-$i") /usr/bin/time -f '%U %S' -o "$tmp/w$i.time" "$tmp/fetch" --crawl --depth 100000 -c $((conc / workers)) --per-host "$conc" -q --json --progress never \
 			--frontier "redis://127.0.0.1:$rport/0" --crawl-id "$id" "$url" >"$tmp/w$i.out" 2>"$tmp/w$i.err" &
 		wp+=($!)
 	done
