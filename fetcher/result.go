@@ -213,8 +213,9 @@ type Timings struct {
 }
 
 // MarshalJSON encodes t as milliseconds, to the microsecond.
-func (t Timings) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 96)
+func (t Timings) MarshalJSON() ([]byte, error) { return t.appendJSON(make([]byte, 0, 96)), nil }
+
+func (t Timings) appendJSON(b []byte) []byte {
 	for i, f := range [...]struct {
 		name string
 		d    time.Duration
@@ -229,7 +230,7 @@ func (t Timings) MarshalJSON() ([]byte, error) {
 		b = append(b, '"', ':')
 		b = strconv.AppendFloat(b, DurationMS(f.d), 'f', -1, 64)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -291,18 +292,11 @@ type Result struct {
 // It is the "ok" field of the JSON result.
 func (r *Result) OK() bool { return r.Err == nil && r.ErrorKind == KindNone && r.Status < 400 }
 
-// resultFields is Result without its methods, for MarshalJSON.
-type resultFields Result
-
 // MarshalJSON encodes r as the "result" object of the output contract:
-// its fields, and "ok" (always present) = r.OK() right after "type".
-func (r Result) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Type string `json:"type"`
-		OK   bool   `json:"ok"`
-		*resultFields
-	}{r.Type, r.OK(), (*resultFields)(&r)})
-}
+// its fields, and "ok" (always present) = r.OK() right after "type". It
+// is AppendJSON (json.Marshal escapes HTML in what it returns; AppendJSON
+// alone does not).
+func (r Result) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil), nil }
 
 // fail records err (an *Error) on r.
 func (r *Result) fail(err *Error) {

@@ -163,7 +163,7 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 		return f.writeOut.append(b, r)
 	}
 	if f.json {
-		return appendJSON(b, r)
+		return append(r.AppendJSON(b), '\n')
 	}
 	if r.ErrorKind != KindNone {
 		b = append(b, "error: "...)

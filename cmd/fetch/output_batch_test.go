@@ -76,3 +76,15 @@ func readFileString(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// TestJSONResultKeepsHTMLCharacters: a URL's & < > stay as they are in
+// --json lines (jq users grep for them), and the line is the result object
+// of the contract.
+func TestJSONResultKeepsHTMLCharacters(t *testing.T) {
+	f := &formatter{json: true}
+	r := &Result{URL: "http://h/?a=1&b=<2>", Status: 200}
+	line := string(f.result(nil, r))
+	if !strings.Contains(line, `"url":"http://h/?a=1&b=<2>"`) || !strings.HasPrefix(line, `{"type":"result","ok":true,`) || !strings.HasSuffix(line, "}\n") {
+		t.Fatalf("line %q", line)
+	}
+}
