@@ -267,11 +267,6 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		c.flushLocked()
 	}()
 	for {
-		if len(results) == 0 {
-			// No result is waiting: what is done goes to the store now,
-			// in one call, before claiming or waiting.
-			c.flushLocked()
-		}
 		if !stopped && (c.ctx.Err() != nil || c.failed()) {
 			stopped = true
 		}
@@ -292,11 +287,17 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 		c.mu.Unlock()
 		// With a store, results waiting come first: they free slots and
 		// bring links, in one call of the store.
-		if !stopped && len(pending) == 0 && inflight < conc && (c.store == nil || len(results) == 0) {
+		claim := !stopped && len(pending) == 0 && inflight < conc && (c.store == nil || len(results) == 0)
+		if len(results) == 0 && !claim {
+			// No result is waiting: what is done goes to the store now,
+			// in one call, before waiting (or with the claim below).
+			c.flushLocked()
+		}
+		if claim {
 			c.mu.Lock()
 			var items []Item
 			var err error
-			items, wait, err = c.front.Claim(time.Now(), conc-inflight)
+			items, wait, err = c.claim(conc - inflight)
 			if err != nil && c.err == nil {
 				c.err = fmt.Errorf("crawl: frontier: %w", err)
 			}

@@ -375,10 +375,12 @@ end
 
 var redisPush = redis.NewScript(luaPush + `return push(2)`)
 
-// ARGV: P, consumer, max, perHost, delay ms, claim timeout ms, reclaim
-// (1 to look for timed-out claims).
-var redisClaim = redis.NewScript(luaPush + `
-local consumer, max, perHost, defDelay, timeout, reclaim = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] == '1'
+// luaClaim is the claim function: ARGV[i0…i0+5] are consumer, max,
+// perHost, delay ms, claim timeout ms, reclaim (1 to look for timed-out
+// claims). It returns {wait ms or -1, outstanding, {id, item, …}}.
+const luaClaim = `
+local function claim(i0)
+local consumer, max, perHost, defDelay, timeout, reclaim = ARGV[i0], tonumber(ARGV[i0+1]), tonumber(ARGV[i0+2]), ARGV[i0+3], tonumber(ARGV[i0+4]), ARGV[i0+5] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- The hosts with work, in turn: each visited one goes to the ring's tail.
@@ -435,17 +437,21 @@ while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
   end
 end
 if j < n and got == 0 then wait = -1 end -- hosts not visited may be ready: poll
-return {wait, tonumber(redis.call('GET', P .. 'out') or '0'), out}`)
+return {wait, tonumber(redis.call('GET', P .. 'out') or '0'), out}
+end
+`
 
-// ARGV: P, n, then host, entry ID, key, record per page, then the push
-// arguments of all their links.
-var redisComplete = redis.NewScript(luaPush + `
-local n = tonumber(ARGV[2])
-local pr = push(3 + 4 * n)
+// luaComplete is the complete function: ARGV[i0] is n, then host, entry
+// ID, key, record per page, then the push arguments of all their links.
+// It returns {added, duplicates, dropped, stored}.
+const luaComplete = `
+local function complete(i0)
+local n = tonumber(ARGV[i0])
+local pr = push(i0 + 1 + 4 * n)
 local stored = 0
 local hosts, ids = {}, {}
 for i = 0, n - 1 do
-  local h, id, k, rec = ARGV[3+4*i], ARGV[4+4*i], ARGV[5+4*i], ARGV[6+4*i]
+  local h, id, k, rec = ARGV[i0+1+4*i], ARGV[i0+2+4*i], ARGV[i0+3+4*i], ARGV[i0+4+4*i]
   if rec ~= '' and redis.call('SADD', P .. 'done', k) == 1 then
     redis.call('XADD', P .. 'results', '*', 'r', rec)
     stored = stored + 1
@@ -460,7 +466,23 @@ end
 local acked = 0
 for _, h in ipairs(hosts) do acked = acked + finish(h, ids[h]) end
 if acked > 0 then redis.call('DECRBY', P .. 'out', acked) end
-return {pr[1], pr[2], pr[3], stored}`)
+return {pr[1], pr[2], pr[3], stored}
+end
+`
+
+// ARGV: P, then the claim arguments.
+var redisClaim = redis.NewScript(luaPush + luaClaim + `return claim(2)`)
+
+// ARGV: P, then the complete arguments.
+var redisComplete = redis.NewScript(luaPush + luaComplete + `return complete(2)`)
+
+// ARGV: P, the six claim arguments, then the complete arguments: pages
+// done and the next claim in one round trip (the claim sees the per-host
+// slots the completions freed).
+var redisCompleteClaim = redis.NewScript(luaPush + luaClaim + luaComplete + `
+local c = complete(8)
+local r = claim(2)
+return {c[1], c[2], c[3], c[4], r[1], r[2], r[3]}`)
 
 // ARGV: P, host, entry ID, item.
 var redisRelease = redis.NewScript(luaPush + `
@@ -531,24 +553,38 @@ func (f *RedisFrontier) Visit(key uint64) (bool, error) {
 // hold claims, it returns a poll interval: their claims may end, or time
 // out.
 func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, error) {
+	v, err := f.run(redisClaim, f.claimArgs(nil, limit)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return f.claimed(v)
+}
+
+// claimArgs appends the arguments of the claim function to args.
+func (f *RedisFrontier) claimArgs(args []any, limit int) []any {
 	perHost := f.PerHost
 	if perHost <= 0 {
 		perHost = 2
 	}
-	timeout := f.ClaimTimeout
-	if timeout <= 0 {
-		timeout = DefaultClaimTimeout
-	}
 	// Timed-out claims are looked for every tenth of the timeout, and
 	// whenever this worker would otherwise wait.
 	reclaim := 0
-	if now := time.Now(); f.idle > 0 || now.Sub(f.reclaimed) >= timeout/10 {
+	if now := time.Now(); f.idle > 0 || now.Sub(f.reclaimed) >= f.claimTimeout()/10 {
 		reclaim, f.reclaimed = 1, now
 	}
-	v, err := f.run(redisClaim, f.consumer, limit, perHost, f.Delay.Milliseconds(), timeout.Milliseconds(), reclaim)
-	if err != nil {
-		return nil, 0, err
+	return append(args, f.consumer, limit, perHost, f.Delay.Milliseconds(), f.claimTimeout().Milliseconds(), reclaim)
+}
+
+func (f *RedisFrontier) claimTimeout() time.Duration {
+	if f.ClaimTimeout <= 0 {
+		return DefaultClaimTimeout
 	}
+	return f.ClaimTimeout
+}
+
+// claimed reads the reply of the claim function: the items claimed, or
+// how long to wait before claiming again.
+func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
 	n, err := ints(v, 2)
 	if err != nil {
 		return nil, 0, err
@@ -580,7 +616,7 @@ func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, 
 	if n[1] > 0 && wait == 0 {
 		// Others hold the work: poll, from 10 ms up to 200 ms (or a
 		// quarter of the claim timeout) while it stays so.
-		f.idle = min(max(2*f.idle, 10*time.Millisecond), 200*time.Millisecond, max(timeout/4, 10*time.Millisecond))
+		f.idle = min(max(2*f.idle, 10*time.Millisecond), 200*time.Millisecond, max(f.claimTimeout()/4, 10*time.Millisecond))
 		wait = f.idle
 	}
 	return nil, wait, nil
@@ -597,21 +633,61 @@ func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
 	if len(done) == 0 {
 		return PushResult{}, 0, nil
 	}
-	args := []any{len(done)}
-	var links []Item
-	for _, d := range done {
-		id, ok := f.claims[d.Item.Key]
-		if !ok {
-			return PushResult{}, 0, fmt.Errorf("redis: %s completed but not claimed", d.Item.URL)
-		}
-		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
-		links = append(links, d.Links...)
+	args, skipped, sent, err := f.completeArgs(nil, done)
+	if err != nil {
+		return PushResult{}, 0, err
 	}
-	args, skipped, sent := f.pushArgs(args, links)
 	v, err := f.run(redisComplete, args...)
 	if err != nil {
 		return PushResult{}, 0, err
 	}
+	return f.completed(v, done, skipped, sent)
+}
+
+// CompleteClaim is Complete, then Claim, in one script call: one round
+// trip where there would be two. Run uses it when a frontier has it.
+func (f *RedisFrontier) CompleteClaim(done []Completion, now time.Time, limit int) (PushResult, int, []Item, time.Duration, error) {
+	if len(done) == 0 {
+		items, wait, err := f.Claim(now, limit)
+		return PushResult{}, 0, items, wait, err
+	}
+	args, skipped, sent, err := f.completeArgs(f.claimArgs(nil, limit), done)
+	if err != nil {
+		return PushResult{}, 0, nil, 0, err
+	}
+	v, err := f.run(redisCompleteClaim, args...)
+	if err != nil {
+		return PushResult{}, 0, nil, 0, err
+	}
+	if a, ok := v.([]any); !ok || len(a) != 7 {
+		return PushResult{}, 0, nil, 0, fmt.Errorf("redis: unexpected reply %v", v)
+	}
+	pr, stored, err := f.completed(v, done, skipped, sent)
+	if err != nil {
+		return pr, stored, nil, 0, err
+	}
+	items, wait, err := f.claimed(v.([]any)[4:])
+	return pr, stored, items, wait, err
+}
+
+// completeArgs appends the arguments of the complete function to args.
+func (f *RedisFrontier) completeArgs(args []any, done []Completion) (_ []any, skipped int, sent []uint64, err error) {
+	args = append(args, len(done))
+	var links []Item
+	for _, d := range done {
+		id, ok := f.claims[d.Item.Key]
+		if !ok {
+			return nil, 0, nil, fmt.Errorf("redis: %s completed but not claimed", d.Item.URL)
+		}
+		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
+		links = append(links, d.Links...)
+	}
+	args, skipped, sent = f.pushArgs(args, links)
+	return args, skipped, sent, nil
+}
+
+// completed reads the reply of the complete function.
+func (f *RedisFrontier) completed(v any, done []Completion, skipped int, sent []uint64) (PushResult, int, error) {
 	for _, d := range done {
 		delete(f.claims, d.Item.Key)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 )
@@ -27,6 +28,12 @@ type StoreFrontier interface {
 	// Release gives back a claimed item that was not fetched (the run
 	// stopped, or reached its page limit): it is queued again.
 	Release(item Item) error
+}
+
+// completeClaimer is a StoreFrontier that completes pages and claims the
+// next items in one call (RedisFrontier: one round trip instead of two).
+type completeClaimer interface {
+	CompleteClaim(done []Completion, now time.Time, limit int) (pr PushResult, stored int, items []Item, wait time.Duration, err error)
 }
 
 // Completion is a page done: its item, the record of its result (nil:
@@ -65,6 +72,11 @@ func (c *crawler) flush() {
 		return
 	}
 	pr, _, err := c.store.Complete(c.done)
+	c.flushed(pr, err)
+}
+
+// flushed counts what a flush of c.done did and empties it; c.mu is held.
+func (c *crawler) flushed(pr PushResult, err error) {
 	clear(c.done)
 	c.done = c.done[:0]
 	c.stats.Discovered += int64(pr.Added)
@@ -73,6 +85,21 @@ func (c *crawler) flush() {
 	if err != nil && c.err == nil {
 		c.err = fmt.Errorf("crawl: frontier: %w", err)
 	}
+}
+
+// claim claims up to limit items, with the pending completions in the
+// same call when the store can; c.mu is held.
+func (c *crawler) claim(limit int) ([]Item, time.Duration, error) {
+	if cc, ok := c.store.(completeClaimer); ok && len(c.done) > 0 {
+		pr, _, items, wait, err := cc.CompleteClaim(c.done, time.Now(), limit)
+		c.flushed(pr, err)
+		if err != nil {
+			return nil, 0, nil // counted by flushed
+		}
+		return items, wait, nil
+	}
+	c.flush()
+	return c.front.Claim(time.Now(), limit)
 }
 
 // flushLocked is flush for the driver without c.mu.
