@@ -316,58 +316,83 @@ func (f *RedisFrontier) pushed(pr PushResult, skipped int, sent []uint64) PushRe
 }
 
 // luaPush is the push function of the scripts: ARGV[i0] is the bound,
-// ARGV[i0+1] the count, then key, host, item per item. The counters of a
-// host (queued, in the ring) are updated once a call, not once an item.
+// ARGV[i0+1] the count, then key, host, item per item. It tests and sets
+// the visited keys of a call in one SMISMEMBER and one SADD, and updates
+// a host's counters once a call, not once an item: a script's cost is
+// mostly its number of redis.call.
 const luaPush = `
 local P = ARGV[1]
+local SEEN, OUT, HQ, HC = P .. 'seen', P .. 'out', P .. 'hq', P .. 'hc'
+local ACTIVE, RING = P .. 'active', P .. 'ring'
+-- many runs cmd key list… in chunks (unpack's bound), and returns the
+-- replies of the chunks concatenated when they are arrays, summed else.
+local function many(cmd, key, list)
+  local all, sum = {}, 0
+  for i = 1, #list, 1000 do
+    local r = redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
+    if type(r) == 'table' then
+      for _, x in ipairs(r) do all[#all + 1] = x end
+    else
+      sum = sum + r
+    end
+  end
+  return all, sum
+end
 local function push(i0)
   local max, n = tonumber(ARGV[i0]), tonumber(ARGV[i0+1])
+  if n == 0 then return {0, 0, 0} end
+  local keys = {}
+  for i = 0, n - 1 do keys[i + 1] = ARGV[i0+2+3*i] end
+  local member = many('SMISMEMBER', SEEN, keys)
   local out = 0
-  if max > 0 then out = tonumber(redis.call('GET', P .. 'out') or '0') end
+  if max > 0 then out = tonumber(redis.call('GET', OUT) or '0') end
   local added, dup, dropped = 0, 0, 0
-  local hosts, per = {}, {}
+  local new, batch, hosts, per, qs = {}, {}, {}, {}, {}
   for i = 0, n - 1 do
-    local k, h, item = ARGV[i0+2+3*i], ARGV[i0+3+3*i], ARGV[i0+4+3*i]
-    if max > 0 and redis.call('SISMEMBER', P .. 'seen', k) == 1 then
+    local k, h, item = keys[i + 1], ARGV[i0+3+3*i], ARGV[i0+4+3*i]
+    if member[i + 1] == 1 or batch[k] then
       dup = dup + 1
     elseif max > 0 and out + added >= max then
       dropped = dropped + 1
-    elseif redis.call('SADD', P .. 'seen', k) == 0 then
-      dup = dup + 1
     else
-      local q = P .. 'q:' .. h
+      batch[k] = true
+      new[#new + 1] = k
       if per[h] == nil then
         per[h] = 0
         hosts[#hosts + 1] = h
+        qs[h] = P .. 'q:' .. h
         if redis.call('SADD', P .. 'hosts', h) == 1 then
-          redis.pcall('XGROUP', 'CREATE', q, 'w', '0', 'MKSTREAM') -- BUSYGROUP if it exists: fine
+          redis.pcall('XGROUP', 'CREATE', qs[h], 'w', '0', 'MKSTREAM') -- BUSYGROUP if it exists: fine
         end
       end
-      redis.call('XADD', q, '*', 'i', item)
+      redis.call('XADD', qs[h], '*', 'i', item)
       per[h] = per[h] + 1
       added = added + 1
     end
   end
-  for _, h in ipairs(hosts) do
-    redis.call('HINCRBY', P .. 'hq', h, per[h])
-    if redis.call('SADD', P .. 'active', h) == 1 then redis.call('RPUSH', P .. 'ring', h) end
+  if added > 0 then
+    many('SADD', SEEN, new)
+    redis.call('INCRBY', OUT, added)
   end
-  if added > 0 then redis.call('INCRBY', P .. 'out', added) end
+  for _, h in ipairs(hosts) do
+    redis.call('HINCRBY', HQ, h, per[h])
+    if redis.call('SADD', ACTIVE, h) == 1 then redis.call('RPUSH', RING, h) end
+  end
   return {added, dup, dropped}
 end
 -- finish acknowledges and deletes entries of host h's stream; it returns
 -- how many were still claimed (an entry completed before counts 0: every
 -- acknowledgement deletes its entry in the same script).
-local function finish(h, ids)
+local function finish(h, ids) -- at most maxCompletionBatch ids
   local q = P .. 'q:' .. h
   local a = redis.call('XACK', q, 'w', unpack(ids))
   if a == 0 then
     return 0
   end
   redis.call('XDEL', q, unpack(ids))
-  local c = redis.call('HINCRBY', P .. 'hc', h, -a)
-  if c <= 0 and tonumber(redis.call('HGET', P .. 'hq', h) or '0') <= 0 then
-    if redis.call('SREM', P .. 'active', h) == 1 then redis.call('LREM', P .. 'ring', 1, h) end
+  local c = redis.call('HINCRBY', HC, h, -a)
+  if c <= 0 and tonumber(redis.call('HGET', HQ, h) or '0') <= 0 then
+    if redis.call('SREM', ACTIVE, h) == 1 then redis.call('LREM', RING, 1, h) end
   end
   return a
 end
@@ -385,17 +410,17 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- The hosts with work, in turn: each visited one goes to the ring's tail.
 -- A call visits a bounded number of them (more while it finds nothing).
-local n = redis.call('LLEN', P .. 'ring')
+local n = redis.call('LLEN', RING)
 local bound = math.max(64, 4 * max)
 local out = {}
 local got = 0
 local wait = -1
 local j = 0
 while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
-  local h = redis.call('LMOVE', P .. 'ring', P .. 'ring', 'LEFT', 'RIGHT')
+  local h = redis.call('LMOVE', RING, RING, 'LEFT', 'RIGHT')
   j = j + 1
   local q = P .. 'q:' .. h
-  local claimed = tonumber(redis.call('HGET', P .. 'hc', h) or '0')
+  local claimed = tonumber(redis.call('HGET', HC, h) or '0')
   if claimed > 0 and reclaim then
     local r = redis.call('XAUTOCLAIM', q, 'w', consumer, timeout, '0-0', 'COUNT', max - got)
     for _, e in ipairs(r[2]) do
@@ -406,7 +431,7 @@ while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
       end
     end
   end
-  local queued = tonumber(redis.call('HGET', P .. 'hq', h) or '0')
+  local queued = tonumber(redis.call('HGET', HQ, h) or '0')
   if queued > 0 and claimed < perHost and got < max then
     local nxt = tonumber(redis.call('HGET', P .. 'hn', h) or '0')
     if nxt > now then
@@ -426,8 +451,8 @@ while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
       end
       got = got + m
       if m > 0 then
-        redis.call('HINCRBY', P .. 'hc', h, m)
-        redis.call('HINCRBY', P .. 'hq', h, -m)
+        redis.call('HINCRBY', HC, h, m)
+        redis.call('HINCRBY', HQ, h, -m)
         if d > 0 then
           redis.call('HSET', P .. 'hn', h, now + d)
           if wait < 0 or d < wait then wait = d end
@@ -437,7 +462,7 @@ while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
   end
 end
 if j < n and got == 0 then wait = -1 end -- hosts not visited may be ready: poll
-return {wait, tonumber(redis.call('GET', P .. 'out') or '0'), out}
+return {wait, tonumber(redis.call('GET', OUT) or '0'), out}
 end
 `
 
@@ -448,13 +473,20 @@ const luaComplete = `
 local function complete(i0)
 local n = tonumber(ARGV[i0])
 local pr = push(i0 + 1 + 4 * n)
-local stored = 0
+-- The records of URLs without one yet, in one entry of the results
+-- stream ('r', record, 'r', record, …), their keys added to done.
+local keys = {}
+for i = 0, n - 1 do keys[i + 1] = ARGV[i0+3+4*i] end
+local member = redis.call('SMISMEMBER', P .. 'done', unpack(keys))
+local recs, new, batch = {}, {}, {}
 local hosts, ids = {}, {}
 for i = 0, n - 1 do
-  local h, id, k, rec = ARGV[i0+1+4*i], ARGV[i0+2+4*i], ARGV[i0+3+4*i], ARGV[i0+4+4*i]
-  if rec ~= '' and redis.call('SADD', P .. 'done', k) == 1 then
-    redis.call('XADD', P .. 'results', '*', 'r', rec)
-    stored = stored + 1
+  local h, id, k, rec = ARGV[i0+1+4*i], ARGV[i0+2+4*i], keys[i + 1], ARGV[i0+4+4*i]
+  if rec ~= '' and member[i + 1] == 0 and not batch[k] then
+    batch[k] = true
+    new[#new + 1] = k
+    recs[#recs + 1] = 'r'
+    recs[#recs + 1] = rec
   end
   if ids[h] == nil then
     ids[h] = {}
@@ -463,10 +495,14 @@ for i = 0, n - 1 do
   local l = ids[h]
   l[#l + 1] = id
 end
+if #new > 0 then
+  redis.call('SADD', P .. 'done', unpack(new))
+  redis.call('XADD', P .. 'results', '*', unpack(recs))
+end
 local acked = 0
 for _, h in ipairs(hosts) do acked = acked + finish(h, ids[h]) end
-if acked > 0 then redis.call('DECRBY', P .. 'out', acked) end
-return {pr[1], pr[2], pr[3], stored}
+if acked > 0 then redis.call('DECRBY', OUT, acked) end
+return {pr[1], pr[2], pr[3], #new}
 end
 `
 
@@ -734,27 +770,35 @@ func (f *RedisFrontier) ReadResults(ctx context.Context, follow bool, fn func(re
 	last := "-"
 	key := f.prefix + "results"
 	for {
-		var msgs []redis.XMessage
+		var entries []any
 		start := last
 		if start != "-" {
 			start = "(" + start
 		}
 		err := f.retry(ctx, func() error {
-			var err error
-			msgs, err = f.client.XRangeN(ctx, key, start, "+", 1000).Result()
+			v, err := f.client.Do(ctx, "XRANGE", key, start, "+", "COUNT", 1000).Result()
+			entries, _ = v.([]any)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		for _, m := range msgs {
-			last = m.ID
-			r, _ := m.Values["r"].(string)
-			if err := fn([]byte(r)); err != nil {
-				return err
+		// An entry is the records of one Complete: ID, {"r", record, …}.
+		for _, e := range entries {
+			idFields, _ := e.([]any)
+			if len(idFields) != 2 {
+				return fmt.Errorf("redis at %s: unexpected results entry %v", f.addr, e)
+			}
+			last, _ = idFields[0].(string)
+			fields, _ := idFields[1].([]any)
+			for i := 1; i < len(fields); i += 2 {
+				r, _ := fields[i].(string)
+				if err := fn([]byte(r)); err != nil {
+					return err
+				}
 			}
 		}
-		if len(msgs) == 1000 {
+		if len(entries) == 1000 {
 			continue
 		}
 		if !follow {

@@ -4,6 +4,7 @@
 # concurrency, on the generated site of the crawl benchmark.
 #
 #   scripts/bench-frontier.sh [PAGES] [CONC]     (defaults 20000 and 64)
+#   REPS=5 scripts/bench-frontier.sh              (repetitions, default 3)
 #
 # The site: PAGES pages from scripts/bench-crawl/site, served by nginx on
 # loopback (workload 1), and by the site program with 50 ms per response
@@ -12,8 +13,9 @@
 #   redis:  4 fetch --crawl processes, -c CONC/4 each, --per-host CONC
 #           (a crawl-wide bound with Redis), one redis-server (no
 #           persistence) on loopback started by this script.
-# Reported: wall time, pages/s, the ratio redis/memory (the goal is
-# >= 0.8), the Redis round trips per page (each worker prints its own
+# Each workload runs REPS times each way, alternating which goes first.
+# Reported: wall time, pages/s, the ratio of the medians redis/memory (the
+# goal is >= 0.8), the Redis round trips per page (each worker prints its own
 # count on stderr), URLs requested twice, and Redis memory per URL at the
 # end (used_memory before and after, over the URLs of the crawl).
 #
@@ -26,6 +28,7 @@ set -euo pipefail
 pages=${1:-20000}
 conc=${2:-64}
 workers=4
+reps=${REPS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/bench-frontier.XXXXXX)
 pids=()
@@ -72,23 +75,30 @@ now() { date +%s.%N; }
 # profile NAME prints the profile file for NAME, or nothing without PROFILE.
 profile() { if [ -n "${PROFILE:-}" ]; then mkdir -p "$PROFILE" && echo "$PROFILE/$1.pprof"; fi; }
 
-# bench NAME URL LOG: memory run, then redis run; prints both and the ratio.
-bench() {
-	local name=$1 url=$2 log=$3
+# median prints the median of its arguments.
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# memory_run NAME URL LOG: one crawl with the memory frontier; prints its
+# line and sets wall and got.
+memory_run() {
+	local name=$1 url=$2 log=$3 t0 t1
 	: >"$log"
-	local t0 t1 mem_wall mem_pages
 	t0=$(now)
 	FETCH_CPUPROFILE=$(profile "$name-memory") /usr/bin/time -f '%U %S' -o "$tmp/mem.time" "$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
 	t1=$(now)
 	sleep 0.3
-	mem_wall=$(echo "$t1 - $t0" | bc -l)
-	mem_pages=$(grep -o '"pages":[0-9]*' "$tmp/mem.out" | cut -d: -f2)
-	printf '%-10s memory   1 worker  -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$conc" "$(awk '{s+=$1+$2} END {print s}' "$tmp/mem.time")" "$mem_wall" "$mem_pages" "$(echo "$mem_pages / $mem_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
+	wall=$(echo "$t1 - $t0" | bc -l)
+	got=$(grep -o '"pages":[0-9]*' "$tmp/mem.out" | cut -d: -f2)
+	printf '%-10s memory   1 worker  -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$conc" "$(awk '{s+=$1+$2} END {print s}' "$tmp/mem.time")" "$wall" "$got" "$(echo "$got / $wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
+}
 
+# redis_run NAME URL LOG REP: one crawl by 4 workers on a fresh crawl id;
+# prints its lines and sets wall, got and trips.
+redis_run() {
+	local name=$1 url=$2 log=$3 rep=$4 t0 t1 i
 	: >"$log"
-	local id="bench-$name-$$" m0 m1
+	local id="bench-$name-$$-$rep" m0 m1 c0 c1
 	m0=$(used_memory)
-	local c0 c1
 	c0=$(redis_cpu)
 	local wp=()
 	t0=$(now)
@@ -102,19 +112,40 @@ bench() {
 	sleep 0.3
 	m1=$(used_memory)
 	c1=$(redis_cpu)
-	local red_wall red_pages trips
-	red_wall=$(echo "$t1 - $t0" | bc -l)
-	red_pages=$(cat "$tmp"/w*.out | grep -o '"pages":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
+	wall=$(echo "$t1 - $t0" | bc -l)
+	got=$(cat "$tmp"/w*.out | grep -o '"pages":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
 	trips=$(cat "$tmp"/w*.err | grep -o '[0-9]* round trips' | cut -d' ' -f1 | paste -sd+ | bc)
-	printf '%-10s redis    %d workers -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$workers" $((conc / workers)) "$(cat "$tmp"/w*.time | awk '{s+=$1+$2} END {print s}')" "$red_wall" "$red_pages" "$(echo "$red_pages / $red_wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
-	printf '%-10s ratio redis/memory pages/s: %.3f   Redis round trips: %d, %.2f a page   Redis memory: %.0f bytes a URL (results included)\n' "$name" \
-		"$(echo "($red_pages / $red_wall) / ($mem_pages / $mem_wall)" | bc -l)" "$trips" "$(echo "$trips / $red_pages" | bc -l)" "$(echo "($m1 - $m0) / $red_pages" | bc -l)"
-	printf '%-10s   redis-server cpu %.2fs\n' "$name" "$(echo "$c1 - $c0" | bc -l)"
+	printf '%-10s redis    %d workers -c %-3d cpu %6.2fs wall %7.2fs  pages %6s  %8.0f pages/s  requests %6d  twice %d\n' "$name" "$workers" $((conc / workers)) "$(cat "$tmp"/w*.time | awk '{s+=$1+$2} END {print s}')" "$wall" "$got" "$(echo "$got / $wall" | bc -l)" "$(grep -c . "$log")" "$(grep -v robots.txt "$log" | sort | uniq -d | wc -l)"
+	printf '%-10s   redis-server cpu %.2fs, round trips %d (%.2f a page), Redis memory %.0f bytes a URL (results included)\n' "$name" "$(echo "$c1 - $c0" | bc -l)" "$trips" "$(echo "$trips / $got" | bc -l)" "$(echo "($m1 - $m0) / $got" | bc -l)"
 	local k
 	for k in seen done results; do
-		printf '%-10s   MEMORY USAGE of the %-7s key: %.1f bytes a URL\n' "$name" "$k" "$(echo "$(rcli MEMORY USAGE "greenfetch:{$id}:$k" SAMPLES 0 | tr -dc 0-9) / $red_pages" | bc -l)"
+		printf '%-10s   MEMORY USAGE of the %-7s key: %.1f bytes a URL\n' "$name" "$k" "$(echo "$(rcli MEMORY USAGE "greenfetch:{$id}:$k" SAMPLES 0 | tr -dc 0-9) / $got" | bc -l)"
 	done
 	grep -h "retrying\|failed\|error" "$tmp"/w*.err | head -5 >&2 || true
+}
+
+# bench NAME URL LOG: REPS memory runs and REPS redis runs, alternating
+# which goes first; prints each run, the medians and their ratio.
+bench() {
+	local name=$1 url=$2 log=$3 rep mem_walls=() red_walls=() mem_pages red_pages
+	for rep in $(seq "$reps"); do
+		if [ $((rep % 2)) = 1 ]; then
+			memory_run "$name" "$url" "$log"
+			mem_walls+=("$wall") mem_pages=$got
+			redis_run "$name" "$url" "$log" "$rep"
+			red_walls+=("$wall") red_pages=$got
+		else
+			redis_run "$name" "$url" "$log" "$rep"
+			red_walls+=("$wall") red_pages=$got
+			memory_run "$name" "$url" "$log"
+			mem_walls+=("$wall") mem_pages=$got
+		fi
+	done
+	local mw rw
+	mw=$(median "${mem_walls[@]}")
+	rw=$(median "${red_walls[@]}")
+	printf '%-10s median of %d: memory %.2fs, redis %.2fs; ratio redis/memory pages/s: %.3f (goal >= 0.8)\n' "$name" "$reps" "$mw" "$rw" \
+		"$(echo "($red_pages / $rw) / ($mem_pages / $mw)" | bc -l)"
 }
 
 echo "# workload 1: nginx, no delay, total concurrency $conc, $pages pages"
