@@ -66,9 +66,10 @@ type RedisFrontier struct {
 	prefix    string   // "greenfetch:{id}:"
 	keys      []string // the declared keys of every script
 	consumer  string
-	claims    map[uint64]string // key → stream entry ID, of items this worker claimed
-	idle      time.Duration     // the current poll interval while others hold the work
-	reclaimed time.Time         // when Claim last looked for timed-out claims
+	claims    map[uint64]string   // key → stream entry ID, of items this worker claimed
+	hosts     map[string]struct{} // the hosts this worker claimed from (its consumer is in their groups)
+	idle      time.Duration       // the current poll interval while others hold the work
+	reclaimed time.Time           // when Claim last looked for timed-out claims
 	trips     atomic.Int64
 	// known holds keys this worker knows are in the crawl's visited set
 	// (pushed, claimed or found there): their links are counted as
@@ -117,6 +118,7 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 	f.keys = []string{f.prefix + "seen", f.prefix + "out"}
 	f.consumer = consumerName()
 	f.claims = map[uint64]string{}
+	f.hosts = map[string]struct{}{}
 	err = f.retry(ctx, func() error {
 		err := f.client.Ping(ctx).Err()
 		if err != nil && !retryable(err) {
@@ -160,8 +162,28 @@ func consumerName() string {
 	return fmt.Sprintf("%s-%d-%s", h, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// Close closes the connections.
-func (f *RedisFrontier) Close() error { return f.client.Close() }
+// Close takes this worker's consumer out of the consumer groups of the
+// hosts it claimed from, where it holds nothing (one try, bounded by a
+// few seconds: a consumer left behind is removed by the next worker that
+// reclaims on its host), and closes the connections.
+func (f *RedisFrontier) Close() error {
+	if len(f.hosts) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		args := []any{f.prefix, f.consumer}
+		for h := range f.hosts {
+			args = append(args, h)
+			if len(args) == 1002 {
+				redisRetire.Run(ctx, f.client, f.keys, args...)
+				args = args[:2]
+			}
+		}
+		if len(args) > 2 {
+			redisRetire.Run(ctx, f.client, f.keys, args...)
+		}
+		cancel()
+	}
+	return f.client.Close()
+}
 
 // ID returns the crawl id.
 func (f *RedisFrontier) ID() string { return f.id }
@@ -430,6 +452,15 @@ while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
         got = got + 1
       end
     end
+    -- Consumers of workers gone (idle past the claim timeout, nothing
+    -- pending: whatever they held was just taken over) leave the group.
+    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', q, 'w')) do
+      local f = {}
+      for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+      if f.name ~= consumer and f.pending == 0 and f.idle >= timeout then
+        redis.call('XGROUP', 'DELCONSUMER', q, 'w', f.name)
+      end
+    end
   end
   local queued = tonumber(redis.call('HGET', HQ, h) or '0')
   if queued > 0 and claimed < perHost and got < max then
@@ -519,6 +550,21 @@ var redisCompleteClaim = redis.NewScript(luaPush + luaClaim + luaComplete + `
 local c = complete(8)
 local r = claim(2)
 return {c[1], c[2], c[3], c[4], r[1], r[2], r[3]}`)
+
+// ARGV: P, consumer, hosts: the consumer leaves the groups of the hosts
+// where it holds nothing.
+var redisRetire = redis.NewScript(`
+local P, consumer = ARGV[1], ARGV[2]
+local n = 0
+for i = 3, #ARGV do
+  local q = P .. 'q:' .. ARGV[i]
+  local ok, p = pcall(redis.call, 'XPENDING', q, 'w', '-', '+', 1, consumer)
+  if ok and #p == 0 then
+    redis.pcall('XGROUP', 'DELCONSUMER', q, 'w', consumer)
+    n = n + 1
+  end
+end
+return n`)
 
 // ARGV: P, host, entry ID, item.
 var redisRelease = redis.NewScript(luaPush + `
@@ -638,6 +684,7 @@ func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
 			continue // our own claim, timed out while we fetch it: still ours
 		}
 		f.claims[it.Key] = id
+		f.hosts[it.Host] = struct{}{}
 		f.learn(it.Key)
 		items = append(items, it)
 	}

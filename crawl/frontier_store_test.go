@@ -89,6 +89,25 @@ func TestRedisFrontierShared(t *testing.T) {
 	if len(taken) != 1 || taken[0].URL != got[0].URL {
 		t.Fatalf("b took over %v; want %v", taken, got)
 	}
+	// a's consumer, idle past the timeout with nothing pending now, left
+	// the host's group in the same call.
+	raw := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer raw.Close()
+	consumers := func() []string {
+		t.Helper()
+		cs, err := raw.XInfoConsumers(context.Background(), "greenfetch:{shared}:q:h", "w").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		return names
+	}
+	if cs := consumers(); len(cs) != 1 || cs[0] != b.consumer {
+		t.Fatalf("consumers of the host's group %q; want only b's, %q", cs, b.consumer)
+	}
 	// Both complete it: one result is kept; a's late ack frees the slot once.
 	if _, stored, err := b.Complete([]Completion{{Item: taken[0], Record: []byte(`{"b":1}`)}}); err != nil || stored != 1 {
 		t.Fatalf("b complete: stored %v, %v", stored, err)
@@ -127,6 +146,11 @@ func TestRedisFrontierShared(t *testing.T) {
 	}
 	if len(recs) != 3 || recs[0] != `{"b":1}` {
 		t.Errorf("results %q; want b's record and two more", recs)
+	}
+	// b ends holding nothing: its consumer leaves the group too.
+	b.Close()
+	if cs := consumers(); len(cs) != 0 {
+		t.Errorf("consumers left after b closed: %q", cs)
 	}
 }
 
