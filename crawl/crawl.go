@@ -42,6 +42,14 @@ type Config struct {
 	// MaxPages stops the crawl after this many pages were started. If
 	// zero, there is no limit.
 	MaxPages int
+	// List makes Run fetch a URL list instead of crawling: the frontier
+	// holds the list (Seeds, and whatever was pushed to a store before),
+	// each URL fetched once; no robots.txt, no links, no sitemaps, and
+	// redirects followed in place as a plain fetch does (up to the
+	// client's limit, whatever the scope or the visited set). Results
+	// carry no CrawlInfo. With a StoreFrontier it is how several workers
+	// share one list, or a killed run resumes it.
+	List bool
 	// IgnoreRobots skips robots.txt (--robots off). By default each
 	// origin's robots.txt is fetched before its first page and obeyed.
 	IgnoreRobots bool
@@ -176,6 +184,9 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if cfg.OnResult == nil {
 		cfg.OnResult = func(*fetcher.Result) {}
 	}
+	if cfg.List {
+		cfg.IgnoreRobots, cfg.MaxDepth, cfg.Sitemaps = true, 0, false
+	}
 	c := &crawler{cfg: cfg, ctx: ctx, entries: map[int64]*entry{}, origins: map[string]*origin{}}
 	c.front = cfg.Frontier
 	c.store, _ = c.front.(StoreFrontier)
@@ -189,7 +200,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 			seeds = append(seeds, it)
 		}
 	}
-	if len(seeds) == 0 {
+	if len(seeds) == 0 && !(cfg.List && c.store != nil) {
 		return Stats{}, errors.New("crawl: no http or https seed URL")
 	}
 	if err := c.push(seeds); err != nil {
@@ -230,11 +241,19 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 
 // item makes the frontier item of an absolute URL.
 func (c *crawler) item(u *url.URL, depth int, parent string) (Item, bool) {
+	it, err := NewItem(u, depth, parent)
+	return it, err == nil
+}
+
+// NewItem makes the frontier item of an absolute http or https URL: its
+// normalized form, key and host. It is how a URL list is pushed to a
+// store before Run (Config.List).
+func NewItem(u *url.URL, depth int, parent string) (Item, error) {
 	n, err := Normalize(u)
 	if err != nil {
-		return Item{}, false
+		return Item{}, err
 	}
-	return Item{URL: n, Key: Hash(n), Host: hostKey(u), Depth: depth, Parent: parent}, true
+	return Item{URL: n, Key: Hash(n), Host: hostKey(u), Depth: depth, Parent: parent}, nil
 }
 
 // push queues items and counts the outcome; c.mu is held or the driver
@@ -529,7 +548,7 @@ func (c *crawler) onBody(job fetcher.Job, final *url.URL, contentType string) io
 		e.buf = &capBuffer{max: MaxSitemapSize}
 		return e.buf
 	}
-	if !IsHTML(contentType) {
+	if c.cfg.List || !IsHTML(contentType) {
 		return nil
 	}
 	e.ext = NewLinkExtractor(final)
@@ -556,6 +575,9 @@ func (c *crawler) onRedirect(job fetcher.Job, from, to *url.URL) bool {
 	}
 	if e.redirects > c.pageRedirects {
 		return false // the user's limit, below the engine's: the 3xx is the result
+	}
+	if c.cfg.List {
+		return true
 	}
 	n, err := Normalize(to)
 	if err != nil {
@@ -622,7 +644,9 @@ func (c *crawler) result(r fetcher.Result) {
 	}
 	// Links are normalized and scoped outside the lock the hooks share.
 	it := e.item
-	r.CrawlInfo = &fetcher.CrawlInfo{Depth: it.Depth, Parent: it.Parent, Links: len(links)}
+	if !c.cfg.List {
+		r.CrawlInfo = &fetcher.CrawlInfo{Depth: it.Depth, Parent: it.Parent, Links: len(links)}
+	}
 	var items []Item
 	if e.hold != nil {
 		if hi, ok := c.item(e.hold, it.Depth, it.Parent); ok {

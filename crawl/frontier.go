@@ -20,6 +20,10 @@ type PushResult struct {
 	Dropped    int // new, but the frontier was full: not queued (and not marked visited)
 }
 
+func (p PushResult) add(q PushResult) PushResult {
+	return PushResult{p.Added + q.Added, p.Duplicates + q.Duplicates, p.Dropped + q.Dropped}
+}
+
 // Frontier is the queue of URLs a crawl has yet to fetch and the set of
 // URLs it has seen. The crawl driver is its only user. MemoryFrontier,
 // BoltFrontier and RedisFrontier implement it; the interface is shaped

@@ -598,8 +598,26 @@ func ints(v any, n int) ([]int64, error) {
 	return out, nil
 }
 
+// maxPushBatch bounds the items of one push script: a long list of seeds
+// goes in several calls, none holding Redis for long.
+const maxPushBatch = 1000
+
 // Push implements Frontier.
 func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
+	var total PushResult
+	for len(items) > maxPushBatch {
+		pr, err := f.push(items[:maxPushBatch])
+		total = total.add(pr)
+		if err != nil {
+			return total, err
+		}
+		items = items[maxPushBatch:]
+	}
+	pr, err := f.push(items)
+	return total.add(pr), err
+}
+
+func (f *RedisFrontier) push(items []Item) (PushResult, error) {
 	if len(items) == 0 {
 		return PushResult{}, nil
 	}

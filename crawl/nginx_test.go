@@ -543,3 +543,66 @@ func TestCrawlHostsInterleaved(t *testing.T) {
 		}
 	}
 }
+
+// TestRunList: a URL list on a store (bolt). Each URL once, duplicates
+// and all; no robots.txt asked; links not followed; a redirect followed in
+// place, to a URL of the list as well; results without crawl info; the
+// list pushed beforehand (no seeds) is the work.
+func TestRunList(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		if r.URL.Path == "/old" {
+			http.Redirect(w, r, "/a", http.StatusMovedPermanently)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<a href="/never">never</a>`)
+	}))
+	defer srv.Close()
+	f, err := crawl.OpenBolt(filepath.Join(t.TempDir(), "list.db"), "list", 4, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var items []crawl.Item
+	for _, p := range []string{"/a", "/b", "/old", "/a", "/c?x=1&y=2"} {
+		u, _ := url.Parse(srv.URL + p)
+		it, err := crawl.NewItem(u, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, it)
+	}
+	if pr, err := f.Push(items); err != nil || pr.Added != 4 || pr.Duplicates != 1 {
+		t.Fatalf("push: %+v, %v; want 4 added, 1 duplicate", pr, err)
+	}
+	var got []*fetcher.Result
+	stats, err := crawl.Run(context.Background(), crawl.Config{
+		Mode: fetcher.ModeAsync, List: true, Frontier: f, PerHost: 4,
+		Record:   func(r *fetcher.Result) []byte { return []byte(r.URL) },
+		OnResult: func(r *fetcher.Result) { got = append(got, r) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || stats.Pages != 4 || stats.RobotsFetches != 0 {
+		t.Fatalf("%d results, stats %+v; want 4 pages, no robots.txt", len(got), stats)
+	}
+	for _, r := range got {
+		if r.CrawlInfo != nil || r.Status != 200 {
+			t.Errorf("result %s: status %d, crawl info %+v; want 200 and none", r.URL, r.Status, r.CrawlInfo)
+		}
+		if r.URL == srv.URL+"/old" && (r.FinalURL != srv.URL+"/a" || r.Redirects != 1) {
+			t.Errorf("/old: final %s after %d redirects; want /a after 1", r.FinalURL, r.Redirects)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/robots.txt"] != 0 || hits["/never"] != 0 || hits["/a"] != 2 || hits["/b"] != 1 || hits["/c"] != 1 {
+		t.Errorf("requests %v; want /a twice (itself, the redirect), /b and /c once, nothing else", hits)
+	}
+}

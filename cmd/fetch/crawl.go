@@ -146,9 +146,17 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		return exitOK, false
 	}
 	if !c.on {
-		for _, name := range append(crawlFlagNames, frontierFlagNames...) {
+		for _, name := range crawlFlagNames {
 			if c.fs.Changed(name) {
 				return printFlagError(ios.ErrOut, "fetch", flagErrorf("--%s needs --crawl", name)), true
+			}
+		}
+		if c.store.spec != "memory" {
+			return c.storeListRun(ctx, o), true // frontier.go
+		}
+		for _, name := range frontierFlagNames[1:] {
+			if c.fs.Changed(name) {
+				return printFlagError(ios.ErrOut, "fetch", flagErrorf("--%s needs --crawl, or --frontier with a URL list", name)), true
 			}
 		}
 		return exitOK, false
@@ -175,7 +183,14 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		return code, true
 	}
 	defer store.finish(ios.ErrOut)
+	return c.runCrawls(ctx, o, base, store, false), true
+}
 
+// runCrawls runs the crawl of base once per mode of --compare and
+// --repeat (once with a store), printing results, costs and summaries;
+// failed says something already failed (exit 1 at least).
+func (c *crawlOptions) runCrawls(ctx context.Context, o *Options, base crawl.Config, store *openedFrontier, failed bool) exitCode {
+	ios := o.IO
 	modes := o.Compare
 	if modes == nil {
 		modes = []Mode{o.Mode}
@@ -186,10 +201,7 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		info = newLineWriter(ios.ErrOut)
 	}
 	f := newFormatter(o)
-	var (
-		costs  []runCost
-		failed bool
-	)
+	var costs []runCost
 	for _, mode := range schedule(modes, o.Repeat) {
 		sum, cs, err := crawlOnce(ctx, o, mode, base, out, f)
 		if store != nil {
@@ -199,7 +211,7 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		failed = failed || sum.failed > 0 || cs.RobotsErrors > 0
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintf(ios.ErrOut, "fetch: %s crawl: %v\n", mode, err)
-			return exitFailed, true
+			return exitFailed
 		}
 		if out.Err() != nil {
 			break
@@ -220,29 +232,29 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 	case err == nil:
 	case isClosedPipe(err):
 		if failed {
-			return exitFailed, true
+			return exitFailed
 		}
-		return exitOK, true
+		return exitOK
 	default:
 		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %v\n", err)
-		return exitFailed, true
+		return exitFailed
 	}
 	if ctx.Err() != nil {
 		if code, ok := interruptCode(ctx); ok {
-			return code, true
+			return code
 		}
-		return exitInterrupted, true
+		return exitInterrupted
 	}
 	// A gate not met wins over failed URLs, as for lists.
 	if cmp != nil && !cmp.gateMet() {
 		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
 			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
-		return exitGate, true
+		return exitGate
 	}
 	if failed {
-		return exitFailed, true
+		return exitFailed
 	}
-	return exitOK, true
+	return exitOK
 }
 
 // maxSeeds bounds the seeds read from the input: a crawl holds them all.

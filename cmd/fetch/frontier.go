@@ -1,6 +1,6 @@
 package main
 
-// Shared and resumable crawls: --frontier, --crawl-id, --claim-timeout,
+// Shared and resumable crawls and lists: --frontier, --crawl-id, --claim-timeout,
 // and --shard (list mode too). Registered by addFrontierFlags (one call in
 // addCrawlFlags); the store is opened by openFrontier for crawlRun.
 
@@ -31,14 +31,15 @@ type frontierOptions struct {
 	shard        shardValue
 }
 
-// frontierFlagNames are the flags that need --crawl.
+// frontierFlagNames are the flags that need --crawl, or --frontier (the
+// first) with a URL list.
 var frontierFlagNames = []string{"frontier", "crawl-id", "claim-timeout"}
 
 func init() {
 	g := struct {
 		title string
 		names []string
-	}{"Shared and resumable crawls", append(append([]string{}, frontierFlagNames...), "shard")}
+	}{"Shared and resumable crawls and lists", append(append([]string{}, frontierFlagNames...), "shard")}
 	n := len(flagGroups)
 	if n > 0 && flagGroups[n-1].title == "Other" {
 		flagGroups = append(flagGroups[:n-1:n-1], g, flagGroups[n-1])
@@ -51,8 +52,8 @@ func init() {
 func addFrontierFlags(fs *pflag.FlagSet, c *crawlOptions) {
 	s := &c.store
 	s.claimTimeout.d = crawl.DefaultClaimTimeout
-	fs.StringVar(&s.spec, "frontier", "memory", "keep the crawl's queue, visited set and results in `STORE`: memory,\nbolt:PATH (a file: resumable after a crash, one process), or\nredis://[user:pass@]host:port/db (shared by any number of workers)")
-	fs.StringVar(&s.crawlID, "crawl-id", "", "name the crawl `NAME` in the store (default: derived from the seeds and\ncrawl flags, printed on stderr)")
+	fs.StringVar(&s.spec, "frontier", "memory", "keep the crawl's (or, without --crawl, the URL list's) queue, visited set\nand results in `STORE`: memory, bolt:PATH (a file: resumable after a\ncrash, one process), or redis://[user:pass@]host:port/db (shared by any\nnumber of workers)")
+	fs.StringVar(&s.crawlID, "crawl-id", "", "name the crawl or list `NAME` in the store (default: derived from the\nseeds and crawl flags, or from the list, printed on stderr)")
 	fs.Var(&s.claimTimeout, "claim-timeout", "with redis, a URL claimed longer than `D` (its worker died) goes to another")
 	fs.Var(&s.shard, "shard", "fetch only the URLs (or seeds) of shard `I/N`, by a hash of the URL,\nfor CI matrices (0/4 … 3/4; no store needed)")
 }
@@ -235,4 +236,135 @@ func (st *openedFrontier) finish(w io.Writer) {
 		fmt.Fprintf(w, "fetch: redis: %d round trips for %d pages (%.2f a page)\n", n, st.pages, per)
 	}
 	st.close()
+}
+
+// listPushBatch is how many URLs of a list go to the store in one call.
+const listPushBatch = 1000
+
+// storeListRun runs a URL list (no --crawl) on the --frontier store: the
+// list is pushed to the store in batches, each URL once whichever worker
+// pushes it (a second worker with the same list adds nothing), then this
+// worker fetches what is queued, sharing it with any others (crawl.Config
+// List). Memory stays flat: the list is read twice (the first time for
+// the default crawl id), never held.
+func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
+	ios := o.IO
+	if err := c.checkFrontierFlags(o); err != nil {
+		return printFlagError(ios.ErrOut, "fetch", err)
+	}
+	src, err := newSource(o)
+	if err != nil {
+		return printFlagError(ios.ErrOut, "fetch", err)
+	}
+	defer src.close()
+	if err := src.replayable(ctx); err != nil {
+		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
+		return exitUsage
+	}
+	if c.store.crawlID == "" {
+		id, n, err := defaultListID(src)
+		if err != nil {
+			fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
+			return exitUsage
+		}
+		if n == 0 {
+			return printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+		}
+		c.store.crawlID = id
+	}
+	cfg := crawl.Config{List: true, PerHost: o.PerHost}
+	if cfg.PerHost <= 0 {
+		cfg.PerHost = 1 << 20 // no bound beyond each worker's -c, as for lists
+	}
+	store, code, ok := c.useFrontier(ctx, o, &cfg)
+	if !ok {
+		return code
+	}
+	defer store.finish(ios.ErrOut)
+	pushed, bad, err := pushList(src, store.front, ios.ErrOut)
+	if err != nil {
+		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %v\n", err)
+		return exitFailed
+	}
+	if pushed == 0 && bad == 0 {
+		return printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+	}
+	return c.runCrawls(ctx, o, cfg, store, bad > 0)
+}
+
+// defaultListID names a list run by its URLs, in order, so that workers
+// given the same list meet; n is the number of URL lines.
+func defaultListID(src *source) (id string, n int, err error) {
+	lines, err := src.open()
+	if err != nil {
+		return "", 0, err
+	}
+	defer src.endPass()
+	h := sha256.New()
+	for {
+		text, _, err := lines.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", 0, fmt.Errorf("reading URLs: %w", err)
+		}
+		text, _ = splitLabel(text)
+		io.WriteString(h, text+"\n")
+		n++
+	}
+	return "list-" + hex.EncodeToString(h.Sum(nil))[:16], n, nil
+}
+
+// pushList pushes the URLs of src to front in batches; a line that is no
+// URL is said on w and counted in bad (its label, if any, is not kept).
+func pushList(src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad int, err error) {
+	lines, err := src.open()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer src.endPass()
+	batch := make([]crawl.Item, 0, listPushBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := front.Push(batch)
+		pushed += len(batch)
+		batch = batch[:0]
+		return err
+	}
+	for {
+		text, tooLong, err := lines.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return pushed, bad, fmt.Errorf("reading URLs: %w", err)
+		}
+		if tooLong {
+			fmt.Fprintf(w, "fetch: line %d is longer than %d bytes: not queued\n", lines.line, maxLineLength)
+			bad++
+			continue
+		}
+		text, _ = splitLabel(text)
+		u, perr := fetcher.ParseURL(text)
+		var it crawl.Item
+		if perr == nil {
+			if it, err = crawl.NewItem(u, 0, ""); err != nil {
+				perr = fetcher.InvalidInput(text, err.Error())
+			}
+		}
+		if perr != nil {
+			fmt.Fprintf(w, "fetch: line %d: %v: not queued\n", lines.line, perr)
+			bad++
+			continue
+		}
+		if batch = append(batch, it); len(batch) == listPushBatch {
+			if err := flush(); err != nil {
+				return pushed, bad, err
+			}
+		}
+	}
+	return pushed, bad, flush()
 }

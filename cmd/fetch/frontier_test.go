@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -299,7 +300,8 @@ func TestE2EFrontierFlags(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"frontier without crawl", []string{"--frontier", "bolt:x.db", ng.URL}, 2, "--frontier needs --crawl"},
+		{"claim timeout without a store", []string{"--claim-timeout", "1s", ng.URL}, 2, "--claim-timeout needs --crawl, or --frontier with a URL list"},
+		{"depth without crawl", []string{"--depth", "2", "--frontier", rd.URL(0, "sesame"), ng.URL}, 2, "--depth needs --crawl"},
 		{"bad frontier", []string{"--crawl", "--frontier", "mongo://x", ng.URL}, 2, "--frontier: want memory"},
 		{"crawl id with memory", []string{"--crawl", "--crawl-id", "x", ng.URL}, 2, "--crawl-id needs"},
 		{"compare with store", []string{"--crawl", "--compare", "--frontier", rd.URL(0, "sesame"), ng.URL}, 2, "--compare and --repeat need"},
@@ -343,4 +345,77 @@ func TestE2EFrontierFlags(t *testing.T) {
 		}
 	})
 	os.Remove("x.db")
+}
+
+// listFile writes the URLs of paths on ng to a file, one a line, with
+// the first URL once more at the end, and returns its name.
+func listFile(t *testing.T, ng *testserver.Nginx, paths []string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, p := range append(paths, paths[0]) {
+		b.WriteString(ng.URL + p + "\n")
+	}
+	name := filepath.Join(t.TempDir(), "urls.txt")
+	if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// TestE2ERedisListShared: three workers given the same URL list share it
+// through Redis (no --crawl): every URL, the duplicate line included, is
+// fetched once by one of them, with no robots.txt and no links followed,
+// and fetch results holds each once. The crawl id is derived from the
+// list, so the workers meet without naming it.
+func TestE2ERedisListShared(t *testing.T) {
+	ng, paths := storeSite(t, 300)
+	rd := testserver.StartRedis(t, testserver.RedisOptions{})
+	list := listFile(t, ng, paths)
+	var ws []*worker
+	for i := 0; i < 3; i++ {
+		ws = append(ws, startWorker(t, "-i", list, "--json", "-c", "4", "--frontier", rd.URL(0, "")))
+	}
+	total := int64(0)
+	id := ""
+	for i, w := range ws {
+		w.wait(t, fmt.Sprint("worker ", i))
+		total += w.lines.Load()
+		m := regexp.MustCompile(`crawl id (list-[0-9a-f]+)`).FindStringSubmatch(w.errText())
+		if m == nil || (id != "" && m[1] != id) {
+			t.Fatalf("worker %d: crawl id %v, want the others' (%s); stderr:\n%s", i, m, id, w.errText())
+		}
+		id = m[1]
+	}
+	if total != int64(len(paths)) {
+		t.Errorf("the workers printed %d results; want %d (each URL once)", total, len(paths))
+	}
+	checkStoredCrawl(t, ng, paths, rd.URL(0, ""), id)
+	entries, err := ng.AccessLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(paths) {
+		t.Errorf("%d requests; want %d, no robots.txt, no links, no URL twice", len(entries), len(paths))
+	}
+}
+
+// TestE2EBoltListKilled: a URL list on bolt, killed with SIGKILL midway
+// and run again with the same command, ends with every URL fetched and
+// stored once (at most twice for those in flight at the kill).
+func TestE2EBoltListKilled(t *testing.T) {
+	ng, paths := storeSite(t, 300)
+	store := "bolt:" + filepath.Join(t.TempDir(), "list.db")
+	args := []string{"-i", listFile(t, ng, paths), "--json", "-c", "8", "--frontier", store, "--crawl-id", "list"}
+	w := startWorker(t, args...)
+	w.waitLines(t, 40)
+	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-w.done
+	again := startWorker(t, args...)
+	again.wait(t, "resumed run")
+	if n := again.lines.Load(); n == 0 || n >= int64(len(paths)) {
+		t.Errorf("the resumed run fetched %d URLs; want the rest of %d", n, len(paths))
+	}
+	checkStoredCrawl(t, ng, paths, store, "list")
 }
