@@ -18,6 +18,11 @@
 // load average before and after is printed: on a busy machine the
 // numbers mean less.
 //
+// Ratios to go-redis are given two ways: of the medians, and paired (the
+// median over repetitions of each repetition's ratio), which holds up
+// better on a machine whose load changes while it runs: prefer many short
+// repetitions there (-dur 300ms -reps 15).
+//
 // The arguments of each call are built before the run (a ring of 64
 // calls), for both clients alike: what is measured is the client.
 //
@@ -172,13 +177,24 @@ func run(addr string, dur time.Duration, reps int, gs string) error {
 				med(ms, measure.rate), med(ms, measure.cpuPerCall), med(ms, measure.allocsPerCall), med(ms, measure.bytesPerCall), med(ms, measure.srvPerCall))
 		}
 	}
-	fmt.Printf("\nratios to %s (medians): calls/s (higher is faster), client CPU per call (lower is cheaper)\n", base)
+	fmt.Printf("\nratios to %s: of the medians, and the median of each repetition's ratio\n", base)
+	fmt.Printf("(paired: the runs of one repetition are close in time, so a load that\n")
+	fmt.Printf("changes from one repetition to the next cancels out)\n")
+	fmt.Printf("%-22s %3s %14s %14s %14s %14s\n", "client", "g", "calls/s", "paired", "cpu/call", "paired")
 	for _, g := range conc {
 		b := results[key{base, g}]
 		for _, c := range clients[1:] {
 			ms := results[key{c.name, g}]
-			fmt.Printf("%-22s %3d  calls/s ×%.2f  cpu/call ×%.2f\n", c.name, g,
-				med(ms, measure.rate)/med(b, measure.rate), med(ms, measure.cpuPerCall)/med(b, measure.cpuPerCall))
+			rate, cpu := make([]float64, len(ms)), make([]float64, len(ms))
+			for i := range ms {
+				rate[i] = ms[i].rate() / b[i].rate()
+				cpu[i] = ms[i].cpuPerCall() / b[i].cpuPerCall()
+			}
+			slices.Sort(rate)
+			slices.Sort(cpu)
+			fmt.Printf("%-22s %3d %13.2f× %13.2f× %13.2f× %13.2f×\n", c.name, g,
+				med(ms, measure.rate)/med(b, measure.rate), rate[len(rate)/2],
+				med(ms, measure.cpuPerCall)/med(b, measure.cpuPerCall), cpu[len(cpu)/2])
 		}
 	}
 	return nil
