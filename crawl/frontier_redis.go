@@ -60,7 +60,7 @@ type RedisFrontier struct {
 	// OnRetry, if set, is told of each failed call that will be retried.
 	OnRetry func(err error, wait time.Duration)
 
-	client    *redis.Client
+	client    redis.UniversalClient // a *redis.Client, or a *redis.ClusterClient
 	addr      string
 	id        string
 	prefix    string   // "greenfetch:{id}:"
@@ -90,12 +90,15 @@ const DefaultClaimTimeout = 2 * time.Minute
 var ErrStoreSetup = errors.New("frontier store unusable")
 
 // OpenRedis connects to the Redis of rawURL
-// (redis://[user:pass@]host:port/db) for the crawl id. A wrong password
-// or a server that does not speak Redis is an error wrapping
-// ErrStoreSetup; an unreachable server is retried as long as f.RetryFor
-// allows. Fields of f (PerHost, Delay, …) may be set before or after.
+// (redis://[user:pass@]host:port/db) for the crawl id. A Redis Cluster
+// is named by any one of its nodes (db 0), and may list more seed nodes:
+// redis://[user:pass@]host:port[?addr=host2:port2&addr=host3:port3].
+// A wrong password or a server that does not speak Redis is an error
+// wrapping ErrStoreSetup; an unreachable server is retried as long as
+// f.RetryFor allows. Fields of f (PerHost, Delay, …) may be set before
+// or after.
 func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
-	opt, err := redis.ParseURL(rawURL)
+	opt, seeds, err := parseRedisURL(rawURL)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrStoreSetup, redactURL(rawURL), err)
 	}
@@ -110,7 +113,7 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 	opt.ReadTimeout = 30 * time.Second
 	opt.WriteTimeout = 30 * time.Second
 	opt.PoolSize = 4
-	f.client = redis.NewClient(opt)
+	f.client = newRedisClient(opt, seeds)
 	f.client.AddHook(tripHook{&f.trips})
 	f.addr = opt.Addr
 	f.id = id
@@ -120,7 +123,7 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 	f.claims = map[uint64]string{}
 	f.hosts = map[string]struct{}{}
 	err = f.retry(ctx, func() error {
-		err := f.client.Ping(ctx).Err()
+		err := f.ping(ctx)
 		if err != nil && !retryable(err) {
 			return permanent{err}
 		}
