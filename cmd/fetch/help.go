@@ -15,7 +15,7 @@ Usage:
   fetch [flags] [URL ...]
   fetch demo [flags]      the seed demo on an embedded local server (no network)
   fetch serve [flags]     the embedded test server, for CI timing runs
-  fetch results [flags]   a stored crawl's results (bolt: or redis://) as NDJSON
+  fetch results [flags]   stored results (bolt: or redis://) as NDJSON
 
 URLs come from the arguments, then from --input FILE; with neither, from
 standard input unless it is a terminal. One URL a line, optionally

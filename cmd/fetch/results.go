@@ -14,9 +14,10 @@ import (
 	"github.com/greenfetch/greenfetch/crawl"
 )
 
-const resultsHelp = `fetch results: print the results of a crawl kept in a store (--frontier
-bolt:PATH or redis://…) as NDJSON, one "type":"result" object a line,
-every URL once, whichever worker fetched it.
+const resultsHelp = `fetch results: print the results of a crawl or URL list kept in a store
+(--frontier bolt:PATH or redis://…) as NDJSON, one "type":"result" object
+a line, every URL once, whichever worker fetched it. A Redis Cluster is
+named by any node, or redis://host:port?addr=host2:port2&addr=….
 
 Usage:
   fetch results --frontier STORE --crawl-id NAME [--follow]
