@@ -544,7 +544,15 @@ end
 var redisClaim = redis.NewScript(luaPush + luaClaim + `return claim(2)`)
 
 // ARGV: P, then the complete arguments.
-var redisComplete = redis.NewScript(luaPush + luaComplete + `return complete(2)`)
+var redisComplete = redis.NewScript(RedisCompleteLua())
+
+// RedisCompleteLua returns the Lua source of the frontier's Complete
+// script, the step that carries most of a crawl's Redis work, for tools
+// that measure Redis clients on it (scripts/bench-redisclient). Its ARGV:
+// the key prefix, the page count n, then host, stream entry ID, 8-byte
+// key and record per page, then the bound, the count and key, host,
+// encoded item per link.
+func RedisCompleteLua() string { return luaPush + luaComplete + `return complete(2)` }
 
 // ARGV: P, the six claim arguments, then the complete arguments: pages
 // done and the next claim in one round trip (the claim sees the per-host

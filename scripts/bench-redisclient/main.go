@@ -51,6 +51,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/rueidis"
+
+	"github.com/greenfetch/greenfetch/crawl"
 )
 
 // The workload's shape (what one Complete call of a crawl carries).
@@ -249,7 +251,7 @@ func prepare() []call {
 func newClients(ctx context.Context, addr string, calls []call) ([]client, error) {
 	// go-redis as the frontier sets it up (OpenRedis).
 	gr := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1, PoolSize: 4})
-	grScript := redis.NewScript(luaComplete)
+	grScript := redis.NewScript(crawl.RedisCompleteLua())
 	goredis := client{
 		name: "go-redis v9",
 		exec: func(ctx context.Context, i int) error {
@@ -257,7 +259,7 @@ func newClients(ctx context.Context, addr string, calls []call) ([]client, error
 		},
 		close: func() { gr.Close() },
 	}
-	ruScript := rueidis.NewLuaScript(luaComplete)
+	ruScript := rueidis.NewLuaScript(crawl.RedisCompleteLua())
 	newRueidis := func(name string, noAuto bool) (client, error) {
 		c, err := rueidis.NewClient(rueidis.ClientOption{
 			InitAddress:           []string{addr},
