@@ -273,7 +273,14 @@ func TestE2ERedisRestarted(t *testing.T) {
 func TestE2EBoltKilled(t *testing.T) {
 	ng, paths := storeSite(t, 300)
 	store := "bolt:" + filepath.Join(t.TempDir(), "crawl.db")
-	args := crawlArgs(store, "bolt", ng.URL, false)
+	killAndResume(t, ng, paths, store, "bolt", crawlArgs(store, "bolt", ng.URL, false))
+}
+
+// killAndResume runs a worker with args on a bolt store, kills it with
+// SIGKILL after 40 results, runs it again to its end, and checks the
+// stored results and nginx's log.
+func killAndResume(t *testing.T, ng *testserver.Nginx, paths []string, store, id string, args []string) {
+	t.Helper()
 	w := startWorker(t, args...)
 	w.waitLines(t, 40)
 	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -281,11 +288,11 @@ func TestE2EBoltKilled(t *testing.T) {
 	}
 	<-w.done
 	again := startWorker(t, args...)
-	again.wait(t, "resumed worker")
+	again.wait(t, "resumed run")
 	if n := again.lines.Load(); n == 0 || n >= int64(len(paths)) {
-		t.Errorf("the resumed run fetched %d pages; want the rest of %d", n, len(paths))
+		t.Errorf("the resumed run fetched %d URLs; want the rest of %d", n, len(paths))
 	}
-	checkStoredCrawl(t, ng, paths, store, "bolt")
+	checkStoredCrawl(t, ng, paths, store, id)
 }
 
 // TestE2EFrontierFlags: the store flags' usage errors, a wrong password,
@@ -405,17 +412,5 @@ func TestE2ERedisListShared(t *testing.T) {
 func TestE2EBoltListKilled(t *testing.T) {
 	ng, paths := storeSite(t, 300)
 	store := "bolt:" + filepath.Join(t.TempDir(), "list.db")
-	args := []string{"-i", listFile(t, ng, paths), "--json", "-c", "8", "--frontier", store, "--crawl-id", "list"}
-	w := startWorker(t, args...)
-	w.waitLines(t, 40)
-	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-w.done
-	again := startWorker(t, args...)
-	again.wait(t, "resumed run")
-	if n := again.lines.Load(); n == 0 || n >= int64(len(paths)) {
-		t.Errorf("the resumed run fetched %d URLs; want the rest of %d", n, len(paths))
-	}
-	checkStoredCrawl(t, ng, paths, store, "list")
+	killAndResume(t, ng, paths, store, "list", []string{"-i", listFile(t, ng, paths), "--json", "-c", "8", "--frontier", store, "--crawl-id", "list"})
 }

@@ -58,18 +58,24 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 		if opts.Password != "" {
 			args = append(args, "--requirepass", opts.Password)
 		}
-		addr := r.Addr
-		return launch{
-			name:  "redis-server",
-			addr:  addr,
-			bin:   bin,
-			args:  args,
-			out:   filepath.Join(dir, "redis.out"),
-			logs:  []string{r.Log},
-			probe: func() error { return pingRedis(addr) },
-		}, nil
+		return redisLaunch("redis-server", r, bin, args), nil
 	})
 	return r
+}
+
+// redisLaunch is the launch of the redis-server of r: its output in
+// r.Dir, its log r.Log, ready when it answers PING.
+func redisLaunch(name string, r *Redis, bin string, args []string) launch {
+	addr := r.Addr
+	return launch{
+		name:  name,
+		addr:  addr,
+		bin:   bin,
+		args:  args,
+		out:   filepath.Join(r.Dir, "redis.out"),
+		logs:  []string{r.Log},
+		probe: func() error { return pingRedis(addr) },
+	}
 }
 
 // pingRedis says PING and wants +PONG, or -NOAUTH from a server with a

@@ -63,16 +63,7 @@ func StartRedisCluster(t testing.TB, n int) *RedisCluster {
 				// A new master waits a while, up to the node timeout, before
 				// it says ok: a short one keeps the start-up short.
 				"--cluster-node-timeout", "2000"}
-			addr := r.Addr
-			return launch{
-				name:  "redis-server (cluster)",
-				addr:  addr,
-				bin:   bin,
-				args:  args,
-				out:   filepath.Join(dir, "redis.out"),
-				logs:  []string{r.Log},
-				probe: func() error { return pingRedis(addr) },
-			}, nil
+			return redisLaunch("redis-server (cluster)", r, bin, args), nil
 		})
 		c.Nodes = append(c.Nodes, r)
 		first, last := i*clusterSlots/n, (i+1)*clusterSlots/n-1
