@@ -174,7 +174,14 @@ func cpuTime() time.Duration {
 
 // BenchmarkLatency: 1000 URLs that each wait 100ms and send 16 KiB,
 // concurrency 100, against the embedded server in a process of its own.
-// The ideal wall time is 1.0s (10 rounds of 100ms).
+// The ideal wall time is 1.0s (10 rounds of 100ms). The sub-benchmark
+// "ratio" is issue 14's fourth row (goal: ≤ 1.01× wall): the async engine
+// against the issue's net/http baseline (a goroutine per URL behind a
+// semaphore, as scripts/bench-speed.sh's latency workload runs it), in
+// pairs alternating which goes first (-benchtime Nx: N pairs), and the
+// ratio of the median wall times:
+//
+//	go test -run '^$' -bench 'Latency/ratio' -benchtime 10x ./fetcher/
 func BenchmarkLatency(b *testing.B) {
 	base := startServeChild(b)
 	const n, conc = 1000, 100
@@ -199,6 +206,34 @@ func BenchmarkLatency(b *testing.B) {
 			b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s/run")
 		})
 	}
+	b.Run("ratio", func(b *testing.B) {
+		pair := map[string]func(){
+			"async":   run["async"],
+			"nethttp": func() { runNetHTTPPerURL(b, netHTTPClient(conc, nil), urls, conc) },
+		}
+		walls := map[string][]float64{}
+		for i := 0; i < b.N; i++ {
+			order := []string{"async", "nethttp"}
+			if i%2 == 1 {
+				order = []string{"nethttp", "async"}
+			}
+			for _, name := range order {
+				t0 := time.Now()
+				pair[name]()
+				walls[name] = append(walls[name], time.Since(t0).Seconds())
+			}
+		}
+		a, h := medianOf(walls["async"]), medianOf(walls["nethttp"])
+		b.ReportMetric(a, "async-wall-s")
+		b.ReportMetric(h, "nethttp-wall-s")
+		b.ReportMetric(a/h, "wall-ratio")
+	})
+}
+
+// medianOf returns the median of v, which it sorts.
+func medianOf(v []float64) float64 {
+	slices.Sort(v)
+	return (v[(len(v)-1)/2] + v[len(v)/2]) / 2
 }
 
 // BenchmarkThroughput: 5000 URLs (FETCHER_THROUGHPUT_N) of 4 KiB from

@@ -8,6 +8,9 @@
 #   https    N_HTTPS x 4 KiB from nginx over HTTPS, -c C
 #   massive  N_MASSIVE at once (-c N_MASSIVE), each waiting DELAY for 1 KiB,
 #            from `fetch serve`
+#   latency  N_LATENCY URLs, -c C_LATENCY, each answered after LAT_DELAY
+#            with LAT_SIZE, from `fetch serve` (the ideal wall time is
+#            N_LATENCY / C_LATENCY rounds of LAT_DELAY: 1.0 s by default)
 # Run from the repository root:
 #   scripts/bench-speed.sh                       # the issue's counts, 5 reps
 #   QUICK=1 scripts/bench-speed.sh               # a smoke run (small counts)
@@ -21,15 +24,19 @@
 # Needs nginx (Debian nginx-light), openssl, curl and GNU time (/usr/bin/time).
 set -eu
 if [ "${QUICK:-}" = 1 ]; then
-	: "${N_HTTP:=5000}" "${N_HTTPS:=2000}" "${N_MASSIVE:=1000}" "${DELAY:=1s}" "${REPS:=3}"
+	: "${N_HTTP:=5000}" "${N_HTTPS:=2000}" "${N_MASSIVE:=1000}" "${DELAY:=1s}" "${N_LATENCY:=200}" "${REPS:=3}"
 fi
 N_HTTP=${N_HTTP:-100000}
 N_HTTPS=${N_HTTPS:-30000}
 N_MASSIVE=${N_MASSIVE:-10000}
 DELAY=${DELAY:-3s}
+N_LATENCY=${N_LATENCY:-1000}
+C_LATENCY=${C_LATENCY:-100}
+LAT_DELAY=${LAT_DELAY:-100ms}
+LAT_SIZE=${LAT_SIZE:-16KiB}
 C=${C:-64}
 REPS=${REPS:-5}
-WORKLOADS=${WORKLOADS:-"http https massive"}
+WORKLOADS=${WORKLOADS:-"http https massive latency"}
 FETCH_FLAGS=${FETCH_FLAGS:-}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
@@ -107,14 +114,19 @@ run() {
 	else
 		set -- "$dir/nethttp" -c "$conc" "$@"
 	fi
-	if ! /usr/bin/time -f "%e %U %S %M" -o "$dir/time" "$@" <"$list" >"$dir/out" 2>"$dir/err"; then
+	# Wall time from date in nanoseconds: GNU time's %e has 10 ms steps,
+	# 1% of the latency workload.
+	t0=$(date +%s%N)
+	if ! /usr/bin/time -f "%U %S %M" -o "$dir/time" "$@" <"$list" >"$dir/out" 2>"$dir/err"; then
 		echo "$name failed on $wl:" >&2
 		tail -n 3 "$dir/out" "$dir/err" >&2
 		exit 1
 	fi
-	cat "$dir/time" >>"$dir/$name.$wl"
+	t1=$(date +%s%N)
+	echo "$(((t1 - t0) / 1000)) $(cat "$dir/time")" | awk '{printf "%.6f %s %s %s\n", $1/1e6, $2, $3, $4}' >"$dir/time.run"
+	cat "$dir/time.run" >>"$dir/$name.$wl"
 	if [ -n "${BENCHFMT:-}" ]; then
-		awk -v wl="$wl" -v c="$name" -v n="$n" '{printf "BenchmarkCmd/%s/%s 1 %.0f ns/op %.2f cpu-us/url %.0f urls/s %.1f peak-rss-MiB\n", wl, c, $1*1e9, ($2+$3)*1e6/n, n/$1, $4/1024}' "$dir/time" >>"$BENCHFMT"
+		awk -v wl="$wl" -v c="$name" -v n="$n" '{printf "BenchmarkCmd/%s/%s 1 %.0f ns/op %.2f cpu-us/url %.0f urls/s %.1f peak-rss-MiB\n", wl, c, $1*1e9, ($2+$3)*1e6/n, n/$1, $4/1024}' "$dir/time.run" >>"$BENCHFMT"
 	fi
 }
 
@@ -156,12 +168,13 @@ workload() {
 		-v fu="$fetch_ups" -v fc="$fetch_cpu" -v fr="$fetch_rss" -v fw="$fetch_wall" \
 		-v nu="$nethttp_ups" -v nc="$nethttp_cpu" -v nr="$nethttp_rss" -v nw="$nethttp_wall" 'BEGIN {
 		printf "%-8s n=%d c=%d reps=%d (medians)\n", wl, n, c, reps
-		printf "  %-8s %9.0f URLs/s %8.1f cpu-us/url %7.1f MiB peak RSS %7.2f s wall\n", "fetch", fu, fc, fr, fw
-		printf "  %-8s %9.0f URLs/s %8.1f cpu-us/url %7.1f MiB peak RSS %7.2f s wall\n", "nethttp", nu, nc, nr, nw
-		printf "  ratio    %9.2fx URLs/s %7.2fx cpu/url %7.2fx RSS %12.2fx wall\n", fu/nu, fc/nc, fr/nr, fw/nw
+		printf "  %-8s %9.0f URLs/s %8.1f cpu-us/url %7.1f MiB peak RSS %7.3f s wall\n", "fetch", fu, fc, fr, fw
+		printf "  %-8s %9.0f URLs/s %8.1f cpu-us/url %7.1f MiB peak RSS %7.3f s wall\n", "nethttp", nu, nc, nr, nw
+		printf "  ratio    %9.2fx URLs/s %7.2fx cpu/url %7.2fx RSS %12.3fx wall\n", fu/nu, fc/nc, fr/nr, fw/nw
 		if (wl == "http") printf "  goal (issue 14): >= 1.3x URLs/s, <= 0.7x CPU per URL: %s\n", (fu/nu >= 1.3 && fc/nc <= 0.7) ? "met" : "NOT met"
 		if (wl == "https") printf "  goal (issue 14): >= 1.2x URLs/s, <= 0.8x CPU per URL: %s\n", (fu/nu >= 1.2 && fc/nc <= 0.8) ? "met" : "NOT met"
 		if (wl == "massive") printf "  goal (issue 14): <= 0.85x wall, <= 0.35x peak RSS: %s\n", (fw/nw <= 0.85 && fr/nr <= 0.35) ? "met" : "NOT met"
+		if (wl == "latency") printf "  goal (issue 14): <= 1.01x wall: %s\n", (fw/nw <= 1.01) ? "met" : "NOT met"
 	}' | tee -a "$dir/report"
 }
 
@@ -183,6 +196,12 @@ for wl in $WORKLOADS; do
 		url=$(cat "$dir/serve.url")
 		seq "$N_MASSIVE" | sed "s|.*|$url/delay/$DELAY/size/1KiB?i=&|" >"$dir/list.$wl"
 		workload "$wl" "$N_MASSIVE" "$N_MASSIVE" "$dir/list.$wl"
+		;;
+	latency)
+		[ -s "$dir/serve.url" ] || start_serve
+		url=$(cat "$dir/serve.url")
+		seq "$N_LATENCY" | sed "s|.*|$url/delay/$LAT_DELAY/size/$LAT_SIZE?i=&|" >"$dir/list.$wl"
+		workload "$wl" "$N_LATENCY" "$C_LATENCY" "$dir/list.$wl"
 		;;
 	*)
 		echo "unknown workload $wl" >&2
