@@ -43,8 +43,9 @@ NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 dir=$(mktemp -d)
 chmod 755 "$dir" # nginx workers may run as another user
 pids=""
+fresh=10 fresh_pid= # runlist (below)
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids $fresh_pid; do kill "$p" 2>/dev/null || true; done
 	[ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
 	rm -rf "$dir"
 }
@@ -104,6 +105,36 @@ start_serve() {
 	while [ ! -s "$dir/serve.url" ]; do sleep 0.1; done
 }
 
+# The massive workload leaves 10,000 connections in TIME_WAIT after each
+# run, for a minute: the next run's connects then search a nearly full
+# ephemeral port range (28,000 ports here) in the kernel, and whichever
+# client runs second pays for the first one's sockets. So each massive
+# run gets its own `fetch serve` on an address of its own (127.0.0.10,
+# .11, …): a port in TIME_WAIT towards another address is free again.
+# runlist LIST sets rl to the list a run reads: LIST itself, or for a
+# list naming @SERVE@, a copy naming a fresh server (stopped by
+# stop_fresh).
+runlist() {
+	rl=$1
+	if ! grep -q '@SERVE@' "$1"; then
+		return
+	fi
+	fresh=$((fresh + 1))
+	rm -f "$dir/fresh.url"
+	"$dir/fetch" serve --addr "127.0.0.$fresh:0" >"$dir/fresh.url" 2>/dev/null &
+	fresh_pid=$!
+	while [ ! -s "$dir/fresh.url" ]; do sleep 0.05; done
+	sed "s|@SERVE@|$(cat "$dir/fresh.url")|" "$1" >"$dir/list.fresh"
+	rl=$dir/list.fresh
+}
+stop_fresh() {
+	if [ -n "$fresh_pid" ]; then
+		kill "$fresh_pid" 2>/dev/null || true
+		wait "$fresh_pid" 2>/dev/null || true
+		fresh_pid=
+	fi
+}
+
 # run NAME LIST CONC EXTRA...: one run of client NAME (fetch or nethttp);
 # appends "wall user sys maxrss_kb" to $dir/NAME.WORKLOAD.
 run() {
@@ -116,13 +147,15 @@ run() {
 	fi
 	# Wall time from date in nanoseconds: GNU time's %e has 10 ms steps,
 	# 1% of the latency workload.
+	runlist "$list"
 	t0=$(date +%s%N)
-	if ! /usr/bin/time -f "%U %S %M" -o "$dir/time" "$@" <"$list" >"$dir/out" 2>"$dir/err"; then
+	if ! /usr/bin/time -f "%U %S %M" -o "$dir/time" "$@" <"$rl" >"$dir/out" 2>"$dir/err"; then
 		echo "$name failed on $wl:" >&2
 		tail -n 3 "$dir/out" "$dir/err" >&2
 		exit 1
 	fi
 	t1=$(date +%s%N)
+	stop_fresh
 	echo "$(((t1 - t0) / 1000)) $(cat "$dir/time")" | awk '{printf "%.6f %s %s %s\n", $1/1e6, $2, $3, $4}' >"$dir/time.run"
 	cat "$dir/time.run" >>"$dir/$name.$wl"
 	if [ -n "${BENCHFMT:-}" ]; then
@@ -152,8 +185,12 @@ workload() {
 	if [ -n "${PROFILE:-}" ]; then
 		mkdir -p "$PROFILE"
 		cp "$dir/fetch" "$PROFILE/fetch"
-		FETCH_CPUPROFILE="$PROFILE/fetch.$wl.cpu" "$dir/fetch" -c "$conc" $FETCH_FLAGS "$@" <"$list" >/dev/null
-		FETCH_MEMPROFILE="$PROFILE/fetch.$wl.alloc" "$dir/fetch" -c "$conc" $FETCH_FLAGS "$@" <"$list" >/dev/null
+		runlist "$list"
+		FETCH_CPUPROFILE="$PROFILE/fetch.$wl.cpu" "$dir/fetch" -c "$conc" $FETCH_FLAGS "$@" <"$rl" >/dev/null
+		stop_fresh
+		runlist "$list"
+		FETCH_MEMPROFILE="$PROFILE/fetch.$wl.alloc" "$dir/fetch" -c "$conc" $FETCH_FLAGS "$@" <"$rl" >/dev/null
+		stop_fresh
 		echo "profiles: $PROFILE/fetch.$wl.cpu $PROFILE/fetch.$wl.alloc (binary $PROFILE/fetch)" >&2
 	fi
 	for c in fetch nethttp; do
@@ -192,9 +229,7 @@ for wl in $WORKLOADS; do
 		fi
 		;;
 	massive)
-		[ -s "$dir/serve.url" ] || start_serve
-		url=$(cat "$dir/serve.url")
-		seq "$N_MASSIVE" | sed "s|.*|$url/delay/$DELAY/size/1KiB?i=&|" >"$dir/list.$wl"
+		seq "$N_MASSIVE" | sed "s|.*|@SERVE@/delay/$DELAY/size/1KiB?i=&|" >"$dir/list.$wl"
 		workload "$wl" "$N_MASSIVE" "$N_MASSIVE" "$dir/list.$wl"
 		;;
 	latency)
