@@ -18,6 +18,9 @@
 #   FETCH_FLAGS="--hubs 1" scripts/bench-speed.sh
 #   BENCHFMT=old.txt scripts/bench-speed.sh     # also every run in Go benchmark
 #       # format (BenchmarkCmd/WORKLOAD/CLIENT), for benchstat old.txt new.txt
+#   BASELINE=/tmp/fetch.old scripts/bench-speed.sh
+#       # another binary (taking -c N and the list on stdin) in net/http's
+#       # place, such as fetch built from an older commit: a before/after
 #   PROFILE=/tmp/prof WORKLOADS=http scripts/bench-speed.sh
 #       # also one untimed fetch run per workload with a CPU profile and one
 #       # with an allocation profile: /tmp/prof/fetch.http.{cpu,alloc}
@@ -55,6 +58,9 @@ trap 'exit 130' INT TERM
 echo "building fetch and nethttp..." >&2
 go build -o "$dir/fetch" ./cmd/fetch
 go build -o "$dir/nethttp" ./scripts/bench-speed/nethttp
+if [ -n "${BASELINE:-}" ]; then
+	cp "$BASELINE" "$dir/nethttp" # another client in the baseline's place, such as an older fetch
+fi
 
 # A free loopback port, from the kernel.
 freeport() {
