@@ -202,9 +202,10 @@ func (l *Listener) Accept() (net.Conn, error) {
 		unix.Close(nfd)
 		return nil, l.opError(err)
 	}
-	if c.raddr == nil {
-		c.raddr = sockaddrToAddr(l.net, sa)
+	if lsa, err := unix.Getsockname(nfd); err == nil {
+		c.laddr = sockaddrToAddr(l.net, lsa)
 	}
+	c.raddr = sockaddrToAddr(l.net, sa)
 	return c, nil
 }
 
@@ -227,20 +228,15 @@ func (l *Listener) Addr() net.Addr { return l.laddr }
 // SetDeadline sets the deadline of Accept.
 func (l *Listener) SetDeadline(t time.Time) error { return l.pd.deadline(t, true, false) }
 
-// newConn registers an open nonblocking fd with h and wraps it. Hub only.
+// newConn registers an open nonblocking fd with h and wraps it; the caller
+// sets the addresses (a dialed socket has its local one only once the
+// connect is under way, and no peer before it completes). Hub only.
 func newConn(h *Hub, fd int, network string, stream bool) (*Conn, error) {
 	pd, err := h.register(fd)
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{pd: pd, net: network, stream: stream}
-	if sa, err := unix.Getsockname(fd); err == nil {
-		c.laddr = sockaddrToAddr(network, sa)
-	}
-	if sa, err := unix.Getpeername(fd); err == nil {
-		c.raddr = sockaddrToAddr(network, sa)
-	}
-	return c, nil
+	return &Conn{pd: pd, net: network, stream: stream}, nil
 }
 
 // SyscallConn gives access to the socket for setting options

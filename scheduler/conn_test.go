@@ -659,3 +659,27 @@ func echoClient(addr string, id, msgs int) error {
 	}
 	return nil
 }
+
+// TestConnAddrs: a dialed connection's local address is the one the
+// kernel bound (not 0.0.0.0:0, as when it was read before the connect),
+// and each side's addresses mirror the other's.
+func TestConnAddrs(t *testing.T) {
+	_, err := run(t, func(*scheduler.Task) (any, error) {
+		c, s, err := pair()
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		defer s.Close()
+		if c.LocalAddr().String() != s.RemoteAddr().String() || c.RemoteAddr().String() != s.LocalAddr().String() {
+			return nil, fmt.Errorf("dialed %v -> %v, accepted %v <- %v: want mirrored addresses", c.LocalAddr(), c.RemoteAddr(), s.LocalAddr(), s.RemoteAddr())
+		}
+		if a, ok := c.LocalAddr().(*net.TCPAddr); !ok || a.Port == 0 || !a.IP.IsLoopback() {
+			return nil, fmt.Errorf("dialed local address %v; want 127.0.0.1 and a port", c.LocalAddr())
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -72,10 +72,8 @@ func DialContext(ctx context.Context, network, address string) (net.Conn, error)
 		c.pd.closeOnHub()
 		return nil, opErr(err)
 	}
-	if c.laddr == nil {
-		if lsa, err := unix.Getsockname(fd); err == nil {
-			c.laddr = sockaddrToAddr(network, lsa)
-		}
+	if lsa, err := unix.Getsockname(fd); err == nil {
+		c.laddr = sockaddrToAddr(network, lsa)
 	}
 	c.raddr = raddr
 	return c, nil
