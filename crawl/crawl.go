@@ -172,7 +172,8 @@ type crawler struct {
 // Run crawls from cfg.Seeds until the frontier is empty and nothing is in
 // flight, cfg.MaxPages pages were started, or ctx is canceled (fetches in
 // flight then end as canceled, and their results are still delivered).
-// Every URL is fetched at most once, redirect targets included. The error
+// Every URL is fetched at most once, redirect targets included (with
+// Config.List, redirects are followed in place, as a plain fetch does). The error
 // is non-nil when the crawl could not start or its frontier failed.
 func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if cfg.Fetch.OnBody != nil || cfg.Fetch.OnRedirect != nil {

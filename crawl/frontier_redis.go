@@ -73,8 +73,10 @@ type RedisFrontier struct {
 	trips     atomic.Int64
 	// known holds keys this worker knows are in the crawl's visited set
 	// (pushed, claimed or found there): their links are counted as
-	// duplicates without being sent. Only ever a subset of the store's
-	// set, so it never keeps a new URL out; emptied past maxKnown.
+	// duplicates without being sent. A subset of the store's set as long
+	// as the store keeps its writes (a Redis that loses them, restarted
+	// without persistence, loses the crawl's queues and counters too), so
+	// it keeps no new URL out; emptied past maxKnown.
 	known VisitedSet
 }
 
@@ -166,9 +168,10 @@ func consumerName() string {
 }
 
 // Close takes this worker's consumer out of the consumer groups of the
-// hosts it claimed from, where it holds nothing (one try, bounded by a
-// few seconds: a consumer left behind is removed by the next worker that
-// reclaims on its host), and closes the connections.
+// hosts it claimed from, where it holds nothing (one try, bounded by five
+// seconds in all: a consumer left behind is removed when another worker
+// reclaims claims on its host, or stays, a few bytes, in the group of a
+// host whose work is done), and closes the connections.
 func (f *RedisFrontier) Close() error {
 	if len(f.hosts) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -2,6 +2,7 @@ package crawl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -91,6 +92,12 @@ func (f *RedisFrontier) ping(ctx context.Context) error {
 		return nil
 	}
 	info, err := c.Info(ctx, "cluster").Result()
+	var re redis.Error
+	if errors.As(err, &re) && !retryable(err) {
+		// INFO refused (an ACL without @dangerous, a renamed command):
+		// taken for a single server; ?addr= names a cluster outright.
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -378,3 +378,31 @@ func TestRedisFrontierManyHosts(t *testing.T) {
 		t.Errorf("%d claims; want at most %d (8 ready items each)", claims, want)
 	}
 }
+
+// TestRedisFrontierRestrictedUser: a Redis user whose ACL leaves out
+// @dangerous (no INFO) still opens the frontier, as a single server, and
+// runs every step.
+func TestRedisFrontierRestrictedUser(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	admin := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer admin.Close()
+	if err := admin.Do(context.Background(), "ACL", "SETUSER", "w", "on", ">pw", "~*", "&*", "+@all", "-@dangerous").Err(); err != nil {
+		t.Fatal(err)
+	}
+	f := &RedisFrontier{PerHost: 2, RetryFor: 5 * time.Second}
+	if err := OpenRedis(context.Background(), "redis://w:pw@"+r.Addr+"/0", "acl", f); err != nil {
+		t.Fatalf("OpenRedis as a user without @dangerous: %v", err)
+	}
+	defer f.Close()
+	it := Item{URL: "http://h/a", Key: Hash("http://h/a"), Host: "h"}
+	if pr, err := f.Push([]Item{it}); err != nil || pr.Added != 1 {
+		t.Fatalf("push: %+v, %v", pr, err)
+	}
+	got, _, err := f.Claim(time.Now(), 1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("claim: %v, %v", got, err)
+	}
+	if _, stored, err := f.Complete([]Completion{{Item: got[0], Record: []byte("r")}}); err != nil || stored != 1 {
+		t.Fatalf("complete: %d, %v", stored, err)
+	}
+}

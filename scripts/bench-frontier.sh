@@ -32,7 +32,11 @@ reps=${REPS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/bench-frontier.XXXXXX)
 pids=()
+workers_alive=()
 cleanup() {
+	# Workers first, at once: killed after redis-server, they would retry
+	# releasing their claims for minutes.
+	for p in "${workers_alive[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
@@ -78,13 +82,13 @@ profile() { if [ -n "${PROFILE:-}" ]; then mkdir -p "$PROFILE" && echo "$PROFILE
 # median prints the median of its arguments.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# memory_run NAME URL LOG: one crawl with the memory frontier; prints its
-# line and sets wall and got.
+# memory_run NAME URL LOG REP: one crawl with the memory frontier; prints
+# its line and sets wall and got.
 memory_run() {
-	local name=$1 url=$2 log=$3 t0 t1
+	local name=$1 url=$2 log=$3 rep=$4 t0 t1
 	: >"$log"
 	t0=$(now)
-	FETCH_CPUPROFILE=$(profile "$name-memory") /usr/bin/time -f '%U %S' -o "$tmp/mem.time" "$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
+	FETCH_CPUPROFILE=$(profile "$name-memory-$rep") /usr/bin/time -f '%U %S' -o "$tmp/mem.time" "$tmp/fetch" --crawl --depth 100000 -c "$conc" --per-host "$conc" -q --json --progress never "$url" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
 	t1=$(now)
 	sleep 0.3
 	wall=$(echo "$t1 - $t0" | bc -l)
@@ -103,9 +107,10 @@ redis_run() {
 	local wp=()
 	t0=$(now)
 	for i in $(seq "$workers"); do
-		FETCH_CPUPROFILE=$(profile "$name-redis-$i") /usr/bin/time -f '%U %S' -o "$tmp/w$i.time" "$tmp/fetch" --crawl --depth 100000 -c $((conc / workers)) --per-host "$conc" -q --json --progress never \
+		FETCH_CPUPROFILE=$(profile "$name-redis-$rep-$i") /usr/bin/time -f '%U %S' -o "$tmp/w$i.time" "$tmp/fetch" --crawl --depth 100000 -c $((conc / workers)) --per-host "$conc" -q --json --progress never \
 			--frontier "redis://127.0.0.1:$rport/0" --crawl-id "$id" "$url" >"$tmp/w$i.out" 2>"$tmp/w$i.err" &
 		wp+=($!)
+		workers_alive+=($!) # killed first by cleanup if the script is interrupted
 	done
 	for p in "${wp[@]}"; do wait "$p" || true; done
 	t1=$(now)
@@ -127,25 +132,27 @@ redis_run() {
 # bench NAME URL LOG: REPS memory runs and REPS redis runs, alternating
 # which goes first; prints each run, the medians and their ratio.
 bench() {
-	local name=$1 url=$2 log=$3 rep mem_walls=() red_walls=() mem_pages red_pages
+	local name=$1 url=$2 log=$3 rep mem_walls=() red_walls=() mem_rates=() red_rates=()
 	for rep in $(seq "$reps"); do
 		if [ $((rep % 2)) = 1 ]; then
-			memory_run "$name" "$url" "$log"
-			mem_walls+=("$wall") mem_pages=$got
+			memory_run "$name" "$url" "$log" "$rep"
+			mem_walls+=("$wall") mem_rates+=("$(echo "$got / $wall" | bc -l)")
 			redis_run "$name" "$url" "$log" "$rep"
-			red_walls+=("$wall") red_pages=$got
+			red_walls+=("$wall") red_rates+=("$(echo "$got / $wall" | bc -l)")
 		else
 			redis_run "$name" "$url" "$log" "$rep"
-			red_walls+=("$wall") red_pages=$got
-			memory_run "$name" "$url" "$log"
-			mem_walls+=("$wall") mem_pages=$got
+			red_walls+=("$wall") red_rates+=("$(echo "$got / $wall" | bc -l)")
+			memory_run "$name" "$url" "$log" "$rep"
+			mem_walls+=("$wall") mem_rates+=("$(echo "$got / $wall" | bc -l)")
 		fi
 	done
-	local mw rw
+	local mw rw mr rr
 	mw=$(median "${mem_walls[@]}")
 	rw=$(median "${red_walls[@]}")
-	printf '%-10s median of %d: memory %.2fs, redis %.2fs; ratio redis/memory pages/s: %.3f (goal >= 0.8)\n' "$name" "$reps" "$mw" "$rw" \
-		"$(echo "($red_pages / $rw) / ($mem_pages / $mw)" | bc -l)"
+	mr=$(median "${mem_rates[@]}")
+	rr=$(median "${red_rates[@]}")
+	printf '%-10s median of %d: memory %.2fs %.0f pages/s, redis %.2fs %.0f pages/s; ratio redis/memory pages/s: %.3f (goal >= 0.8)\n' "$name" "$reps" "$mw" "$mr" "$rw" "$rr" \
+		"$(echo "$rr / $mr" | bc -l)"
 }
 
 echo "# workload 1: nginx, no delay, total concurrency $conc, $pages pages"

@@ -106,17 +106,25 @@ CONF
 }
 
 start_serve() {
-	"$dir/fetch" serve --addr 127.0.0.1:0 >"$dir/serve.url" 2>/dev/null &
-	pids="$pids $!"
-	while [ ! -s "$dir/serve.url" ]; do sleep 0.1; done
+	"$dir/fetch" serve --addr 127.0.0.1:0 >"$dir/serve.url" 2>"$dir/serve.err" &
+	serve_pid=$!
+	pids="$pids $serve_pid"
+	while [ ! -s "$dir/serve.url" ]; do
+		if ! kill -0 "$serve_pid" 2>/dev/null; then
+			echo "fetch serve did not start:" >&2
+			cat "$dir/serve.err" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
 }
 
 # The massive workload leaves 10,000 connections in TIME_WAIT after each
 # run, for a minute: the next run's connects then search a nearly full
 # ephemeral port range (28,000 ports here) in the kernel, and whichever
 # client runs second pays for the first one's sockets. So each massive
-# run gets its own `fetch serve` on an address of its own (127.0.0.10,
-# .11, …): a port in TIME_WAIT towards another address is free again.
+# run gets its own `fetch serve` on an address of its own (127.0.0.11,
+# .12, …): a port in TIME_WAIT towards another address is free again.
 # runlist LIST sets rl to the list a run reads: LIST itself, or for a
 # list naming @SERVE@, a copy naming a fresh server (stopped by
 # stop_fresh).
@@ -125,11 +133,18 @@ runlist() {
 	if ! grep -q '@SERVE@' "$1"; then
 		return
 	fi
-	fresh=$((fresh + 1))
+	fresh=$((fresh % 250 + 1)) # 127.0.0.2 … .251, round and round
 	rm -f "$dir/fresh.url"
-	"$dir/fetch" serve --addr "127.0.0.$fresh:0" >"$dir/fresh.url" 2>/dev/null &
+	"$dir/fetch" serve --addr "127.0.0.$fresh:0" >"$dir/fresh.url" 2>"$dir/fresh.err" &
 	fresh_pid=$!
-	while [ ! -s "$dir/fresh.url" ]; do sleep 0.05; done
+	while [ ! -s "$dir/fresh.url" ]; do
+		if ! kill -0 "$fresh_pid" 2>/dev/null; then
+			echo "fetch serve on 127.0.0.$fresh did not start:" >&2
+			cat "$dir/fresh.err" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
 	sed "s|@SERVE@|$(cat "$dir/fresh.url")|" "$1" >"$dir/list.fresh"
 	rl=$dir/list.fresh
 }

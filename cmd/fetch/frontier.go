@@ -258,13 +258,16 @@ func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
 	}
 	defer src.close()
 	if err := src.replayable(ctx); err != nil {
-		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
+		if code, ok := interruptCode(ctx); ok {
+			return code // interrupted while reading the list: nothing fetched
+		}
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
 		return exitUsage
 	}
 	if c.store.crawlID == "" {
-		id, n, err := defaultListID(src)
+		id, n, err := defaultListID(src, o)
 		if err != nil {
-			fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
+			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
 			return exitUsage
 		}
 		if n == 0 {
@@ -281,7 +284,10 @@ func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
 		return code
 	}
 	defer store.finish(ios.ErrOut)
-	pushed, bad, err := pushList(src, store.front, ios.ErrOut)
+	pushed, bad, err := pushList(ctx, src, store.front, ios.ErrOut)
+	if code, ok := interruptCode(ctx); ok {
+		return code
+	}
 	if err != nil {
 		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %v\n", err)
 		return exitFailed
@@ -292,9 +298,10 @@ func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
 	return c.runCrawls(ctx, o, cfg, store, bad > 0)
 }
 
-// defaultListID names a list run by its URLs, in order, so that workers
-// given the same list meet; n is the number of URL lines.
-func defaultListID(src *source) (id string, n int, err error) {
+// defaultListID names a list run by its URLs, in order, and the flags
+// that decide what a fetch is (method, body, HEAD), so that workers given
+// the same list and flags meet; n is the number of URL lines.
+func defaultListID(src *source, o *Options) (id string, n int, err error) {
 	lines, err := src.open()
 	if err != nil {
 		return "", 0, err
@@ -313,12 +320,13 @@ func defaultListID(src *source) (id string, n int, err error) {
 		io.WriteString(h, text+"\n")
 		n++
 	}
+	fmt.Fprintf(h, "method=%q data=%q head=%v", o.Method, o.Data, o.Head)
 	return "list-" + hex.EncodeToString(h.Sum(nil))[:16], n, nil
 }
 
 // pushList pushes the URLs of src to front in batches; a line that is no
 // URL is said on w and counted in bad (its label, if any, is not kept).
-func pushList(src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad int, err error) {
+func pushList(ctx context.Context, src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad int, err error) {
 	lines, err := src.open()
 	if err != nil {
 		return 0, 0, err
@@ -326,6 +334,9 @@ func pushList(src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad 
 	defer src.endPass()
 	batch := make([]crawl.Item, 0, listPushBatch)
 	flush := func() error {
+		if err := ctx.Err(); err != nil {
+			return err // interrupted: what is pushed stays, the rest is not
+		}
 		if len(batch) == 0 {
 			return nil
 		}
@@ -343,7 +354,7 @@ func pushList(src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad 
 			return pushed, bad, fmt.Errorf("reading URLs: %w", err)
 		}
 		if tooLong {
-			fmt.Fprintf(w, "fetch: line %d is longer than %d bytes: not queued\n", lines.line, maxLineLength)
+			fmt.Fprintf(w, "fetch: %s is longer than %d bytes: not queued\n", lines.where(), maxLineLength)
 			bad++
 			continue
 		}
@@ -356,7 +367,7 @@ func pushList(src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad 
 			}
 		}
 		if perr != nil {
-			fmt.Fprintf(w, "fetch: line %d: %v: not queued\n", lines.line, perr)
+			fmt.Fprintf(w, "fetch: %s: %v: not queued\n", lines.where(), perr)
 			bad++
 			continue
 		}

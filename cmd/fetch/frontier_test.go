@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -413,4 +414,37 @@ func TestE2EBoltListKilled(t *testing.T) {
 	ng, paths := storeSite(t, 300)
 	store := "bolt:" + filepath.Join(t.TempDir(), "list.db")
 	killAndResume(t, ng, paths, store, "list", []string{"-i", listFile(t, ng, paths), "--json", "-c", "8", "--frontier", store, "--crawl-id", "list"})
+}
+
+// TestE2EListStoreInterruptReading: SIGINT while the list for a store is
+// still being read from a pipe (the writer has more to say) ends the run
+// as an interrupt, 130, not as a usage error.
+func TestE2EListStoreInterruptReading(t *testing.T) {
+	cmd := exec.Command(fetchBin, "--frontier", "bolt:"+filepath.Join(t.TempDir(), "l.db"))
+	cmd.Env = testEnv()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "http://127.0.0.1:1/a\n")
+	time.Sleep(300 * time.Millisecond) // the list is being read: it cannot get further
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(e2eTimeout):
+		cmd.Process.Kill()
+		t.Fatalf("no exit %v after SIGINT", e2eTimeout)
+	}
+	ee, _ := err.(*exec.ExitError)
+	if ee == nil || ee.ExitCode() != 130 || strings.Contains(stderr.String(), "context canceled") {
+		t.Errorf("exit %v, stderr %q; want 130 and no error message", err, stderr.String())
+	}
 }

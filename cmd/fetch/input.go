@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -244,6 +245,16 @@ type lineReader struct {
 	br    *bufio.Reader
 	line  int64       // lines of br read so far, for messages
 	shard *shardValue // if set, lines of other shards are skipped
+	arg   bool        // the last line returned was an argument
+}
+
+// where names the last line returned, for messages: "line N" of the
+// input, or "argument".
+func (r *lineReader) where() string {
+	if r.arg {
+		return "argument"
+	}
+	return "line " + strconv.FormatInt(r.line, 10)
 }
 
 // lineBuffered reports whether next can return a URL line without
@@ -292,9 +303,11 @@ func (r *lineReader) nextLine() (text string, tooLong bool, err error) {
 		a := r.args[0]
 		r.args = r.args[1:]
 		if isURLLine(a) {
+			r.arg = true
 			return strings.TrimSpace(a), false, nil
 		}
 	}
+	r.arg = false
 	if r.br == nil {
 		return "", false, io.EOF
 	}
