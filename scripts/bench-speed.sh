@@ -105,18 +105,25 @@ CONF
 	done
 }
 
-start_serve() {
-	"$dir/fetch" serve --addr 127.0.0.1:0 >"$dir/serve.url" 2>"$dir/serve.err" &
+# serve NAME ADDR starts `fetch serve` on ADDR, its URL in $dir/NAME.url,
+# sets serve_pid, and waits until it says its URL (or exits, failing).
+serve() {
+	rm -f "$dir/$1.url"
+	"$dir/fetch" serve --addr "$2" >"$dir/$1.url" 2>"$dir/$1.err" &
 	serve_pid=$!
-	pids="$pids $serve_pid"
-	while [ ! -s "$dir/serve.url" ]; do
+	while [ ! -s "$dir/$1.url" ]; do
 		if ! kill -0 "$serve_pid" 2>/dev/null; then
-			echo "fetch serve did not start:" >&2
-			cat "$dir/serve.err" >&2
+			echo "fetch serve on $2 did not start:" >&2
+			cat "$dir/$1.err" >&2
 			exit 1
 		fi
-		sleep 0.1
+		sleep 0.05
 	done
+}
+
+start_serve() {
+	serve serve 127.0.0.1:0
+	pids="$pids $serve_pid"
 }
 
 # The massive workload leaves 10,000 connections in TIME_WAIT after each
@@ -134,17 +141,8 @@ runlist() {
 		return
 	fi
 	fresh=$((fresh % 250 + 1)) # 127.0.0.2 … .251, round and round
-	rm -f "$dir/fresh.url"
-	"$dir/fetch" serve --addr "127.0.0.$fresh:0" >"$dir/fresh.url" 2>"$dir/fresh.err" &
-	fresh_pid=$!
-	while [ ! -s "$dir/fresh.url" ]; do
-		if ! kill -0 "$fresh_pid" 2>/dev/null; then
-			echo "fetch serve on 127.0.0.$fresh did not start:" >&2
-			cat "$dir/fresh.err" >&2
-			exit 1
-		fi
-		sleep 0.05
-	done
+	serve fresh "127.0.0.$fresh:0"
+	fresh_pid=$serve_pid
 	sed "s|@SERVE@|$(cat "$dir/fresh.url")|" "$1" >"$dir/list.fresh"
 	rl=$dir/list.fresh
 }
