@@ -84,29 +84,14 @@ func runDiscard(b *testing.B, mode Mode, cfg Config, urls []string) {
 // runNetHTTP fetches urls with Go's net/http client, n goroutines at once.
 func runNetHTTP(b *testing.B, client *http.Client, urls []string, n int) {
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
+	var first firstError
 	work := make(chan string)
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for u := range work {
-				resp, err := client.Get(u)
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if err == nil && resp.StatusCode != 200 {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
+				first.set(getDiscard(client, u))
 			}
 		}()
 	}
@@ -115,8 +100,8 @@ func runNetHTTP(b *testing.B, client *http.Client, urls []string, n int) {
 	}
 	close(work)
 	wg.Wait()
-	if firstErr != nil {
-		b.Fatal(firstErr)
+	if first.err != nil {
+		b.Fatal(first.err)
 	}
 }
 
@@ -124,36 +109,58 @@ func runNetHTTP(b *testing.B, client *http.Client, urls []string, n int) {
 // baseline does (and scripts/bench-speed/nethttp): a goroutine per URL,
 // at most n at once (a semaphore).
 func runNetHTTPPerURL(b *testing.B, client *http.Client, urls []string, n int) {
+	if err := netHTTPPerURL(client, urls, n); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// netHTTPPerURL is runNetHTTPPerURL returning the first failure.
+func netHTTPPerURL(client *http.Client, urls []string, n int) error {
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
+	var first firstError
 	sem := make(chan struct{}, n)
 	for _, u := range urls {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			resp, err := client.Get(u)
-			if err == nil {
-				_, err = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if err == nil && resp.StatusCode != 200 {
-					err = fmt.Errorf("status %d", resp.StatusCode)
-				}
-			}
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
+			first.set(getDiscard(client, u))
 		}()
 	}
 	wg.Wait()
-	if firstErr != nil {
-		b.Fatal(firstErr)
+	return first.err
+}
+
+// getDiscard GETs u, reads the body away and wants a 200.
+func getDiscard(client *http.Client, u string) error {
+	resp, err := client.Get(u)
+	if err != nil {
+		return err
 	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err == nil && resp.StatusCode != 200 {
+		err = fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return err
+}
+
+// firstError keeps the first non-nil error set, from any goroutine; read
+// err once they are done.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	if err == nil {
+		return
+	}
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
 }
 
 func netHTTPClient(n int, tlsConf *tls.Config) *http.Client {

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -87,32 +85,7 @@ func massiveAsync(urls []string, conc int) error {
 // massiveNetHTTP fetches urls with net/http, a goroutine per URL gated by
 // a semaphore of conc, and returns the first failure.
 func massiveNetHTTP(urls []string, conc int) error {
-	client := netHTTPClient(conc, nil)
-	sem := make(chan struct{}, conc)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for _, u := range urls {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			resp, err := client.Get(u)
-			if err == nil {
-				_, err = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			if err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return first
+	return netHTTPPerURL(netHTTPClient(conc, nil), urls, conc)
 }
 
 // BenchmarkMassiveRatio: issue 14's third workload with the engine against

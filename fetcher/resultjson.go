@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -88,11 +89,7 @@ func appendJSONField(b []byte, name, s string) []byte {
 // appendJSONHeader appends h as encoding/json does a map of string
 // slices: keys sorted, a nil slice as null.
 func appendJSONHeader(b []byte, h http.Header) []byte {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(h))
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -181,11 +182,7 @@ func (cfg Config) headerSet() (headerSet, error) {
 		hs.fields = append(hs.fields, headerField{cn, value, creds})
 		return nil
 	}
-	keys := make([]string, 0, len(cfg.Headers))
-	for k := range cfg.Headers {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(cfg.Headers))
 	for _, k := range keys {
 		for _, v := range cfg.Headers[k] {
 			if err := add(k+": "+v, k, v); err != nil {

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -43,11 +44,7 @@ func (c *Client) logResponse(url string, resp *http.Response) {
 	b.WriteByte(' ')
 	b.WriteString(resp.Status)
 	b.WriteByte('\n')
-	keys := make([]string, 0, len(resp.Header))
-	for k := range resp.Header {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(resp.Header))
 	for _, k := range keys {
 		for _, v := range resp.Header[k] {
 			b.WriteString("< ")

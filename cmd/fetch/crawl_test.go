@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -142,18 +141,7 @@ func TestE2ECrawlInterrupt(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		args = append(args, fmt.Sprintf("%s/delay/30s?slow=%d", srv.URL(), i))
 	}
-	cmd := exec.CommandContext(ctx, fetchBin, args...)
-	cmd.Env = testEnv()
-	var errOut strings.Builder
-	cmd.Stderr = &errOut
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(stdout)
+	cmd, br, errOut := startStreaming(t, ctx, nil, args...)
 	var out strings.Builder
 	for {
 		line, err := br.ReadString('\n')
@@ -173,7 +161,7 @@ func TestE2ECrawlInterrupt(t *testing.T) {
 	}
 	rest, _ := io.ReadAll(br)
 	out.Write(rest)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

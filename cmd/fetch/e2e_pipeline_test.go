@@ -290,16 +290,7 @@ func TestE2EInterruptNotStarted(t *testing.T) {
 	t.Run("text", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, fetchBin, "-c", "1", "-i", file)
-		cmd.Env = testEnv()
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		br := bufio.NewReader(stdout)
+		cmd, br, _ := startStreaming(t, ctx, nil, "-c", "1", "-i", file)
 		for i := 0; i < 2; i++ {
 			if _, err := br.ReadString('\n'); err != nil {
 				t.Fatal(err)
@@ -594,18 +585,7 @@ func TestE2ECompareListChanged(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, fetchBin, "--compare", "--json", "-c", "1", "-i", file)
-	cmd.Env = testEnv()
-	var errOut strings.Builder
-	cmd.Stderr = &errOut
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(stdout)
+	cmd, br, errOut := startStreaming(t, ctx, nil, "--compare", "--json", "-c", "1", "-i", file)
 	if _, err := br.ReadString('\n'); err != nil { // the first result: the run has begun
 		t.Fatal(err)
 	}
@@ -613,7 +593,7 @@ func TestE2ECompareListChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	rest, _ := io.ReadAll(br)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

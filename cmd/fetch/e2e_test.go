@@ -78,6 +78,26 @@ func testEnv(extra ...string) []string {
 
 // fetch runs the binary with args and stdin, and returns what it wrote and
 // its exit code.
+// startStreaming starts fetch with args under ctx (stdin, if not nil, is
+// its input) and returns the command, a reader of its standard output and
+// its standard error, complete once the command was waited for.
+func startStreaming(t *testing.T, ctx context.Context, stdin io.Reader, args ...string) (*exec.Cmd, *bufio.Reader, *strings.Builder) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, fetchBin, args...)
+	cmd.Env = testEnv()
+	cmd.Stdin = stdin
+	errOut := &strings.Builder{}
+	cmd.Stderr = errOut
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, bufio.NewReader(stdout), errOut
+}
+
 func fetch(t *testing.T, stdin string, args ...string) ran {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
@@ -547,7 +567,7 @@ func TestE2EClosedStdout(t *testing.T) {
 			cmd.Stdin = strings.NewReader(sb.String())
 			var errOut strings.Builder
 			cmd.Stderr = &errOut
-			stdout, err := cmd.StdoutPipe()
+			stdout, err := cmd.StdoutPipe() // closed after one line, as head -1 does
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -590,18 +610,7 @@ func TestE2EInterrupt(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		args = append(args, fmt.Sprintf("%s/delay/30s?slow=%d", srv.URL(), i))
 	}
-	cmd := exec.CommandContext(ctx, fetchBin, args...)
-	cmd.Env = testEnv()
-	var errOut strings.Builder
-	cmd.Stderr = &errOut
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(stdout)
+	cmd, br, errOut := startStreaming(t, ctx, nil, args...)
 	var out strings.Builder
 	for fast := 0; fast < 2; {
 		line, err := br.ReadString('\n')
@@ -622,7 +631,7 @@ func TestE2EInterrupt(t *testing.T) {
 	}
 	rest, _ := io.ReadAll(br)
 	out.Write(rest)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -680,18 +689,8 @@ func TestE2EServe(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, fetchBin, "serve", "--addr", "127.0.0.1:0")
-			cmd.Env = testEnv()
-			var errOut strings.Builder
-			cmd.Stderr = &errOut
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			base, err := bufio.NewReader(stdout).ReadString('\n')
+			cmd, br, errOut := startStreaming(t, ctx, nil, "serve", "--addr", "127.0.0.1:0")
+			base, err := br.ReadString('\n')
 			if err != nil {
 				t.Fatalf("reading the URL: %v", err)
 			}

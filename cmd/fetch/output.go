@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -217,11 +218,7 @@ func appendHeaders(b []byte, r *Result) []byte {
 	if len(r.Headers) == 0 {
 		return b
 	}
-	names := make([]string, 0, len(r.Headers))
-	for k := range r.Headers {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(r.Headers))
 	for _, k := range names {
 		for _, v := range r.Headers[k] {
 			b = append(b, "  "...)
