@@ -52,6 +52,13 @@ type Client struct {
 
 	requests, conns, reused, resumed, retries, wire atomic.Int64
 
+	// lastJobs, set by Run's engine before the first fetch, reports
+	// that the input has ended and no job waits for a worker: a
+	// connection a fetch is done with then serves no other job, and is
+	// closed at once rather than kept idle until Close (see
+	// readBody). Nil outside Run.
+	lastJobs func() bool
+
 	connLimit                                  *connLimiter // nil: connects not bounded
 	connectLost, connectFailed, connectRetries atomic.Int64
 	proxies                                    *proxyChooser // nil: no proxy
@@ -240,6 +247,14 @@ func (c *Client) Stats() Stats {
 		s.DNS = ResolverStats{Queries: ds.Queries, CacheHits: ds.CacheHits}
 	}
 	return s
+}
+
+// lastJobsStarted reports that no job of the run waits for a fetch any
+// more (Client.lastJobs): a fetch ending now closes its connection. Kept
+// idle, it would serve nobody and be closed by Close, after the last
+// answer: 10,000 of them took 0.12 s there, on the run's wall time.
+func (c *Client) lastJobsStarted() bool {
+	return c.lastJobs != nil && c.lastJobs()
 }
 
 // Close closes the idle connections and stops keeping new ones. Fetches

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -47,6 +48,7 @@ func Run(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results ch
 	}
 	defer c.Close()
 	e := &engine{c: c, ctx: ctx, mode: mode, jobs: jobs, results: results}
+	c.lastJobs = e.lastJobs
 	if cfg.Rate > 0 {
 		e.interval = time.Duration(float64(time.Second) / cfg.Rate)
 	}
@@ -74,8 +76,19 @@ type engine struct {
 	hubs    *scheduler.HubSet // of the async engine
 	workers sync.WaitGroup    // the async engine's worker tasks
 
+	// inputDone is set once jobs is closed and drained; waiting is the
+	// async engine's queue of jobs read but not yet taken by a worker.
+	inputDone atomic.Bool
+	waiting   *scheduler.Queue[queuedJob]
+
 	interval time.Duration // between starts, with a Rate; 0: none
 	next     time.Time     // the earliest start of the next fetch
+}
+
+// lastJobs reports that every job of the run has been handed to a fetch
+// (Client.lastJobs). Safe from any goroutine.
+func (e *engine) lastJobs() bool {
+	return e.inputDone.Load() && (e.waiting == nil || e.waiting.Len() == 0)
 }
 
 // pace waits until the rate limit lets the next fetch start. It runs on
@@ -187,6 +200,7 @@ func (e *engine) runThreads() {
 			<-slots
 		}()
 	}
+	e.inputDone.Store(true)
 	wg.Wait()
 }
 
@@ -202,6 +216,7 @@ func (e *engine) runAsync() error {
 	// worker finds its next job waiting and goes on without a wake-up
 	// from another thread.
 	queued := scheduler.NewQueue[queuedJob](n)
+	e.waiting = queued
 	done := scheduler.NewQueue[*Result](n)
 	collected := make(chan struct{})
 	go func() {
@@ -233,6 +248,7 @@ func (e *engine) runAsync() error {
 		}
 	}
 	queued.Close()
+	e.inputDone.Store(true)
 	e.workers.Wait()
 	done.Close()
 	<-collected

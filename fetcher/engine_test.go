@@ -1,10 +1,14 @@
 package fetcher
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -227,4 +231,115 @@ func TestPanicIsAResult(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunClosesConnsAfterLastJob: once the input has ended and no job
+// waits, a fetch that ends closes its connection at once instead of
+// keeping it idle until the run's end; while jobs may still come, it is
+// kept and reused.
+func TestRunClosesConnsAfterLastJob(t *testing.T) {
+	for _, mode := range []Mode{ModeAsync, ModeThreads} {
+		t.Run("input ended/"+mode.String(), func(t *testing.T) {
+			s, release, closed := startLastJobServer(t)
+			jobs := make(chan Job, 2)
+			jobs <- Job{URL: s.URL() + "/fast", Index: 0}
+			jobs <- Job{URL: s.URL() + "/slow", Index: 1}
+			close(jobs)
+			results := make(chan Result, 2)
+			errc := make(chan error, 1)
+			go func() {
+				_, err := Run(context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 2}, jobs, results)
+				errc <- err
+			}()
+			if r := <-results; !r.OK() || !strings.HasSuffix(r.URL, "/fast") {
+				t.Fatalf("first result %+v; want /fast, ok", r)
+			}
+			select {
+			case p := <-closed:
+				if p != "/fast" {
+					t.Errorf("closed %q first; want /fast", p)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("the connection of /fast was still open 5 s after its fetch, with no job left: kept idle until the run's end")
+			}
+			close(release)
+			if r := <-results; !r.OK() {
+				t.Errorf("second result %+v; want ok", r)
+			}
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+
+	t.Run("input open", func(t *testing.T) {
+		s := startHostile(t, answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+		jobs := make(chan Job)
+		results := make(chan Result, 2)
+		statc := make(chan Stats, 1)
+		go func() {
+			// One worker: connections belong to a hub, and a second
+			// worker could be on another.
+			st, _ := Run(context.Background(), ModeAsync, Config{Timeout: testTimeout, Concurrency: 1}, jobs, results)
+			statc <- st
+		}()
+		for i := range 2 {
+			jobs <- Job{URL: s.URL() + "/again", Index: int64(i)}
+			if r := <-results; !r.OK() {
+				t.Fatalf("result %d: %+v; want ok", i, r)
+			}
+		}
+		close(jobs)
+		if st := <-statc; st.Conns != 1 || st.Reused != 1 {
+			t.Errorf("got %d conns, %d reused; want 1 conn reused once while the input was open", st.Conns, st.Reused)
+		}
+	})
+}
+
+// startLastJobServer starts a server for TestRunClosesConnsAfterLastJob:
+// it answers /fast once two requests are in (a short while after, so the
+// engine sees the input's end first) and /slow once release is closed,
+// and sends on closed the path of each connection the client closes.
+func startLastJobServer(t *testing.T) (s *hostileServer, release chan struct{}, closed chan string) {
+	var mu sync.Mutex
+	arrived := 0
+	both := make(chan struct{})
+	release = make(chan struct{})
+	closed = make(chan string, 4)
+	s = startHostile(t, func(c net.Conn, done <-chan struct{}) {
+		br := bufio.NewReader(c)
+		path := ""
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				closed <- path // the client closed the connection, or the test ended
+				return
+			}
+			if p, ok := strings.CutPrefix(line, "GET "); ok {
+				path, _, _ = strings.Cut(p, " ")
+			}
+			if line != "\r\n" {
+				continue
+			}
+			mu.Lock()
+			if arrived++; arrived == 2 {
+				close(both)
+			}
+			mu.Unlock()
+			wait := both
+			if path == "/slow" {
+				wait = release
+			}
+			select {
+			case <-wait:
+			case <-done:
+				return
+			}
+			if path == "/fast" {
+				time.Sleep(50 * time.Millisecond)
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	return s, release, closed
 }
