@@ -679,6 +679,9 @@ func readResponseHead(br *bufio.Reader, method string) (*http.Response, error) {
 		req = headRequest
 	}
 	for i := 0; ; i++ {
+		if resp, ok := plainHead(br, req); ok { // head.go
+			return resp, nil
+		}
 		resp, err := http.ReadResponse(br, req)
 		if err != nil {
 			return nil, err
