@@ -180,6 +180,7 @@ type connPool struct {
 
 	mu     sync.Mutex
 	idle   map[poolKey][]*persistConn // oldest first
+	spare  []*persistConn             // empty, the array of a key's list that emptied
 	total  int
 	closed bool
 }
@@ -208,6 +209,9 @@ func (p *connPool) get(key poolKey) *persistConn {
 	p.total -= len(p.idle[key]) - len(list)
 	if len(list) == 0 {
 		delete(p.idle, key)
+		if cap(list) > 0 {
+			p.spare = list // its array serves the next key to get an idle list
+		}
 	} else {
 		p.idle[key] = list
 	}
@@ -249,6 +253,9 @@ func (p *connPool) put(pc *persistConn) {
 			break
 		}
 		list = p.idle[pc.key]
+	}
+	if list == nil && p.spare != nil {
+		list, p.spare = p.spare, nil
 	}
 	p.idle[pc.key] = append(list, pc)
 	p.total++

@@ -108,12 +108,14 @@ func (e *engine) pace() {
 	e.next = e.next.Add(e.interval)
 }
 
-// deliver tells the observer and sends r.
-func (e *engine) deliver(r Result) {
+// deliver tells the observer and sends *r. Taking a pointer, it copies
+// the Result once, into the channel (a value parameter would be moved to
+// the heap for the observer's pointer: an allocation per result).
+func (e *engine) deliver(r *Result) {
 	if obs := e.c.cfg.Observer; obs != nil {
-		obs.OnResult(&r)
+		obs.OnResult(r)
 	}
-	e.results <- r
+	e.results <- *r
 }
 
 // canceled is the result of a job that never started.
@@ -148,7 +150,8 @@ func (e *engine) runSync() error {
 		t0 := time.Now()
 		e.pace()
 		if e.ctx.Err() != nil {
-			e.deliver(e.canceled(job, time.Since(t0)))
+			r := e.canceled(job, time.Since(t0))
+			e.deliver(&r)
 			continue
 		}
 		queued := time.Since(t0)
@@ -159,7 +162,7 @@ func (e *engine) runSync() error {
 		if !ok { // the task panicked (err is a *scheduler.PanicError) or the hub failed under it
 			r = panicked(job, ModeSync, queued, err)
 		}
-		e.deliver(r)
+		e.deliver(&r)
 	}
 	// Connections belong to the hub: close them before it goes.
 	e.c.Close()
@@ -190,13 +193,15 @@ func (e *engine) runThreads() {
 		ok := e.acquire(slots)
 		queued := time.Since(t0)
 		if !ok {
-			e.deliver(e.canceled(job, queued))
+			r := e.canceled(job, queued)
+			e.deliver(&r)
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.deliver(e.threadsFetch(job, queued))
+			r := e.threadsFetch(job, queued)
+			e.deliver(&r)
 			<-slots
 		}()
 	}
@@ -226,7 +231,7 @@ func (e *engine) runAsync() error {
 			if err != nil {
 				return
 			}
-			e.deliver(*r)
+			e.deliver(r)
 		}
 	}()
 	spawned := 0
@@ -234,7 +239,8 @@ func (e *engine) runAsync() error {
 		t0 := time.Now()
 		e.pace()
 		if e.ctx.Err() != nil {
-			e.deliver(e.canceled(job, time.Since(t0)))
+			r := e.canceled(job, time.Since(t0))
+			e.deliver(&r)
 			continue
 		}
 		q := queuedJob{job, t0}
@@ -244,7 +250,8 @@ func (e *engine) runAsync() error {
 			continue
 		}
 		if err := queued.Put(q, 0); err != nil { // cannot happen: only we close it
-			e.deliver(e.canceled(job, time.Since(t0)))
+			r := e.canceled(job, time.Since(t0))
+			e.deliver(&r)
 		}
 	}
 	queued.Close()

@@ -526,8 +526,12 @@ type runState struct {
 // only goroutine that prints during a run.
 func (rs *runState) collect(results <-chan Result) {
 	defer rs.out.flush()
+	// One Result for the whole run, not one on the heap per result: emit
+	// keeps no pointer to it.
+	var r Result
 	for {
-		r, ok := rs.receive(results)
+		var ok bool
+		r, ok = rs.receive(results)
 		if !ok {
 			break
 		}
