@@ -99,7 +99,7 @@ func (st *fetchState) copyBody(s *sink, resp *http.Response) (clean bool, err er
 	body := &bodyReader{r: resp.Body}
 	var rd io.Reader = body
 	var gz *gzip.Reader
-	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	enc := strings.ToLower(strings.TrimSpace(headerValue(resp.Header, "Content-Encoding")))
 	// A decoder's error that is not the body's own is the encoding's fault.
 	decodeErr := func(err error) error {
 		if err == nil || body.err == err {

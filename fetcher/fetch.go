@@ -50,6 +50,22 @@ type fetchState struct {
 	req  request
 	hop  hop
 	held *heldSlot // dial.go: a fresh connection's connect slot, until the server took it
+	// hp is hostPort of the URL the fetch is at (st.hostPort).
+	hp struct {
+		u          *url.URL
+		host, port string
+	}
+}
+
+// hostPort is hostPort(u), worked out once per URL of the fetch: the
+// fetch asks for it four times a hop, and each asks url.URL.Hostname and
+// Port to split the host again and netip to parse it.
+func (st *fetchState) hostPort(u *url.URL) (host, port string) {
+	if st.hp.u != u {
+		st.hp.host, st.hp.port = hostPort(u)
+		st.hp.u = u
+	}
+	return st.hp.host, st.hp.port
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the
@@ -194,12 +210,12 @@ func (st *fetchState) run(u *url.URL) *Error {
 	c := st.c
 	req := &st.req
 	req.method, req.body = c.method, c.data != nil
-	origHost, _ := hostPort(u)
+	origHost, _ := st.hostPort(u)
 	var seen []string
 	for {
 		st.curURL = MaskURL(u.String())
 		st.res.FinalURL = st.curURL
-		host, _ := hostPort(u)
+		host, _ := st.hostPort(u)
 		req.creds = host == origHost
 		h, err := st.attempts(u)
 		if err != nil {
@@ -236,7 +252,7 @@ func (st *fetchState) run(u *url.URL) *Error {
 func (st *fetchState) finish(h *hop, rerr *Error) {
 	st.res.Status = h.resp.StatusCode
 	st.res.Proto = h.resp.Proto
-	st.res.ContentType = h.resp.Header.Get("Content-Type")
+	st.res.ContentType = headerValue(h.resp.Header, "Content-Type")
 	if st.c.cfg.IncludeHeaders {
 		st.res.Headers = h.resp.Header
 	}
@@ -320,7 +336,7 @@ func idempotent(method string) bool {
 // as Config.Retries allows. On success the caller owns the hop (st.hop):
 // its connection and host reference.
 func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
-	host, port := hostPort(u)
+	host, port := st.hostPort(u)
 	h := &st.hop
 	*h = hop{hostKey: hostPortKey(u, host, port)}
 	for {
@@ -508,7 +524,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 // may be sent twice (idempotent, or without a body).
 func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *persistConn, *Error) {
 	c := st.c
-	host, port := hostPort(u)
+	host, port := st.hostPort(u)
 	key := poolKey{scheme: u.Scheme, addr: hostPortKey(u, host, port)}
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()

@@ -216,3 +216,12 @@ func asciiEqualFold(s, t string) bool {
 	}
 	return true
 }
+
+// headerValue is h.Get(key) for a key already in canonical form, without
+// the canonicalization Get does on every call.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
