@@ -89,7 +89,7 @@ func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 	if s.h != nil {
 		st.res.SHA256 = hex.EncodeToString(s.h.Sum(nil))
 	}
-	st.done(pc, clean && reusable(resp, pc) && !st.c.lastJobsStarted())
+	st.done(pc, clean && reusable(resp, pc) && !st.c.idleUnwanted())
 	return nil
 }
 

@@ -50,6 +50,8 @@ type fetchState struct {
 	req  request
 	hop  hop
 	held *heldSlot // dial.go: a fresh connection's connect slot, until the server took it
+	// seeking: the fetch is counted in Client.seeking (no connection yet).
+	seeking bool
 	// hp is hostPort of the URL the fetch is at (st.hostPort).
 	hp struct {
 		u          *url.URL
@@ -66,6 +68,15 @@ func (st *fetchState) hostPort(u *url.URL) (host, port string) {
 		st.hp.u = u
 	}
 	return st.hp.host, st.hp.port
+}
+
+// connected takes the fetch out of Client.seeking once it has a
+// connection (or ends without one).
+func (st *fetchState) connected() {
+	if st.seeking {
+		st.seeking = false
+		st.c.seeking.Add(-1)
+	}
 }
 
 // interrupt wakes whatever the fetch waits on in its connection: the
@@ -167,6 +178,8 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 	st.deadline = st.start.Add(c.cfg.Timeout)
 	st.lazy = fetchCtx{parent: ctx, deadline: st.deadline, onDone: st.interrupt}
 	st.ctx = &st.lazy
+	st.seeking = true
+	c.seeking.Add(1)
 	var stop func() bool
 	if ctx.Done() != nil {
 		// Cancellation interrupts the connection at once; the deadline
@@ -181,6 +194,7 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 		stop()
 	}
 	st.lazy.release()
+	st.connected()
 	st.unhold() // dial.go
 	r.Timings.Queue += st.queued
 	r.Timings.Total = time.Since(st.start) - st.queued
@@ -555,6 +569,7 @@ func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *pers
 			c.reused.Add(1)
 		}
 		st.use(pc)
+		st.connected()
 		st.res.RemoteAddr = pc.remote
 		resp, gotByte, err := st.exchange(pc, u, req)
 		if err == nil {
