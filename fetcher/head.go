@@ -2,7 +2,6 @@ package fetcher
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net/http"
 	"net/textproto"
@@ -24,17 +23,12 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 		return nil, false
 	}
 	buf, _ := br.Peek(br.Buffered())
-	end := bytes.Index(buf, crlfcrlf)
-	if end < 0 {
-		return nil, false
-	}
-	b := buf[:end+2] // every line with its CRLF
 	// The status line: "HTTP/1.1 DDD" and an optional " reason".
 	const statusAt = len("HTTP/1.1 ")
-	if len(b) < statusAt+5 || string(b[:statusAt]) != "HTTP/1.1 " {
+	if len(buf) < statusAt+5 || string(buf[:statusAt]) != "HTTP/1.1 " {
 		return nil, false
 	}
-	d0, d1, d2 := b[statusAt], b[statusAt+1], b[statusAt+2]
+	d0, d1, d2 := buf[statusAt], buf[statusAt+1], buf[statusAt+2]
 	if d0 < '2' || d0 > '5' || !isDigit(d1) || !isDigit(d2) {
 		return nil, false
 	}
@@ -42,26 +36,52 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 	if code == 204 || code == 304 {
 		return nil, false
 	}
-	eol := bytes.IndexByte(b, '\r')
-	if b[eol+1] != '\n' || (eol > statusAt+3 && b[statusAt+3] != ' ') || !printable(b[statusAt+3:eol]) {
+	eol := lineEnd(buf, statusAt+3)
+	if eol < 0 || eol > statusAt+3 && buf[statusAt+3] != ' ' {
 		return nil, false
 	}
-	// Count the header lines first, to size the map and the values.
-	lines := bytes.Count(b[eol+2:], crlf)
-	head := string(b) // the one copy: every string below is a slice of it
-	h := make(http.Header, lines)
-	vals := make([]string, 0, lines)
-	contentLength := int64(-1)
-	for at := eol + 2; at < len(b); {
-		n := bytes.Index(b[at:], crlf)
-		line := b[at : at+n]
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isToken(line[:colon]) || !printable(line[colon+1:]) {
+	// The header lines, checked and located before anything is made.
+	var lines [maxPlainLines]struct{ at, colon, end int }
+	n := 0
+	at := eol + 2
+	for {
+		if at+1 >= len(buf) {
+			return nil, false // not wholly buffered
+		}
+		if buf[at] == '\r' {
+			if buf[at+1] != '\n' {
+				return nil, false
+			}
+			break // the empty line: the end of the head
+		}
+		if n == maxPlainLines {
 			return nil, false
 		}
-		name := textproto.CanonicalMIMEHeaderKey(head[at : at+colon])
-		value := trimOWS(head[at+colon+1 : at+n])
-		at += n + 2
+		colon := at
+		for colon < len(buf) && tokenBytes[buf[colon]] {
+			colon++
+		}
+		if colon == at || colon == len(buf) || buf[colon] != ':' {
+			return nil, false
+		}
+		end := lineEnd(buf, colon+1)
+		if end < 0 {
+			return nil, false
+		}
+		lines[n] = struct{ at, colon, end int }{at, colon, end}
+		n++
+		at = end + 2
+	}
+	head := string(buf[:at]) // the one copy: every string below is a slice of it
+	h := make(http.Header, n)
+	vals := make([]string, n)
+	contentLength := int64(-1)
+	for i, l := range lines[:n] {
+		name := head[l.at:l.colon]
+		if !isCanonicalKey(name) {
+			name = textproto.CanonicalMIMEHeaderKey(name)
+		}
+		value := trimOWS(head[l.colon+1 : l.end])
 		switch name {
 		case "Transfer-Encoding", "Trailer", "Pragma":
 			return nil, false
@@ -77,17 +97,17 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 				return nil, false
 			}
 		}
-		vals = append(vals, value)
+		vals[i] = value
 		if old, ok := h[name]; ok {
 			h[name] = append(old, value)
 		} else {
-			h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+			h[name] = vals[i : i+1 : i+1]
 		}
 	}
 	if contentLength < 0 {
 		return nil, false
 	}
-	br.Discard(len(head) + 2)
+	br.Discard(at + 2)
 	resp := &http.Response{
 		Status:        head[statusAt:eol],
 		StatusCode:    code,
@@ -105,10 +125,55 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 	return resp, true
 }
 
-var (
-	crlf     = []byte("\r\n")
-	crlfcrlf = []byte("\r\n\r\n")
-)
+// maxPlainLines bounds the header lines of a plain head.
+const maxPlainLines = 64
+
+// lineEnd returns the index of the CRLF that ends the line of b going on
+// at from, when every byte up to it is printable; else -1.
+func lineEnd(b []byte, from int) int {
+	for i := from; i < len(b); i++ {
+		c := b[i]
+		if c == '\r' {
+			if i+1 < len(b) && b[i+1] == '\n' {
+				return i
+			}
+			return -1
+		}
+		if (c < ' ' && c != '\t') || c > '~' {
+			return -1
+		}
+	}
+	return -1
+}
+
+// isCanonicalKey reports whether the header name s is in the form
+// textproto.CanonicalMIMEHeaderKey gives: upper case first and after each
+// hyphen, lower case elsewhere.
+func isCanonicalKey(s string) bool {
+	upper := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			return false
+		}
+		upper = c == '-'
+	}
+	return true
+}
+
+// tokenBytes are the bytes a header name may have (RFC 9110 5.6.2 tchar).
+var tokenBytes = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
 
 // lengthBody is a body of a known length on a connection's reader: it
 // ends with io.EOF at its length (with the last bytes, as net/http's
@@ -139,39 +204,6 @@ func (b *lengthBody) Read(p []byte) (int, error) {
 func (b *lengthBody) Close() error { return nil }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// printable reports whether b is visible ASCII, spaces and tabs only.
-func printable(b []byte) bool {
-	for _, c := range b {
-		if (c < ' ' && c != '\t') || c > '~' {
-			return false
-		}
-	}
-	return true
-}
-
-// isToken reports whether b is a header name's bytes.
-func isToken(b []byte) bool {
-	for _, c := range b {
-		if !isTokenByte(c) {
-			return false
-		}
-	}
-	return true
-}
-
-// isTokenByte reports whether c may appear in a header name (RFC 9110
-// 5.6.2 tchar).
-func isTokenByte(c byte) bool {
-	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || isDigit(c) {
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
-}
 
 // trimOWS trims spaces and tabs from both ends of s.
 func trimOWS(s string) string {

@@ -116,3 +116,28 @@ func TestPlainHeadTakes(t *testing.T) {
 		t.Error("plainHead took the answer to a HEAD request")
 	}
 }
+
+// BenchmarkPlainHead reads nginx's head of a static file with plainHead
+// and with http.ReadResponse.
+func BenchmarkPlainHead(b *testing.B) {
+	data := []byte(plainHeadSeeds[0])
+	for _, name := range []string{"plainHead", "ReadResponse"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			r := bytes.NewReader(data)
+			br := bufio.NewReaderSize(r, 4096)
+			for b.Loop() {
+				r.Reset(data)
+				br.Reset(r)
+				br.Peek(1)
+				if name == "plainHead" {
+					if _, ok := plainHead(br, getRequest); !ok {
+						b.Fatal("plainHead declined nginx's head")
+					}
+				} else if _, err := http.ReadResponse(br, getRequest); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
