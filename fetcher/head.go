@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"strings"
 )
 
 // plainHead parses the response head waiting in br's buffer when it is of
@@ -40,8 +41,7 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 	if eol < 0 || eol > statusAt+3 && buf[statusAt+3] != ' ' {
 		return nil, false
 	}
-	// The header lines, checked and located before anything is made.
-	var lines [maxPlainLines]struct{ at, colon, end int }
+	// The header lines, checked and counted before anything is made.
 	n := 0
 	at := eol + 2
 	for {
@@ -54,9 +54,6 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 			}
 			break // the empty line: the end of the head
 		}
-		if n == maxPlainLines {
-			return nil, false
-		}
 		colon := at
 		for colon < len(buf) && tokenBytes[buf[colon]] {
 			colon++
@@ -68,7 +65,6 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 		if end < 0 {
 			return nil, false
 		}
-		lines[n] = struct{ at, colon, end int }{at, colon, end}
 		n++
 		at = end + 2
 	}
@@ -76,12 +72,17 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 	h := make(http.Header, n)
 	vals := make([]string, n)
 	contentLength := int64(-1)
-	for i, l := range lines[:n] {
-		name := head[l.at:l.colon]
+	line := head[eol+2:]
+	for i := range vals {
+		// Checked above: "name:value\r\n", the name a token.
+		colon := strings.IndexByte(line, ':')
+		end := colon + strings.IndexByte(line[colon:], '\r')
+		name := line[:colon]
 		if !isCanonicalKey(name) {
 			name = textproto.CanonicalMIMEHeaderKey(name)
 		}
-		value := trimOWS(head[l.colon+1 : l.end])
+		value := trimOWS(line[colon+1 : end])
+		line = line[end+2:]
 		switch name {
 		case "Transfer-Encoding", "Trailer", "Pragma":
 			return nil, false
@@ -124,9 +125,6 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 	}
 	return resp, true
 }
-
-// maxPlainLines bounds the header lines of a plain head.
-const maxPlainLines = 64
 
 // lineEnd returns the index of the CRLF that ends the line of b going on
 // at from, when every byte up to it is printable; else -1.
