@@ -89,7 +89,11 @@ func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 	if s.h != nil {
 		st.res.SHA256 = hex.EncodeToString(s.h.Sum(nil))
 	}
-	st.done(pc, clean && reusable(resp, pc) && !st.c.idleUnwanted())
+	keep := 0
+	if st.c.idleUnwanted() {
+		keep = 1 // a running fetch may yet redirect here
+	}
+	st.release(pc, clean && reusable(resp, pc), keep)
 	return nil
 }
 

@@ -252,8 +252,9 @@ func (c *Client) Stats() Stats {
 }
 
 // idleUnwanted reports that no job of the run can want an idle
-// connection any more (Client.lastJobs, seeking): a fetch ending now
-// closes its connection. Kept idle, it would serve nobody and be closed by
+// connection any more (Client.lastJobs, seeking), but for a redirect of a
+// running fetch: a fetch ending now keeps its connection only when its
+// origin has no idle one. Kept idle, it would serve nobody and be closed by
 // Close, after the last answer: 10,000 of them took 0.12 s there, on the
 // run's wall time. (With several hubs a worker that has just taken the
 // last job may not be counted yet: it then dials a connection of its own,

@@ -223,9 +223,10 @@ func (p *connPool) get(key poolKey) *persistConn {
 }
 
 // put keeps pc for reuse, or closes it when the pool is closed or its key
-// is full. When the whole pool is full, the oldest idle connection of some
-// key makes room.
-func (p *connPool) put(pc *persistConn) {
+// is full: it has maxPerKey idle connections, or keep when keep > 0. When
+// the whole pool is full, the oldest idle connection of some key makes
+// room.
+func (p *connPool) put(pc *persistConn, keep int) {
 	if p.maxPerKey < 0 {
 		pc.close()
 		return
@@ -235,7 +236,10 @@ func (p *connPool) put(pc *persistConn) {
 	var evict *persistConn
 	p.mu.Lock()
 	list := p.idle[pc.key]
-	if p.closed || len(list) >= p.maxPerKey {
+	if keep <= 0 {
+		keep = p.maxPerKey
+	}
+	if p.closed || len(list) >= keep {
 		p.mu.Unlock()
 		pc.close()
 		return

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -233,26 +235,31 @@ func TestPanicIsAResult(t *testing.T) {
 	}
 }
 
-// TestRunClosesConnsAfterLastJob: once the input has ended and no job
-// waits, a fetch that ends closes its connection at once instead of
-// keeping it idle until the run's end; while jobs may still come, it is
+// TestRunClosesConnsAfterLastJob: once the input has ended and no fetch
+// waits for a connection, a fetch that ends closes its connection instead
+// of keeping it idle until the run's end — but for one a host, which a
+// running fetch may yet be redirected to; while jobs may still come, it is
 // kept and reused.
 func TestRunClosesConnsAfterLastJob(t *testing.T) {
 	for _, mode := range []Mode{ModeAsync, ModeThreads} {
 		t.Run("input ended/"+mode.String(), func(t *testing.T) {
 			s, release, closed := startLastJobServer(t)
-			jobs := make(chan Job, 2)
+			jobs := make(chan Job, 3)
 			jobs <- Job{URL: s.URL() + "/fast", Index: 0}
-			jobs <- Job{URL: s.URL() + "/slow", Index: 1}
+			jobs <- Job{URL: s.URL() + "/fast", Index: 1}
+			jobs <- Job{URL: s.URL() + "/slow", Index: 2}
 			close(jobs)
-			results := make(chan Result, 2)
+			results := make(chan Result, 3)
 			errc := make(chan error, 1)
 			go func() {
-				_, err := Run(context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 2}, jobs, results)
+				// One hub: connections belong to a hub, and one is kept a hub.
+				_, err := Run(context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 3, Hubs: 1}, jobs, results)
 				errc <- err
 			}()
-			if r := <-results; !r.OK() || !strings.HasSuffix(r.URL, "/fast") {
-				t.Fatalf("first result %+v; want /fast, ok", r)
+			for range 2 {
+				if r := <-results; !r.OK() || !strings.HasSuffix(r.URL, "/fast") {
+					t.Fatalf("result %+v; want /fast, ok", r)
+				}
 			}
 			select {
 			case p := <-closed:
@@ -260,11 +267,16 @@ func TestRunClosesConnsAfterLastJob(t *testing.T) {
 					t.Errorf("closed %q first; want /fast", p)
 				}
 			case <-time.After(5 * time.Second):
-				t.Error("the connection of /fast was still open 5 s after its fetch, with no job left: kept idle until the run's end")
+				t.Error("both connections of /fast were still open 5 s after their fetches, with no job left: kept idle until the run's end")
+			}
+			select {
+			case p := <-closed:
+				t.Errorf("closed %q too; want one connection of /fast kept for a redirect", p)
+			case <-time.After(100 * time.Millisecond):
 			}
 			close(release)
 			if r := <-results; !r.OK() {
-				t.Errorf("second result %+v; want ok", r)
+				t.Errorf("third result %+v; want ok", r)
 			}
 			if err := <-errc; err != nil {
 				t.Fatal(err)
@@ -297,15 +309,16 @@ func TestRunClosesConnsAfterLastJob(t *testing.T) {
 }
 
 // startLastJobServer starts a server for TestRunClosesConnsAfterLastJob:
-// it answers /fast once two requests are in (a short while after, so the
-// engine sees the input's end first) and /slow once release is closed,
-// and sends on closed the path of each connection the client closes.
+// it answers /fast once three requests are in (a short while after, so
+// the engine sees the input's end first) and /slow once release is
+// closed, and sends on closed the path of each connection the client
+// closes.
 func startLastJobServer(t *testing.T) (s *hostileServer, release chan struct{}, closed chan string) {
 	var mu sync.Mutex
 	arrived := 0
 	both := make(chan struct{})
 	release = make(chan struct{})
-	closed = make(chan string, 4)
+	closed = make(chan string, 8)
 	s = startHostile(t, func(c net.Conn, done <-chan struct{}) {
 		br := bufio.NewReader(c)
 		path := ""
@@ -322,7 +335,7 @@ func startLastJobServer(t *testing.T) (s *hostileServer, release chan struct{}, 
 				continue
 			}
 			mu.Lock()
-			if arrived++; arrived == 2 {
+			if arrived++; arrived == 3 {
 				close(both)
 			}
 			mu.Unlock()
@@ -342,4 +355,58 @@ func startLastJobServer(t *testing.T) (s *hostileServer, release chan struct{}, 
 		}
 	})
 	return s, release, closed
+}
+
+// TestRunKeepsConnsForRedirects: a fetch between hops still wants a
+// connection, so the end of the input does not make other fetches close
+// theirs: B's redirect to A's host reuses A's idle connection, whether B
+// redirects after A ended or waits for A's host slot meanwhile.
+func TestRunKeepsConnsForRedirects(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		perHost int
+		a, b    string
+	}{
+		{"A ends, then B redirects to A's host", 0, "/size/10", "/delay/300ms/redirect-to/"},
+		{"B waits for A's host slot", 1, "/delay/300ms/size/10", "/redirect-to/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, y := startServe(t), startServe(t)
+			urls := []string{x.URL() + tc.a, y.URL() + tc.b + url.PathEscape(x.URL()+"/size/10")}
+			res, st := runList(t, context.Background(), ModeThreads, Config{Timeout: testTimeout, Concurrency: 2, PerHost: tc.perHost}, urls)
+			for _, r := range res {
+				if !r.OK() {
+					t.Fatalf("%s: status %d, error %s; want 200", r.URL, r.Status, errString(r))
+				}
+			}
+			if st.Conns != 2 || st.Reused != 1 {
+				t.Errorf("got %d connections, %d reused; want 2, B's hop to X on A's idle connection", st.Conns, st.Reused)
+			}
+		})
+	}
+}
+
+// panicResolver is a Resolver with a bug.
+type panicResolver struct{}
+
+func (panicResolver) LookupNetIP(context.Context, string) ([]netip.Addr, error) {
+	panic("resolver bug")
+}
+
+// TestSeekingAfterPanic: a fetch that panics is no longer counted as
+// wanting a connection (Client.seeking), or no connection would be closed
+// at the run's end.
+func TestSeekingAfterPanic(t *testing.T) {
+	c, err := NewClient(Config{Timeout: testTimeout, Resolver: panicResolver{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e := &engine{c: c, ctx: context.Background(), mode: ModeThreads}
+	if r := e.threadsFetch(Job{URL: "http://example.invalid/"}, 0); r.ErrorKind != KindInternal {
+		t.Fatalf("got %v (%s); want internal", r.ErrorKind, errString(r))
+	}
+	if n := c.seeking.Load(); n != 0 {
+		t.Errorf("seeking = %d after the panicked fetch; want 0", n)
+	}
 }

@@ -50,7 +50,8 @@ type fetchState struct {
 	req  request
 	hop  hop
 	held *heldSlot // dial.go: a fresh connection's connect slot, until the server took it
-	// seeking: the fetch is counted in Client.seeking (no connection yet).
+	// seeking: the fetch is counted in Client.seeking: it wants a
+	// connection for its next attempt and has none yet.
 	seeking bool
 	// hp is hostPort of the URL the fetch is at (st.hostPort).
 	hp struct {
@@ -68,6 +69,14 @@ func (st *fetchState) hostPort(u *url.URL) (host, port string) {
 		st.hp.u = u
 	}
 	return st.hp.host, st.hp.port
+}
+
+// seek counts the fetch in Client.seeking until it has a connection.
+func (st *fetchState) seek() {
+	if !st.seeking {
+		st.seeking = true
+		st.c.seeking.Add(1)
+	}
 }
 
 // connected takes the fetch out of Client.seeking once it has a
@@ -101,7 +110,11 @@ func (st *fetchState) use(pc *persistConn) {
 
 // done ends the fetch's use of pc: back to the pool when reusable and not
 // interrupted, closed otherwise. Wire bytes are counted here.
-func (st *fetchState) done(pc *persistConn, reuse bool) {
+func (st *fetchState) done(pc *persistConn, reuse bool) { st.release(pc, reuse, 0) }
+
+// release is done keeping at most keep idle connections of pc's key
+// (0: as many as the pool keeps).
+func (st *fetchState) release(pc *persistConn, reuse bool, keep int) {
 	if pc.h2s != nil {
 		st.h2Done(pc)
 		return
@@ -114,7 +127,7 @@ func (st *fetchState) done(pc *persistConn, reuse bool) {
 	st.c.wire.Add(n)
 	pc.wc.idle = 0
 	if reuse {
-		st.c.pool.put(pc)
+		st.c.pool.put(pc, keep)
 	} else {
 		pc.close()
 	}
@@ -178,8 +191,8 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 	st.deadline = st.start.Add(c.cfg.Timeout)
 	st.lazy = fetchCtx{parent: ctx, deadline: st.deadline, onDone: st.interrupt}
 	st.ctx = &st.lazy
-	st.seeking = true
-	c.seeking.Add(1)
+	st.seek()
+	defer st.connected() // also when the fetch panics (a bug: KindInternal)
 	var stop func() bool
 	if ctx.Done() != nil {
 		// Cancellation interrupts the connection at once; the deadline
@@ -194,7 +207,6 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 		stop()
 	}
 	st.lazy.release()
-	st.connected()
 	st.unhold() // dial.go
 	r.Timings.Queue += st.queued
 	r.Timings.Total = time.Since(st.start) - st.queued
@@ -354,6 +366,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 	h := &st.hop
 	*h = hop{hostKey: hostPortKey(u, host, port)}
 	for {
+		st.seek() // each attempt, first or after a redirect or retry, wants a connection
 		hs, waited, err := st.c.hosts.acquire(st.ctx, h.hostKey)
 		st.queued += waited
 		if err != nil {

@@ -173,16 +173,18 @@ var tokenBytes = func() (t [256]bool) {
 	return t
 }()
 
-// lengthBody is a body of a known length on a connection's reader: it
-// ends with io.EOF at its length (with the last bytes, as net/http's
-// does), or with io.ErrUnexpectedEOF when the connection ends first.
+// lengthBody is a body of a known length on a connection's reader, read
+// as net/http's body reads one: io.EOF with the last bytes when they come
+// without an error, io.ErrUnexpectedEOF when the connection ends first,
+// and io.EOF from then on.
 type lengthBody struct {
-	r    *bufio.Reader
-	left int64
+	r      *bufio.Reader
+	left   int64
+	sawEOF bool
 }
 
 func (b *lengthBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
+	if b.sawEOF || b.left <= 0 {
 		return 0, io.EOF
 	}
 	if int64(len(p)) > b.left {
@@ -190,11 +192,15 @@ func (b *lengthBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
-	switch {
-	case b.left == 0:
+	if err == io.EOF {
+		b.sawEOF = true
+		if b.left > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+	}
+	if err == nil && n > 0 && b.left == 0 {
 		err = io.EOF
-	case err == io.EOF:
-		err = io.ErrUnexpectedEOF
+		b.sawEOF = true
 	}
 	return n, err
 }

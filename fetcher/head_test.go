@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,6 +137,66 @@ func BenchmarkPlainHead(b *testing.B) {
 					}
 				} else if _, err := http.ReadResponse(br, getRequest); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// chunkReader returns its chunks one read each, the last with err, then
+// err again.
+type chunkReader struct {
+	chunks [][]byte
+	err    error
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.chunks) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.chunks[0])
+	r.chunks = r.chunks[1:]
+	if len(r.chunks) == 0 {
+		return n, r.err
+	}
+	return n, nil
+}
+
+// TestLengthBodyEnds: plainHead's body ends as net/http's does, read after
+// read, when the connection's last bytes come with an error, and when the
+// connection ends before the length (ErrUnexpectedEOF, then EOF).
+func TestLengthBodyEnds(t *testing.T) {
+	head := "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+	for _, tc := range []struct {
+		name string
+		body int
+		err  error
+	}{
+		{"last bytes with a timeout", 100, os.ErrDeadlineExceeded},
+		{"connection ends early", 90, io.EOF},
+		{"whole body then EOF", 100, io.EOF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mk := func() *bufio.Reader {
+				// A buffer smaller than the reads: bufio reads the body straight into p.
+				return bufio.NewReaderSize(&chunkReader{chunks: [][]byte{[]byte(head), bytes.Repeat([]byte("a"), tc.body)}, err: tc.err}, 64)
+			}
+			br := mk()
+			br.Peek(1)
+			got, ok := plainHead(br, getRequest)
+			if !ok {
+				t.Fatal("plainHead declined")
+			}
+			want, err := http.ReadResponse(mk(), getRequest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, q := make([]byte, 4096), make([]byte, 4096)
+			for k := range 3 {
+				gn, gerr := got.Body.Read(p)
+				wn, werr := want.Body.Read(q)
+				if gn != wn || !errors.Is(gerr, werr) && !errors.Is(werr, gerr) {
+					t.Errorf("read %d: plainHead (%d, %v); net/http (%d, %v)", k, gn, gerr, wn, werr)
 				}
 			}
 		})
