@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/greenfetch/greenfetch/dnsresolver"
@@ -315,6 +316,12 @@ type Job struct {
 	// Label is passed through to Result.Label untouched (an id from the
 	// input list, say). If empty, the result has none.
 	Label string
+
+	// parsed and shown are what ParseJob read of from, the URL then:
+	// the fetch does not read URL again while it is still from. parsed
+	// is only read.
+	parsed      *url.URL
+	shown, from string
 }
 
 // Stats is what a run, or a Client, did on the wire.

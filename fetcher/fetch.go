@@ -174,7 +174,10 @@ func startResult(r *Result, job *Job, mode Mode, queued time.Duration, shown str
 // fetchInto is fetch writing into r, a zero Result on the heap (see
 // startResult).
 func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time.Duration, r *Result) {
-	u, shown, perr := parseURL(job.URL)
+	u, shown, perr := job.parsed, job.shown, (*Error)(nil)
+	if u == nil || job.from != job.URL { // not read by ParseJob, or changed since
+		u, shown, perr = parseURL(job.URL)
+	}
 	startResult(r, job, mode, queued, shown)
 	if err := ctx.Err(); err != nil {
 		r.fail(&Error{Kind: KindCanceled, URL: r.URL, Err: errCanceled})

@@ -30,6 +30,20 @@ func ParseURL(line string) (*url.URL, *Error) {
 	return u, err
 }
 
+// ParseJob reads job.URL as ParseURL does and returns job with what it
+// read attached, so that the fetch of job does not read it again (unless
+// URL is changed meanwhile); or the error ParseURL gives. A caller that checks its input before handing it
+// to Run (as the fetch command does, to report a bad line at once) parses
+// each URL once this way instead of twice.
+func ParseJob(job Job) (Job, *Error) {
+	u, shown, err := parseURL(job.URL)
+	if err != nil {
+		return job, err
+	}
+	job.parsed, job.shown, job.from = u, shown, job.URL
+	return job, nil
+}
+
 // InvalidInput returns the KindInvalidURL error of an input line refused
 // before ParseURL could read it (a line too long to read whole, say), with
 // reason as its message.

@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -83,5 +84,35 @@ func TestSaveNameHasNoPassword(t *testing.T) {
 	}
 	if name := saveName(u); strings.Contains(name, "secret") || strings.Contains(name, "user") {
 		t.Errorf("saveName = %q; want no credentials in it", name)
+	}
+}
+
+// TestParseJob: ParseJob refuses what ParseURL refuses, with the same
+// error, and a job it read fetches as the raw job does — also when its URL
+// was changed afterwards (the fetch reads the new one).
+func TestParseJob(t *testing.T) {
+	for _, bad := range []string{"", "ftp://x/", "http://exa mple/", "http://x:99999/"} {
+		_, want := ParseURL(bad)
+		_, got := ParseJob(Job{URL: bad})
+		if want == nil || got == nil || got.Error() != want.Error() || got.Kind != want.Kind {
+			t.Errorf("ParseJob(%q) = %v; ParseURL gives %v", bad, got, want)
+		}
+	}
+	s := startServe(t)
+	c, err := NewClient(Config{Timeout: testTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	job, perr := ParseJob(Job{URL: s.URL() + "/size/7", Index: 3, Label: "x"})
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if r := c.fetch(context.Background(), job, ModeThreads, 0); !r.OK() || r.Bytes != 7 || r.Index != 3 || r.Label != "x" || r.URL != s.URL()+"/size/7" {
+		t.Errorf("parsed job: got %+v; want 7 bytes from %s/size/7, index 3, label x", r, s.URL())
+	}
+	job.URL = s.URL() + "/size/9"
+	if r := c.fetch(context.Background(), job, ModeThreads, 0); !r.OK() || r.Bytes != 9 || r.URL != job.URL {
+		t.Errorf("job changed after ParseJob: got %d bytes from %s; want 9 from %s", r.Bytes, r.URL, job.URL)
 	}
 }

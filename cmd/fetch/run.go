@@ -440,8 +440,8 @@ func (fd *feeder) run(done <-chan struct{}) {
 			continue
 		}
 		raw, label := splitLabel(l.text)
-		job := Job{URL: raw, Index: idx, Label: label}
-		if _, err := fetcher.ParseURL(raw); err != nil {
+		job, err := fetcher.ParseJob(Job{URL: raw, Index: idx, Label: label})
+		if err != nil {
 			fd.results <- fetcher.ErrorResult(job, fd.mode, err)
 			continue
 		}
