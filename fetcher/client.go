@@ -56,8 +56,9 @@ type Client struct {
 	// that the input has ended and no job waits for a worker. Nil
 	// outside Run. seeking counts the fetches that have not had a
 	// connection yet (waiting for a host or connect slot, say). When
-	// both say no job can want it, a connection a fetch is done with is
-	// closed at once rather than kept idle until Close (readBody).
+	// both say no job can want them, the connections fetches are done
+	// with are closed at once, but one a host, rather than kept idle
+	// until Close (idleUnwanted, readBody).
 	lastJobs func() bool
 	seeking  atomic.Int64
 
@@ -257,8 +258,8 @@ func (c *Client) Stats() Stats {
 // origin has no idle one. Kept idle, it would serve nobody and be closed by
 // Close, after the last answer: 10,000 of them took 0.12 s there, on the
 // run's wall time. (With several hubs a worker that has just taken the
-// last job may not be counted yet: it then dials a connection of its own,
-// as it might have anyway, connections belonging to a hub.)
+// last job, or a goroutine of the threads engine just started, may not be
+// counted yet: it then dials a connection of its own.)
 func (c *Client) idleUnwanted() bool {
 	return c.lastJobs != nil && c.seeking.Load() == 0 && c.lastJobs()
 }
