@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // plainHead parses the response head waiting in br's buffer when it is of
@@ -56,7 +58,7 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 			break // the empty line: the end of the head
 		}
 		colon := at
-		for colon < len(buf) && tokenBytes[buf[colon]] {
+		for colon < len(buf) && httpguts.IsTokenRune(rune(buf[colon])) {
 			colon++
 		}
 		if colon == at || colon == len(buf) || buf[colon] != ':' {
@@ -82,13 +84,13 @@ func plainHead(br *bufio.Reader, req *http.Request) (*http.Response, bool) {
 		if !isCanonicalKey(name) {
 			name = textproto.CanonicalMIMEHeaderKey(name)
 		}
-		value := trimOWS(line[colon+1 : end])
+		value := textproto.TrimString(line[colon+1 : end]) // spaces and tabs: no CR or LF is left
 		line = line[end+2:]
 		switch name {
 		case "Transfer-Encoding", "Trailer", "Pragma":
 			return nil, false
 		case "Connection":
-			if !asciiEqualFold(value, "keep-alive") {
+			if !strings.EqualFold(value, "keep-alive") {
 				return nil, false
 			}
 		case "Content-Length":
@@ -160,20 +162,6 @@ func isCanonicalKey(s string) bool {
 	return true
 }
 
-// tokenBytes are the bytes a header name may have (RFC 9110 5.6.2 tchar).
-var tokenBytes = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
-
 // lengthBody is a body of a known length on a connection's reader, read
 // as net/http's body reads one: io.EOF with the last bytes when they come
 // without an error, io.ErrUnexpectedEOF when the connection ends first,
@@ -210,17 +198,6 @@ func (b *lengthBody) Close() error { return nil }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// trimOWS trims spaces and tabs from both ends of s.
-func trimOWS(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 // parseDigits parses 1 to 18 decimal digits, or returns -1.
 func parseDigits(s string) int64 {
 	if len(s) == 0 || len(s) > 18 {
@@ -234,24 +211,6 @@ func parseDigits(s string) int64 {
 		n = n*10 + int64(s[i]-'0')
 	}
 	return n
-}
-
-// asciiEqualFold reports whether s equals the lower-case ASCII word t,
-// ignoring case.
-func asciiEqualFold(s, t string) bool {
-	if len(s) != len(t) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != t[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // headerValue is h.Get(key) for a key already in canonical form, without
