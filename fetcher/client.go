@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -317,6 +318,21 @@ func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
 		return scheduler.DialContext(ctx, "tcp", addr)
 	}
 	return netDial(ctx, addr)
+}
+
+// dialConnBy is dialConn bounded by deadline (zero: none) as well as
+// ctx. A task's own dial takes the two apart (scheduler.DialDeadline) and
+// so derives no context.
+func (c *Client) dialConnBy(ctx context.Context, deadline time.Time, addr string) (net.Conn, error) {
+	if c.dial == nil && scheduler.Current() != nil {
+		return scheduler.DialDeadline(ctx, "tcp", addr, deadline)
+	}
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	return c.dialConn(ctx, addr)
 }
 
 // netDial dials with the net package. Apart from dialConn so that the

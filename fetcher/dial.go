@@ -407,9 +407,10 @@ func newConnLimiter(n int) *connLimiter {
 	return &connLimiter{n: n, m: make(map[string]*connSlots)}
 }
 
-// acquire waits for a connect slot of host; it returns the slots to release
-// and how long it waited.
-func (l *connLimiter) acquire(ctx context.Context, host string) (*connSlots, time.Duration, error) {
+// acquire waits for a connect slot of host until ctx ends or deadline
+// (zero: none) passes; it returns the slots to release and how long it
+// waited.
+func (l *connLimiter) acquire(ctx context.Context, deadline time.Time, host string) (*connSlots, time.Duration, error) {
 	if l == nil {
 		return nil, 0, nil
 	}
@@ -426,7 +427,14 @@ func (l *connLimiter) acquire(ctx context.Context, host string) (*connSlots, tim
 		return s, 0, nil
 	}
 	t0 := time.Now()
-	if err := s.sem.Acquire(ctx); err != nil {
+	var timeout time.Duration
+	if !deadline.IsZero() {
+		if timeout = deadline.Sub(t0); timeout <= 0 {
+			l.unref(host, s)
+			return nil, 0, context.DeadlineExceeded
+		}
+	}
+	if err := s.sem.AcquireTimeout(ctx, timeout); err != nil {
 		l.unref(host, s)
 		return nil, time.Since(t0), err
 	}
@@ -533,7 +541,7 @@ func (st *fetchState) connectTCP(host, port string) (net.Conn, *Error) {
 		var conn net.Conn
 		var err error
 		if len(cs.addrs) == 1 {
-			conn, err = st.c.dialConn(cs.ctx, cs.addrs[0])
+			conn, err = st.c.dialConnBy(cs.parent, cs.deadline, cs.addrs[0])
 		} else {
 			conn, err = cs.race(st.c)
 		}
@@ -543,16 +551,52 @@ func (st *fetchState) connectTCP(host, port string) (net.Conn, *Error) {
 	}
 }
 
-// connectState is one connectTCP in progress.
+// connectState is one connectTCP in progress. Its bound is parent and
+// deadline apart: a context is made of them only for what needs one (a
+// Happy Eyeballs race, a backoff), so that a connect to one address costs
+// none.
 type connectState struct {
-	key    string
-	addrs  []string // ip:port, in the order to try
-	slots  *connSlots
-	ctx    context.Context
-	cancel context.CancelFunc
-	start  time.Time
-	try    int
-	stats  connectStats // of the last try
+	key      string
+	addrs    []string // ip:port, in the order to try
+	slots    *connSlots
+	parent   context.Context // followed for cancellation
+	deadline time.Time       // zero: none beyond parent's
+	ctx      context.Context // made by context, then ended by release
+	cancel   context.CancelFunc
+	start    time.Time
+	try      int
+	stats    connectStats // of the last try
+}
+
+// context returns the connect's bound as a context, making it first.
+func (cs *connectState) context() context.Context {
+	if cs.ctx == nil {
+		if cs.deadline.IsZero() {
+			cs.ctx, cs.cancel = context.WithCancel(cs.parent)
+		} else {
+			cs.ctx, cs.cancel = context.WithDeadline(cs.parent, cs.deadline)
+		}
+	}
+	return cs.ctx
+}
+
+// err is the bound's error: the parent's, or context.DeadlineExceeded once
+// the deadline has passed.
+func (cs *connectState) err() error {
+	if err := cs.parent.Err(); err != nil {
+		return err
+	}
+	if !cs.deadline.IsZero() && !time.Now().Before(cs.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// release ends the context, if one was made.
+func (cs *connectState) release() {
+	if cs.cancel != nil {
+		cs.cancel()
+	}
 }
 
 // startConnect looks host up and waits for a connect slot.
@@ -566,22 +610,21 @@ func (st *fetchState) startConnect(host, port string) (*connectState, *Error) {
 	for i, a := range addrs {
 		cs.addrs[i] = net.JoinHostPort(a.String(), port)
 	}
-	actx, acancel := st.phaseCtx(0)
-	slots, waited, err := c.connLimit.acquire(actx, cs.key)
-	acancel()
+	parent, deadline := st.phaseBound(0)
+	slots, waited, err := c.connLimit.acquire(parent, deadline, cs.key)
 	st.queued += waited
 	if err != nil {
 		return nil, st.classify(PhaseConnect, err)
 	}
 	cs.slots = slots
 	cs.start = time.Now()
-	cs.ctx, cs.cancel = st.phaseCtx(c.cfg.ConnectTimeout)
+	cs.parent, cs.deadline = st.phaseBound(c.cfg.ConnectTimeout)
 	return cs, nil
 }
 
 // race runs Happy Eyeballs over cs's addresses.
 func (cs *connectState) race(c *Client) (net.Conn, error) {
-	conn, stats, err := happyEyeballs(cs.ctx, c.dialConn, cs.addrs, c.cfg.ConnectAttemptDelay)
+	conn, stats, err := happyEyeballs(cs.context(), c.dialConn, cs.addrs, c.cfg.ConnectAttemptDelay)
 	cs.stats = stats
 	return conn, err
 }
@@ -597,12 +640,12 @@ func (st *fetchState) retryConnect(cs *connectState, conn net.Conn, err error) b
 	c.connectLost.Add(int64(cs.stats.lost))
 	c.connectFailed.Add(int64(cs.stats.failed))
 	cs.stats = connectStats{}
-	if err == nil || cs.try >= burstRetries || cs.ctx.Err() != nil || !refusedOrReset(err) || !c.connLimit.busy(cs.slots) {
+	if err == nil || cs.try >= burstRetries || cs.err() != nil || !refusedOrReset(err) || !c.connLimit.busy(cs.slots) {
 		return false
 	}
 	d := burstBackoff<<cs.try + rand.N(burstBackoff)
 	cs.try++
-	if sleepCtx(cs.ctx, d) != nil {
+	if sleepCtx(cs.context(), d) != nil {
 		return false
 	}
 	c.connectRetries.Add(1)
@@ -613,7 +656,7 @@ func (st *fetchState) retryConnect(cs *connectState, conn net.Conn, err error) b
 // connect slot goes with the fetch (fetchState.held) until the server
 // takes the connection (see awaitAccept); on failure it is released.
 func (st *fetchState) endConnect(cs *connectState, conn net.Conn, err error) (net.Conn, *Error) {
-	cs.cancel()
+	cs.release()
 	st.res.Timings.Connect += time.Since(cs.start)
 	if err != nil {
 		st.c.connLimit.release(cs.key, cs.slots, slotNeutral)

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/greenfetch/greenfetch/scheduler"
 	"io"
 	"net"
 	"net/http/httptest"
@@ -396,7 +397,7 @@ func TestConnWindow(t *testing.T) {
 	blocked := func() bool {
 		c, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		defer cancel()
-		s, _, err := l.acquire(c, "h:80")
+		s, _, err := l.acquire(c, time.Time{}, "h:80")
 		if err == nil {
 			l.release("h:80", s, slotNeutral)
 		}
@@ -405,7 +406,7 @@ func TestConnWindow(t *testing.T) {
 	var held []*connSlots
 	take := func(n int) {
 		for range n {
-			s, _, err := l.acquire(ctx, "h:80")
+			s, _, err := l.acquire(ctx, time.Time{}, "h:80")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -476,5 +477,56 @@ func TestBurstRetry(t *testing.T) {
 	}
 	if st := c.Stats(); st.ConnectRetries < 1 || st.ConnectFailed != 4 {
 		t.Errorf("got %d retries, %d failed attempts; want retries for the 4 refusals", st.ConnectRetries, st.ConnectFailed)
+	}
+}
+
+// TestConnSlotDeadline: a wait for a connect slot ends with a timeout at
+// its deadline (timed by the hub in a task, by a timer elsewhere), at once
+// when the deadline has passed, and leaves no slot taken and no entry
+// behind.
+func TestConnSlotDeadline(t *testing.T) {
+	l := newConnLimiter(4) // an initial window of one
+	ctx := context.Background()
+	s, _, err := l.acquire(ctx, time.Time{}, "h:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := func(d time.Duration) (time.Duration, error) {
+		_, waited, err := l.acquire(ctx, time.Now().Add(d), "h:80")
+		return waited, err
+	}
+	h, err := scheduler.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, inTask := range []bool{false, true} {
+		var waited, past time.Duration
+		var werr, perr error
+		check := func() error {
+			waited, werr = wait(30 * time.Millisecond)
+			past, perr = wait(-time.Second)
+			return nil
+		}
+		if inTask {
+			h.Run(func(*scheduler.Task) (any, error) { return nil, check() })
+		} else {
+			check()
+		}
+		if !isTimeout(werr) || waited < 25*time.Millisecond || waited > 5*time.Second {
+			t.Errorf("task=%v: waited %v, got %v; want a timeout after about 30ms", inTask, waited, werr)
+		}
+		if !isTimeout(perr) || past != 0 {
+			t.Errorf("task=%v: a passed deadline waited %v, got %v; want a timeout at once", inTask, past, perr)
+		}
+	}
+	l.release("h:80", s, slotNeutral)
+	s, _, err = l.acquire(ctx, time.Now().Add(time.Second), "h:80")
+	if err != nil {
+		t.Fatalf("got %v; want the slot back once released", err)
+	}
+	l.release("h:80", s, slotNeutral)
+	if len(l.m) != 0 {
+		t.Errorf("%d host entries left; want none", len(l.m))
 	}
 }

@@ -95,15 +95,28 @@ func (c *fetchCtx) release() {
 // phase, and a fetch that then waits long for its answer (thousands in
 // flight) holds no context and no runtime timer meanwhile.
 func (st *fetchState) phaseCtx(d time.Duration) (context.Context, context.CancelFunc) {
+	parent, deadline := st.phaseBound(d)
+	if deadline.IsZero() {
+		return context.WithCancel(parent)
+	}
+	return context.WithDeadline(parent, deadline)
+}
+
+// phaseBound is what phaseCtx(d) is made of: the context to follow for
+// cancellation and the deadline (zero: none beyond the context's own). The
+// waits that take the two apart (scheduler.DialDeadline,
+// Semaphore.AcquireTimeout) need no context of their own: a task's hub
+// times them.
+func (st *fetchState) phaseBound(d time.Duration) (context.Context, time.Time) {
+	var deadline time.Time
+	if d > 0 {
+		deadline = time.Now().Add(d)
+	}
 	if st.lazy.inner != nil || st.ctx != &st.lazy {
-		if d > 0 {
-			return context.WithTimeout(st.ctx, d)
-		}
-		return context.WithCancel(st.ctx)
+		return st.ctx, deadline
 	}
-	deadline := st.lazy.deadline
-	if p := time.Now().Add(d); d > 0 && p.Before(deadline) {
-		deadline = p
+	if deadline.IsZero() || st.lazy.deadline.Before(deadline) {
+		deadline = st.lazy.deadline
 	}
-	return context.WithDeadline(st.lazy.parent, deadline)
+	return st.lazy.parent, deadline
 }

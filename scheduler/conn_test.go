@@ -118,25 +118,23 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 			return err
 		}},
 		{"dial (backlog full)", func() error {
-			addr, closeFn, err := fullBacklogListener()
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			var conns []net.Conn
-			defer func() {
-				for _, c := range conns {
-					c.Close()
-				}
-			}()
-			for i := 0; i < 64; i++ { // bounded: the first dials fill the queue
-				c, err := scheduler.DialTimeout("tcp", addr, 50*time.Millisecond)
-				if err != nil {
-					return err
-				}
-				conns = append(conns, c)
-			}
-			return errors.New("64 connects to a full backlog all succeeded")
+			return dialFull(func(addr string) (net.Conn, error) {
+				return scheduler.DialTimeout("tcp", addr, 50*time.Millisecond)
+			})
+		}},
+		{"dial deadline, not ctx's (backlog full)", func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+			defer cancel()
+			return dialFull(func(addr string) (net.Conn, error) {
+				return scheduler.DialDeadline(ctx, "tcp", addr, soon())
+			})
+		}},
+		{"dial ctx's deadline, not the later one (backlog full)", func() error {
+			ctx, cancel := context.WithDeadline(context.Background(), soon())
+			defer cancel()
+			return dialFull(func(addr string) (net.Conn, error) {
+				return scheduler.DialDeadline(ctx, "tcp", addr, time.Now().Add(time.Hour))
+			})
 		}},
 		{"deadline moved earlier while parked", func() error {
 			c, s, err := pair()
@@ -170,6 +168,30 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dialFull dials a full backlog with dial until a dial fails (the
+// first dials fill the queue) and returns that error.
+func dialFull(dial func(addr string) (net.Conn, error)) error {
+	addr, closeFn, err := fullBacklogListener()
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 64; i++ { // bounded
+		c, err := dial(addr)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+	}
+	return errors.New("64 connects to a full backlog all succeeded")
 }
 
 // fullBacklogListener listens with a backlog of zero and never accepts, so

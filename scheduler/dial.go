@@ -29,18 +29,25 @@ func Dial(network, address string) (net.Conn, error) {
 
 // DialTimeout is Dial with a bound on the whole dial.
 func DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
-	ctx := context.Background()
+	var deadline time.Time
 	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+		deadline = time.Now().Add(timeout)
 	}
-	return DialContext(ctx, network, address)
+	return DialDeadline(context.Background(), network, address, deadline)
 }
 
 // DialContext is Dial bounded by ctx: its deadline ends the connect with a
 // timeout error, its cancellation with ctx.Err().
 func DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return DialDeadline(ctx, network, address, time.Time{})
+}
+
+// DialDeadline is DialContext bounded also by deadline (zero: none), as
+// if ctx carried it, without deriving a context: the task's hub times the
+// connect, so a dial costs no runtime timer and no registration with
+// ctx beyond the one its cancellation needs. A host name in address is
+// looked up under a derived context, as DialContext does.
+func DialDeadline(ctx context.Context, network, address string, deadline time.Time) (net.Conn, error) {
 	t := Current()
 	if t == nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: ErrNotInTask}
@@ -49,7 +56,7 @@ func DialContext(ctx context.Context, network, address string) (net.Conn, error)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
-	sa, raddr, err := resolveAddr(ctx, network, address)
+	sa, raddr, err := resolveAddr(ctx, network, address, deadline)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
@@ -68,7 +75,7 @@ func DialContext(ctx context.Context, network, address string) (net.Conn, error)
 		unix.Close(fd)
 		return nil, opErr(err)
 	}
-	if err := connect(ctx, t, c.pd, sa); err != nil {
+	if err := connect(ctx, t, c.pd, sa, deadline); err != nil {
 		c.pd.closeOnHub()
 		return nil, opErr(err)
 	}
@@ -79,10 +86,14 @@ func DialContext(ctx context.Context, network, address string) (net.Conn, error)
 	return c, nil
 }
 
-// connect runs a nonblocking connect(2) to its end, parked on the fd.
-func connect(ctx context.Context, t *Task, pd *pollDesc, sa unix.Sockaddr) error {
-	if d, ok := ctx.Deadline(); ok {
-		pd.wdeadline = d
+// connect runs a nonblocking connect(2) to its end, parked on the fd,
+// until the earlier of deadline (zero: none) and ctx's.
+func connect(ctx context.Context, t *Task, pd *pollDesc, sa unix.Sockaddr, deadline time.Time) error {
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	if !deadline.IsZero() {
+		pd.wdeadline = deadline
 		defer func() { pd.wdeadline = time.Time{} }()
 	}
 	switch err := unix.Connect(pd.fd, sa); err {
@@ -170,7 +181,7 @@ func (lc *ListenConfig) bind(network, address string, packet bool) (*pollDesc, n
 	if err != nil {
 		return nil, nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	sa, laddr, err := resolveAddr(context.Background(), network, address)
+	sa, laddr, err := resolveAddr(context.Background(), network, address, time.Time{})
 	if err != nil {
 		return nil, nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
@@ -238,7 +249,7 @@ func sockFamily(sa unix.Sockaddr) int {
 
 // resolveAddr turns address into a socket address. Names are looked up with
 // the system resolver on a worker thread, so the hub never blocks.
-func resolveAddr(ctx context.Context, network, address string) (unix.Sockaddr, net.Addr, error) {
+func resolveAddr(ctx context.Context, network, address string, deadline time.Time) (unix.Sockaddr, net.Addr, error) {
 	if network == "unix" || network == "unixgram" {
 		return &unix.SockaddrUnix{Name: address}, &net.UnixAddr{Name: address, Net: network}, nil
 	}
@@ -267,6 +278,11 @@ func resolveAddr(ctx context.Context, network, address string) (unix.Sockaddr, n
 	default:
 		ip, err = netip.ParseAddr(host)
 		if err != nil {
+			if !deadline.IsZero() {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, deadline)
+				defer cancel()
+			}
 			ip, err = lookupOne(ctx, network, host)
 			if err != nil {
 				return nil, nil, err

@@ -5,6 +5,7 @@ package scheduler
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Semaphore bounds how many holders run at once. Waiters are served in
@@ -22,6 +23,13 @@ func NewSemaphore(n int) *Semaphore { return &Semaphore{free: n} }
 // Acquire takes a permit, waiting while none is free until ctx ends (ctx
 // may be nil) or, for a task, the task is killed.
 func (s *Semaphore) Acquire(ctx context.Context) error {
+	return s.AcquireTimeout(ctx, 0)
+}
+
+// AcquireTimeout is Acquire that gives up with ErrTimeout after timeout
+// (timeout <= 0: no limit). A task's hub times the wait itself: no
+// derived context, no runtime timer.
+func (s *Semaphore) AcquireTimeout(ctx context.Context, timeout time.Duration) error {
 	s.mu.Lock()
 	if s.free > 0 && s.waiters.n == 0 {
 		s.free--
@@ -31,7 +39,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	w := newWaiter()
 	s.waiters.push(w)
 	s.mu.Unlock()
-	err := w.block(ctx, 0)
+	err := w.block(ctx, timeout)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if w.woken {

@@ -35,6 +35,7 @@ func startProfiles() func() {
 	if path := os.Getenv(memProfileEnv); path != "" {
 		runtime.MemProfileRate = 1
 		stops = append(stops, func() {
+			runtime.GC() // the profile counts allocations up to the last collection
 			f, err := os.Create(path)
 			if err == nil {
 				err = pprof.Lookup("allocs").WriteTo(f, 0)
