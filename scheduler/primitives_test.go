@@ -211,7 +211,7 @@ func TestSemaphore(t *testing.T) {
 	}
 	// AcquireTimeout gives up after its timeout, in a task (timed by the
 	// hub) and in a goroutine, and the permit is not lost either.
-	timed := s.Spawn(func(*scheduler.Task) (any, error) { return nil, sem.AcquireTimeout(nil, 20*time.Millisecond) })
+	timed := s.Spawn(func(*scheduler.Task) (any, error) { return nil, sem.AcquireTimeout(context.Background(), 20*time.Millisecond) })
 	if _, err := timed.Join(); !errors.Is(err, scheduler.ErrTimeout) {
 		t.Errorf("in a task: got %v; want ErrTimeout", err)
 	}
@@ -224,7 +224,7 @@ func TestSemaphore(t *testing.T) {
 	if !sem.TryAcquire() {
 		t.Error("got no permit after all were released")
 	}
-	if err := sem.AcquireTimeout(nil, time.Minute); err != nil {
+	if err := sem.AcquireTimeout(context.Background(), time.Minute); err != nil {
 		t.Errorf("got %v; want a free permit at once", err)
 	}
 }
