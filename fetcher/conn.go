@@ -94,6 +94,35 @@ func (c *wireConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// readWaiter is a connection that can wait for its answer without reading
+// it (*scheduler.Conn).
+type readWaiter interface{ WaitRead() error }
+
+// waitRead waits, as Read would before reading, until c's connection has
+// something to read. It reports false, having waited for nothing, when the
+// connection cannot wait without reading.
+func (c *wireConn) waitRead() (bool, error) {
+	w, ok := c.Conn.(readWaiter)
+	if !ok {
+		return false, nil
+	}
+	if c.idle > 0 {
+		d := time.Now().Add(c.idle)
+		if d.After(c.limit) {
+			d = c.limit
+		}
+		c.Conn.SetReadDeadline(d)
+		if c.stopped.Load() {
+			c.Conn.SetReadDeadline(aLongTimeAgo)
+		}
+	}
+	err := w.WaitRead()
+	if err != nil {
+		c.rerr = err
+	}
+	return true, err
+}
+
 // prefixReader gives back the one byte read while waiting for a response
 // (before a read buffer was taken for the connection), then reads on.
 type prefixReader struct {

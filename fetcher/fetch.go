@@ -688,9 +688,18 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, req *request) er
 // awaitResponse waits for the first byte of the answer and returns the
 // reader of the response.
 func (st *fetchState) awaitResponse(pc *persistConn) (*bufio.Reader, error) {
-	if !st.c.lazyReader {
-		// Few requests at once: read the head with one syscall less.
-		br := pc.takeReader(true)
+	lazy := st.c.lazyReader
+	if lazy && pc.conn == net.Conn(&pc.wc) {
+		// Thousands of connections waiting for their answers hold no read
+		// buffer: a task's plain connection waits without reading.
+		waited, err := pc.wc.waitRead()
+		if err != nil {
+			return nil, err
+		}
+		lazy = !waited
+	}
+	if !lazy {
+		br := pc.takeReader(!st.c.lazyReader) // few at once: the head in one read
 		if _, err := br.Peek(1); err != nil {
 			if err == io.EOF {
 				err = errNoResponse
@@ -700,8 +709,8 @@ func (st *fetchState) awaitResponse(pc *persistConn) (*bufio.Reader, error) {
 		st.res.Timings.TTFB = time.Since(st.start) - st.queued
 		return br, nil
 	}
-	// Wait for the first byte without a read buffer: thousands of
-	// connections waiting for their answers hold none.
+	// Wait for the first byte without a read buffer (TLS, or a
+	// goroutine's connection): read it alone.
 	for {
 		n, err := pc.conn.Read(pc.pr.b[:])
 		if n == 1 {

@@ -3,6 +3,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -53,10 +54,39 @@ func (c *Conn) Read(b []byte) (int, error) {
 	if err != nil {
 		return 0, c.opError("read", err)
 	}
-	if n == 0 && c.stream {
-		return 0, io.EOF
+	if c.stream {
+		if n == 0 {
+			return 0, io.EOF
+		}
+		if n < len(b) && !c.pd.rhup {
+			// A stream read stops short only when the socket's queue is
+			// empty: the next read waits for the next read event (unless
+			// the peer's close came already: its EOF brings none).
+			c.pd.rnone = true
+		}
 	}
 	return n, nil
+}
+
+// WaitRead parks the task until a read event comes for the connection
+// (data, the peer's close or an error), its read deadline passes, it is
+// closed or the task is killed, without reading: a caller that needs a
+// buffer only once its answer arrives takes it then. It returns at once
+// unless the socket was found empty (a read got nothing, or a short part
+// of a stream) with no read event since, or nothing was read yet from a
+// dialed connection; the read after it then waits as any read does.
+func (c *Conn) WaitRead() error {
+	t, err := c.pd.enter()
+	if err != nil {
+		return c.opError("read", err)
+	}
+	if !c.pd.rnone {
+		return nil
+	}
+	if err := c.pd.wait(context.Background(), t, false); err != nil {
+		return c.opError("read", err)
+	}
+	return nil
 }
 
 // Write writes all of b, parking the task while the socket buffer is full.

@@ -705,3 +705,115 @@ func TestConnAddrs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadAfterEmpty: a socket found empty (nothing read yet from a dialed
+// one, a short read, EAGAIN) is read again only after a read event, which
+// data, the peer's close and a deadline each bring or replace; WaitRead
+// waits for that event without reading.
+func TestReadAfterEmpty(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	_, err := run(t, func(*scheduler.Task) (any, error) {
+		c, s, err := pair()
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		defer s.Close()
+		cc := c.(*scheduler.Conn)
+		if !cc.ReadNone() {
+			return nil, errors.New("a fresh dialed connection: want a read to wait for an event")
+		}
+		h := scheduler.Current().Hub()
+		writeLater := func(b string) *scheduler.Task {
+			return h.Spawn(func(*scheduler.Task) (any, error) {
+				if err := waitParked(h, 1); err != nil {
+					return nil, err
+				}
+				_, err := s.Write([]byte(b))
+				return nil, err
+			})
+		}
+		w := writeLater("hello")
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if err := cc.WaitRead(); err != nil {
+			return nil, fmt.Errorf("WaitRead: %w", err)
+		}
+		if _, err := w.Join(); err != nil {
+			return nil, err
+		}
+		if cc.ReadNone() {
+			return nil, errors.New("after the read event: want a read to call the system")
+		}
+		if err := cc.WaitRead(); err != nil { // at once: the event came
+			return nil, fmt.Errorf("WaitRead after the event: %w", err)
+		}
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		if err != nil || string(buf[:n]) != "hello" {
+			return nil, fmt.Errorf("read %q, %v; want hello", buf[:n], err)
+		}
+		if !cc.ReadNone() {
+			return nil, errors.New("after a short read: want the next read to wait for an event")
+		}
+		// A read that parks at once still gets what comes later.
+		w = writeLater("world")
+		n, err = c.Read(buf)
+		if _, werr := w.Join(); werr != nil {
+			return nil, werr
+		}
+		if err != nil || string(buf[:n]) != "world" {
+			return nil, fmt.Errorf("read %q, %v; want world", buf[:n], err)
+		}
+		// A deadline ends such a wait; so does a read event of the peer's
+		// close, which then reads as EOF.
+		c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+		if _, err := c.Read(buf); !isDeadline(err) {
+			return nil, fmt.Errorf("got %v; want the deadline's error", err)
+		}
+		if err := cc.WaitRead(); !isDeadline(err) {
+			return nil, fmt.Errorf("WaitRead: got %v; want the deadline's error", err)
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		closer := h.Spawn(func(*scheduler.Task) (any, error) {
+			if err := waitParked(h, 1); err != nil {
+				return nil, err
+			}
+			return nil, s.Close()
+		})
+		if _, err := c.Read(buf); err != io.EOF {
+			return nil, fmt.Errorf("after the peer closed: got %v; want EOF", err)
+		}
+		if _, err = closer.Join(); err != nil {
+			return nil, err
+		}
+		// Data and the peer's close in one event: the short read of the
+		// data leaves an EOF that brings no event, and is still read.
+		c2, s2, err := pair()
+		if err != nil {
+			return nil, err
+		}
+		defer c2.Close()
+		closer = h.Spawn(func(*scheduler.Task) (any, error) {
+			if err := waitParked(h, 1); err != nil {
+				return nil, err
+			}
+			s2.Write([]byte("bye"))
+			return nil, s2.Close()
+		})
+		c2.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if err := c2.(*scheduler.Conn).WaitRead(); err != nil {
+			return nil, err
+		}
+		if n, err := c2.Read(buf); err != nil || string(buf[:n]) != "bye" {
+			return nil, fmt.Errorf("read %q, %v; want bye", buf[:n], err)
+		}
+		if _, err := c2.Read(buf); err != io.EOF {
+			return nil, fmt.Errorf("after data and close in one event: got %v; want EOF", err)
+		}
+		_, err = closer.Join()
+		return nil, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

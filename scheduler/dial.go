@@ -79,6 +79,9 @@ func DialDeadline(ctx context.Context, network, address string, deadline time.Ti
 		c.pd.closeOnHub()
 		return nil, opErr(err)
 	}
+	// Nothing was read yet, and the poller has watched the socket since
+	// before the connect: whatever the peer sends brings a read event.
+	c.pd.rnone = true
 	if lsa, err := unix.Getsockname(fd); err == nil {
 		c.laddr = sockaddrToAddr(network, lsa)
 	}

@@ -91,3 +91,7 @@ func (h *Hub) AdvanceClock(d time.Duration) {
 		<-done
 	}
 }
+
+// ReadNone reports whether a read of c would park without a system call:
+// the socket was found empty, and no read event came since.
+func (c *Conn) ReadNone() bool { return c.pd.rnone }

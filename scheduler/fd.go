@@ -29,6 +29,14 @@ type pollDesc struct {
 	closed bool
 
 	rt, wt     *Task // the task parked reading / writing
+	// rnone: a read found nothing (EAGAIN, or a short read of a stream),
+	// and no read event came since. The poller is edge-triggered, so the
+	// next arrival brings one: until then a read would only answer EAGAIN,
+	// and ioLoop parks without the system call (nginx's rule with EPOLLET).
+	// rhup: an event said the peer closed its side or the socket failed;
+	// what is left to read (an EOF, an error) brings no event of its own,
+	// so a short read does not set rnone.
+	rnone, rhup bool
 	rseq, wseq uint64
 	rtimer     *timer
 	wtimer     *timer
@@ -72,8 +80,14 @@ func (h *Hub) dispatch(events []pollEvent) {
 		if pd == nil || (ev.seq != anySeq && pd.seq != ev.seq) {
 			continue
 		}
-		if ev.flags&(pollRead|pollErr) != 0 && pd.rt != nil {
-			h.ready(pd.rt, pd.rseq, nil)
+		if ev.flags&(pollRead|pollErr) != 0 {
+			pd.rnone = false
+			if ev.flags&(pollHup|pollErr) != 0 {
+				pd.rhup = true
+			}
+			if pd.rt != nil {
+				h.ready(pd.rt, pd.rseq, nil)
+			}
 		}
 		if ev.flags&(pollWrite|pollErr) != 0 && pd.wt != nil {
 			h.ready(pd.wt, pd.wseq, nil)
@@ -229,7 +243,8 @@ func (pd *pollDesc) deadline(t time.Time, read, write bool) error {
 // fd_unix.go Read: the caller has entered (pd.enter, the "lock and
 // prepare"); ioLoop calls op, retrying at once on EINTR; on EAGAIN it
 // parks t until the fd is ready in the direction write names (or its
-// deadline passes, it is closed, t is killed), then calls op again.
+// deadline passes, it is closed, t is killed), then calls op again. A
+// read on an fd found empty with no read event since (rnone) parks first.
 //
 // It returns op's result when op stops failing with EAGAIN: a failure of
 // op is wrapped as os.NewSyscallError(call, err); a failed wait is returned
@@ -237,12 +252,17 @@ func (pd *pollDesc) deadline(t time.Time, read, write bool) error {
 // a reference to itself, so that the closures passed in stay on the stack.
 func (pd *pollDesc) ioLoop(t *Task, write bool, call string, op func() (int, error)) (int, error) {
 	for {
-		n, err := ignoringEINTR(op)
-		if err == nil {
-			return n, nil
-		}
-		if err != unix.EAGAIN {
-			return n, os.NewSyscallError(call, err)
+		if write || !pd.rnone {
+			n, err := ignoringEINTR(op)
+			if err == nil {
+				return n, nil
+			}
+			if err != unix.EAGAIN {
+				return n, os.NewSyscallError(call, err)
+			}
+			if !write {
+				pd.rnone = true
+			}
 		}
 		if err := pd.wait(context.Background(), t, write); err != nil {
 			return 0, err

@@ -69,6 +69,7 @@ const (
 	pollRead  pollFlags = 1 << iota // readable, or peer closed its side
 	pollWrite                       // writable
 	pollErr                         // error or hang-up: wake both sides
+	pollHup                         // the peer closed its side (with pollRead)
 )
 
 // maxPollEvents bounds the events taken from the kernel in one loop turn.

@@ -101,6 +101,9 @@ func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
 		if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0 {
 			f |= pollRead
 		}
+		if ev.Events&unix.EPOLLRDHUP != 0 {
+			f |= pollHup
+		}
 		if ev.Events&unix.EPOLLOUT != 0 {
 			f |= pollWrite
 		}
