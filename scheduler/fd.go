@@ -29,6 +29,12 @@ type pollDesc struct {
 	closed bool
 
 	rt, wt     *Task // the task parked reading / writing
+	rseq, wseq uint64
+	rtimer     *timer
+	wtimer     *timer
+	rdeadline  time.Time
+	wdeadline  time.Time
+
 	// rnone: a read found nothing (EAGAIN, or a short read of a stream),
 	// and no read event came since. The poller is edge-triggered, so the
 	// next arrival brings one: until then a read would only answer EAGAIN,
@@ -37,11 +43,6 @@ type pollDesc struct {
 	// what is left to read (an EOF, an error) brings no event of its own,
 	// so a short read does not set rnone.
 	rnone, rhup bool
-	rseq, wseq uint64
-	rtimer     *timer
-	wtimer     *timer
-	rdeadline  time.Time
-	wdeadline  time.Time
 }
 
 // register adds fd to the hub's poller. Hub only.

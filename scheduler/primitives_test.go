@@ -211,7 +211,9 @@ func TestSemaphore(t *testing.T) {
 	}
 	// AcquireTimeout gives up after its timeout, in a task (timed by the
 	// hub) and in a goroutine, and the permit is not lost either.
-	timed := s.Spawn(func(*scheduler.Task) (any, error) { return nil, sem.AcquireTimeout(context.Background(), 20*time.Millisecond) })
+	timed := s.Spawn(func(*scheduler.Task) (any, error) {
+		return nil, sem.AcquireTimeout(context.Background(), 20*time.Millisecond)
+	})
 	if _, err := timed.Join(); !errors.Is(err, scheduler.ErrTimeout) {
 		t.Errorf("in a task: got %v; want ErrTimeout", err)
 	}
