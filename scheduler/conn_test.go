@@ -817,3 +817,44 @@ func TestReadAfterEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadWhatCameDuringConnect: what the peer sends while the dialing task
+// waits for its connect to complete is read, not waited for again.
+func TestReadWhatCameDuringConnect(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	_, err := run(t, func(*scheduler.Task) (any, error) {
+		l, err := scheduler.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		// The peer is a task of the same hub: it accepts, writes and
+		// closes while the dialer is parked in its connect.
+		peer := scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) {
+			c, err := l.Accept()
+			if err != nil {
+				return nil, err
+			}
+			defer c.Close()
+			_, err = c.Write([]byte("hi"))
+			return nil, err
+		})
+		c, err := scheduler.Dial("tcp", l.Addr().String())
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		if _, err := peer.Join(); err != nil {
+			return nil, err
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, err := io.ReadAll(c)
+		if err != nil || string(b) != "hi" {
+			return nil, fmt.Errorf("read %q, %v; want hi and EOF", b, err)
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -75,13 +75,14 @@ func DialDeadline(ctx context.Context, network, address string, deadline time.Ti
 		unix.Close(fd)
 		return nil, opErr(err)
 	}
+	// Nothing is read yet, and the poller watches the socket from before
+	// the connect: whatever the peer sends brings a read event, which
+	// clears this (during the connect's wait too).
+	c.pd.rnone = true
 	if err := connect(ctx, t, c.pd, sa, deadline); err != nil {
 		c.pd.closeOnHub()
 		return nil, opErr(err)
 	}
-	// Nothing was read yet, and the poller has watched the socket since
-	// before the connect: whatever the peer sends brings a read event.
-	c.pd.rnone = true
 	if lsa, err := unix.Getsockname(fd); err == nil {
 		c.laddr = sockaddrToAddr(network, lsa)
 	}

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"time"
 
@@ -129,4 +130,44 @@ func ExampleListen() {
 	fmt.Printf("%d of %d clients echoed\n", ok, clients)
 	// Output:
 	// 100 of 100 clients echoed
+}
+
+// A bounded wait for a permit and a connect, each under a context for
+// cancellation and a bound the hub times itself, and a wait for the answer
+// that holds no buffer until it comes.
+func ExampleDialDeadline() {
+	h, _ := scheduler.NewHub()
+	defer h.Close()
+	sem := scheduler.NewSemaphore(1)
+	out, err := h.Run(func(t *scheduler.Task) (any, error) {
+		l, err := scheduler.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		t.Hub().Spawn(func(*scheduler.Task) (any, error) {
+			c, err := l.Accept()
+			if err != nil {
+				return nil, err
+			}
+			defer c.Close()
+			_, err = c.Write([]byte("hello\n"))
+			return nil, err
+		})
+		if err := sem.AcquireTimeout(context.Background(), time.Second); err != nil {
+			return nil, err
+		}
+		defer sem.Release()
+		c, err := scheduler.DialDeadline(context.Background(), "tcp", l.Addr().String(), time.Now().Add(time.Second))
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		if err := c.(*scheduler.Conn).WaitRead(); err != nil {
+			return nil, err
+		}
+		return bufio.NewReader(c).ReadString('\n')
+	})
+	fmt.Printf("%q %v\n", out, err)
+	// Output: "hello\n" <nil>
 }
