@@ -27,8 +27,11 @@ type Conn struct {
 	pd     *pollDesc
 	net    string
 	stream bool
-	laddr  net.Addr
-	raddr  net.Addr
+	// shortEmpties: a short read leaves nothing queued (TCP, where the
+	// poller also reports urgent data); see Read.
+	shortEmpties bool
+	laddr        net.Addr
+	raddr        net.Addr
 }
 
 var _ net.Conn = (*Conn)(nil)
@@ -58,10 +61,13 @@ func (c *Conn) Read(b []byte) (int, error) {
 		if n == 0 {
 			return 0, io.EOF
 		}
-		if n < len(b) && !c.pd.rhup {
-			// A stream read stops short only when the socket's queue is
-			// empty: the next read waits for the next read event (unless
-			// the peer's close came already: its EOF brings none).
+		if n < len(b) && c.shortEmpties && !c.pd.rhup {
+			// A TCP read stops short when the socket's queue is empty, or
+			// at an urgent mark: the poller reports urgent data as a
+			// hang-up (rhup), and otherwise the next read waits for the
+			// next read event. Not after the peer's close either: its EOF
+			// brings no event. (A unix socket's read stops short also at
+			// passed descriptors or credentials, with more data queued.)
 			c.pd.rnone = true
 		}
 	}
@@ -266,7 +272,8 @@ func newConn(h *Hub, fd int, network string, stream bool) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{pd: pd, net: network, stream: stream}, nil
+	tcp := network == "tcp" || network == "tcp4" || network == "tcp6"
+	return &Conn{pd: pd, net: network, stream: stream, shortEmpties: tcp && shortReadEmpties}, nil
 }
 
 // SyscallConn gives access to the socket for setting options

@@ -15,11 +15,13 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
+	"golang.org/x/sys/unix"
 )
 
 // pair returns two connected cooperative sockets on the calling task's hub.
@@ -857,4 +859,90 @@ func TestReadWhatCameDuringConnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// control runs f on c's socket.
+func control(c net.Conn, f func(fd int) error) error {
+	rc, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = f(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// readAll reads c until it has want, or fails saying what it had.
+func readAll(c net.Conn, want string) error {
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64)
+	got := ""
+	for got != want {
+		n, err := c.Read(buf)
+		got += string(buf[:n])
+		if err != nil {
+			return fmt.Errorf("read %q so far, then %w; want %q", got, err, want)
+		}
+	}
+	return nil
+}
+
+// TestReadPastShortReads: reads that stop short with more queued (at TCP
+// urgent data; at descriptors passed over a unix socket) do not leave the
+// rest waiting for an event that will not come.
+func TestReadPastShortReads(t *testing.T) {
+	checkNoGoroutineLeak(t)
+	t.Run("tcp urgent data", func(t *testing.T) {
+		_, err := run(t, func(*scheduler.Task) (any, error) {
+			c, s, err := pair()
+			if err != nil {
+				return nil, err
+			}
+			defer c.Close()
+			defer s.Close()
+			s.Write([]byte("hello"))
+			if err := control(s, func(fd int) error { return unix.Sendto(fd, []byte("!"), unix.MSG_OOB, nil) }); err != nil {
+				return nil, err
+			}
+			s.Write([]byte("world"))
+			scheduler.Sleep(50 * time.Millisecond) // all of it in c's queue
+			return nil, readAll(c, "helloworld")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("unix passed descriptors", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "s")
+		_, err := run(t, func(*scheduler.Task) (any, error) {
+			l, err := scheduler.Listen("unix", path)
+			if err != nil {
+				return nil, err
+			}
+			defer l.Close()
+			acc := scheduler.Current().Hub().Spawn(func(*scheduler.Task) (any, error) { return l.Accept() })
+			c, err := scheduler.Dial("unix", path)
+			if err != nil {
+				return nil, err
+			}
+			defer c.Close()
+			v, err := acc.Join()
+			if err != nil {
+				return nil, err
+			}
+			s := v.(net.Conn)
+			defer s.Close()
+			if err := control(s, func(fd int) error { return unix.Sendmsg(fd, []byte("a"), unix.UnixRights(0), nil, 0) }); err != nil {
+				return nil, err
+			}
+			s.Write([]byte("bcd"))
+			scheduler.Sleep(50 * time.Millisecond)
+			return nil, readAll(c, "abcd")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -69,7 +69,7 @@ const (
 	pollRead  pollFlags = 1 << iota // readable, or peer closed its side
 	pollWrite                       // writable
 	pollErr                         // error or hang-up: wake both sides
-	pollHup                         // the peer closed its side (with pollRead)
+	pollHup                         // with pollRead: the peer closed its side, or urgent data
 )
 
 // maxPollEvents bounds the events taken from the kernel in one loop turn.

@@ -65,7 +65,7 @@ func (p *poller) close() error {
 }
 
 func (p *poller) add(fd int, seq uint32) error {
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLPRI | unix.EPOLLET}
 	setEpollData(&ev, uint64(seq)<<32|uint64(uint32(fd)))
 	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
 }
@@ -98,10 +98,12 @@ func (p *poller) wait(timeout time.Duration, events []pollEvent) (int, error) {
 			continue
 		}
 		var f pollFlags
-		if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0 {
+		if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLPRI) != 0 {
 			f |= pollRead
 		}
-		if ev.Events&unix.EPOLLRDHUP != 0 {
+		if ev.Events&(unix.EPOLLRDHUP|unix.EPOLLPRI) != 0 {
+			// The peer closed its side, or sent urgent data (a read stops
+			// at its mark with more queued): see Conn.Read.
 			f |= pollHup
 		}
 		if ev.Events&unix.EPOLLOUT != 0 {
@@ -142,3 +144,8 @@ func epollData(ev *unix.EpollEvent) uint64 {
 }
 
 var _ pollerAPI = (*poller)(nil)
+
+// shortReadEmpties: epoll reports what can cut a TCP read short with more
+// data queued (urgent data: EPOLLPRI), so a short read means the queue
+// was empty (Conn.Read).
+const shortReadEmpties = true

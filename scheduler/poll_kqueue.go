@@ -141,3 +141,8 @@ func (p *poller) wake() error {
 }
 
 var _ pollerAPI = (*poller)(nil)
+
+// shortReadEmpties is false: kqueue has no portable report of urgent data,
+// which cuts a TCP read short with more queued; only EAGAIN marks a socket
+// empty (Conn.Read).
+const shortReadEmpties = false

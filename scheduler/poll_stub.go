@@ -27,3 +27,6 @@ func (p *poller) wait(time.Duration, []pollEvent) (int, error) { return 0, error
 func (p *poller) wake() error                                  { return nil }
 
 var _ pollerAPI = (*poller)(nil)
+
+// shortReadEmpties: see poll_epoll.go.
+const shortReadEmpties = false
