@@ -78,9 +78,10 @@ func (c *Conn) Read(b []byte) (int, error) {
 // (data, the peer's close or an error), its read deadline passes, it is
 // closed or the task is killed, without reading: a caller that needs a
 // buffer only once its answer arrives takes it then. It returns at once
-// unless the socket was found empty (a read got nothing, or a short part
-// of a stream) with no read event since, or nothing was read yet from a
-// dialed connection; the read after it then waits as any read does.
+// unless the socket was found empty (a read got nothing, or a TCP read
+// stopped short: see Read) with no read event since, or nothing was read
+// yet from a dialed connection; the read after it then waits as any read
+// does.
 func (c *Conn) WaitRead() error {
 	t, err := c.pd.enter()
 	if err != nil {

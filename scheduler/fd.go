@@ -35,7 +35,7 @@ type pollDesc struct {
 	rdeadline  time.Time
 	wdeadline  time.Time
 
-	// rnone: a read found nothing (EAGAIN, or a short read of a stream),
+	// rnone: a read found nothing (EAGAIN, or a short TCP read: Conn.Read),
 	// and no read event came since. The poller is edge-triggered, so the
 	// next arrival brings one: until then a read would only answer EAGAIN,
 	// and ioLoop parks without the system call (nginx's rule with EPOLLET).
