@@ -71,16 +71,7 @@ func (c *wireConn) Read(p []byte) (int, error) {
 			p = p[:c.budget]
 		}
 	}
-	if c.idle > 0 {
-		d := time.Now().Add(c.idle)
-		if d.After(c.limit) {
-			d = c.limit
-		}
-		c.Conn.SetReadDeadline(d)
-		if c.stopped.Load() {
-			c.Conn.SetReadDeadline(aLongTimeAgo)
-		}
-	}
+	c.armIdle()
 	n, err := c.Conn.Read(p)
 	c.nread += int64(n)
 	if err == io.EOF {
@@ -92,6 +83,22 @@ func (c *wireConn) Read(p []byte) (int, error) {
 		c.budget -= int64(n)
 	}
 	return n, err
+}
+
+// armIdle gives the next read, or wait for one, its own deadline of
+// min(now+idle, limit) when an idle-read timeout is set.
+func (c *wireConn) armIdle() {
+	if c.idle <= 0 {
+		return
+	}
+	d := time.Now().Add(c.idle)
+	if d.After(c.limit) {
+		d = c.limit
+	}
+	c.Conn.SetReadDeadline(d)
+	if c.stopped.Load() {
+		c.Conn.SetReadDeadline(aLongTimeAgo)
+	}
 }
 
 // readWaiter is a connection that can wait for its answer without reading
@@ -106,16 +113,7 @@ func (c *wireConn) waitRead() (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if c.idle > 0 {
-		d := time.Now().Add(c.idle)
-		if d.After(c.limit) {
-			d = c.limit
-		}
-		c.Conn.SetReadDeadline(d)
-		if c.stopped.Load() {
-			c.Conn.SetReadDeadline(aLongTimeAgo)
-		}
-	}
+	c.armIdle()
 	err := w.WaitRead()
 	if err != nil {
 		c.rerr = err
