@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -119,6 +120,11 @@ type NginxOptions struct {
 	// past it nginx sends GOAWAY.
 	HTTP2 bool
 
+	// NoAccessLog turns the access log off (AccessLogFile is then empty
+	// and AccessLog fails): for benchmarks, where writing a log line per
+	// request is a good part of what nginx does.
+	NoAccessLog bool
+
 	// HTTP2MaxConcurrentStreams is http2_max_concurrent_streams, the
 	// streams a client may open at once on one connection. If zero,
 	// nginx's default (128) is used.
@@ -189,6 +195,9 @@ func StartNginx(t testing.TB, opts NginxOptions) *Nginx {
 		ConfigFile:    filepath.Join(dir, "nginx.conf"),
 		ErrorLog:      filepath.Join(dir, "error.log"),
 		AccessLogFile: filepath.Join(dir, "access.log"),
+	}
+	if opts.NoAccessLog {
+		n.AccessLogFile = ""
 	}
 	files := map[string][]byte{"index.html": []byte("<!doctype html>\n<title>greenfetch test</title>\n<p>greenfetch test index</p>\n")}
 	for k, v := range opts.Files {
@@ -301,7 +310,11 @@ func (n *Nginx) config(opts NginxOptions, info *nginxBuildInfo) string {
 	w("  absolute_redirect off;")
 	w("  sendfile on;")
 	w(`  log_format greenfetch '$connection $connection_requests $remote_port $server_port $request_method $request_uri $status $bytes_sent';`)
-	w("  access_log %s greenfetch;", n.AccessLogFile)
+	if n.AccessLogFile == "" {
+		w("  access_log off;")
+	} else {
+		w("  access_log %s greenfetch;", n.AccessLogFile)
+	}
 	w("  client_body_temp_path %s;", filepath.Join(n.Dir, "tmp-body"))
 	for _, m := range []string{"proxy", "fastcgi", "uwsgi", "scgi"} {
 		if info.has("http_" + m) {
@@ -468,6 +481,9 @@ type AccessEntry struct {
 // logs a request when it has sent the response, which may be just after the
 // client has read it: use WaitAccessLog to wait for a count.
 func (n *Nginx) AccessLog() ([]AccessEntry, error) {
+	if n.AccessLogFile == "" {
+		return nil, errors.New("testserver: nginx was started with NoAccessLog: it keeps no access log")
+	}
 	f, err := os.Open(n.AccessLogFile)
 	if err != nil {
 		return nil, fmt.Errorf("testserver: nginx access log: %w", err)

@@ -7,10 +7,11 @@ import (
 	"syscall"
 )
 
-// sysProcAttr puts the child in its own process group. Without a
-// parent-death signal on this system, a child outlives a killed test process.
+// sysProcAttr puts the child in a session (and so a process group) of its
+// own, as a server that daemonizes puts itself. Without a parent-death
+// signal on this system, a child outlives a killed test process.
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
+	return &syscall.SysProcAttr{Setsid: true}
 }
 
 // signalGroup sends sig to the child's process group.
