@@ -146,7 +146,7 @@ func getDiscard(client *http.Client, u string) error {
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err == nil && resp.StatusCode != 200 {
-		err = fmt.Errorf("status %d", resp.StatusCode)
+		err = fmt.Errorf("%s: status %d", u, resp.StatusCode)
 	}
 	return err
 }

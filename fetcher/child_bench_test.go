@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -107,8 +109,13 @@ func asyncPerURL(urls []string, cfg Config) error {
 	go func() {
 		defer close(done)
 		for r := range results {
-			if !r.OK() && first == nil {
-				first = fmt.Errorf("%s: %s", r.URL, errString(r))
+			if r.OK() || first != nil {
+				continue
+			}
+			if r.Error != nil {
+				first = errors.New(*r.Error) // it names the URL
+			} else {
+				first = fmt.Errorf("%s: status %d", r.URL, r.Status)
 			}
 		}
 	}()
@@ -129,12 +136,16 @@ type childRun struct {
 
 // clientChildRun runs the test binary as a client child (clientChildEnv)
 // of mode fetching url n times, conc at once (caFile: "" or a CA to
-// trust), and returns its wall time, CPU time and peak RSS.
+// trust), and returns its wall time, CPU time and peak RSS. The child has
+// this process's GOMAXPROCS (go test -cpu). Its CPU time includes its
+// start and exit, ≈ 5 ms: runs of a few thousand URLs or more make that
+// small.
 func clientChildRun(b *testing.B, mode, url string, n, conc int, caFile string) childRun {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), clientChildEnv+"="+mode, clientChildURL+"="+url,
-		clientChildN+"="+strconv.Itoa(n), clientChildConc+"="+strconv.Itoa(conc), clientChildCA+"="+caFile)
+		clientChildN+"="+strconv.Itoa(n), clientChildConc+"="+strconv.Itoa(conc), clientChildCA+"="+caFile,
+		"GOMAXPROCS="+strconv.Itoa(runtime.GOMAXPROCS(0)))
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
@@ -142,7 +153,7 @@ func clientChildRun(b *testing.B, mode, url string, n, conc int, caFile string) 
 	}
 	wall, err := strconv.ParseFloat(strings.TrimSpace(out.String()), 64)
 	if err != nil {
-		b.Fatalf("%s client child fetching %s printed %q", mode, url, out.String())
+		b.Fatalf("%s client child fetching %s printed %q, not its wall time: %s", mode, url, out.String(), errOut.String())
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
