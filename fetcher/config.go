@@ -244,7 +244,9 @@ type Config struct {
 	// full accept queue dropped it. The bound adapts per host: it starts
 	// at a quarter, widens by one per connection the server takes at
 	// once, and halves when one is not taken in time. A connect refused
-	// or reset during a burst is tried again after a short backoff. If
+	// or reset during a burst, to a host where a connect has succeeded
+	// (something listens there), is tried again after a short backoff;
+	// one to a port where nothing listens fails at once. If
 	// zero, DefaultMaxConnectsPerHost (32) is used; NoConnectLimit turns
 	// the bound off.
 	MaxConnectsPerHost int

@@ -34,7 +34,8 @@ const (
 	// minConnectAttemptDelay is RFC 8305's floor for the attempt delay.
 	minConnectAttemptDelay = 10 * time.Millisecond
 	// burstRetries is how many times a connect refused or reset while
-	// other connects to the host were in progress is tried again.
+	// other connects to the host were in progress, one of which
+	// succeeded, is tried again.
 	burstRetries = 3
 	// burstBackoff is the base of the backoff between those tries.
 	burstBackoff = 50 * time.Millisecond
@@ -390,9 +391,10 @@ type connLimiter struct {
 
 type connSlots struct {
 	sem        *scheduler.Semaphore
-	refs       int // holders and waiters
-	window     int // permits in circulation
-	debt       int // permits to take out of circulation as they come back
+	reached    bool // a connect to the host succeeded while this entry lived
+	refs       int  // holders and waiters
+	window     int  // permits in circulation
+	debt       int  // permits to take out of circulation as they come back
 	lastShrink time.Time
 }
 
@@ -441,15 +443,28 @@ func (l *connLimiter) acquire(ctx context.Context, deadline time.Time, host stri
 	return s, time.Since(t0), nil
 }
 
-// busy reports whether other connects to host hold or wait for a slot: a
-// burst is in progress.
-func (l *connLimiter) busy(s *connSlots) bool {
+// overflowing reports whether a connect to s's host that was refused or
+// reset may be a burst overflowing the server's listen queue, and so worth
+// trying again: other connects to the host hold or wait for a slot, and
+// one has succeeded, so something listens there. A port where nothing
+// listens refuses every connect, and its URLs fail at once.
+func (l *connLimiter) overflowing(s *connSlots) bool {
 	if l == nil {
 		return false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return s.refs > 1
+	return s.refs > 1 && s.reached
+}
+
+// connected records that a connect to s's host succeeded.
+func (l *connLimiter) connected(s *connSlots) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	s.reached = true
+	l.mu.Unlock()
 }
 
 // release gives back a slot, adapting the window to outcome.
@@ -525,8 +540,9 @@ func (st *fetchState) lookup(host string) ([]netip.Addr, *Error) {
 // most Config.MaxConnectsPerHost connects to one host:port are in progress
 // at once (a wait for a slot is queue time), the addresses are raced as
 // Happy Eyeballs does, and a connect refused or reset while other connects
-// to the host are in progress (a burst overflowing the server's queues) is
-// tried again after a short backoff. The connect timing runs from the
+// to the host are in progress and one has succeeded (a burst overflowing
+// the queues of a server that listens) is tried again after a short
+// backoff. The connect timing runs from the
 // first attempt to the winner; Config.ConnectTimeout bounds it.
 //
 // Its frame is kept small (the state is in a connectState on the heap):
@@ -640,7 +656,7 @@ func (st *fetchState) retryConnect(cs *connectState, conn net.Conn, err error) b
 	c.connectLost.Add(int64(cs.stats.lost))
 	c.connectFailed.Add(int64(cs.stats.failed))
 	cs.stats = connectStats{}
-	if err == nil || cs.try >= burstRetries || cs.err() != nil || !refusedOrReset(err) || !c.connLimit.busy(cs.slots) {
+	if err == nil || cs.try >= burstRetries || cs.err() != nil || !refusedOrReset(err) || !c.connLimit.overflowing(cs.slots) {
 		return false
 	}
 	d := burstBackoff<<cs.try + rand.N(burstBackoff)
@@ -667,6 +683,7 @@ func (st *fetchState) endConnect(cs *connectState, conn net.Conn, err error) (ne
 	}
 	st.unhold()
 	if cs.slots != nil {
+		st.c.connLimit.connected(cs.slots)
 		st.held = &heldSlot{l: st.c.connLimit, key: cs.key, s: cs.slots, connect: time.Since(cs.start)}
 	}
 	return conn, nil

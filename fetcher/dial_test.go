@@ -529,3 +529,35 @@ func TestConnSlotDeadline(t *testing.T) {
 		t.Errorf("%d host entries left; want none", len(l.m))
 	}
 }
+
+// TestRefusedPortFailsAtOnce: a burst to a port where nothing listens is
+// not taken for a listen queue overflowing: every URL fails with its
+// connect refused, on its first attempt, without the burst's retries.
+func TestRefusedPortFailsAtOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	const n = 64
+	jobs := make(chan Job, n)
+	for i := range n {
+		jobs <- Job{URL: fmt.Sprintf("http://%s/%d", addr, i), Index: int64(i)}
+	}
+	close(jobs)
+	results := make(chan Result, n)
+	st, err := Run(context.Background(), ModeAsync, Config{Concurrency: n, Timeout: testTimeout}, jobs, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(results)
+	for r := range results {
+		if r.ErrorKind != KindConnect || !strings.Contains(errString(r), "refused") {
+			t.Errorf("%s: got %s %q; want a connect error, refused", r.URL, r.ErrorKind, errString(r))
+		}
+	}
+	if st.ConnectRetries != 0 || st.ConnectFailed != n {
+		t.Errorf("got %d retries, %d failed attempts; want none and %d: one attempt a URL", st.ConnectRetries, st.ConnectFailed, n)
+	}
+}
