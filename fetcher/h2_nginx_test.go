@@ -92,8 +92,9 @@ func TestH2Nginx(t *testing.T) {
 
 // TestH2Versions checks what each HTTPVersion speaks to nginx: ALPN picks
 // h2 by default, --http1.1 keeps HTTP/1.1, prior knowledge speaks h2c to
-// the cleartext port, and --http2 against a server without h2 is a tls
-// error that says so.
+// the cleartext port, --http2 against a server without h2 is a tls error
+// that says so, and prior knowledge against an HTTP/1.1 port a protocol
+// error that says what the server answered.
 func TestH2Versions(t *testing.T) {
 	ng := h2Nginx(t, testserver.NginxOptions{})
 	plain := testserver.StartNginx(t, testserver.NginxOptions{TLS: true, Certs: ng.Certs, Files: testserver.SizedFiles(testserver.DefaultSizes...)})
@@ -114,6 +115,7 @@ func TestH2Versions(t *testing.T) {
 		{"2/h1-only-server", HTTPVersion2, plain.TLSURL + p, "", KindTLS, "server does not speak HTTP/2"},
 		{"prior-knowledge/h2c", HTTPVersion2PriorKnowledge, ng.H2CURL + p, "HTTP/2.0", KindNone, ""},
 		{"prior-knowledge/https", HTTPVersion2PriorKnowledge, ng.TLSURL + p, "HTTP/2.0", KindNone, ""},
+		{"prior-knowledge/h1-only-server", HTTPVersion2PriorKnowledge, plain.URL + p, "", KindProtocol, `the server answered in HTTP/1 ("HTTP/1.1 400 Bad Request"), not HTTP/2`},
 		{"redirect/https-to-http", HTTPVersionAuto, ng.TLSURL + testserver.ToHTTPPrefix + p[1:], "HTTP/1.1", KindNone, ""},
 		{"redirect/http-to-https", HTTPVersionAuto, ng.URL + testserver.ToHTTPSPrefix + p[1:], "HTTP/2.0", KindNone, ""},
 	} {

@@ -38,6 +38,7 @@ package fetcher
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -137,6 +138,7 @@ type h2Conn struct {
 
 	// The reader's own.
 	fr        *http2.Framer
+	head      *headReader // what fr read first
 	hdec      *hpack.Decoder
 	fields    []hpack.HeaderField
 	fieldSize int
@@ -190,7 +192,8 @@ func newH2Conn(p *h2Pool, pc *persistConn, key poolKey) *h2Conn {
 	if _, ok := pc.conn.(*tls.Conn); !ok {
 		r = bufio.NewReaderSize(pc.conn, 16<<10)
 	}
-	cc.fr = http2.NewFramer(nil, r)
+	cc.head = &headReader{r: r}
+	cc.fr = http2.NewFramer(nil, cc.head)
 	cc.hdec = hpack.NewDecoder(4096, cc.emit)
 	cc.hdec.SetMaxStringLength(maxHeaderBytes)
 	cc.wfr = http2.NewFramer(&cc.ob, nil)
@@ -343,6 +346,11 @@ func (cc *h2Conn) readFrames() error {
 	for {
 		f, err := cc.fr.ReadFrame()
 		cc.countWire()
+		if err != nil && !cc.gotFirst {
+			if herr := cc.head.http1(); herr != nil {
+				return herr
+			}
+		}
 		if err != nil {
 			if se, ok := err.(http2.StreamError); ok {
 				// A frame malformed for its stream only (padding, a zero
@@ -367,6 +375,36 @@ func (cc *h2Conn) readFrames() error {
 			return err
 		}
 	}
+}
+
+// headReader keeps the first bytes of a connection read through it, so
+// that a server that answers the preface in HTTP/1 can be named as one.
+type headReader struct {
+	r    io.Reader
+	head []byte
+}
+
+const headKept = 128
+
+func (h *headReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if len(h.head) < headKept {
+		h.head = append(h.head, p[:min(n, headKept-len(h.head))]...)
+	}
+	return n, err
+}
+
+// http1 returns the error for a server that answered in HTTP/1 (with
+// its status line), or nil.
+func (h *headReader) http1() error {
+	if !bytes.HasPrefix(h.head, []byte("HTTP/1.")) {
+		return nil
+	}
+	line := h.head
+	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	}
+	return &h2Error{code: http2.ErrCodeProtocol, msg: fmt.Sprintf("the server answered in HTTP/1 (%q), not HTTP/2: it does not speak HTTP/2 with prior knowledge on this port", line)}
 }
 
 // readError turns the framer's error into the connection's end.
