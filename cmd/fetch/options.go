@@ -161,7 +161,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.SetInterspersed(true)
 
 	// Input.
-	fs.StringVarP(&o.InputFile, "input", "i", "", "read URLs from `FILE`, one a line ('-' is standard input; a pipe or FIFO is read once)")
+	fs.VarP(&onceString{p: &o.InputFile}, "input", "i", "read URLs from `FILE`, one a line ('-' is standard input; a pipe or FIFO is read once)")
 
 	// Engines.
 	fs.StringVar(&f.mode, "mode", "async", "engine `MODE`: sync (one URL after another), threads (a goroutine per URL) or async (tasks on hubs)")
@@ -384,7 +384,11 @@ func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 	o.Timeout, o.ConnectTimeout, o.TLSTimeout, o.MaxBody = f.timeout.d, f.connectTimeout.d, f.tlsTimeout.d, f.maxBody.n
 	o.RetryMaxTime = f.retryMaxTime.d
 	if o.Timeout <= 0 {
-		return flagErrorf("--max-time: want a duration above 0, such as 30s")
+		name := "--max-time"
+		if fs.Changed("timeout") && !fs.Changed("max-time") {
+			name = "--timeout"
+		}
+		return flagErrorf("%s: want a duration above 0, such as 30s", name)
 	}
 	if o.ConnectTimeout <= 0 {
 		return flagErrorf("--connect-timeout: want a duration above 0, such as 10s")
@@ -541,3 +545,27 @@ func versionString() string {
 	}
 	return v
 }
+
+// onceString is a string flag that may be given once: a second -i would
+// otherwise replace the first list without a word.
+type onceString struct {
+	p   *string
+	set bool
+}
+
+func (s *onceString) String() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
+
+func (s *onceString) Set(v string) error {
+	if s.set {
+		return fmt.Errorf("given twice (first %q): fetch reads one list; join them first, as in: cat a.txt b.txt | fetch -i -", *s.p)
+	}
+	*s.p, s.set = v, true
+	return nil
+}
+
+func (s *onceString) Type() string { return "string" }

@@ -215,6 +215,9 @@ func knownField(t reflect.Type, path []string) bool {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			if f.Tag.Get("json") == "" {
+				if f.Anonymous && knownField(f.Type, path) {
+					return true // an embedded struct's fields (Result's crawl fields)
+				}
 				continue
 			}
 			if name, ok := jsonName(f); ok && name == path[0] {
@@ -255,6 +258,29 @@ func knownField(t reflect.Type, path []string) bool {
 // message of an unknown field.
 func resultFieldNames() []string {
 	var names []string
+	seen := map[string]bool{}
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	// The fields a JSON result always has, in its order ("ok" included,
+	// which no struct field holds)...
+	if raw, err := json.Marshal(&Result{}); err == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if _, err := dec.Token(); err == nil {
+			for dec.More() {
+				tok, err := dec.Token()
+				var value json.RawMessage
+				if err != nil || dec.Decode(&value) != nil {
+					break
+				}
+				add(tok.(string))
+			}
+		}
+	}
+	// ...then those left out when empty.
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
 		for t.Kind() == reflect.Pointer {
@@ -267,7 +293,7 @@ func resultFieldNames() []string {
 				continue
 			}
 			if name, ok := jsonName(f); ok {
-				names = append(names, name)
+				add(name)
 			}
 		}
 	}

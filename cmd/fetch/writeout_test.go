@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,20 @@ func TestWriteOut(t *testing.T) {
 			t.Errorf("parseWriteOut(%q) = nil error; want a usage error", bad)
 		} else if !strings.Contains(err.Error(), "{") && !strings.Contains(err.Error(), "not closed") {
 			t.Errorf("parseWriteOut(%q): %v; want it to name the field", bad, err)
+		}
+	}
+}
+
+// TestWriteOutFieldList: the fields an unknown-field error lists are the
+// fields a template may name, "ok" (no struct field of Result) included.
+func TestWriteOutFieldList(t *testing.T) {
+	names := resultFieldNames()
+	if !slices.Contains(names, "ok") || !slices.Contains(names, "links") {
+		t.Errorf("got %v; want ok and links among them", names)
+	}
+	for _, name := range names {
+		if _, err := parseWriteOut("{" + name + "}"); err != nil {
+			t.Errorf("{%s} is listed but refused: %v", name, err)
 		}
 	}
 }
