@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"net/http"
@@ -216,7 +217,7 @@ func (s *sink) Write(p []byte) (int, error) {
 	var err error
 	if s.max > 0 && s.n+int64(len(p)) > s.max {
 		p = p[:s.max-s.n]
-		err = ErrBodyTooLarge
+		err = tooLargeError(s.max)
 	}
 	s.n += int64(len(p))
 	if s.h != nil {
@@ -256,3 +257,12 @@ type blockingWriter struct {
 func (w blockingWriter) Write(p []byte) (int, error) {
 	return scheduler.Blocking(func() (int, error) { return w.f.Write(p) })
 }
+
+// tooLargeError is ErrBodyTooLarge with the limit that was passed.
+type tooLargeError int64
+
+func (e tooLargeError) Error() string {
+	return fmt.Sprintf("%s of %d bytes", ErrBodyTooLarge, int64(e))
+}
+
+func (e tooLargeError) Is(target error) bool { return target == ErrBodyTooLarge }

@@ -238,8 +238,8 @@ func TestH2Features(t *testing.T) {
 			cfg = Config{Timeout: testTimeout, MaxBody: 100 << 10, RootCAs: ng.CAPool, Hubs: 1}
 			res, _ = runList(t, context.Background(), mode, cfg, []string{big, big})
 			for _, r := range res {
-				if r.ErrorKind != KindTooLarge || r.Bytes != 100<<10 {
-					t.Errorf("%s: got kind %v, %d bytes, error %s; want too_large at %d bytes", r.URL, r.ErrorKind, r.Bytes, errString(r), 100<<10)
+				if r.ErrorKind != KindTooLarge || r.Bytes != 100<<10 || !strings.HasSuffix(errString(r), "body larger than the limit of 102400 bytes") {
+					t.Errorf("%s: got kind %v, %d bytes, error %s; want too_large at %d bytes, saying the limit", r.URL, r.ErrorKind, r.Bytes, errString(r), 100<<10)
 				}
 			}
 

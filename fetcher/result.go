@@ -170,7 +170,8 @@ var (
 	// Config.MaxRedirects allows (KindTooManyRedirects).
 	ErrTooManyRedirects = errors.New("too many redirects")
 	// ErrBodyTooLarge ends a fetch whose decoded body passed
-	// Config.MaxBody (KindTooLarge).
+	// Config.MaxBody (KindTooLarge). The error a fetch reports wraps it
+	// and says the limit.
 	ErrBodyTooLarge = errors.New("body larger than the limit")
 )
 
