@@ -61,7 +61,7 @@ func newCmdDemo(ctx context.Context, ios *IOStreams, args []string, runF func(co
 	fs.Var(&size, "size", "body `SIZE` of each response")
 	fs.BoolVar(&d.json, "json", false, "print NDJSON (as fetch --json, plus \"start\" objects)")
 	fs.IntVar(&d.repeat, "repeat", 1, "run each mode `N` times (alternating) and report median, min, max")
-	fs.BoolVarP(&d.quiet, "quiet", "q", false, "print only failures, the costs and the speedup")
+	fs.BoolVarP(&d.quiet, "quiet", "q", false, "print only failures, each run's cost and summary, and the speedup")
 	fs.Float64Var(&d.minSpeedup, "min-speedup", 0, "exit 3 if async is not `X` times faster than sync")
 	fs.BoolVarP(&help, "help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
