@@ -21,8 +21,9 @@ import (
 // not with the number of jobs.
 //
 // When ctx is canceled, fetches in flight end as KindCanceled, and every
-// job still read from jobs gets a KindCanceled result at once: the caller
-// still closes jobs. The returned error is non-nil only when the run could
+// job not yet begun (waiting for a slot or a worker, or still read from
+// jobs) gets a KindCanceled result with NotStarted set at once: the
+// caller still closes jobs. The returned error is non-nil only when the run could
 // not start (a bad Config, no hub); then no job was read.
 //
 // The engines:
@@ -118,11 +119,12 @@ func (e *engine) deliver(r *Result) {
 	e.results <- *r
 }
 
-// canceled is the result of a job that never started.
+// canceled is the result of a job that never started (NotStarted).
 func (e *engine) canceled(job Job, queued time.Duration) Result {
 	_, shown, _ := parseURL(job.URL)
 	r := ErrorResult(job, e.mode, &Error{Kind: KindCanceled, URL: shown, Err: errCanceled})
 	r.Timings.Queue = queued
+	r.NotStarted = true
 	return r
 }
 
@@ -316,11 +318,24 @@ func (e *engine) asyncWorker(w *workerState, queued *scheduler.Queue[queuedJob],
 		// On the heap, passed by pointer: the frames under a parked worker
 		// stay small (TestParkedTaskStack, see startResult).
 		w.r = new(Result)
-		e.c.fetchInto(e.ctx, &w.q.job, ModeAsync, time.Since(w.q.at), w.r)
+		if e.ctx.Err() != nil {
+			e.notBegun(w) // canceled while the job waited in the queue
+		} else {
+			e.c.fetchInto(e.ctx, &w.q.job, ModeAsync, time.Since(w.q.at), w.r)
+		}
 		if done.Put(w.r, 0) != nil {
 			return
 		}
 	}
+}
+
+// notBegun makes w's result the canceled one of a job never begun. Never
+// inlined: a Result on asyncWorker's frame would be under every parked
+// fetch (TestParkedTaskStack).
+//
+//go:noinline
+func (e *engine) notBegun(w *workerState) {
+	*w.r = e.canceled(w.q.job, time.Since(w.q.at))
 }
 
 // threadsFetch fetches job on a goroutine of the threads engine; a panic

@@ -285,6 +285,12 @@ type Result struct {
 	// Index is the job's position in the input (Job.Index), for output in
 	// input order.
 	Index int64 `json:"-"`
+	// NotStarted marks the result of a job whose fetch never began: the
+	// run was canceled while the job waited for the engine (a slot, a
+	// worker, the pace of Config.Rate). No request was made; its error is
+	// KindCanceled. Every engine reports such jobs so, and the fetch
+	// command counts them as not_started instead of printing them.
+	NotStarted bool `json:"-"`
 	// Err is the failure as a typed *Error, or nil.
 	Err error `json:"-"`
 }

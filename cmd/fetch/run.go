@@ -359,7 +359,8 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	rs.collect(results)
 	sum.wall = now().Sub(start)
 	prog.finish()
-	sum.notStarted, sum.inputComplete = fd.notStarted, fd.complete
+	sum.notStarted += fd.notStarted // to the jobs the engine took and never began (emit)
+	sum.inputComplete = fd.complete
 	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
 	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
 	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
@@ -632,7 +633,16 @@ func (rs *runState) announce(j Job) {
 
 // emit prints and counts one result. A start is queued before its result
 // is sent (OnStart comes first), so the queue is printed up to it first.
+// A job the interrupt reached before its fetch began (NotStarted) is
+// counted as not started, not printed: an engine that queues jobs ahead
+// of its workers reports the same as one that does not.
 func (rs *runState) emit(r *Result) {
+	if r.NotStarted {
+		if rs.out.Err() == nil {
+			rs.sum.notStarted++
+		}
+		return
+	}
 	if rs.starts != nil {
 		for !rs.announced[r.Index] && rs.announceQueued() {
 		}
