@@ -253,6 +253,9 @@ func (st *fetchState) run(u *url.URL) *Error {
 		var next *url.URL
 		rerr := h.stop
 		if rerr == nil {
+			rerr = st.forwardRefusal(u, h.resp) // proxy.go
+		}
+		if rerr == nil {
 			next, rerr = st.redirect(u, h.resp, &seen)
 		}
 		if rerr != nil || next == nil {

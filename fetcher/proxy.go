@@ -393,6 +393,27 @@ func (st *fetchState) tunnelCONNECT(conn net.Conn, p *proxySpec, target string) 
 	return conn, nil
 }
 
+// forwardRefusal is the error for a 407 answered to an http:// URL sent
+// to a forward HTTP proxy in absolute form, or nil. Only a proxy sends
+// 407 (RFC 9110, 15.5.8): the result keeps the status, with a proxy error
+// that names the proxy, as a refused CONNECT has.
+func (st *fetchState) forwardRefusal(u *url.URL, resp *http.Response) *Error {
+	if resp.StatusCode != 407 || u.Scheme != "http" {
+		return nil
+	}
+	p := st.c.proxies.choose(u)
+	if p == nil || !p.httpLike() {
+		return nil
+	}
+	msg := fmt.Sprintf("proxy %s answered %s %s with %q", p.display, st.req.method, st.curURL, resp.Proto+" "+resp.Status)
+	if p.auth == "" {
+		msg += " (the proxy wants credentials: user:password@ in the proxy URL)"
+	} else {
+		msg += " (it refused the credentials in the proxy URL)"
+	}
+	return &Error{Kind: KindProxy, Phase: PhaseHeader, URL: st.curURL, Err: &proxyError{msg}}
+}
+
 // prefixedConn gives back bytes read ahead before reading on.
 type prefixedConn struct {
 	net.Conn

@@ -203,8 +203,8 @@ func TestTinyproxy(t *testing.T) {
 					if r := res[0]; r.ErrorKind != KindProxy || !strings.Contains(errString(r), "407") {
 						t.Errorf("CONNECT without credentials: got %v %q; want proxy kind with the 407 status line", r.ErrorKind, errString(r))
 					}
-					if r := res[1]; r.Status != 407 || r.OK() {
-						t.Errorf("absolute-form request without credentials: got status %d, %q; want the proxy's 407 as the result", r.Status, errString(r))
+					if r := res[1]; r.Status != 407 || r.ErrorKind != KindProxy || !strings.Contains(errString(r), "proxy http://"+px.Addr+` answered GET `+httpURL+`/size/1 with "HTTP/1.`) || !strings.Contains(errString(r), " 407 ") || !strings.Contains(errString(r), "wants credentials") {
+						t.Errorf("absolute-form request without credentials: got status %d, %v %q; want the proxy's 407, a proxy error naming the proxy and asking for credentials", r.Status, r.ErrorKind, errString(r))
 					}
 				})
 				t.Run("wrong password", func(t *testing.T) {
