@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -261,6 +264,51 @@ func (f *BoltFrontier) Outstanding() (int, error) { return f.mem.Outstanding() }
 // ReadResults calls fn with each result record of the crawl, in the
 // order they were stored. follow changes nothing: the file has one user
 // at a time, so the crawl is not running.
+// ErrNoCrawl is what BoltCrawlExists and RedisFrontier.Exists report for a
+// store that holds no crawl (or list) of the id asked for.
+var ErrNoCrawl = errors.New("no such crawl")
+
+// BoltCrawlExists reports, without creating or changing anything, whether
+// the bbolt file at path holds the crawl (or list) id: nil if it does, an
+// error wrapping ErrNoCrawl that names the crawls it does hold if not (or
+// if there is no such file), or the error that kept the file from being
+// read.
+func BoltCrawlExists(path, id string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w: %s does not exist (fetch --frontier bolt:%s creates it)", ErrNoCrawl, path, path)
+	}
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			err = errors.New("in use by another process")
+		}
+		return fmt.Errorf("%w: %s: %v", ErrStoreSetup, path, err)
+	}
+	defer db.Close()
+	var ids []string
+	found := false
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if string(name) == id {
+				found = true
+			}
+			if len(ids) < 10 {
+				ids = append(ids, strconv.Quote(string(name)))
+			}
+			return nil
+		})
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %s: %v", ErrStoreSetup, path, err)
+	case found:
+		return nil
+	case len(ids) == 0:
+		return fmt.Errorf("%w: %s holds no crawl", ErrNoCrawl, path)
+	}
+	return fmt.Errorf("%w: %s holds no crawl %q (it holds %s)", ErrNoCrawl, path, id, strings.Join(ids, ", "))
+}
+
 func (f *BoltFrontier) ReadResults(ctx context.Context, follow bool, fn func(record []byte) error) error {
 	return f.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(f.id).Bucket([]byte("results")).ForEach(func(_, v []byte) error {

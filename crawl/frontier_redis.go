@@ -842,6 +842,25 @@ func (f *RedisFrontier) Outstanding() (int, error) {
 	return int(n), nil
 }
 
+// Exists reports whether the Redis holds anything of the crawl (or list):
+// URLs seen or results stored. nil if so, an error wrapping ErrNoCrawl if
+// not, or the error of asking.
+func (f *RedisFrontier) Exists(ctx context.Context) error {
+	var n int64
+	err := f.retry(ctx, func() error {
+		v, err := f.client.Do(ctx, "EXISTS", f.prefix+"seen", f.prefix+"results").Result()
+		n, _ = v.(int64)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: redis at %s holds no crawl %q", ErrNoCrawl, f.addr, f.id)
+	}
+	return nil
+}
+
 // ReadResults calls fn with each result record of the crawl, in the
 // order they were stored. With follow, it waits for more until the crawl
 // has nothing outstanding (or ctx ends).

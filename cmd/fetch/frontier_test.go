@@ -318,6 +318,8 @@ func TestE2EFrontierFlags(t *testing.T) {
 		{"not redis", []string{"--crawl", "--frontier", "redis://" + strings.TrimPrefix(notRedis.URL(), "http://") + "/0", ng.URL}, 2, "frontier store unusable"},
 		{"bad shard", []string{"--shard", "4/4", ng.URL}, 2, "--shard"},
 		{"results without id", []string{"results", "--frontier", rd.URL(0, "sesame")}, 2, "--crawl-id is required"},
+		{"results of no crawl (redis)", []string{"results", "--frontier", rd.URL(0, "sesame"), "--crawl-id", "nosuch"}, 2, `no such crawl: redis at `},
+		{"results, bolt and follow", []string{"results", "--frontier", "bolt:" + filepath.Join(t.TempDir(), "f.db"), "--crawl-id", "x", "--follow"}, 2, "--follow works with redis only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -327,6 +329,25 @@ func TestE2EFrontierFlags(t *testing.T) {
 			}
 		})
 	}
+	t.Run("results of no crawl (bolt)", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "l.db")
+		if r := fetch(t, "", "results", "--frontier", "bolt:"+db, "--crawl-id", "x"); r.code != 2 || !strings.Contains(r.stderr, db+" does not exist") {
+			t.Errorf("missing file: exit %d, stderr %q; want 2 saying it does not exist", r.code, r.stderr)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("fetch results created %s; want a read-only command to create nothing", db)
+		}
+		if r := fetch(t, ng.URL+"/p1.html\n", "-q", "--frontier", "bolt:"+db, "--crawl-id", "mine"); r.code != 0 {
+			t.Fatalf("storing a list: exit %d: %s", r.code, r.stderr)
+		}
+		r := fetch(t, "", "results", "--frontier", "bolt:"+db, "--crawl-id", "nosuch")
+		if r.code != 2 || !strings.Contains(r.stderr, `holds no crawl "nosuch" (it holds "mine")`) {
+			t.Errorf("wrong id: exit %d, stderr %q; want 2 naming the crawls it holds", r.code, r.stderr)
+		}
+		if r := fetch(t, "", "results", "--frontier", "bolt:"+db, "--crawl-id", "mine"); r.code != 0 || len(parseNDJSON(t, r.stdout)["result"]) != 1 {
+			t.Errorf("right id: exit %d, stdout %q, stderr %q; want the one result", r.code, r.stdout, r.stderr)
+		}
+	})
 	t.Run("shard", func(t *testing.T) {
 		var urls []string
 		for i := 0; i < 40; i++ {

@@ -37,7 +37,7 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 	var follow, help bool
 	fs.StringVar(&spec, "frontier", "", "the crawl's `STORE`: bolt:PATH or redis://[user:pass@]host:port/db")
 	fs.StringVar(&id, "crawl-id", "", "the crawl's `NAME` (fetch --crawl prints it on stderr)")
-	fs.BoolVarP(&follow, "follow", "f", false, "with redis, print results as they come, until nothing is left to crawl")
+	fs.BoolVarP(&follow, "follow", "f", false, "with redis, print results as they come, until nothing is left to crawl\n(a crawl not yet begun is waited for)")
 	fs.BoolVarP(&help, "help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil && !errors.Is(err, pflag.ErrHelp) {
 		return printResultsError(ios.ErrOut, err)
@@ -62,7 +62,15 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 	var r reader
 	switch {
 	case strings.HasPrefix(spec, "bolt:") && len(spec) > len("bolt:"):
-		f, err := crawl.OpenBolt(spec[len("bolt:"):], id, 0, 0, 0)
+		path := spec[len("bolt:"):]
+		if follow {
+			return printResultsError(ios.ErrOut, errors.New("--follow works with redis only: a bolt store is one process's, read it once its crawl has ended"))
+		}
+		// Read only: a typo in the path or the id must not create a store.
+		if err := crawl.BoltCrawlExists(path, id); err != nil {
+			return noCrawlCode(ios.ErrOut, err)
+		}
+		f, err := crawl.OpenBolt(path, id, 0, 0, 0)
 		if err != nil {
 			return storeErrorCode(ios.ErrOut, err)
 		}
@@ -76,6 +84,11 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 			return storeErrorCode(ios.ErrOut, err)
 		}
 		defer f.Close()
+		if !follow { // with --follow, the crawl may not have begun yet
+			if err := f.Exists(ctx); err != nil {
+				return noCrawlCode(ios.ErrOut, err)
+			}
+		}
 		r = f
 	default:
 		return printResultsError(ios.ErrOut, fmt.Errorf("--frontier: want bolt:PATH or redis://host:port/db, got %q", spec))
@@ -107,6 +120,16 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 	}
 	fmt.Fprintf(ios.ErrOut, "fetch results: %v\n", err)
 	return exitFailed
+}
+
+// noCrawlCode reports a store without the crawl asked for (a usage
+// error: a wrong path or id) or the error of looking.
+func noCrawlCode(w io.Writer, err error) exitCode {
+	if errors.Is(err, crawl.ErrNoCrawl) {
+		fmt.Fprintf(w, "fetch results: %v\n", err)
+		return exitUsage
+	}
+	return storeErrorCode(w, err)
 }
 
 func printResultsError(w io.Writer, err error) exitCode {
