@@ -102,6 +102,11 @@ type Stats struct {
 	RobotsFetches int64 `json:"robots_fetches"` // robots.txt fetches
 	RobotsErrors  int64 `json:"robots_errors"`  // robots.txt fetches that failed (5xx, unreachable): their origin was skipped
 	Sitemaps      int64 `json:"sitemaps"`       // sitemap files fetched
+	// Left is what the frontier still held when the crawl ended: URLs
+	// queued or claimed and never fetched (an interrupt, MaxPages). 0
+	// when the crawl ran to its end. With a shared store, it counts what
+	// every worker left.
+	Left int64 `json:"left"`
 
 	Fetch fetcher.Stats `json:"-"` // what the engine did on the wire (robots and sitemaps included)
 }
@@ -234,6 +239,11 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}()
 	c.loop(fc.Concurrency, jobs, results)
 	c.stats.Fetch = fstats
+	c.mu.Lock()
+	if n, err := c.front.Outstanding(); err == nil {
+		c.stats.Left = int64(n)
+	}
+	c.mu.Unlock()
 	if ferr != nil {
 		return c.stats, ferr
 	}

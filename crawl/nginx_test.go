@@ -349,8 +349,8 @@ func TestCrawlRobotsStatus(t *testing.T) {
 	})
 }
 
-// TestCrawlLimits: --max-pages stops the crawl, --max-frontier drops
-// and counts, robots off fetches no robots.txt.
+// TestCrawlLimits: --max-pages stops the crawl and counts what it left,
+// --max-frontier drops and counts, robots off fetches no robots.txt.
 func TestCrawlLimits(t *testing.T) {
 	n := testserver.StartNginx(t, testserver.NginxOptions{ExtraServerConfig: `location /cal/ { try_files /cal.html =404; }`})
 	var links strings.Builder
@@ -368,8 +368,10 @@ func TestCrawlLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Pages != 7 {
-		t.Errorf("max-pages 7: %d pages", stats.Pages)
+	// Left: those discovered and never fetched (fetches in flight at the
+	// stop are neither pages nor left).
+	if stats.Pages != 7 || stats.Left == 0 || stats.Left > stats.Discovered-stats.Pages {
+		t.Errorf("max-pages 7: %d pages, %d discovered, %d left; want 7, and some of the rest left", stats.Pages, stats.Discovered, stats.Left)
 	}
 
 	stats, err = crawl.Run(context.Background(), crawl.Config{Mode: fetcher.ModeSync, Seeds: []*url.URL{seed}, MaxDepth: 1, MaxFrontier: 10, IgnoreRobots: true})
@@ -377,8 +379,8 @@ func TestCrawlLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The seed is taken before the links arrive: then 10 of 31 fit.
-	if stats.Pages != 11 || stats.Dropped != 21 || stats.RobotsFetches != 0 {
-		t.Errorf("max-frontier 10: %+v; want 11 pages, 21 dropped, no robots.txt", stats)
+	if stats.Pages != 11 || stats.Dropped != 21 || stats.RobotsFetches != 0 || stats.Left != 0 {
+		t.Errorf("max-frontier 10: %+v; want 11 pages, 21 dropped, no robots.txt, none left", stats)
 	}
 }
 

@@ -346,6 +346,11 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 	}
 	start := now()
 	cs, err := crawl.Run(runCtx, cc)
+	if cc.Frontier == nil {
+		// This process's own frontier: what it left was never started. A
+		// shared store's count is every worker's: the crawl line has it.
+		sum.notStarted = cs.Left
+	}
 	sum.wall = now().Sub(start)
 	prog.finish()
 	st := cs.Fetch
@@ -369,7 +374,7 @@ func crawlSummary(f *formatter, s *summary, cs crawl.Stats) []byte {
 			v int64
 		}{{"pages", cs.Pages}, {"discovered", cs.Discovered}, {"skipped_robots", cs.SkippedRobots},
 			{"out_of_scope", cs.OutOfScope}, {"duplicates", cs.Duplicates}, {"dropped", cs.Dropped},
-			{"robots_fetches", cs.RobotsFetches}, {"robots_errors", cs.RobotsErrors}, {"sitemaps", cs.Sitemaps}} {
+			{"robots_fetches", cs.RobotsFetches}, {"robots_errors", cs.RobotsErrors}, {"sitemaps", cs.Sitemaps}, {"left", cs.Left}} {
 			b = append(b, ",\""...)
 			b = append(b, kv.k...)
 			b = append(b, "\":"...)
@@ -377,7 +382,11 @@ func crawlSummary(f *formatter, s *summary, cs crawl.Stats) []byte {
 		}
 		return append(b, "}\n"...)
 	}
-	b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped\n",
+	b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
 		cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
+	if cs.Left > 0 {
+		b = fmt.Appendf(b, ", %d left unfetched", cs.Left)
+	}
+	b = append(b, '\n')
 	return b
 }

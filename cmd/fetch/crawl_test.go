@@ -115,6 +115,7 @@ func TestE2ECrawlFlags(t *testing.T) {
 		{"bad seed", []string{"--crawl", "mailto:x@y"}, "", 2, "", "seed"},
 		{"seeds from stdin, text", []string{"--crawl", "--depth", "0"}, ng.URL + "/p1.html\n# comment\n" + ng.URL + "/p2.html\n", 0, "crawl: 2 pages", ""},
 		{"robots off, max pages", []string{"--crawl", "--robots", "off", "--max-pages", "3", "-q", ng.URL + "/"}, "", 0, "crawl: 3 pages", ""},
+		{"max pages: what is left", []string{"--crawl", "--robots", "off", "--max-pages", "1", "--depth", "1", "-q", "-c", "1", ng.URL + "/"}, "", 0, "not started", ""},
 		{"reject", []string{"--crawl", "--depth", "1", "--reject-regex", `p[1-4]\.html|missing`, "-q", ng.URL + "/"}, "", 0, "crawl: 2 pages", ""},
 		{"verbose", []string{"--crawl", "--depth", "1", "--crawl-verbose", "-q", "--accept-regex", "private|/$", ng.URL + "/"}, "", 0, "crawl: 1 pages", "skipped (robots): " + ng.URL + "/private.html"},
 		{"progress", []string{"--crawl", "--depth", "1", "--progress", "always", "-q", ng.URL + "/"}, "", 1, "crawl: 7 pages", "async crawl"},
