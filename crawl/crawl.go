@@ -104,8 +104,9 @@ type Stats struct {
 	Sitemaps      int64 `json:"sitemaps"`       // sitemap files fetched
 	// Left is what the frontier still held when the crawl ended: URLs
 	// queued or claimed and never fetched (an interrupt, MaxPages). 0
-	// when the crawl ran to its end. With a shared store, it counts what
-	// every worker left.
+	// when the crawl ran to its end, and with a Frontier that is a
+	// StoreFrontier (what is left there is the store's, for the next run
+	// or another worker).
 	Left int64 `json:"left"`
 
 	Fetch fetcher.Stats `json:"-"` // what the engine did on the wire (robots and sitemaps included)
@@ -239,11 +240,15 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}()
 	c.loop(fc.Concurrency, jobs, results)
 	c.stats.Fetch = fstats
-	c.mu.Lock()
-	if n, err := c.front.Outstanding(); err == nil {
-		c.stats.Left = int64(n)
+	if c.store == nil {
+		// A store is not asked: after an interrupt, a Redis that went
+		// away would hold the end of the run for its retries.
+		c.mu.Lock()
+		if n, err := c.front.Outstanding(); err == nil {
+			c.stats.Left = int64(n)
+		}
+		c.mu.Unlock()
 	}
-	c.mu.Unlock()
 	if ferr != nil {
 		return c.stats, ferr
 	}

@@ -346,11 +346,7 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 	}
 	start := now()
 	cs, err := crawl.Run(runCtx, cc)
-	if cc.Frontier == nil {
-		// This process's own frontier: what it left was never started. A
-		// shared store's count is every worker's: the crawl line has it.
-		sum.notStarted = cs.Left
-	}
+	sum.notStarted = cs.Left // 0 with a store, whose queue is the next run's
 	sum.wall = now().Sub(start)
 	prog.finish()
 	st := cs.Fetch
