@@ -147,13 +147,8 @@ func TestDeadlinesOnEverySocketOperation(t *testing.T) {
 			defer s.Close()
 			c.SetReadDeadline(time.Now().Add(time.Hour))
 			h := scheduler.Current().Hub()
-			mover := h.Spawn(func(*scheduler.Task) (any, error) {
-				// The reader below is this hub's only other task.
-				if err := waitParked(h, 1); err != nil {
-					return nil, err
-				}
-				return nil, c.SetReadDeadline(soon())
-			})
+			// The reader below is this hub's only other task.
+			mover := whenParked(h, 1, func() error { return c.SetReadDeadline(soon()) })
 			_, err = c.Read(make([]byte, 1))
 			if _, merr := mover.Join(); merr != nil {
 				return merr
@@ -727,12 +722,9 @@ func TestReadAfterEmpty(t *testing.T) {
 		}
 		h := scheduler.Current().Hub()
 		writeLater := func(b string) *scheduler.Task {
-			return h.Spawn(func(*scheduler.Task) (any, error) {
-				if err := waitParked(h, 1); err != nil {
-					return nil, err
-				}
+			return whenParked(h, 1, func() error {
 				_, err := s.Write([]byte(b))
-				return nil, err
+				return err
 			})
 		}
 		w := writeLater("hello")
@@ -776,12 +768,7 @@ func TestReadAfterEmpty(t *testing.T) {
 			return nil, fmt.Errorf("WaitRead: got %v; want the deadline's error", err)
 		}
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		closer := h.Spawn(func(*scheduler.Task) (any, error) {
-			if err := waitParked(h, 1); err != nil {
-				return nil, err
-			}
-			return nil, s.Close()
-		})
+		closer := whenParked(h, 1, s.Close)
 		if _, err := c.Read(buf); err != io.EOF {
 			return nil, fmt.Errorf("after the peer closed: got %v; want EOF", err)
 		}
@@ -795,12 +782,9 @@ func TestReadAfterEmpty(t *testing.T) {
 			return nil, err
 		}
 		defer c2.Close()
-		closer = h.Spawn(func(*scheduler.Task) (any, error) {
-			if err := waitParked(h, 1); err != nil {
-				return nil, err
-			}
+		closer = whenParked(h, 1, func() error {
 			s2.Write([]byte("bye"))
-			return nil, s2.Close()
+			return s2.Close()
 		})
 		c2.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if err := c2.(*scheduler.Conn).WaitRead(); err != nil {

@@ -57,6 +57,18 @@ func waitParked(h *scheduler.Hub, n int) error {
 	return waitFor(fmt.Sprintf("%d tasks are parked", n), func() bool { return h.ParkedTasks() >= n })
 }
 
+// whenParked spawns a task on h that runs fn once n tasks of h are
+// parked: an act (a write, a close, a deadline moved) that must find the
+// task under test waiting.
+func whenParked(h *scheduler.Hub, n int, fn func() error) *scheduler.Task {
+	return h.Spawn(func(*scheduler.Task) (any, error) {
+		if err := waitParked(h, n); err != nil {
+			return nil, err
+		}
+		return nil, fn()
+	})
+}
+
 // settle lets h finish a turn: it runs an empty task and joins it, so the
 // tasks readied before (by AdvanceClock, say) have run by the time it
 // returns, up to their next wait.
