@@ -16,14 +16,22 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
-// RedisFrontier is a StoreFrontier in Redis that any number of worker
-// processes, on any number of machines, share. Each host's queue is a
-// Redis stream read through one consumer group (XREADGROUP): a claimed
-// item stays in the group's pending list until its page is completed
-// (XACK), and a claim older than ClaimTimeout (its worker died) is taken
-// over by the next worker that claims from that host (XAUTOCLAIM).
+func init() {
+	RegisterStore("redis", openRedis)
+	RegisterStore("rediss", openRedis)
+}
+
+// redisStore is the Store "redis://…" (or "rediss://…", TLS), which any
+// number of worker processes, on any number of machines, share. Each
+// host's queue is a Redis stream read through one consumer group
+// (XREADGROUP): a claimed item stays in the group's pending list until its
+// page is completed (XACK), and a claim older than the claim timeout (its
+// worker died) is taken over by the next worker that claims from that
+// host (XAUTOCLAIM).
 //
 // Every step is one Lua script, atomic in Redis: Push tests and sets the
 // visited key and enqueues; Claim takes items within the per-host bound
@@ -42,24 +50,8 @@ import (
 // Network errors and the replies a restarting Redis gives (LOADING,
 // BUSY, TRYAGAIN, …) are retried with backoff for up to RetryFor, each
 // announced through OnRetry; every script is safe to run twice.
-type RedisFrontier struct {
-	// PerHost is how many items of one host may be claimed at once, over
-	// all workers. If zero, 2 is used.
-	PerHost int
-	// Delay is the least time between request starts to a host, over all
-	// workers, unless SetHostDelay says otherwise.
-	Delay time.Duration
-	// MaxQueued bounds the outstanding items; beyond, Push drops. If
-	// zero, there is no bound.
-	MaxQueued int
-	// ClaimTimeout is how long an item may stay claimed before another
-	// worker may take it over. If zero, DefaultClaimTimeout.
-	ClaimTimeout time.Duration
-	// RetryFor bounds the retries of one call. If zero, 5 minutes.
-	RetryFor time.Duration
-	// OnRetry, if set, is told of each failed call that will be retried.
-	OnRetry func(err error, wait time.Duration)
-
+type redisStore struct {
+	opts      StoreOptions
 	client    redis.UniversalClient // a *redis.Client, or a *redis.ClusterClient
 	addr      string
 	id        string
@@ -71,6 +63,7 @@ type RedisFrontier struct {
 	idle      time.Duration       // the current poll interval while others hold the work
 	reclaimed time.Time           // when Claim last looked for timed-out claims
 	trips     atomic.Int64
+	closed    bool
 	// known holds keys this worker knows are in the crawl's visited set
 	// (pushed, claimed or found there): their links are counted as
 	// duplicates without being sent. A subset of the store's set as long
@@ -80,32 +73,24 @@ type RedisFrontier struct {
 	known VisitedSet
 }
 
-// maxKnown bounds RedisFrontier.known (16 to 32 MiB).
+// maxKnown bounds redisStore.known (16 to 32 MiB).
 const maxKnown = 1 << 21
 
-// DefaultClaimTimeout is the default of RedisFrontier.ClaimTimeout and of
-// --claim-timeout.
-const DefaultClaimTimeout = 2 * time.Minute
-
-// ErrStoreSetup marks a store that cannot be used at all (wrong
-// password, not a Redis server, unreadable file): a startup error.
-var ErrStoreSetup = errors.New("frontier store unusable")
-
-// OpenRedis connects to the Redis of rawURL
-// (redis://[user:pass@]host:port/db) for the crawl id. A Redis Cluster
-// is named by any one of its nodes (db 0), and may list more seed nodes:
-// redis://[user:pass@]host:port[?addr=host2:port2&addr=host3:port3].
+// openRedis connects to the Redis of spec
+// (redis://[user:pass@]host:port/db) for the crawl opts.CrawlID. A Redis
+// Cluster is named by any one of its nodes (db 0), and may list more seed
+// nodes: redis://[user:pass@]host:port[?addr=host2:port2&addr=host3:port3].
 // A wrong password or a server that does not speak Redis is an error
 // wrapping ErrStoreSetup; an unreachable server is retried as long as
-// f.RetryFor allows. Fields of f (PerHost, Delay, …) may be set before
-// or after.
-func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
-	opt, seeds, err := parseRedisURL(rawURL)
+// opts.RetryFor allows.
+func openRedis(ctx context.Context, spec string, o StoreOptions) (Store, error) {
+	opt, seeds, err := parseRedisURL(spec)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrStoreSetup, redactURL(rawURL), err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrStoreSetup, fetcher.MaskURL(spec), err)
 	}
+	id := o.CrawlID
 	if id == "" || strings.ContainsAny(id, "{}") {
-		return fmt.Errorf("%w: crawl id %q: want a non-empty name without braces", ErrStoreSetup, id)
+		return nil, fmt.Errorf("%w: crawl id %q: want a non-empty name without braces", ErrStoreSetup, id)
 	}
 	quietRedis.Do(func() { redis.SetLogger(quietLogger{}) })
 	opt.Protocol = 2
@@ -115,6 +100,7 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 	opt.ReadTimeout = 30 * time.Second
 	opt.WriteTimeout = 30 * time.Second
 	opt.PoolSize = 4
+	f := &redisStore{opts: o}
 	f.client = newRedisClient(opt, seeds)
 	f.client.AddHook(tripHook{&f.trips})
 	f.addr = opt.Addr
@@ -135,11 +121,11 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 		f.client.Close()
 		var p permanent
 		if errors.As(err, &p) {
-			return fmt.Errorf("%w: redis at %s: %v", ErrStoreSetup, f.addr, p.err)
+			return nil, fmt.Errorf("%w: redis at %s: %v", ErrStoreSetup, f.addr, p.err)
 		}
-		return fmt.Errorf("redis at %s: %w", f.addr, err)
+		return nil, fmt.Errorf("redis at %s: %w", f.addr, err)
 	}
-	return nil
+	return f, nil
 }
 
 // quietLogger silences go-redis's own log lines: the frontier says
@@ -150,16 +136,6 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 
 var quietRedis sync.Once
 
-// redactURL drops the password of a store URL for messages.
-func redactURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		if j := strings.LastIndexByte(s[i:], '@'); j >= 0 {
-			return s[:i+3] + "…" + s[i+j:]
-		}
-	}
-	return s
-}
-
 func consumerName() string {
 	h, _ := os.Hostname()
 	var b [4]byte
@@ -167,12 +143,16 @@ func consumerName() string {
 	return fmt.Sprintf("%s-%d-%s", h, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// Close takes this worker's consumer out of the consumer groups of the
+// Close implements Store: it takes this worker's consumer out of the consumer groups of the
 // hosts it claimed from, where it holds nothing (one try, bounded by five
 // seconds in all: a consumer left behind is removed when another worker
 // reclaims claims on its host, or stays, a few bytes, in the group of a
 // host whose work is done), and closes the connections.
-func (f *RedisFrontier) Close() error {
+func (f *redisStore) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
 	if len(f.hosts) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		args := []any{f.prefix, f.consumer}
@@ -191,12 +171,20 @@ func (f *RedisFrontier) Close() error {
 	return f.client.Close()
 }
 
-// ID returns the crawl id.
-func (f *RedisFrontier) ID() string { return f.id }
+// writable returns the error of a write to f, if it may not be written.
+func (f *redisStore) writable() error {
+	switch {
+	case f.opts.ReadOnly:
+		return fmt.Errorf("redis at %s: %w", f.addr, errReadOnly)
+	case f.closed:
+		return fmt.Errorf("redis at %s: %w", f.addr, redis.ErrClosed)
+	}
+	return nil
+}
 
-// RoundTrips returns the number of commands sent to Redis so far (each a
-// round trip: the frontier sends no pipelines).
-func (f *RedisFrontier) RoundTrips() int64 { return f.trips.Load() }
+// Stats implements Store: RoundTrips counts the commands and scripts
+// sent (each a round trip: the store sends no pipelines).
+func (f *redisStore) Stats() StoreStats { return StoreStats{RoundTrips: f.trips.Load()} }
 
 type tripHook struct{ n *atomic.Int64 }
 
@@ -246,11 +234,8 @@ func retryable(err error) bool {
 
 // retry runs fn until it succeeds, fails for good, or RetryFor has passed,
 // backing off from 50 ms to 5 s.
-func (f *RedisFrontier) retry(ctx context.Context, fn func() error) error {
-	limit := f.RetryFor
-	if limit <= 0 {
-		limit = 5 * time.Minute
-	}
+func (f *redisStore) retry(ctx context.Context, fn func() error) error {
+	limit := f.opts.retryFor()
 	start := time.Now()
 	wait := 50 * time.Millisecond
 	for {
@@ -265,8 +250,8 @@ func (f *RedisFrontier) retry(ctx context.Context, fn func() error) error {
 		if time.Since(start)+wait > limit {
 			return fmt.Errorf("redis at %s: gave up after %v: %w", f.addr, limit, err)
 		}
-		if f.OnRetry != nil {
-			f.OnRetry(fmt.Errorf("redis at %s: %w", f.addr, err), wait)
+		if f.opts.OnRetry != nil {
+			f.opts.OnRetry(fmt.Errorf("redis at %s: %w", f.addr, err), wait)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -281,7 +266,7 @@ func (f *RedisFrontier) retry(ctx context.Context, fn func() error) error {
 
 // run runs a script with retries; the frontier's calls are not canceled
 // by the crawl's context (a stopped crawl still releases its claims).
-func (f *RedisFrontier) run(s *redis.Script, args ...any) (any, error) {
+func (f *redisStore) run(s *redis.Script, args ...any) (any, error) {
 	var v any
 	err := f.retry(context.Background(), func() error {
 		var err error
@@ -307,23 +292,23 @@ func keyBytes(k uint64) string {
 // pushArgs appends max and the items (key, host, encoded item) to args,
 // leaving out those known to be in the visited set: it returns how many
 // it left out, and the keys it sent.
-func (f *RedisFrontier) pushArgs(args []any, items []Item) (_ []any, skipped int, sent []uint64) {
+func (f *redisStore) pushArgs(args []any, items []Item) (_ []any, skipped int, sent []uint64) {
 	i0 := len(args)
-	args = append(args, f.MaxQueued, 0)
+	args = append(args, f.opts.maxFrontier(), 0)
 	for _, it := range items {
 		if f.known.Has(it.Key) {
 			skipped++
 			continue
 		}
 		sent = append(sent, it.Key)
-		args = append(args, keyBytes(it.Key), it.Host, string(encodeItem(nil, it)))
+		args = append(args, keyBytes(it.Key), it.Host, string(appendItem(nil, it)))
 	}
 	args[i0+1] = len(sent)
 	return args, skipped, sent
 }
 
 // learn adds keys the store now holds in its visited set to f.known.
-func (f *RedisFrontier) learn(keys ...uint64) {
+func (f *redisStore) learn(keys ...uint64) {
 	if f.known.Len()+len(keys) > maxKnown {
 		f.known = VisitedSet{}
 	}
@@ -335,7 +320,7 @@ func (f *RedisFrontier) learn(keys ...uint64) {
 // pushed learns the keys of a push that dropped none (a dropped URL is not
 // in the visited set; which were dropped is not told) and counts the
 // skipped ones as duplicates.
-func (f *RedisFrontier) pushed(pr PushResult, skipped int, sent []uint64) PushResult {
+func (f *redisStore) pushed(pr PushResult, skipped int, sent []uint64) PushResult {
 	if pr.Dropped == 0 {
 		f.learn(sent...)
 	}
@@ -617,7 +602,13 @@ func ints(v any, n int) ([]int64, error) {
 const maxPushBatch = 1000
 
 // Push implements Frontier.
-func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
+func (f *redisStore) Push(items []Item) (PushResult, error) {
+	if err := f.writable(); err != nil {
+		return PushResult{}, err
+	}
+	if err := checkItems(items); err != nil {
+		return PushResult{}, err
+	}
 	var total PushResult
 	for len(items) > maxPushBatch {
 		pr, err := f.push(items[:maxPushBatch])
@@ -631,7 +622,7 @@ func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
 	return total.add(pr), err
 }
 
-func (f *RedisFrontier) push(items []Item) (PushResult, error) {
+func (f *redisStore) push(items []Item) (PushResult, error) {
 	if len(items) == 0 {
 		return PushResult{}, nil
 	}
@@ -651,7 +642,10 @@ func (f *RedisFrontier) push(items []Item) (PushResult, error) {
 }
 
 // Visit implements Frontier.
-func (f *RedisFrontier) Visit(key uint64) (bool, error) {
+func (f *redisStore) Visit(key uint64) (bool, error) {
+	if err := f.writable(); err != nil {
+		return false, err
+	}
 	if f.known.Has(key) {
 		return false, nil
 	}
@@ -666,7 +660,10 @@ func (f *RedisFrontier) Visit(key uint64) (bool, error) {
 // Claim implements Frontier. When nothing is ready but other workers
 // hold claims, it returns a poll interval: their claims may end, or time
 // out.
-func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, error) {
+func (f *redisStore) Claim(now time.Time, limit int) ([]Item, time.Duration, error) {
+	if err := f.writable(); err != nil {
+		return nil, 0, err
+	}
 	v, err := f.run(redisClaim, f.claimArgs(nil, limit)...)
 	if err != nil {
 		return nil, 0, err
@@ -675,30 +672,22 @@ func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, 
 }
 
 // claimArgs appends the arguments of the claim function to args.
-func (f *RedisFrontier) claimArgs(args []any, limit int) []any {
-	perHost := f.PerHost
-	if perHost <= 0 {
-		perHost = 2
-	}
+func (f *redisStore) claimArgs(args []any, limit int) []any {
+	perHost := f.opts.perHost()
 	// Timed-out claims are looked for every tenth of the timeout, and
 	// whenever this worker would otherwise wait.
 	reclaim := 0
 	if now := time.Now(); f.idle > 0 || now.Sub(f.reclaimed) >= f.claimTimeout()/10 {
 		reclaim, f.reclaimed = 1, now
 	}
-	return append(args, f.consumer, limit, perHost, f.Delay.Milliseconds(), f.claimTimeout().Milliseconds(), reclaim)
+	return append(args, f.consumer, limit, perHost, f.opts.Delay.Milliseconds(), f.claimTimeout().Milliseconds(), reclaim)
 }
 
-func (f *RedisFrontier) claimTimeout() time.Duration {
-	if f.ClaimTimeout <= 0 {
-		return DefaultClaimTimeout
-	}
-	return f.ClaimTimeout
-}
+func (f *redisStore) claimTimeout() time.Duration { return f.opts.claimTimeout() }
 
 // claimed reads the reply of the claim function: the items claimed, or
 // how long to wait before claiming again.
-func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
+func (f *redisStore) claimed(v any) ([]Item, time.Duration, error) {
 	n, err := ints(v, 2)
 	if err != nil {
 		return nil, 0, err
@@ -708,7 +697,7 @@ func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
 	for i := 0; i+1 < len(entries); i += 2 {
 		id, _ := entries[i].(string)
 		enc, _ := entries[i+1].(string)
-		it, err := decodeItem(enc)
+		it, err := decodeItem([]byte(enc))
 		if err != nil {
 			return items, 0, fmt.Errorf("redis at %s: %w", f.addr, err)
 		}
@@ -738,13 +727,16 @@ func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
 }
 
 // Done implements Frontier: the item is finished without a result.
-func (f *RedisFrontier) Done(it Item) error {
+func (f *redisStore) Done(it Item) error {
 	_, _, err := f.Complete([]Completion{{Item: it}})
 	return err
 }
 
 // Complete implements StoreFrontier, in one script call.
-func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
+func (f *redisStore) Complete(done []Completion) (PushResult, int, error) {
+	if err := f.writable(); err != nil {
+		return PushResult{}, 0, err
+	}
 	if len(done) == 0 {
 		return PushResult{}, 0, nil
 	}
@@ -761,7 +753,10 @@ func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
 
 // CompleteClaim is Complete, then Claim, in one script call: one round
 // trip where there would be two. Run uses it when a frontier has it.
-func (f *RedisFrontier) CompleteClaim(done []Completion, now time.Time, limit int) (PushResult, int, []Item, time.Duration, error) {
+func (f *redisStore) CompleteClaim(done []Completion, now time.Time, limit int) (PushResult, int, []Item, time.Duration, error) {
+	if err := f.writable(); err != nil {
+		return PushResult{}, 0, nil, 0, err
+	}
 	if len(done) == 0 {
 		items, wait, err := f.Claim(now, limit)
 		return PushResult{}, 0, items, wait, err
@@ -786,13 +781,16 @@ func (f *RedisFrontier) CompleteClaim(done []Completion, now time.Time, limit in
 }
 
 // completeArgs appends the arguments of the complete function to args.
-func (f *RedisFrontier) completeArgs(args []any, done []Completion) (_ []any, skipped int, sent []uint64, err error) {
+func (f *redisStore) completeArgs(args []any, done []Completion) (_ []any, skipped int, sent []uint64, err error) {
 	args = append(args, len(done))
 	var links []Item
 	for _, d := range done {
 		id, ok := f.claims[d.Item.Key]
 		if !ok {
-			return nil, 0, nil, fmt.Errorf("redis: %s completed but not claimed", d.Item.URL)
+			return nil, 0, nil, notClaimed(d.Item)
+		}
+		if err := checkItems(d.Links); err != nil {
+			return nil, 0, nil, err
 		}
 		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
 		links = append(links, d.Links...)
@@ -802,7 +800,7 @@ func (f *RedisFrontier) completeArgs(args []any, done []Completion) (_ []any, sk
 }
 
 // completed reads the reply of the complete function.
-func (f *RedisFrontier) completed(v any, done []Completion, skipped int, sent []uint64) (PushResult, int, error) {
+func (f *redisStore) completed(v any, done []Completion, skipped int, sent []uint64) (PushResult, int, error) {
 	for _, d := range done {
 		delete(f.claims, d.Item.Key)
 	}
@@ -814,12 +812,15 @@ func (f *RedisFrontier) completed(v any, done []Completion, skipped int, sent []
 }
 
 // Release implements StoreFrontier.
-func (f *RedisFrontier) Release(it Item) error {
+func (f *redisStore) Release(it Item) error {
+	if err := f.writable(); err != nil {
+		return err
+	}
 	id, ok := f.claims[it.Key]
 	if !ok {
-		return fmt.Errorf("redis: %s released but not claimed", it.URL)
+		return notClaimed(it)
 	}
-	if _, err := f.run(redisRelease, it.Host, id, string(encodeItem(nil, it))); err != nil {
+	if _, err := f.run(redisRelease, it.Host, id, string(appendItem(nil, it))); err != nil {
 		return err
 	}
 	delete(f.claims, it.Key)
@@ -827,13 +828,16 @@ func (f *RedisFrontier) Release(it Item) error {
 }
 
 // SetHostDelay implements Frontier: the delay holds for every worker.
-func (f *RedisFrontier) SetHostDelay(host string, d time.Duration) error {
+func (f *redisStore) SetHostDelay(host string, d time.Duration) error {
+	if err := f.writable(); err != nil {
+		return err
+	}
 	_, err := f.run(redisSetDelay, host, d.Milliseconds())
 	return err
 }
 
 // Outstanding implements Frontier: queued plus claimed, over all workers.
-func (f *RedisFrontier) Outstanding() (int, error) {
+func (f *redisStore) Outstanding() (int, error) {
 	v, err := f.run(redisOutstanding)
 	if err != nil {
 		return 0, err
@@ -842,10 +846,9 @@ func (f *RedisFrontier) Outstanding() (int, error) {
 	return int(n), nil
 }
 
-// Exists reports whether the Redis holds anything of the crawl (or list):
-// URLs seen or results stored. nil if so, an error wrapping ErrNoCrawl if
-// not, or the error of asking.
-func (f *RedisFrontier) Exists(ctx context.Context) error {
+// Exists implements Store: the Redis holds the crawl (or list) when it
+// has its URLs seen or results stored.
+func (f *redisStore) Exists(ctx context.Context) error {
 	var n int64
 	err := f.retry(ctx, func() error {
 		v, err := f.client.Do(ctx, "EXISTS", f.prefix+"seen", f.prefix+"results").Result()
@@ -861,10 +864,9 @@ func (f *RedisFrontier) Exists(ctx context.Context) error {
 	return nil
 }
 
-// ReadResults calls fn with each result record of the crawl, in the
-// order they were stored. With follow, it waits for more until the crawl
-// has nothing outstanding (or ctx ends).
-func (f *RedisFrontier) ReadResults(ctx context.Context, follow bool, fn func(record []byte) error) error {
+// ReadResults implements Store. With follow, it waits for more until the
+// crawl has nothing outstanding (or ctx ends), asking every 200 ms.
+func (f *redisStore) ReadResults(ctx context.Context, follow bool, fn func(record []byte) error) error {
 	last := "-"
 	key := f.prefix + "results"
 	for {
