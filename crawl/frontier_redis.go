@@ -3,6 +3,7 @@ package crawl
 import (
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -31,7 +32,10 @@ func init() {
 // (XREADGROUP): a claimed item stays in the group's pending list until its
 // page is completed (XACK), and a claim older than the claim timeout (its
 // worker died) is taken over by the next worker that claims from that
-// host (XAUTOCLAIM).
+// host (XCLAIM). The store reads no clock of its own: claim times (a
+// sorted set per host) and host delays are in the nows given to Claim,
+// so the workers' clocks must agree (NTP) to well within the claim
+// timeout and the delays.
 //
 // Every step is one Lua script, atomic in Redis: Push tests and sets the
 // visited key and enqueues; Claim takes items within the per-host bound
@@ -143,11 +147,12 @@ func consumerName() string {
 	return fmt.Sprintf("%s-%d-%s", h, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// Close implements Store: it takes this worker's consumer out of the consumer groups of the
-// hosts it claimed from, where it holds nothing (one try, bounded by five
-// seconds in all: a consumer left behind is removed when another worker
-// reclaims claims on its host, or stays, a few bytes, in the group of a
-// host whose work is done), and closes the connections.
+// Close implements Store: it takes this worker's consumer out of the
+// consumer groups of the hosts it claimed from, where it holds nothing
+// (one try, bounded by five seconds in all: a consumer left behind with
+// claims is removed when another worker takes them over; one that held
+// nothing stays, a few bytes, in the group of its host), and closes the
+// connections.
 func (f *redisStore) Close() error {
 	if f.closed {
 		return nil
@@ -328,258 +333,48 @@ func (f *redisStore) pushed(pr PushResult, skipped int, sent []uint64) PushResul
 	return pr
 }
 
-// luaPush is the push function of the scripts: ARGV[i0] is the bound,
-// ARGV[i0+1] the count, then key, host, item per item. It tests and sets
-// the visited keys of a call in one SMISMEMBER and one SADD, and updates
-// a host's counters once a call, not once an item: a script's cost is
-// mostly its number of redis.call.
-const luaPush = `
-local P = ARGV[1]
-local SEEN, OUT, HQ, HC = P .. 'seen', P .. 'out', P .. 'hq', P .. 'hc'
-local ACTIVE, RING = P .. 'active', P .. 'ring'
--- many runs cmd key list… in chunks (unpack's bound), and returns the
--- replies of the chunks concatenated when they are arrays, summed else.
-local function many(cmd, key, list)
-  local all, sum = {}, 0
-  for i = 1, #list, 1000 do
-    local r = redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
-    if type(r) == 'table' then
-      for _, x in ipairs(r) do all[#all + 1] = x end
-    else
-      sum = sum + r
-    end
-  end
-  return all, sum
-end
-local function push(i0)
-  local max, n = tonumber(ARGV[i0]), tonumber(ARGV[i0+1])
-  if n == 0 then return {0, 0, 0} end
-  local keys = {}
-  for i = 0, n - 1 do keys[i + 1] = ARGV[i0+2+3*i] end
-  local member = many('SMISMEMBER', SEEN, keys)
-  local out = 0
-  if max > 0 then out = tonumber(redis.call('GET', OUT) or '0') end
-  local added, dup, dropped = 0, 0, 0
-  local new, batch, hosts, per, qs = {}, {}, {}, {}, {}
-  for i = 0, n - 1 do
-    local k, h, item = keys[i + 1], ARGV[i0+3+3*i], ARGV[i0+4+3*i]
-    if member[i + 1] == 1 or batch[k] then
-      dup = dup + 1
-    elseif max > 0 and out + added >= max then
-      dropped = dropped + 1
-    else
-      batch[k] = true
-      new[#new + 1] = k
-      if per[h] == nil then
-        per[h] = 0
-        hosts[#hosts + 1] = h
-        qs[h] = P .. 'q:' .. h
-        if redis.call('SADD', P .. 'hosts', h) == 1 then
-          redis.pcall('XGROUP', 'CREATE', qs[h], 'w', '0', 'MKSTREAM') -- BUSYGROUP if it exists: fine
-        end
-      end
-      redis.call('XADD', qs[h], '*', 'i', item)
-      per[h] = per[h] + 1
-      added = added + 1
-    end
-  end
-  if added > 0 then
-    many('SADD', SEEN, new)
-    redis.call('INCRBY', OUT, added)
-  end
-  for _, h in ipairs(hosts) do
-    redis.call('HINCRBY', HQ, h, per[h])
-    if redis.call('SADD', ACTIVE, h) == 1 then redis.call('RPUSH', RING, h) end
-  end
-  return {added, dup, dropped}
-end
--- finish acknowledges and deletes entries of host h's stream; it returns
--- how many were still claimed (an entry completed before counts 0: every
--- acknowledgement deletes its entry in the same script).
-local function finish(h, ids) -- at most maxCompletionBatch ids
-  local q = P .. 'q:' .. h
-  local a = redis.call('XACK', q, 'w', unpack(ids))
-  if a == 0 then
-    return 0
-  end
-  redis.call('XDEL', q, unpack(ids))
-  local c = redis.call('HINCRBY', HC, h, -a)
-  if c <= 0 and tonumber(redis.call('HGET', HQ, h) or '0') <= 0 then
-    if redis.call('SREM', ACTIVE, h) == 1 then redis.call('LREM', RING, 1, h) end
-  end
-  return a
-end
-`
+// The scripts are in lua/*.lua, embedded: each names on its first line
+// the files it needs ("-- uses: lib.lua lib_claim.lua"), which come
+// before it in the source Redis runs. lua/lib.lua describes the keys.
+//
+//go:embed lua/*.lua
+var luaFiles embed.FS
 
-var redisPush = redis.NewScript(luaPush + `return push(2)`)
+// luaSource returns the source of the script in lua/name: the files its
+// first line names, then the script.
+func luaSource(name string) string {
+	read := func(name string) string {
+		b, err := luaFiles.ReadFile("lua/" + name)
+		if err != nil {
+			panic("crawl: " + err.Error())
+		}
+		return string(b)
+	}
+	text := read(name)
+	first, _, _ := strings.Cut(text, "\n")
+	uses, ok := strings.CutPrefix(first, "-- uses:")
+	if !ok {
+		return text
+	}
+	var b strings.Builder
+	for _, f := range strings.Fields(uses) {
+		b.WriteString(read(f))
+	}
+	b.WriteString(text)
+	return b.String()
+}
 
-// luaClaim is the claim function: ARGV[i0…i0+5] are consumer, max,
-// perHost, delay ms, claim timeout ms, reclaim (1 to look for timed-out
-// claims). It returns {wait ms or -1, outstanding, {id, item, …}}.
-const luaClaim = `
-local function claim(i0)
-local consumer, max, perHost, defDelay, timeout, reclaim = ARGV[i0], tonumber(ARGV[i0+1]), tonumber(ARGV[i0+2]), ARGV[i0+3], tonumber(ARGV[i0+4]), ARGV[i0+5] == '1'
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
--- The hosts with work, in turn: each visited one goes to the ring's tail.
--- A call visits a bounded number of them (more while it finds nothing).
-local n = redis.call('LLEN', RING)
-local bound = math.max(64, 4 * max)
-local out = {}
-local got = 0
-local wait = -1
-local j = 0
-while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
-  local h = redis.call('LMOVE', RING, RING, 'LEFT', 'RIGHT')
-  j = j + 1
-  local q = P .. 'q:' .. h
-  local claimed = tonumber(redis.call('HGET', HC, h) or '0')
-  if claimed > 0 and reclaim then
-    local r = redis.call('XAUTOCLAIM', q, 'w', consumer, timeout, '0-0', 'COUNT', max - got)
-    for _, e in ipairs(r[2]) do
-      if e[2] then
-        out[#out + 1] = e[1]
-        out[#out + 1] = e[2][2]
-        got = got + 1
-      end
-    end
-    -- Consumers of workers gone (idle past the claim timeout, nothing
-    -- pending: whatever they held was just taken over) leave the group.
-    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', q, 'w')) do
-      local f = {}
-      for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
-      if f.name ~= consumer and f.pending == 0 and f.idle >= timeout then
-        redis.call('XGROUP', 'DELCONSUMER', q, 'w', f.name)
-      end
-    end
-  end
-  local queued = tonumber(redis.call('HGET', HQ, h) or '0')
-  if queued > 0 and claimed < perHost and got < max then
-    local nxt = tonumber(redis.call('HGET', P .. 'hn', h) or '0')
-    if nxt > now then
-      if wait < 0 or nxt - now < wait then wait = nxt - now end
-    else
-      local d = tonumber(redis.call('HGET', P .. 'hd', h) or defDelay)
-      local k = math.min(perHost - claimed, max - got, queued)
-      if d > 0 then k = 1 end
-      local r = redis.call('XREADGROUP', 'GROUP', 'w', consumer, 'COUNT', k, 'STREAMS', q, '>')
-      local m = 0
-      if r then
-        for _, e in ipairs(r[1][2]) do
-          out[#out + 1] = e[1]
-          out[#out + 1] = e[2][2]
-          m = m + 1
-        end
-      end
-      got = got + m
-      if m > 0 then
-        redis.call('HINCRBY', HC, h, m)
-        redis.call('HINCRBY', HQ, h, -m)
-        if d > 0 then
-          redis.call('HSET', P .. 'hn', h, now + d)
-          if wait < 0 or d < wait then wait = d end
-        end
-      end
-    end
-  end
-end
-if j < n and got == 0 then wait = -1 end -- hosts not visited may be ready: poll
-return {wait, tonumber(redis.call('GET', OUT) or '0'), out}
-end
-`
-
-// luaComplete is the complete function: ARGV[i0] is n, then host, entry
-// ID, key, record per page, then the push arguments of all their links.
-// It returns {added, duplicates, dropped, stored}.
-const luaComplete = `
-local function complete(i0)
-local n = tonumber(ARGV[i0])
-local pr = push(i0 + 1 + 4 * n)
--- The records of URLs without one yet, in one entry of the results
--- stream ('r', record, 'r', record, …), their keys added to done.
-local keys = {}
-for i = 0, n - 1 do keys[i + 1] = ARGV[i0+3+4*i] end
-local member = redis.call('SMISMEMBER', P .. 'done', unpack(keys))
-local recs, new, batch = {}, {}, {}
-local hosts, ids = {}, {}
-for i = 0, n - 1 do
-  local h, id, k, rec = ARGV[i0+1+4*i], ARGV[i0+2+4*i], keys[i + 1], ARGV[i0+4+4*i]
-  if rec ~= '' and member[i + 1] == 0 and not batch[k] then
-    batch[k] = true
-    new[#new + 1] = k
-    recs[#recs + 1] = 'r'
-    recs[#recs + 1] = rec
-  end
-  if ids[h] == nil then
-    ids[h] = {}
-    hosts[#hosts + 1] = h
-  end
-  local l = ids[h]
-  l[#l + 1] = id
-end
-if #new > 0 then
-  redis.call('SADD', P .. 'done', unpack(new))
-  redis.call('XADD', P .. 'results', '*', unpack(recs))
-end
-local acked = 0
-for _, h in ipairs(hosts) do acked = acked + finish(h, ids[h]) end
-if acked > 0 then redis.call('DECRBY', OUT, acked) end
-return {pr[1], pr[2], pr[3], #new}
-end
-`
-
-// ARGV: P, then the claim arguments.
-var redisClaim = redis.NewScript(luaPush + luaClaim + `return claim(2)`)
-
-// ARGV: P, then the complete arguments.
-var redisComplete = redis.NewScript(RedisCompleteLua())
-
-// RedisCompleteLua returns the Lua source of the frontier's Complete
-// script, the step that carries most of a crawl's Redis work, for tools
-// that measure Redis clients on it (scripts/bench-redisclient). Its ARGV:
-// the key prefix, the page count n, then host, stream entry ID, 8-byte
-// key and record per page, then the bound, the count and key, host,
-// encoded item per link.
-func RedisCompleteLua() string { return luaPush + luaComplete + `return complete(2)` }
-
-// ARGV: P, the six claim arguments, then the complete arguments: pages
-// done and the next claim in one round trip (the claim sees the per-host
-// slots the completions freed).
-var redisCompleteClaim = redis.NewScript(luaPush + luaClaim + luaComplete + `
-local c = complete(8)
-local r = claim(2)
-return {c[1], c[2], c[3], c[4], r[1], r[2], r[3]}`)
-
-// ARGV: P, consumer, hosts: the consumer leaves the groups of the hosts
-// where it holds nothing.
-var redisRetire = redis.NewScript(`
-local P, consumer = ARGV[1], ARGV[2]
-local n = 0
-for i = 3, #ARGV do
-  local q = P .. 'q:' .. ARGV[i]
-  local ok, p = pcall(redis.call, 'XPENDING', q, 'w', '-', '+', 1, consumer)
-  if ok and #p == 0 then
-    redis.pcall('XGROUP', 'DELCONSUMER', q, 'w', consumer)
-    n = n + 1
-  end
-end
-return n`)
-
-// ARGV: P, host, entry ID, item.
-var redisRelease = redis.NewScript(luaPush + `
-local h = ARGV[2]
-if finish(h, {ARGV[3]}) > 0 then
-  redis.call('XADD', P .. 'q:' .. h, '*', 'i', ARGV[4])
-  redis.call('HINCRBY', P .. 'hq', h, 1)
-  if redis.call('SADD', P .. 'active', h) == 1 then redis.call('RPUSH', P .. 'ring', h) end
-end
-return 0`)
-
-var redisVisit = redis.NewScript(`return redis.call('SADD', ARGV[1] .. 'seen', ARGV[2])`)
-
-var redisSetDelay = redis.NewScript(`return redis.call('HSET', ARGV[1] .. 'hd', ARGV[2], ARGV[3])`)
-
-var redisOutstanding = redis.NewScript(`return tonumber(redis.call('GET', ARGV[1] .. 'out') or '0')`)
+var (
+	redisPush          = redis.NewScript(luaSource("push.lua"))
+	redisClaim         = redis.NewScript(luaSource("claim.lua"))
+	redisComplete      = redis.NewScript(luaSource("complete.lua"))
+	redisCompleteClaim = redis.NewScript(luaSource("complete_claim.lua"))
+	redisRelease       = redis.NewScript(luaSource("release.lua"))
+	redisRetire        = redis.NewScript(luaSource("retire.lua"))
+	redisVisit         = redis.NewScript(luaSource("visit.lua"))
+	redisSetDelay      = redis.NewScript(luaSource("set_delay.lua"))
+	redisOutstanding   = redis.NewScript(luaSource("outstanding.lua"))
+)
 
 func ints(v any, n int) ([]int64, error) {
 	a, ok := v.([]any)
@@ -664,7 +459,7 @@ func (f *redisStore) Claim(now time.Time, limit int) ([]Item, time.Duration, err
 	if err := f.writable(); err != nil {
 		return nil, 0, err
 	}
-	v, err := f.run(redisClaim, f.claimArgs(nil, limit)...)
+	v, err := f.run(redisClaim, f.claimArgs(nil, now, limit)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -672,15 +467,15 @@ func (f *redisStore) Claim(now time.Time, limit int) ([]Item, time.Duration, err
 }
 
 // claimArgs appends the arguments of the claim function to args.
-func (f *redisStore) claimArgs(args []any, limit int) []any {
+func (f *redisStore) claimArgs(args []any, now time.Time, limit int) []any {
 	perHost := f.opts.perHost()
 	// Timed-out claims are looked for every tenth of the timeout, and
 	// whenever this worker would otherwise wait.
 	reclaim := 0
-	if now := time.Now(); f.idle > 0 || now.Sub(f.reclaimed) >= f.claimTimeout()/10 {
+	if f.idle > 0 || now.Sub(f.reclaimed) >= f.claimTimeout()/10 {
 		reclaim, f.reclaimed = 1, now
 	}
-	return append(args, f.consumer, limit, perHost, f.opts.Delay.Milliseconds(), f.claimTimeout().Milliseconds(), reclaim)
+	return append(args, f.consumer, limit, perHost, f.opts.Delay.Milliseconds(), f.claimTimeout().Milliseconds(), reclaim, now.UnixMilli())
 }
 
 func (f *redisStore) claimTimeout() time.Duration { return f.opts.claimTimeout() }
@@ -761,7 +556,7 @@ func (f *redisStore) CompleteClaim(done []Completion, now time.Time, limit int) 
 		items, wait, err := f.Claim(now, limit)
 		return PushResult{}, 0, items, wait, err
 	}
-	args, skipped, sent, err := f.completeArgs(f.claimArgs(nil, limit), done)
+	args, skipped, sent, err := f.completeArgs(f.claimArgs(nil, now, limit), done)
 	if err != nil {
 		return PushResult{}, 0, nil, 0, err
 	}

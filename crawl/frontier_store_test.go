@@ -60,9 +60,11 @@ func TestBoltFrontierConformance(t *testing.T) {
 
 // TestRedisFrontierShared: two workers on one crawl. Seeds pushed twice
 // are queued once; the per-host bound holds over both; a claim of a
-// worker that vanished is taken over after the claim timeout; a page
-// completed twice keeps one result; the outstanding count ends at zero.
+// worker that vanished is taken over after the claim timeout, in the
+// nows given to Claim; a page completed twice keeps one result; the
+// outstanding count ends at zero.
 func TestRedisFrontierShared(t *testing.T) {
+	now := time.Unix(1_000_000, 0) // the workers' clock: no sleeps
 	r := testserver.StartRedis(t, testserver.RedisOptions{})
 	a := openTestRedis(t, r, StoreOptions{CrawlID: "shared", PerHost: 1, ClaimTimeout: 300 * time.Millisecond})
 	b := openTestRedis(t, r, StoreOptions{CrawlID: "shared", PerHost: 1, ClaimTimeout: 300 * time.Millisecond})
@@ -77,28 +79,24 @@ func TestRedisFrontierShared(t *testing.T) {
 	if pr, err := b.Push(seeds); err != nil || pr.Added != 0 || pr.Duplicates != 3 {
 		t.Fatalf("second push: %+v %v; want 3 duplicates", pr, err)
 	}
-	got, _, err := a.Claim(time.Now(), 5)
+	got, _, err := a.Claim(now, 5)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("a claims %v, %v; want 1 item (per host 1)", got, err)
 	}
-	if more, wait, _ := b.Claim(time.Now(), 5); len(more) != 0 || wait <= 0 {
+	if more, wait, _ := b.Claim(now.Add(299*time.Millisecond), 5); len(more) != 0 || wait <= 0 {
 		t.Fatalf("b claims %v (wait %v) while a holds the host's slot", more, wait)
 	}
-	// a vanishes; after the claim timeout b takes its item over.
-	var taken []Item
-	deadline := time.Now().Add(10 * time.Second)
-	for len(taken) == 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		taken, _, err = b.Claim(time.Now(), 5)
-		if err != nil {
-			t.Fatal(err)
-		}
+	// a vanishes; at the claim timeout b takes its item over.
+	taken, _, err := b.Claim(now.Add(300*time.Millisecond), 5)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(taken) != 1 || taken[0].URL != got[0].URL {
 		t.Fatalf("b took over %v; want %v", taken, got)
 	}
-	// a's consumer, idle past the timeout with nothing pending now, left
-	// the host's group in the same call.
+	now = now.Add(300 * time.Millisecond)
+	// a's consumer, with nothing pending now, left the host's group in
+	// the same call.
 	raw := redis.NewClient(&redis.Options{Addr: r.Addr})
 	defer raw.Close()
 	consumers := func() []string {
@@ -131,7 +129,7 @@ func TestRedisFrontierShared(t *testing.T) {
 		if n == 0 {
 			break
 		}
-		items, wait, err := b.Claim(time.Now(), 5)
+		items, wait, err := b.Claim(now, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +141,7 @@ func TestRedisFrontierShared(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		time.Sleep(wait)
+		now = now.Add(wait)
 	}
 	var recs []string
 	if err := a.ReadResults(context.Background(), true, func(rec []byte) error {
@@ -256,8 +254,10 @@ func TestBoltFrontierResume(t *testing.T) {
 }
 
 // TestRedisFrontierDelayShared: --delay holds per host over all workers,
-// and SetHostDelay by one worker holds for the others.
+// and SetHostDelay by one worker holds for the others, in the nows given
+// to Claim.
 func TestRedisFrontierDelayShared(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
 	r := testserver.StartRedis(t, testserver.RedisOptions{})
 	a := openTestRedis(t, r, StoreOptions{CrawlID: "delay", PerHost: 4, Delay: 400 * time.Millisecond})
 	b := openTestRedis(t, r, StoreOptions{CrawlID: "delay", PerHost: 4, Delay: 400 * time.Millisecond})
@@ -267,22 +267,16 @@ func TestRedisFrontierDelayShared(t *testing.T) {
 		items = append(items, Item{URL: u, Key: Hash(u), Host: "h"})
 	}
 	a.Push(items)
-	start := time.Now()
-	if got, _, err := a.Claim(time.Now(), 4); err != nil || len(got) != 1 {
+	if got, _, err := a.Claim(now, 4); err != nil || len(got) != 1 {
 		t.Fatalf("a claims %v, %v; want 1 (a delay lets one start)", got, err)
 	}
-	got, wait, err := b.Claim(time.Now(), 4)
-	if err != nil || len(got) != 0 || wait <= 0 || wait > 400*time.Millisecond {
-		t.Fatalf("b claims %v, wait %v, %v; want none and a wait up to 400ms", got, wait, err)
+	got, wait, err := b.Claim(now.Add(100*time.Millisecond), 4)
+	if err != nil || len(got) != 0 || wait != 300*time.Millisecond {
+		t.Fatalf("b claims %v, wait %v, %v 100ms later; want none and a wait of 300ms", got, wait, err)
 	}
-	for len(got) == 0 {
-		time.Sleep(wait)
-		if got, wait, err = b.Claim(time.Now(), 4); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if since := time.Since(start); since < 400*time.Millisecond {
-		t.Errorf("second start after %v; want at least the 400ms delay", since)
+	now = now.Add(400 * time.Millisecond)
+	if got, _, err = b.Claim(now, 4); err != nil || len(got) != 1 {
+		t.Fatalf("b claims %v, %v after the delay; want 1", got, err)
 	}
 	// A longer delay set by one worker holds for the other.
 	if err := a.SetHostDelay("h", time.Hour); err != nil {
@@ -290,12 +284,12 @@ func TestRedisFrontierDelayShared(t *testing.T) {
 	}
 	more := Item{URL: "http://h/more", Key: Hash("http://h/more"), Host: "h"}
 	a.Push([]Item{more})
-	time.Sleep(450 * time.Millisecond)
-	if got, _, _ := a.Claim(time.Now(), 4); len(got) != 1 { // starts now; the next in an hour
+	now = now.Add(400 * time.Millisecond)
+	if got, _, _ := a.Claim(now, 4); len(got) != 1 { // starts now; the next in an hour
 		t.Fatalf("a claims %v; want 1", got)
 	}
-	if got, wait, _ := b.Claim(time.Now(), 4); len(got) != 0 || wait < 30*time.Minute {
-		t.Errorf("b claims %v, wait %v; want none for about an hour", got, wait)
+	if got, wait, _ := b.Claim(now.Add(time.Minute), 4); len(got) != 0 || wait != 59*time.Minute {
+		t.Errorf("b claims %v, wait %v a minute later; want none for 59 minutes", got, wait)
 	}
 }
 
