@@ -17,8 +17,8 @@ import (
 	"strings"
 )
 
-// Bounds of the CDXJ index's external sort.
-const (
+// Bounds of the CDXJ index's external sort (variables for the tests).
+var (
 	cdxRunBytes = 8 << 20 // lines held in memory before a sorted run goes to a temporary file
 	cdxMaxRuns  = 32      // runs (open files) before they are merged into one
 )
