@@ -1,5 +1,6 @@
 // Package stats holds the numbers behind greenfetch's timing reports: a
-// latency histogram that stays small however many samples it records.
+// latency histogram that stays small however many samples it records, and
+// a terminal chart of it (Chart).
 //
 // # Histogram
 //

@@ -2,6 +2,7 @@ package stats_test
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/greenfetch/greenfetch/internal/stats"
@@ -26,4 +27,17 @@ func Example() {
 	// count 1000 min 100ms max 199ms
 	// p50 149ms p99 198ms
 	// mean 149.5ms stddev 28.881ms
+}
+
+func ExampleChart_Render() {
+	var h stats.Histogram
+	for i := range 100 {
+		h.Record(time.Duration(10+i%20) * time.Millisecond)
+	}
+	stats.Chart{Width: 40, Height: 4, ASCII: true}.Render(os.Stdout, &h)
+	// Output:
+	// 14.8ms 25 |#############################
+	// 19.5ms 25 |#############################
+	// 24.2ms 25 |#############################
+	// 29.0ms 25 |#############################
 }
