@@ -41,3 +41,25 @@ func ExampleChart_Render() {
 	// 24.2ms 25 |#############################
 	// 29.0ms 25 |#############################
 }
+
+func ExampleSpeedupOf() {
+	sync := []float64{3.02, 2.97, 3.05, 3.01, 2.99} // seconds, --repeat 5
+	async := []float64{1.51, 1.49, 1.55, 1.50, 1.52}
+	s, err := stats.SpeedupOf(sync, async)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("async is %.2fx faster than sync (95%% CI %.2f to %.2f)\n", s.Ratio, s.Lo, s.Hi)
+	// Output:
+	// async is 1.99x faster than sync (95% CI 1.95 to 2.03)
+}
+
+func ExampleDiff() {
+	lastWeek := []float64{1.21, 1.19, 1.20, 1.22, 1.20} // wall seconds
+	today := []float64{1.80, 1.83, 1.79, 1.81, 1.82}
+	d := stats.Diff(lastWeek, today, stats.Median)
+	fmt.Printf("median %.2fs -> %.2fs (%+.0f%%), p = %.4f, regressed: %v\n", d.Old, d.New, 100*d.Relative, d.Test.P, d.Regressed())
+	// Output:
+	// median 1.20s -> 1.81s (+51%), p = 0.0079, regressed: true
+}
