@@ -42,7 +42,7 @@ func (s Scale) String() string {
 // block characters without colour.
 type Chart struct {
 	// Width is the number of columns of the longest line (the bar of the
-	// largest count fills it). If zero, 80 is used.
+	// largest count fills it), at most 1000. If zero, 80 is used.
 	Width int
 	// Height is the most rows drawn. Fewer are drawn when rows would be
 	// finer than the histogram's buckets (all samples equal make one
@@ -66,15 +66,22 @@ const (
 	// minBarColumns is the narrowest bar Render accepts: narrower bars
 	// tell too few counts apart.
 	minBarColumns = 8
+	// maxWidth bounds a line: wider than any terminal, and a bar of
+	// blocks costs 3 bytes a column.
+	maxWidth = 1000
 )
 
 // Render writes the chart of h to w: nothing but "no samples" and a
-// newline when h is empty. It fails when Width leaves fewer than 8
-// columns for the bars beside the labels, or when w fails.
+// newline when h is empty. It fails, writing nothing, when Width is over
+// 1000 or leaves fewer than 8 columns for the bars beside the labels; and
+// when w fails.
 func (c Chart) Render(w io.Writer, h *Histogram) error {
 	width, height := c.Width, c.Height
 	if width <= 0 {
 		width = defaultWidth
+	}
+	if width > maxWidth {
+		return fmt.Errorf("stats: chart of %d columns: at most %d", width, maxWidth)
 	}
 	if height <= 0 {
 		height = defaultHeight

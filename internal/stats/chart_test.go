@@ -172,13 +172,25 @@ func checkChartShape(t *testing.T, c Chart, h *Histogram, out string) {
 	}
 }
 
-func TestChartTooNarrow(t *testing.T) {
+func TestChartBadWidth(t *testing.T) {
 	h := new(Histogram)
 	uniformSamples(h)
-	var out bytes.Buffer
-	err := Chart{Width: 19}.Render(&out, h)
-	if err == nil || !strings.Contains(err.Error(), "chart of 19 columns") || out.Len() != 0 {
-		t.Errorf("got Render(Width 19) = %q, %v; want nothing written and an error naming the width", out.String(), err)
+	tests := []struct {
+		name  string
+		width int
+		want  string
+	}{
+		{"too narrow for the labels", 19, "stats: chart of 19 columns: the labels take 12, leaving fewer than the 8 the bars need"},
+		{"wider than any terminal", 1001, "stats: chart of 1001 columns: at most 1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := Chart{Width: tt.width}.Render(&out, h)
+			if err == nil || err.Error() != tt.want || out.Len() != 0 {
+				t.Errorf("got Render(Width %d) = %q, %v; want nothing written and error %q", tt.width, out.String(), err, tt.want)
+			}
+		})
 	}
 }
 
