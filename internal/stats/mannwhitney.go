@@ -160,7 +160,7 @@ type Change struct {
 	// the new sample.
 	Old, New float64
 	// Relative is New/Old - 1: 0.1 for 10% more. It is 0 when both are 0
-	// and +Inf or -Inf when only Old is.
+	// and +Inf or -Inf when only Old is 0.
 	Relative float64
 	// Test is the Mann–Whitney U test of the two samples.
 	Test MannWhitney
