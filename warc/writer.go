@@ -76,7 +76,9 @@ type Options struct {
 	Digest Digest
 
 	// GzipLevel is the compression level of every record's gzip member
-	// (compress/gzip levels 1 to 9). If zero, gzip.DefaultCompression.
+	// (compress/gzip's levels, 1 to 9). If zero, gzip.BestSpeed: on records
+	// of a few kilobytes, gzip.DefaultCompression makes files about 2%
+	// smaller for about 40% more CPU time (testdata/gowarcbench).
 	GzipLevel int
 
 	// Software is the "software" field of each warcinfo record. If empty,
@@ -139,7 +141,7 @@ func Create(opts Options) (*Writer, error) {
 		return nil, &Error{Op: "create", Err: fmt.Errorf("unknown digest %v", opts.Digest)}
 	}
 	if opts.GzipLevel == 0 {
-		opts.GzipLevel = gzip.DefaultCompression
+		opts.GzipLevel = gzip.BestSpeed
 	}
 	if _, err := gzip.NewWriterLevel(io.Discard, opts.GzipLevel); err != nil {
 		return nil, &Error{Op: "create", Err: err}
