@@ -193,7 +193,7 @@ func (c *crawlOptions) runCrawls(ctx context.Context, o *Options, base crawl.Con
 	ios := o.IO
 	modes := o.Compare
 	if modes == nil {
-		modes = []Mode{o.Mode}
+		modes = []fetcher.Mode{o.Mode}
 	}
 	out := newLineWriter(ios.Out)
 	info := out // costs, summaries, the comparison: stderr with -w
@@ -302,7 +302,7 @@ func readSeeds(o *Options) ([]*url.URL, error) {
 
 // crawlOnce runs one cold crawl with the engine of mode, printing each
 // page's result as it completes.
-func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, out *lineWriter, f *formatter) (*summary, crawl.Stats, error) {
+func crawlOnce(ctx context.Context, o *Options, mode fetcher.Mode, base crawl.Config, out *lineWriter, f *formatter) (*summary, crawl.Stats, error) {
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -332,7 +332,7 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 	cc := base
 	cc.Fetch = cfg
 	cc.Mode = mode
-	cc.OnResult = func(r *Result) {
+	cc.OnResult = func(r *fetcher.Result) {
 		sum.add(r)
 		prog.add(r)
 		out.writeLine(f.result(nil, r))

@@ -44,9 +44,9 @@ type Options struct {
 	InputFile string   // --input; "-" is standard input
 
 	// Engines.
-	Mode        Mode
-	Compare     []Mode // --compare: the modes to run in turn; nil without --compare
-	Repeat      int    // runs of each mode
+	Mode        fetcher.Mode
+	Compare     []fetcher.Mode // --compare: the modes to run in turn; nil without --compare
+	Repeat      int            // runs of each mode
 	MinSpeedup  float64
 	Concurrency int
 	PerHost     int
@@ -282,7 +282,7 @@ func oldModeFlag(args []string) error {
 		if v == "" && i+1 < len(args) {
 			v = args[i+1]
 		}
-		if _, err := ParseMode(v); err == nil {
+		if _, err := parseMode(v); err == nil {
 			return flagErrorf("-m is --max-time, as in curl; for the engine, use --mode %s", v)
 		}
 	}
@@ -301,7 +301,7 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 		}
 	}
 	var err error
-	if o.Mode, err = ParseMode(f.mode); err != nil {
+	if o.Mode, err = parseMode(f.mode); err != nil {
 		return flagErrorf("--mode: %v", err)
 	}
 	if o.Concurrency < 1 || o.Concurrency > maxConcurrency {
@@ -324,9 +324,9 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 				}
 			}
 		}
-		seen := map[Mode]bool{}
+		seen := map[fetcher.Mode]bool{}
 		for _, s := range strings.Split(f.compare, ",") {
-			m, err := ParseMode(strings.TrimSpace(s))
+			m, err := parseMode(strings.TrimSpace(s))
 			if err != nil {
 				return flagErrorf("--compare: %v", err)
 			}

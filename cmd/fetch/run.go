@@ -91,7 +91,7 @@ func fetchRunTo(ctx context.Context, o *Options) exitCode {
 
 	modes := o.Compare
 	if modes == nil {
-		modes = []Mode{o.Mode}
+		modes = []fetcher.Mode{o.Mode}
 	}
 	plan := schedule(modes, o.Repeat)
 	if len(plan) > 1 {
@@ -124,7 +124,7 @@ func newFormatter(o *Options) *formatter {
 type runner struct {
 	o    *Options
 	src  *source
-	plan []Mode
+	plan []fetcher.Mode
 	out  *lineWriter // results
 	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w
 	f    *formatter
@@ -137,7 +137,7 @@ func (r *runner) runAll(ctx context.Context) exitCode {
 	o, ios := r.o, r.o.IO
 	modes := o.Compare
 	if modes == nil {
-		modes = []Mode{o.Mode}
+		modes = []fetcher.Mode{o.Mode}
 	}
 	// With -q and several runs of a mode, a failure is printed once (the
 	// first run that meets it), and the table stands for the runs' own
@@ -260,7 +260,7 @@ func (e *inputError) Unwrap() error { return e.err }
 // bounded by the concurrency: one line at a time in the feeder, the
 // engine's slots, the results channel and, with --keep-order, the reorder
 // window.
-func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[failureKey]bool) (*summary, error) {
+func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, shown map[failureKey]bool) (*summary, error) {
 	o := r.o
 	now := o.Now
 	if now == nil {
@@ -311,16 +311,16 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 		}
 	}()
 
-	jobs := make(chan Job)
-	results := make(chan Result, o.Concurrency)
+	jobs := make(chan fetcher.Job)
+	results := make(chan fetcher.Result, o.Concurrency)
 	rs := &runState{mode: mode, out: r.out, f: r.f, sum: sum, prog: prog, shown: shown}
 	if o.KeepOrder {
 		rs.window = make(chan struct{}, max(keepOrderFactor*o.Concurrency, minKeepOrderWindow))
-		rs.pending = make(map[int64]Result)
+		rs.pending = make(map[int64]fetcher.Result)
 	}
 	ob := &observer{}
 	if o.announce {
-		ob.starts = make(chan Job, maxQueuedStarts)
+		ob.starts = make(chan fetcher.Job, maxQueuedStarts)
 		rs.starts = ob.starts
 		rs.announced = make(map[int64]bool)
 	}
@@ -337,7 +337,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	start := now()
 	var (
 		wg     sync.WaitGroup
-		stats  Stats
+		stats  fetcher.Stats
 		runErr error
 	)
 	wg.Add(2)
@@ -377,14 +377,14 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 // result. When the run stops early it counts the lines that were never
 // started.
 type feeder struct {
-	mode      Mode
+	mode      fetcher.Mode
 	lines     *asyncLines
 	countable bool
 	first     *lineResult // the line read before the run began; nil if none
 	stopEarly bool        // the run was interrupted before its first line came
 	asked     bool        // with stopEarly: the first line was asked for, not received
-	jobs      chan<- Job
-	results   chan<- Result
+	jobs      chan<- fetcher.Job
+	results   chan<- fetcher.Result
 	window    chan struct{}
 
 	// What happened, read after run returns.
@@ -437,11 +437,11 @@ func (fd *feeder) run(done <-chan struct{}) {
 		}
 		if l.tooLong {
 			err := fetcher.InvalidInput(l.text+"…", fmt.Sprintf("line %d is longer than %d bytes", l.lineNo, maxLineLength))
-			fd.results <- fetcher.ErrorResult(Job{Index: idx}, fd.mode, err)
+			fd.results <- fetcher.ErrorResult(fetcher.Job{Index: idx}, fd.mode, err)
 			continue
 		}
 		raw, label := splitLabel(l.text)
-		job, err := fetcher.ParseJob(Job{URL: raw, Index: idx, Label: label})
+		job, err := fetcher.ParseJob(fetcher.Job{URL: raw, Index: idx, Label: label})
 		if err != nil {
 			fd.results <- fetcher.ErrorResult(job, fd.mode, err)
 			continue
@@ -500,7 +500,7 @@ func (fd *feeder) stopped(asked bool) {
 // runState is what the collector of one run holds: where lines go, what
 // is counted, and the order they are printed in.
 type runState struct {
-	mode Mode
+	mode fetcher.Mode
 	out  *lineWriter
 	f    *formatter
 	sum  *summary
@@ -513,23 +513,23 @@ type runState struct {
 	// --keep-order: slots of the feeder's window, results waiting for an
 	// earlier one, and the index printed next. nil without.
 	window  chan struct{}
-	pending map[int64]Result
+	pending map[int64]fetcher.Result
 	next    int64
 
 	// fetch demo: starts to announce, and those announced whose result is
 	// not yet printed. nil otherwise.
-	starts    chan Job
-	held      []Job // starts taken while a result was ready: announced after it
+	starts    chan fetcher.Job
+	held      []fetcher.Job // starts taken while a result was ready: announced after it
 	announced map[int64]bool
 }
 
 // collect prints and counts results until results is closed. It is the
 // only goroutine that prints during a run.
-func (rs *runState) collect(results <-chan Result) {
+func (rs *runState) collect(results <-chan fetcher.Result) {
 	defer rs.out.flush()
 	// One Result for the whole run, not one on the heap per result: emit
 	// keeps no pointer to it.
-	var r Result
+	var r fetcher.Result
 	for {
 		var ok bool
 		r, ok = rs.receive(results)
@@ -572,7 +572,7 @@ func (rs *runState) emitInOrder() {
 // it (fetch demo): results are taken first, so that a one-after-another
 // run reads as GET, bytes, GET, bytes. A start that comes with a result
 // ready is held until that result is printed.
-func (rs *runState) receive(results <-chan Result) (Result, bool) {
+func (rs *runState) receive(results <-chan fetcher.Result) (fetcher.Result, bool) {
 	if rs.starts == nil {
 		select {
 		case r, ok := <-results:
@@ -626,7 +626,7 @@ func (rs *runState) announceQueued() bool {
 	}
 }
 
-func (rs *runState) announce(j Job) {
+func (rs *runState) announce(j fetcher.Job) {
 	rs.announced[j.Index] = true
 	rs.out.writeLine(rs.f.started(nil, rs.mode, fetcher.MaskURL(j.URL)))
 }
@@ -636,7 +636,7 @@ func (rs *runState) announce(j Job) {
 // A job the interrupt reached before its fetch began (NotStarted) is
 // counted as not started, not printed: an engine that queues jobs ahead
 // of its workers reports the same as one that does not.
-func (rs *runState) emit(r *Result) {
+func (rs *runState) emit(r *fetcher.Result) {
 	if r.NotStarted {
 		if rs.out.Err() == nil {
 			rs.sum.notStarted++
@@ -671,7 +671,7 @@ func (rs *runState) emit(r *Result) {
 // failureKey identifies a failure across the runs of a comparison.
 type failureKey struct {
 	url    string
-	kind   ErrorKind
+	kind   fetcher.ErrorKind
 	status int
 }
 
@@ -680,7 +680,7 @@ type failureKey struct {
 const maxShownFailures = 1 << 16
 
 // engineConfig turns the flags into the engines' configuration.
-func engineConfig(o *Options) (Config, error) {
+func engineConfig(o *Options) (fetcher.Config, error) {
 	cfg, err := baseConfig(o)
 	if err != nil {
 		return cfg, err
@@ -696,8 +696,8 @@ func engineConfig(o *Options) (Config, error) {
 // the body) for the fetcher to check (Config.Validate) and read. Flag
 // groups that set fields of their own (proxies, HTTP versions) hook in
 // here; their errors are usage errors.
-func baseConfig(o *Options) (Config, error) {
-	cfg := Config{
+func baseConfig(o *Options) (fetcher.Config, error) {
+	cfg := fetcher.Config{
 		Timeout:        o.Timeout,
 		ConnectTimeout: o.ConnectTimeout,
 		TLSTimeout:     o.TLSTimeout,
@@ -745,14 +745,14 @@ func baseConfig(o *Options) (Config, error) {
 type observer struct {
 	fetcher.NopObserver
 	bytes  atomic.Int64
-	starts chan Job // nil unless announcing
+	starts chan fetcher.Job // nil unless announcing
 }
 
 // maxQueuedStarts bounds the announcements waiting for the collector; past
 // it, announcements are dropped rather than block a fetch.
 const maxQueuedStarts = 4096
 
-func (ob *observer) OnStart(j Job) {
+func (ob *observer) OnStart(j fetcher.Job) {
 	if ob.starts == nil {
 		return
 	}

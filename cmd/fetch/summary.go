@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 // maxExactLatencies is how many latencies the summary keeps to compute
@@ -18,7 +20,7 @@ const histGrowth = 1.01
 // summary accumulates what a run delivered. It is touched by the collector
 // goroutine only.
 type summary struct {
-	mode     Mode
+	mode     fetcher.Mode
 	urls     int64
 	ok       int64
 	failed   int64
@@ -38,13 +40,13 @@ type summary struct {
 	nSlowest      int
 }
 
-func newSummary(mode Mode, slowest int) *summary {
+func newSummary(mode fetcher.Mode, slowest int) *summary {
 	return &summary{mode: mode, nSlowest: slowest, inputComplete: true}
 }
 
-func (s *summary) add(r *Result) {
+func (s *summary) add(r *fetcher.Result) {
 	s.urls++
-	if r.ErrorKind == KindCanceled {
+	if r.ErrorKind == fetcher.KindCanceled {
 		s.canceled++
 	}
 	s.bytes += r.Bytes

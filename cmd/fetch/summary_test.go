@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 func TestPercentileExact(t *testing.T) {
@@ -53,9 +55,9 @@ func TestPercentileHistogram(t *testing.T) {
 }
 
 func TestSlowest(t *testing.T) {
-	s := newSummary(ModeAsync, 3)
+	s := newSummary(fetcher.ModeAsync, 3)
 	for i, ms := range []int{5, 50, 1, 50, 30, 2, 40} {
-		r := Result{URL: fmt.Sprintf("u%d", i), Status: 200, Index: int64(i)}
+		r := fetcher.Result{URL: fmt.Sprintf("u%d", i), Status: 200, Index: int64(i)}
 		r.Timings.Total = time.Duration(ms) * time.Millisecond
 		s.add(&r)
 	}
@@ -71,15 +73,15 @@ func TestSlowest(t *testing.T) {
 
 func TestSchedule(t *testing.T) {
 	tests := []struct {
-		modes  []Mode
+		modes  []fetcher.Mode
 		repeat int
 		want   string
 	}{
-		{[]Mode{ModeAsync}, 1, "[async]"},
-		{[]Mode{ModeAsync}, 3, "[async async async]"},
-		{[]Mode{ModeSync, ModeAsync}, 1, "[sync async]"},
-		{[]Mode{ModeSync, ModeAsync}, 3, "[sync async async sync sync async]"},
-		{[]Mode{ModeSync, ModeThreads, ModeAsync}, 2, "[sync threads async async threads sync]"},
+		{[]fetcher.Mode{fetcher.ModeAsync}, 1, "[async]"},
+		{[]fetcher.Mode{fetcher.ModeAsync}, 3, "[async async async]"},
+		{[]fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}, 1, "[sync async]"},
+		{[]fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}, 3, "[sync async async sync sync async]"},
+		{[]fetcher.Mode{fetcher.ModeSync, fetcher.ModeThreads, fetcher.ModeAsync}, 2, "[sync threads async async threads sync]"},
 	}
 	for _, tt := range tests {
 		if got := fmt.Sprint(schedule(tt.modes, tt.repeat)); got != tt.want {
@@ -90,8 +92,8 @@ func TestSchedule(t *testing.T) {
 
 func TestCompareRuns(t *testing.T) {
 	s := time.Second
-	runs := []runCost{{mode: ModeSync, wall: 3 * s}, {mode: ModeAsync, wall: 1 * s}, {mode: ModeAsync, wall: 2 * s}, {mode: ModeSync, wall: 5 * s}, {mode: ModeSync, wall: 4 * s}, {mode: ModeAsync, wall: 1500 * time.Millisecond}}
-	c := compareRuns([]Mode{ModeSync, ModeAsync}, runs, 2.5)
+	runs := []runCost{{mode: fetcher.ModeSync, wall: 3 * s}, {mode: fetcher.ModeAsync, wall: 1 * s}, {mode: fetcher.ModeAsync, wall: 2 * s}, {mode: fetcher.ModeSync, wall: 5 * s}, {mode: fetcher.ModeSync, wall: 4 * s}, {mode: fetcher.ModeAsync, wall: 1500 * time.Millisecond}}
+	c := compareRuns([]fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}, runs, 2.5)
 	if len(c.modes) != 2 {
 		t.Fatalf("got %d modes; want 2", len(c.modes))
 	}
