@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -208,7 +207,7 @@ func (c *crawlOptions) runCrawls(ctx context.Context, o *Options, base crawl.Con
 			store.pages += cs.Pages
 		}
 		// A robots.txt that failed kept its origin out: that is a failure too.
-		failed = failed || sum.failed > 0 || cs.RobotsErrors > 0
+		failed = failed || sum.anyFailed()
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintf(ios.ErrOut, "fetch: %s crawl: %v\n", mode, err)
 			return exitFailed
@@ -218,7 +217,7 @@ func (c *crawlOptions) runCrawls(ctx context.Context, o *Options, base crawl.Con
 		}
 		costs = append(costs, runCost{mode: mode, wall: sum.wall, failed: sum.failed, listLen: sum.urls})
 		info.writeLine(f.cost(nil, mode, sum.wall))
-		info.writeLine(crawlSummary(f, sum, cs))
+		info.writeLine(f.summary(nil, sum))
 		if ctx.Err() != nil {
 			break
 		}
@@ -346,43 +345,8 @@ func crawlOnce(ctx context.Context, o *Options, mode fetcher.Mode, base crawl.Co
 	}
 	start := now()
 	cs, err := crawl.Run(runCtx, cc)
-	sum.notStarted = cs.Left // 0 with a store, whose queue is the next run's
 	sum.wall = now().Sub(start)
 	prog.finish()
-	st := cs.Fetch
-	sum.dns.queries, sum.dns.cacheHits = st.DNS.Queries, st.DNS.CacheHits
-	sum.wire.requests, sum.wire.conns, sum.wire.reused = st.Requests, st.Conns, st.Reused
+	sum.setCrawl(cs)
 	return sum, cs, err
-}
-
-// crawlSummary is the summary line of a crawl: the list summary with the
-// crawl counters added (JSON fields, or a second text line).
-func crawlSummary(f *formatter, s *summary, cs crawl.Stats) []byte {
-	b := f.summary(nil, s)
-	if f.json {
-		// b is one JSON object and a newline: add the fields before its '}'.
-		if len(b) < 3 || b[len(b)-2] != '}' {
-			return b
-		}
-		b = b[:len(b)-2]
-		for _, kv := range []struct {
-			k string
-			v int64
-		}{{"pages", cs.Pages}, {"discovered", cs.Discovered}, {"skipped_robots", cs.SkippedRobots},
-			{"out_of_scope", cs.OutOfScope}, {"duplicates", cs.Duplicates}, {"dropped", cs.Dropped},
-			{"robots_fetches", cs.RobotsFetches}, {"robots_errors", cs.RobotsErrors}, {"sitemaps", cs.Sitemaps}, {"left", cs.Left}} {
-			b = append(b, ",\""...)
-			b = append(b, kv.k...)
-			b = append(b, "\":"...)
-			b = strconv.AppendInt(b, kv.v, 10)
-		}
-		return append(b, "}\n"...)
-	}
-	b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
-		cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
-	if cs.Left > 0 {
-		b = fmt.Appendf(b, ", %d left unfetched", cs.Left)
-	}
-	b = append(b, '\n')
-	return b
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/greenfetch/greenfetch/crawl"
 	"github.com/greenfetch/greenfetch/fetcher"
 	"golang.org/x/term"
 )
@@ -387,6 +389,10 @@ type jsonSummary struct {
 	// input_complete is false.
 	NotStarted    int64 `json:"not_started"`
 	InputComplete bool  `json:"input_complete"`
+
+	// A crawl's counters (pages, discovered, …, left: crawl.Stats's own
+	// names), after the fields of a list; none for a list.
+	*crawl.Stats
 }
 
 // optMS is d in milliseconds, or nil (JSON null) when ok is false.
@@ -398,8 +404,10 @@ func optMS(d time.Duration, ok bool) *float64 {
 	return &ms
 }
 
-// summary appends the summary of a run: p50, p95 and max are over the
-// successful fetches (null, or left out of the text, when none succeeded).
+// summary appends the summary of a run, a list's or a crawl's: p50, p95
+// and max are over the successful fetches (null, or left out of the text,
+// when none succeeded). A crawl's has its counters too: JSON fields after
+// a list's, and in text a "crawl:" line after the summary's.
 func (f *formatter) summary(b []byte, s *summary) []byte {
 	p50, p95 := s.lat.percentile(50), s.lat.percentile(95)
 	slow := s.slowestSorted()
@@ -407,12 +415,13 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		js := jsonSummary{
 			Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
 			WallMS: fetcher.DurationMS(s.wall), P50MS: optMS(p50, s.ok > 0), P95MS: optMS(p95, s.ok > 0), MaxMS: optMS(s.lat.max, s.ok > 0),
-			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
+			DNS:      jsonDNS{s.stats.DNS.Queries, s.stats.DNS.CacheHits},
 			Canceled: s.canceled,
-			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
+			Requests: s.stats.Requests, Conns: s.stats.Conns, Reused: s.stats.Reused,
 			NotStarted: s.notStarted, InputComplete: s.inputComplete,
-			ConnectLost: s.wire.connectLost, ConnectFailed: s.wire.connectFailed,
-			H2Conns: s.wire.h2conns, H2Stream: s.wire.h2streams,
+			ConnectLost: s.stats.ConnectLost, ConnectFailed: s.stats.ConnectFailed,
+			H2Conns: s.stats.HTTP2Conns, H2Stream: s.stats.HTTP2Streams,
+			Stats: s.crawl,
 		}
 		for _, e := range slow {
 			js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})
@@ -455,15 +464,15 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = appendMS(b, s.lat.max)
 	}
 	b = append(b, ", dns "...)
-	b = strconv.AppendInt(b, s.dns.queries, 10)
+	b = strconv.AppendInt(b, s.stats.DNS.Queries, 10)
 	b = append(b, " queries, "...)
-	b = strconv.AppendInt(b, s.dns.cacheHits, 10)
+	b = strconv.AppendInt(b, s.stats.DNS.CacheHits, 10)
 	b = append(b, " cache hits"...)
-	if s.wire.h2conns > 0 { // only then: HTTP/1.1 runs print as before
+	if s.stats.HTTP2Conns > 0 { // only then: HTTP/1.1 runs print as before
 		b = append(b, ", HTTP/2 "...)
-		b = strconv.AppendInt(b, s.wire.h2streams, 10)
+		b = strconv.AppendInt(b, s.stats.HTTP2Streams, 10)
 		b = append(b, " streams on "...)
-		b = strconv.AppendInt(b, s.wire.h2conns, 10)
+		b = strconv.AppendInt(b, s.stats.HTTP2Conns, 10)
 		b = append(b, " conns"...)
 	}
 	b = append(b, '\n')
@@ -472,6 +481,14 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = appendMS(b, e.total)
 		b = append(b, ' ')
 		b = appendEscaped(b, e.url)
+		b = append(b, '\n')
+	}
+	if cs := s.crawl; cs != nil {
+		b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
+			cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
+		if cs.Left > 0 {
+			b = fmt.Appendf(b, ", %d left unfetched", cs.Left)
+		}
 		b = append(b, '\n')
 	}
 	return b

@@ -361,10 +361,7 @@ func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, sho
 	prog.finish()
 	sum.notStarted += fd.notStarted // to the jobs the engine took and never began (emit)
 	sum.inputComplete = fd.complete
-	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
-	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
-	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
-	sum.wire.h2conns, sum.wire.h2streams = stats.HTTP2Conns, stats.HTTP2Streams
+	sum.setStats(stats)
 	if fd.err != nil {
 		return sum, &inputError{fd.err}
 	}
