@@ -343,8 +343,12 @@ func crawlOnce(ctx context.Context, o *Options, mode fetcher.Mode, base crawl.Co
 	if o.crawl.verbose {
 		cc.OnSkip = func(u, reason string) { fmt.Fprintf(o.IO.ErrOut, "fetch: skipped (%s): %s\n", reason, u) }
 	}
+	run := o.Crawl
+	if run == nil {
+		run = crawl.Run
+	}
 	start := now()
-	cs, err := crawl.Run(runCtx, cc)
+	cs, err := run(runCtx, cc)
 	sum.wall = now().Sub(start)
 	prog.finish()
 	sum.setCrawl(cs)

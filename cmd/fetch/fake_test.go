@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/greenfetch/greenfetch/crawl"
 	"github.com/greenfetch/greenfetch/fetcher"
 )
 
@@ -56,6 +57,13 @@ type fakeSpec struct {
 	scale     map[fetcher.Mode]float64
 	asyncFail bool // every fetch fails in async mode (for gate tests)
 	dns       fetcher.ResolverStats
+
+	// A crawl (fakeEngine.crawl): the counters it reports besides its
+	// pages (crawl.Stats.Fetch, the engine's, included), and its error.
+	crawlStats crawl.Stats
+	crawlErr   error
+	// onJob, if set, is called with each URL before it is answered.
+	onJob func(url string)
 }
 
 func (e *fakeEngine) run(ctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
@@ -72,6 +80,9 @@ func (e *fakeEngine) run(ctx context.Context, mode fetcher.Mode, cfg fetcher.Con
 	for j := range jobs {
 		if cfg.Observer != nil {
 			cfg.Observer.OnStart(j)
+		}
+		if e.onJob != nil {
+			e.onJob(j.URL)
 		}
 		r := e.answer(ctx, mode, j)
 		if cfg.Observer != nil {
@@ -142,4 +153,41 @@ func (e *fakeEngine) answer(ctx context.Context, mode fetcher.Mode, j fetcher.Jo
 		}
 	}
 	return fail(fetcher.KindProtocol, "fake engine does not know "+j.URL)
+}
+
+// crawl is a CrawlFunc that answers each seed as run answers a job (one
+// page a seed, at depth 0, in seed order; after an interrupt, the rest are
+// left), advances the clock as run does, and reports the pages with
+// crawlStats.
+func (e *fakeEngine) crawl(ctx context.Context, cfg crawl.Config) (crawl.Stats, error) {
+	e.mu.Lock()
+	e.runs = append(e.runs, cfg.Mode)
+	e.mu.Unlock()
+	var sum, longest time.Duration
+	st := e.crawlStats
+	for i, seed := range cfg.Seeds {
+		if ctx.Err() != nil { // interrupted: the rest is left
+			st.Left = int64(len(cfg.Seeds) - i)
+			break
+		}
+		if e.onJob != nil {
+			e.onJob(seed.String())
+		}
+		r := e.answer(ctx, cfg.Mode, fetcher.Job{URL: seed.String(), Index: int64(i)})
+		r.CrawlInfo = &fetcher.CrawlInfo{}
+		sum += r.Timings.Total
+		longest = max(longest, r.Timings.Total)
+		cfg.OnResult(&r)
+		st.Pages++
+		st.Discovered++
+	}
+	wall := longest
+	if cfg.Mode == fetcher.ModeSync {
+		wall = sum
+	}
+	if s, ok := e.scale[cfg.Mode]; ok {
+		wall = time.Duration(float64(wall) * s)
+	}
+	e.clock.Advance(wall)
+	return st, e.crawlErr
 }

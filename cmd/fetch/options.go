@@ -33,11 +33,12 @@ const (
 )
 
 // Options are the parsed flags of `fetch` and the dependencies of its run,
-// after cli/cli's ListOptions: tests replace Now and Run.
+// after cli/cli's ListOptions: tests replace Now, Run and Crawl.
 type Options struct {
-	IO  *IOStreams
-	Now func() time.Time // if nil, time.Now
-	Run RunFunc          // if nil, the fetcher's engines
+	IO    *IOStreams
+	Now   func() time.Time // if nil, time.Now
+	Run   RunFunc          // if nil, the fetcher's engines (fetcher.Run)
+	Crawl CrawlFunc        // if nil, crawl.Run: crawls and lists on a store
 
 	// Input.
 	URLs      []string // URL arguments, fetched first

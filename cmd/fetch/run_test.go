@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -356,4 +358,52 @@ func TestCompareListChanged(t *testing.T) {
 	if strings.Contains(out.String(), `"type":"compare"`) {
 		t.Errorf("a comparison was reported:\n%s", out)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use: the standard
+// streams of an in-process run, written by the collector, the progress
+// bar and the crawl's callbacks (as os.Stdout and os.Stderr are).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+	// onWrite, if set, sees each write (under mu).
+	onWrite func(p []byte)
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.onWrite != nil {
+		s.onWrite(p)
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fetchHere runs the command in this process as fetch runs the binary:
+// args and stdin in; stdout, stderr and the exit code out. The run is
+// bounded by e2eTimeout; ctx may end it earlier (a *signalError cause,
+// as SIGINT gives).
+func fetchHere(t *testing.T, ctx context.Context, stdin string, args ...string) ran {
+	t.Helper()
+	return fetchHereTo(t, ctx, stdin, &syncBuffer{}, args...)
+}
+
+// fetchHereTo is fetchHere writing stdout to out.
+func fetchHereTo(t *testing.T, ctx context.Context, stdin string, out *syncBuffer, args ...string) ran {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, e2eTimeout)
+	defer cancel()
+	errOut := &syncBuffer{}
+	ios := &IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut}
+	code := run(ctx, args, ios)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatalf("fetch %v did not end within %v", args, e2eTimeout)
+	}
+	return ran{out.String(), errOut.String(), int(code)}
 }
