@@ -173,7 +173,7 @@ func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
 		if errors.Is(err, errNoInput) || errors.As(err, &ee) {
 			return printFlagError(ios.ErrOut, "fetch", err), true
 		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 		return exitUsage, true
 	}
 	base.Seeds = seeds
@@ -209,7 +209,7 @@ func (c *crawlOptions) runCrawls(ctx context.Context, o *Options, base crawl.Con
 		// A robots.txt that failed kept its origin out: that is a failure too.
 		failed = failed || sum.anyFailed()
 		if err != nil && ctx.Err() == nil {
-			fmt.Fprintf(ios.ErrOut, "fetch: %s crawl: %v\n", mode, err)
+			fmt.Fprintf(ios.ErrOut, "fetch: %s crawl: %s\n", mode, shownErr(err))
 			return exitFailed
 		}
 		if out.Err() != nil {
@@ -235,7 +235,7 @@ func (c *crawlOptions) runCrawls(ctx context.Context, o *Options, base crawl.Con
 		}
 		return exitOK
 	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %v\n", err)
+		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %s\n", shownErr(err))
 		return exitFailed
 	}
 	if ctx.Err() != nil {
@@ -338,10 +338,10 @@ func crawlOnce(ctx context.Context, o *Options, mode fetcher.Mode, base crawl.Co
 	}
 	cc.OnRobotsFailure = func(robotsURL, reason string) {
 		fmt.Fprintf(o.IO.ErrOut, "fetch: %s failed (%s): the URLs of its origin are skipped for %v (RFC 9309; --robots off ignores robots.txt)\n",
-			robotsURL, reason, crawl.RobotsRetryAfter)
+			shownText(robotsURL), shownText(reason), crawl.RobotsRetryAfter)
 	}
 	if o.crawl.verbose {
-		cc.OnSkip = func(u, reason string) { fmt.Fprintf(o.IO.ErrOut, "fetch: skipped (%s): %s\n", reason, u) }
+		cc.OnSkip = func(u, reason string) { fmt.Fprintf(o.IO.ErrOut, "fetch: skipped (%s): %s\n", reason, shownText(u)) }
 	}
 	run := o.Crawl
 	if run == nil {

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,18 +150,6 @@ func defaultCrawlID(cfg crawl.Config, c *crawlOptions) string {
 	return "crawl-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// redactSpec drops a password from a store spec for messages.
-func redactSpec(spec string) string {
-	u, err := url.Parse(spec)
-	if err != nil || u.User == nil {
-		return spec
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxx")
-	}
-	return u.String()
-}
-
 // openFrontier opens the store of --frontier for a crawl (nil for
 // memory). Its error wraps crawl.ErrStoreSetup when the store is unusable
 // (exit 2).
@@ -181,19 +168,19 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 	default:
 		f := &crawl.RedisFrontier{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxQueued: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d}
 		f.OnRetry = func(err error, wait time.Duration) {
-			fmt.Fprintf(errOut, "fetch: %v; retrying in %v\n", err, wait)
+			fmt.Fprintf(errOut, "fetch: %s; retrying in %v\n", shownErr(err), wait)
 		}
 		if err := crawl.OpenRedis(ctx, s.spec, id, f); err != nil {
 			return nil, err
 		}
-		return &openedFrontier{front: f, close: f.Close, trips: f.RoundTrips, desc: redactSpec(s.spec)}, nil
+		return &openedFrontier{front: f, close: f.Close, trips: f.RoundTrips, desc: fetcher.MaskURL(s.spec)}, nil
 	}
 }
 
 // storeErrorCode prints a store's opening error and returns its exit
 // code: 2 when the store is unusable, 1 otherwise.
 func storeErrorCode(w io.Writer, err error) exitCode {
-	fmt.Fprintf(w, "fetch: --frontier: %v\n", err)
+	fmt.Fprintf(w, "fetch: --frontier: %s\n", shownErr(err))
 	if errors.Is(err, crawl.ErrStoreSetup) {
 		return exitUsage
 	}
@@ -261,13 +248,13 @@ func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
 		if code, ok := interruptCode(ctx); ok {
 			return code // interrupted while reading the list: nothing fetched
 		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 		return exitUsage
 	}
 	if c.store.crawlID == "" {
 		id, n, err := defaultListID(src, o)
 		if err != nil {
-			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
+			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 			return exitUsage
 		}
 		if n == 0 {
@@ -289,7 +276,7 @@ func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
 		return code
 	}
 	if err != nil {
-		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %v\n", err)
+		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %s\n", shownErr(err))
 		return exitFailed
 	}
 	if pushed == 0 && bad == 0 {
@@ -367,7 +354,7 @@ func pushList(ctx context.Context, src *source, front crawl.StoreFrontier, w io.
 			}
 		}
 		if perr != nil {
-			fmt.Fprintf(w, "fetch: %s: %v: not queued\n", lines.where(), perr)
+			fmt.Fprintf(w, "fetch: %s: %s: not queued\n", shownText(lines.where()), shownErr(perr))
 			bad++
 			continue
 		}

@@ -111,7 +111,7 @@ func flagErrorf(format string, a ...any) error { return &FlagError{fmt.Errorf(fo
 // printFlagError writes err and the usage hint of cmd ("fetch",
 // "fetch demo") to w and returns exitUsage.
 func printFlagError(w io.Writer, cmd string, err error) exitCode {
-	fmt.Fprintf(w, "%s: %s\nUsage: %s\nRun '%s --help' for more information.\n", cmd, escapeText(err.Error()), usageLine(cmd), cmd)
+	fmt.Fprintf(w, "%s: %s\nUsage: %s\nRun '%s --help' for more information.\n", cmd, shownErr(err), usageLine(cmd), cmd)
 	return exitUsage
 }
 

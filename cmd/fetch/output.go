@@ -233,6 +233,15 @@ func appendHeaders(b []byte, r *fetcher.Result) []byte {
 	return b
 }
 
+// shownText returns s as every message shows it: passwords in URLs masked
+// by fetcher.MaskURL (user:***@, the one mask of every output: results,
+// errors, store URLs, proxies; -v masks its heads in the fetcher with the
+// same function) and control characters escaped (escapeText).
+func shownText(s string) string { return escapeText(fetcher.MaskURL(s)) }
+
+// shownErr is the message of err as shownText shows it.
+func shownErr(err error) string { return shownText(err.Error()) }
+
 // escapeText returns s with control characters and invalid UTF-8 escaped
 // (see appendEscaped).
 func escapeText(s string) string {

@@ -78,7 +78,7 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 		r = f
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
 		f := &crawl.RedisFrontier{OnRetry: func(err error, wait time.Duration) {
-			fmt.Fprintf(ios.ErrOut, "fetch results: %v; retrying in %v\n", err, wait)
+			fmt.Fprintf(ios.ErrOut, "fetch results: %s; retrying in %v\n", shownErr(err), wait)
 		}}
 		if err := crawl.OpenRedis(ctx, spec, id, f); err != nil {
 			return storeErrorCode(ios.ErrOut, err)
@@ -118,7 +118,7 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 		}
 		return exitInterrupted
 	}
-	fmt.Fprintf(ios.ErrOut, "fetch results: %v\n", err)
+	fmt.Fprintf(ios.ErrOut, "fetch results: %s\n", shownErr(err))
 	return exitFailed
 }
 
@@ -126,13 +126,13 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 // error: a wrong path or id) or the error of looking.
 func noCrawlCode(w io.Writer, err error) exitCode {
 	if errors.Is(err, crawl.ErrNoCrawl) {
-		fmt.Fprintf(w, "fetch results: %v\n", err)
+		fmt.Fprintf(w, "fetch results: %s\n", shownErr(err))
 		return exitUsage
 	}
 	return storeErrorCode(w, err)
 }
 
 func printResultsError(w io.Writer, err error) exitCode {
-	fmt.Fprintf(w, "fetch results: %v\nUsage: fetch results --frontier STORE --crawl-id NAME [--follow]\nRun 'fetch results --help' for more information.\n", err)
+	fmt.Fprintf(w, "fetch results: %s\nUsage: fetch results --frontier STORE --crawl-id NAME [--follow]\nRun 'fetch results --help' for more information.\n", shownErr(err))
 	return exitUsage
 }

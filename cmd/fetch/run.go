@@ -53,7 +53,7 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 	}
 	file, err := os.Create(o.OutputFile)
 	if err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", escapeText(err.Error()))
+		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
 		return exitUsage
 	}
 	// The results go to the file: for the progress bar, stdout is a file.
@@ -67,7 +67,7 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 		os.Remove(o.OutputFile)
 	}
 	if err := file.Close(); err != nil && code != exitUsage {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %v\n", err)
+		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
 		return max(code, exitFailed)
 	}
 	return code
@@ -84,7 +84,7 @@ func fetchRunTo(ctx context.Context, o *Options) exitCode {
 		if errors.Is(err, errNoInput) {
 			return printFlagError(ios.ErrOut, "fetch", err)
 		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 		return exitUsage
 	}
 	defer src.close()
@@ -99,7 +99,7 @@ func fetchRunTo(ctx context.Context, o *Options) exitCode {
 			if code, ok := interruptCode(ctx); ok {
 				return code // interrupted while reading the list: nothing fetched
 			}
-			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
+			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 			return exitUsage
 		}
 	}
@@ -164,11 +164,11 @@ func (r *runner) runAll(ctx context.Context) exitCode {
 			var ie *inputError
 			var ce *configError
 			if errors.As(err, &ie) || errors.As(err, &ce) {
-				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
+				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 				return exitUsage
 			}
 			if ctx.Err() == nil {
-				fmt.Fprintf(ios.ErrOut, "fetch: %s engine: %v\n", mode, err)
+				fmt.Fprintf(ios.ErrOut, "fetch: %s engine: %s\n", mode, shownErr(err))
 				return exitFailed
 			}
 		}
@@ -209,7 +209,7 @@ func (r *runner) runAll(ctx context.Context) exitCode {
 		}
 		return exitOK
 	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %v\n", err)
+		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %s\n", shownErr(err))
 		return exitFailed
 	}
 	if ctx.Err() != nil {
@@ -220,7 +220,7 @@ func (r *runner) runAll(ctx context.Context) exitCode {
 	}
 	if lenDiffer {
 		fmt.Fprintf(ios.ErrOut, "fetch: the runs read lists of different lengths (%s): %s changed while the comparison ran; no speedup is reported\n",
-			runLengths(costs), r.src.describe())
+			runLengths(costs), shownText(r.src.describe()))
 		return exitUsage
 	}
 	if cmp != nil && !cmp.gateMet() {
