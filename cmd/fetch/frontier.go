@@ -97,28 +97,24 @@ func (v *shardValue) in(line string) bool {
 
 // openedFrontier is the store of a crawl run.
 type openedFrontier struct {
-	front crawl.StoreFrontier
-	close func() error
-	trips func() int64 // Redis round trips, or nil
-	desc  string
-	pages int64 // pages this worker fetched
+	front  crawl.Store
+	scheme string // of the spec: "bolt", "redis", …
+	desc   string // the spec, its password masked
+	pages  int64  // pages this worker fetched
 }
 
 // checkFrontierFlags checks the store flags before anything runs.
 func (c *crawlOptions) checkFrontierFlags(o *Options) error {
 	s := &c.store
-	switch {
-	case s.spec == "memory":
-		if s.crawlID != "" {
-			return flagErrorf("--crawl-id needs --frontier bolt:PATH or redis://…")
-		}
-	case strings.HasPrefix(s.spec, "bolt:"):
-		if len(s.spec) == len("bolt:") {
-			return flagErrorf("--frontier bolt: needs a file path, such as bolt:crawl.db")
-		}
-	case strings.HasPrefix(s.spec, "redis://"), strings.HasPrefix(s.spec, "rediss://"):
-	default:
-		return flagErrorf("--frontier: want memory, bolt:PATH or redis://host:port/db, got %q", s.spec)
+	scheme, err := crawl.StoreScheme(s.spec)
+	if err != nil {
+		return flagErrorf("--frontier: %v", err)
+	}
+	if s.spec == "" { // the memory store, but say its name
+		return flagErrorf("--frontier: want memory, bolt:PATH or redis://host:port/db, got \"\"")
+	}
+	if scheme == "memory" && s.crawlID != "" {
+		return flagErrorf("--crawl-id needs --frontier bolt:PATH or redis://…")
 	}
 	if s.claimTimeout.d <= 0 {
 		return flagErrorf("--claim-timeout: want a positive duration, got %v", s.claimTimeout.d)
@@ -150,31 +146,25 @@ func defaultCrawlID(cfg crawl.Config, c *crawlOptions) string {
 	return "crawl-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// openFrontier opens the store of --frontier for a crawl (nil for
-// memory). Its error wraps crawl.ErrStoreSetup when the store is unusable
-// (exit 2).
+// openFrontier opens the store of --frontier for the crawl id. Its
+// error wraps crawl.ErrStoreSetup when the store is unusable (exit 2).
 func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) (*openedFrontier, error) {
 	s := &o.crawl.store
 	errOut := o.IO.ErrOut
-	switch {
-	case s.spec == "memory":
-		return nil, nil
-	case strings.HasPrefix(s.spec, "bolt:"):
-		f, err := crawl.OpenBolt(s.spec[len("bolt:"):], id, cfg.PerHost, cfg.Delay, cfg.MaxFrontier)
-		if err != nil {
-			return nil, err
-		}
-		return &openedFrontier{front: f, close: f.Close, desc: s.spec}, nil
-	default:
-		f := &crawl.RedisFrontier{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxQueued: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d}
-		f.OnRetry = func(err error, wait time.Duration) {
-			fmt.Fprintf(errOut, "fetch: %s; retrying in %v\n", shownErr(err), wait)
-		}
-		if err := crawl.OpenRedis(ctx, s.spec, id, f); err != nil {
-			return nil, err
-		}
-		return &openedFrontier{front: f, close: f.Close, trips: f.RoundTrips, desc: fetcher.MaskURL(s.spec)}, nil
+	scheme, err := crawl.StoreScheme(s.spec)
+	if err != nil {
+		return nil, err
 	}
+	f, err := crawl.OpenStore(ctx, s.spec, crawl.StoreOptions{
+		CrawlID: id, PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d,
+		OnRetry: func(err error, wait time.Duration) {
+			fmt.Fprintf(errOut, "fetch: %s; retrying in %v\n", shownErr(err), wait)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &openedFrontier{front: f, scheme: scheme, desc: fetcher.MaskURL(s.spec)}, nil
 }
 
 // storeErrorCode prints a store's opening error and returns its exit
@@ -209,20 +199,20 @@ func (c *crawlOptions) useFrontier(ctx context.Context, o *Options, cfg *crawl.C
 	return st, exitOK, true
 }
 
-// finish closes the store and reports the Redis round trips of the run.
+// finish closes the store and reports the round trips of the run to a
+// store over the network.
 func (st *openedFrontier) finish(w io.Writer) {
 	if st == nil {
 		return
 	}
-	if st.trips != nil {
-		n := st.trips()
+	if n := st.front.Stats().RoundTrips; n > 0 {
 		per := 0.0
 		if st.pages > 0 {
 			per = float64(n) / float64(st.pages)
 		}
-		fmt.Fprintf(w, "fetch: redis: %d round trips for %d pages (%.2f a page)\n", n, st.pages, per)
+		fmt.Fprintf(w, "fetch: %s: %d round trips for %d pages (%.2f a page)\n", st.scheme, n, st.pages, per)
 	}
-	st.close()
+	st.front.Close()
 }
 
 // listPushBatch is how many URLs of a list go to the store in one call.
@@ -313,7 +303,7 @@ func defaultListID(src *source, o *Options) (id string, n int, err error) {
 
 // pushList pushes the URLs of src to front in batches; a line that is no
 // URL is said on w and counted in bad (its label, if any, is not kept).
-func pushList(ctx context.Context, src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad int, err error) {
+func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed, bad int, err error) {
 	lines, err := src.open()
 	if err != nil {
 		return 0, 0, err
