@@ -73,46 +73,15 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 	return code
 }
 
-// fetchRunTo is fetchRun once o.IO.Out is where results go.
+// fetchRunTo is fetchRun once o.IO.Out is where results go: it plans the
+// run (plan.go) and executes the plan.
 func fetchRunTo(ctx context.Context, o *Options) exitCode {
-	if code, done := crawlRun(ctx, o); done {
+	p, code := planRun(ctx, o)
+	if p == nil {
 		return code
 	}
-	ios := o.IO
-	src, err := newSource(o)
-	if err != nil {
-		if errors.Is(err, errNoInput) {
-			return printFlagError(ios.ErrOut, "fetch", err)
-		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
-		return exitUsage
-	}
-	defer src.close()
-
-	modes := o.Compare
-	if modes == nil {
-		modes = []fetcher.Mode{o.Mode}
-	}
-	plan := schedule(modes, o.Repeat)
-	if len(plan) > 1 {
-		if err := src.replayable(ctx); err != nil {
-			if code, ok := interruptCode(ctx); ok {
-				return code // interrupted while reading the list: nothing fetched
-			}
-			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
-			return exitUsage
-		}
-	}
-
-	r := &runner{o: o, src: src, out: newLineWriter(ios.Out), plan: plan}
-	r.f = newFormatter(o)
-	r.info = r.out
-	if o.WriteOut != nil {
-		// The template's lines are the whole of stdout: costs and
-		// summaries go to stderr.
-		r.info = newLineWriter(ios.ErrOut)
-	}
-	return r.runAll(ctx)
+	defer p.close()
+	return p.execute(ctx)
 }
 
 // newFormatter returns the formatter the output flags of o ask for.
@@ -120,138 +89,44 @@ func newFormatter(o *Options) *formatter {
 	return &formatter{json: o.JSON, quiet: o.Quiet, slowest: o.Slowest, writeOut: o.WriteOut}
 }
 
-// runner runs the plan of a fetch: one run per mode and repeat.
-type runner struct {
-	o    *Options
-	src  *source
-	plan []fetcher.Mode
-	out  *lineWriter // results
-	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w
-	f    *formatter
+// planList plans a URL list (arguments, then --input or standard input)
+// through the engines. A list read more than once (--compare, --repeat)
+// must be one that can be read again: a pipe is read once, into a file.
+func planList(ctx context.Context, o *Options) (*runPlan, exitCode) {
+	ios := o.IO
+	src, err := newSource(o)
+	if err != nil {
+		if errors.Is(err, errNoInput) {
+			return nil, printFlagError(ios.ErrOut, "fetch", err)
+		}
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+		return nil, exitUsage
+	}
+	p := newRunPlan(o, &listPass{src: src}, "engine")
+	if len(p.runs) > 1 {
+		if err := src.replayable(ctx); err != nil {
+			src.close()
+			if code, ok := interruptCode(ctx); ok {
+				return nil, code // interrupted while reading the list: nothing fetched
+			}
+			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+			return nil, exitUsage
+		}
+	}
+	p.closers = append(p.closers, src.close)
+	p.sameList, p.describe = true, src.describe
+	p.quietRepeat = o.Quiet && o.Repeat > 1
+	return p, exitOK
 }
 
-// runAll runs the plan and returns the exit code. Precedence: an input
-// error (2), an interrupt (130/143), a --min-speedup gate not met (3),
-// a failed URL (1).
-func (r *runner) runAll(ctx context.Context) exitCode {
-	o, ios := r.o, r.o.IO
-	modes := o.Compare
-	if modes == nil {
-		modes = []fetcher.Mode{o.Mode}
-	}
-	// With -q and several runs of a mode, a failure is printed once (the
-	// first run that meets it), and the table stands for the runs' own
-	// cost and summary lines.
-	quietRepeat := o.Quiet && o.Repeat > 1
-	var shown map[failureKey]bool
-	if quietRepeat {
-		shown = make(map[failureKey]bool)
-	}
-	var (
-		costs     []runCost
-		failed    bool
-		listLen   = int64(-1)
-		lenDiffer bool
-	)
-	for i, mode := range r.plan {
-		sum, err := r.runOnce(ctx, mode, i == 0, shown)
-		failed = failed || sum.failed > 0
-		if err != nil {
-			var ee *emptyError
-			if errors.As(err, &ee) {
-				return printFlagError(ios.ErrOut, "fetch", err)
-			}
-			var ie *inputError
-			var ce *configError
-			if errors.As(err, &ie) || errors.As(err, &ce) {
-				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
-				return exitUsage
-			}
-			if ctx.Err() == nil {
-				fmt.Fprintf(ios.ErrOut, "fetch: %s engine: %s\n", mode, shownErr(err))
-				return exitFailed
-			}
-		}
-		if r.out.Err() != nil {
-			break
-		}
-		if ctx.Err() == nil {
-			n := sum.urls + sum.notStarted
-			if listLen >= 0 && n != listLen {
-				lenDiffer = true
-			}
-			listLen = max(listLen, n)
-		}
-		costs = append(costs, runCost{mode, sum.wall, sum.failed, sum.urls + sum.notStarted})
-		if o.JSON || !quietRepeat {
-			r.info.writeLine(r.f.cost(nil, mode, sum.wall))
-			if o.JSON || !o.announce {
-				r.info.writeLine(r.f.summary(nil, sum))
-			}
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
+// listPass is a pass of a URL list through the engines.
+type listPass struct{ src *source }
 
-	var cmp *comparison
-	if ctx.Err() == nil && r.out.Err() == nil && !lenDiffer && (o.Compare != nil || o.Repeat > 1) {
-		cmp = compareRuns(modes, costs, o.MinSpeedup)
-		r.info.writeLine(r.f.compare(nil, cmp))
-	}
-
-	switch err := r.out.Err(); {
-	case err == nil:
-	case isClosedPipe(err):
-		// The reader went away (| head): quiet, and judged on what it read.
-		if failed {
-			return exitFailed
-		}
-		return exitOK
-	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %s\n", shownErr(err))
-		return exitFailed
-	}
-	if ctx.Err() != nil {
-		if code, ok := interruptCode(ctx); ok {
-			return code
-		}
-		return exitInterrupted
-	}
-	if lenDiffer {
-		fmt.Fprintf(ios.ErrOut, "fetch: the runs read lists of different lengths (%s): %s changed while the comparison ran; no speedup is reported\n",
-			runLengths(costs), shownText(r.src.describe()))
-		return exitUsage
-	}
-	if cmp != nil && !cmp.gateMet() {
-		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
-			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
-		return exitGate
-	}
-	if failed {
-		return exitFailed
-	}
-	return exitOK
-}
-
-// configError is a configuration the engines refuse (exit 2).
-type configError struct{ err error }
-
-func (e *configError) Error() string { return e.err.Error() }
-func (e *configError) Unwrap() error { return e.err }
-
-// inputError is a failure to read the URL list.
-type inputError struct{ err error }
-
-func (e *inputError) Error() string { return "reading URLs: " + e.err.Error() }
-func (e *inputError) Unwrap() error { return e.err }
-
-// runOnce streams one pass of the list through the engine of mode and
-// writes each result as it completes (or in input order with
-// --keep-order). It returns the summary of the run; its error is an
-// *emptyError (an empty list on the first run: later runs that find the
-// list emptied report a length of 0), an *inputError, a *configError, or
-// the engine's.
+// run streams one pass of the list through the engine of mode and writes
+// each result as it completes (or in input order with --keep-order). It
+// returns the summary of the pass; its error is an *emptyError (an empty
+// list on the first pass: later passes that find the list emptied report
+// a length of 0), an *inputError, a *configError, or the engine's.
 //
 // Four goroutines: a reader reads lines when asked (so that an interrupt
 // never waits for a stalled pipe), the feeder turns them into jobs (or,
@@ -260,8 +135,8 @@ func (e *inputError) Unwrap() error { return e.err }
 // bounded by the concurrency: one line at a time in the feeder, the
 // engine's slots, the results channel and, with --keep-order, the reorder
 // window.
-func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, shown map[failureKey]bool) (*summary, error) {
-	o := r.o
+func (lp *listPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, first bool) (*summary, error) {
+	o := p.o
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -277,7 +152,7 @@ func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, sho
 	if err != nil {
 		return sum, &configError{err}
 	}
-	lr, err := r.src.open()
+	lr, err := lp.src.open()
 	if err != nil {
 		return sum, &inputError{err}
 	}
@@ -287,17 +162,17 @@ func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, sho
 	// error, not a run.
 	line, ok, pending := lines.next(ctx.Done())
 	if ok && line.err == io.EOF && first {
-		return sum, &emptyError{r.src.describe()}
+		return sum, &emptyError{lp.src.describe()}
 	}
 
 	var total int64 = -1
 	if progressEnabled(o) {
-		total = r.src.count()
+		total = lp.src.count()
 	}
 	prog := newProgress(o, mode.String(), total)
 	if prog != nil && o.IO.OutTTY {
-		r.out.around = prog.around
-		defer func() { r.out.around = nil }()
+		p.out.around = prog.around
+		defer func() { p.out.around = nil }()
 	}
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -305,7 +180,7 @@ func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, sho
 	// A failed stdout ends the run: nobody reads what is left.
 	go func() {
 		select {
-		case <-r.out.failed:
+		case <-p.out.failed:
 			cancel()
 		case <-runCtx.Done():
 		}
@@ -313,7 +188,7 @@ func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, sho
 
 	jobs := make(chan fetcher.Job)
 	results := make(chan fetcher.Result, o.Concurrency)
-	rs := &runState{mode: mode, out: r.out, f: r.f, sum: sum, prog: prog, shown: shown}
+	rs := &runState{mode: mode, out: p.out, f: p.f, sum: sum, prog: prog, shown: p.shown}
 	if o.KeepOrder {
 		rs.window = make(chan struct{}, max(keepOrderFactor*o.Concurrency, minKeepOrderWindow))
 		rs.pending = make(map[int64]fetcher.Result)
@@ -327,7 +202,7 @@ func (r *runner) runOnce(ctx context.Context, mode fetcher.Mode, first bool, sho
 	cfg.Observer = ob
 	prog.setLiveBytes(&ob.bytes)
 
-	fd := &feeder{mode: mode, lines: lines, countable: r.src.countable, jobs: jobs, results: results, window: rs.window}
+	fd := &feeder{mode: mode, lines: lines, countable: lp.src.countable, jobs: jobs, results: results, window: rs.window}
 	if ok {
 		fd.first = &line
 	} else {
