@@ -2,7 +2,8 @@ package main
 
 // Shared and resumable crawls and lists: --frontier, --crawl-id, --claim-timeout,
 // and --shard (list mode too). Registered by addFrontierFlags (one call in
-// addCrawlFlags); the store is opened by openFrontier for crawlRun.
+// addCrawlFlags); the store is opened by openFrontier for planCrawl and
+// planStoreList.
 
 import (
 	"context"
@@ -158,7 +159,7 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 	f, err := crawl.OpenStore(ctx, s.spec, crawl.StoreOptions{
 		CrawlID: id, PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d,
 		OnRetry: func(err error, wait time.Duration) {
-			fmt.Fprintf(errOut, "fetch: %v; retrying in %v\n", err, wait)
+			fmt.Fprintf(errOut, "fetch: %s; retrying in %v\n", shownErr(err), wait)
 		},
 	})
 	if err != nil {
@@ -170,7 +171,7 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 // storeErrorCode prints a store's opening error and returns its exit
 // code: 2 when the store is unusable, 1 otherwise.
 func storeErrorCode(w io.Writer, err error) exitCode {
-	fmt.Fprintf(w, "fetch: --frontier: %v\n", err)
+	fmt.Fprintf(w, "fetch: --frontier: %s\n", shownErr(err))
 	if errors.Is(err, crawl.ErrStoreSetup) {
 		return exitUsage
 	}
@@ -218,37 +219,39 @@ func (st *openedFrontier) finish(w io.Writer) {
 // listPushBatch is how many URLs of a list go to the store in one call.
 const listPushBatch = 1000
 
-// storeListRun runs a URL list (no --crawl) on the --frontier store: the
+// planStoreList plans a URL list (no --crawl) on the --frontier store: the
 // list is pushed to the store in batches, each URL once whichever worker
 // pushes it (a second worker with the same list adds nothing), then this
 // worker fetches what is queued, sharing it with any others (crawl.Config
 // List). Memory stays flat: the list is read twice (the first time for
 // the default crawl id), never held.
-func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
+func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan, exitCode) {
 	ios := o.IO
 	if err := c.checkFrontierFlags(o); err != nil {
-		return printFlagError(ios.ErrOut, "fetch", err)
+		return nil, printFlagError(ios.ErrOut, "fetch", err)
 	}
 	src, err := newSource(o)
 	if err != nil {
-		return printFlagError(ios.ErrOut, "fetch", err)
+		return nil, printFlagError(ios.ErrOut, "fetch", err)
 	}
+	// The list is pushed to the store before the plan runs: the input
+	// is closed when planning ends.
 	defer src.close()
 	if err := src.replayable(ctx); err != nil {
 		if code, ok := interruptCode(ctx); ok {
-			return code // interrupted while reading the list: nothing fetched
+			return nil, code // interrupted while reading the list: nothing fetched
 		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
-		return exitUsage
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+		return nil, exitUsage
 	}
 	if c.store.crawlID == "" {
 		id, n, err := defaultListID(src, o)
 		if err != nil {
-			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
-			return exitUsage
+			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+			return nil, exitUsage
 		}
 		if n == 0 {
-			return printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+			return nil, printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
 		}
 		c.store.crawlID = id
 	}
@@ -258,21 +261,24 @@ func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
 	}
 	store, code, ok := c.useFrontier(ctx, o, &cfg)
 	if !ok {
-		return code
+		return nil, code
 	}
-	defer store.finish(ios.ErrOut)
 	pushed, bad, err := pushList(ctx, src, store.front, ios.ErrOut)
-	if code, ok := interruptCode(ctx); ok {
-		return code
+	code, interrupted := interruptCode(ctx)
+	switch {
+	case interrupted:
+	case err != nil:
+		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %s\n", shownErr(err))
+		code = exitFailed
+	case pushed == 0 && bad == 0:
+		code = printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+	default:
+		p := newCrawlPlan(o, cfg, store)
+		p.failed = bad > 0 // a line that is no URL was not queued
+		return p, exitOK
 	}
-	if err != nil {
-		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %v\n", err)
-		return exitFailed
-	}
-	if pushed == 0 && bad == 0 {
-		return printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
-	}
-	return c.runCrawls(ctx, o, cfg, store, bad > 0)
+	store.finish(ios.ErrOut)
+	return nil, code
 }
 
 // defaultListID names a list run by its URLs, in order, and the flags
@@ -344,7 +350,7 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 			}
 		}
 		if perr != nil {
-			fmt.Fprintf(w, "fetch: %s: %v: not queued\n", lines.where(), perr)
+			fmt.Fprintf(w, "fetch: %s: %s: not queued\n", shownText(lines.where()), shownErr(perr))
 			bad++
 			continue
 		}

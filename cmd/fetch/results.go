@@ -67,7 +67,7 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 	// Read only: a typo in the path or the id must not create a store.
 	r, err := crawl.OpenStore(ctx, spec, crawl.StoreOptions{CrawlID: id, ReadOnly: true,
 		OnRetry: func(err error, wait time.Duration) {
-			fmt.Fprintf(ios.ErrOut, "fetch results: %v; retrying in %v\n", err, wait)
+			fmt.Fprintf(ios.ErrOut, "fetch results: %s; retrying in %v\n", shownErr(err), wait)
 		}})
 	if err != nil {
 		return storeErrorCode(ios.ErrOut, err)
@@ -103,7 +103,7 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 		}
 		return exitInterrupted
 	}
-	fmt.Fprintf(ios.ErrOut, "fetch results: %v\n", err)
+	fmt.Fprintf(ios.ErrOut, "fetch results: %s\n", shownErr(err))
 	return exitFailed
 }
 
@@ -111,13 +111,13 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 // error: a wrong path or id) or the error of looking.
 func noCrawlCode(w io.Writer, err error) exitCode {
 	if errors.Is(err, crawl.ErrNoCrawl) {
-		fmt.Fprintf(w, "fetch results: %v\n", err)
+		fmt.Fprintf(w, "fetch results: %s\n", shownErr(err))
 		return exitUsage
 	}
 	return storeErrorCode(w, err)
 }
 
 func printResultsError(w io.Writer, err error) exitCode {
-	fmt.Fprintf(w, "fetch results: %v\nUsage: fetch results --frontier STORE --crawl-id NAME [--follow]\nRun 'fetch results --help' for more information.\n", err)
+	fmt.Fprintf(w, "fetch results: %s\nUsage: fetch results --frontier STORE --crawl-id NAME [--follow]\nRun 'fetch results --help' for more information.\n", shownErr(err))
 	return exitUsage
 }
