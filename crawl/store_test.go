@@ -76,7 +76,7 @@ func TestStoreScheme(t *testing.T) {
 		t.Run(tt.spec, func(t *testing.T) {
 			got, err := crawl.StoreScheme(tt.spec)
 			if tt.wantErr {
-				if err == nil || !strings.Contains(err.Error(), "want memory, bolt:PATH or redis://host:port/db") {
+				if err == nil || !strings.Contains(err.Error(), "want memory, bolt:PATH or redis://host:port/db (or toy:…), got") {
 					t.Errorf("StoreScheme(%q) = %q, %v; want an error saying what a spec looks like", tt.spec, got, err)
 				}
 				return
