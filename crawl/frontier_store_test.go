@@ -133,6 +133,36 @@ func TestRedisFrontierShared(t *testing.T) {
 	}
 }
 
+// TestRedisUntimedClaims: a claim without a claim time, as a worker from
+// before claim times were kept left one, is timed from the first claim
+// that sees it, and taken over a claim timeout later: a crawl begun by
+// such workers does not keep it forever.
+func TestRedisUntimedClaims(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	o := StoreOptions{CrawlID: "untimed", PerHost: 1, ClaimTimeout: time.Minute}
+	a, b := openTestRedis(t, r, o), openTestRedis(t, r, o)
+	now := time.Unix(1_000_000, 0)
+	it := Item{URL: "http://h/0", Key: Hash("http://h/0"), Host: "h"}
+	if _, err := a.Push([]Item{it}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := a.Claim(now, 1); err != nil || len(got) != 1 {
+		t.Fatalf("a.Claim = %v, %v; want 1", got, err)
+	}
+	raw := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer raw.Close()
+	if err := raw.Del(context.Background(), a.prefix+"ct:h").Err(); err != nil { // as the old scripts left it
+		t.Fatal(err)
+	}
+	later := now.Add(time.Hour)
+	if got, _, err := b.Claim(later, 1); err != nil || len(got) != 0 {
+		t.Fatalf("b.Claim an hour later = %v, %v; want none: an untimed claim is timed from now", got, err)
+	}
+	if got, _, err := b.Claim(later.Add(time.Minute), 1); err != nil || len(got) != 1 || got[0] != it {
+		t.Fatalf("b.Claim a claim timeout after = %v, %v; want %v taken over", got, err, it)
+	}
+}
+
 // TestRedisFrontierSetupErrors: a wrong password and a server that is no
 // Redis are ErrStoreSetup at once; an unreachable one is retried, said.
 func TestRedisFrontierSetupErrors(t *testing.T) {
