@@ -67,6 +67,10 @@ type Config struct {
 	// (Stats.Dropped). If zero, DefaultMaxFrontier; if negative, there is
 	// no bound.
 	MaxFrontier int
+	// MaxLinksPerPage bounds the links taken from one page; the links
+	// past it are not queued and are counted (Stats.LinksOverMax). If
+	// zero, MaxLinksPerPage (100,000).
+	MaxLinksPerPage int
 	// Frontier, if set, replaces the memory frontier (its PerHost, Delay
 	// and bound are its own business then: see StoreOptions). A Store
 	// (OpenStore) also keeps the crawl's results: see Record. A store
@@ -102,7 +106,8 @@ type Stats struct {
 	SkippedRobots int64 `json:"skipped_robots"` // URLs robots.txt forbade: not fetched
 	OutOfScope    int64 `json:"out_of_scope"`   // links (each time found) outside the scope
 	Duplicates    int64 `json:"duplicates"`     // links (each time found) to a URL already queued or fetched
-	Dropped       int64 `json:"dropped"`        // URLs not queued: the frontier was full, or a page's links passed MaxLinksPerPage or MaxURLLength
+	Dropped       int64 `json:"dropped"`        // URLs not queued: the frontier was full (MaxFrontier), or a link was longer than MaxURLLength
+	LinksOverMax  int64 `json:"links_over_max"` // links past Config.MaxLinksPerPage on their page: not queued (not in dropped)
 	RobotsFetches int64 `json:"robots_fetches"` // robots.txt fetches
 	RobotsErrors  int64 `json:"robots_errors"`  // robots.txt fetches that failed (5xx, unreachable): their origin was skipped
 	Sitemaps      int64 `json:"sitemaps"`       // sitemap files fetched
@@ -577,6 +582,7 @@ func (c *crawler) onBody(job fetcher.Job, final *url.URL, contentType string) io
 		return nil
 	}
 	e.ext = NewLinkExtractor(final)
+	e.ext.MaxLinks = c.cfg.MaxLinksPerPage
 	return e.ext
 }
 
@@ -651,11 +657,12 @@ func (c *crawler) result(r fetcher.Result) {
 		return
 	}
 	var links []*url.URL
-	skipped := 0
+	skipped, capped := 0, 0
 	if e.ext != nil {
 		e.ext.Close()         // closed by the fetcher already, unless the fetch failed early
 		links = e.ext.Links() // waits for the tokenizer
-		skipped = e.ext.Skipped()
+		capped = e.ext.Capped()
+		skipped = e.ext.Skipped() - capped
 	}
 	if e.kind != kindPage {
 		c.mu.Lock()
@@ -695,6 +702,7 @@ func (c *crawler) result(r fetcher.Result) {
 	c.mu.Lock()
 	c.stats.OutOfScope += int64(outOfScope)
 	c.stats.Dropped += int64(skipped)
+	c.stats.LinksOverMax += int64(capped)
 	if c.store != nil {
 		c.complete(it, &r, items)
 		c.mu.Unlock()

@@ -13,9 +13,12 @@ import (
 
 // Limits of the link extractor.
 const (
-	// MaxLinksPerPage bounds the links taken from one page; the rest of
-	// the page is still read but yields nothing more.
-	MaxLinksPerPage = 10000
+	// MaxLinksPerPage is the default bound of the links taken from one
+	// page (LinkExtractor.MaxLinks, Config.MaxLinksPerPage,
+	// --max-links-per-page): well above real index pages (the Python
+	// docs' genindex-all has 17,242 links). The rest of the page is still
+	// read; the links past the bound are counted (Capped).
+	MaxLinksPerPage = 100000
 	// MaxURLLength bounds a link's length (its href, and the URL it
 	// resolves to); a longer one is skipped. With MaxLinksPerPage it bounds
 	// what one page can make the crawler hold.
@@ -55,6 +58,10 @@ func IsHTML(contentType string) bool {
 // exactly once or more; Links, Skipped and Err after Close, from any
 // goroutine that Close happens before.
 type LinkExtractor struct {
+	// MaxLinks bounds the links taken; set it before the first Write.
+	// If zero, MaxLinksPerPage.
+	MaxLinks int
+
 	page *url.URL
 
 	next     func() (struct{}, bool)
@@ -66,7 +73,8 @@ type LinkExtractor struct {
 	finished bool // the tokenizer returned
 
 	links    []*url.URL
-	skipped  int // links over MaxLinksPerPage or MaxURLLength
+	skipped  int // links over MaxLinks or MaxURLLength
+	capped   int // of skipped, those over MaxLinks
 	base     *url.URL
 	nofollow bool
 	err      error
@@ -128,6 +136,15 @@ func (e *LinkExtractor) Skipped() int {
 		return 0
 	}
 	return e.skipped
+}
+
+// Capped returns how many of the links Skipped counts were past
+// MaxLinks; 0 after a robots nofollow. Call it after Close.
+func (e *LinkExtractor) Capped() int {
+	if e.nofollow {
+		return 0
+	}
+	return e.capped
 }
 
 // Err returns why the tokenizer stopped before the end of the body (a
@@ -266,7 +283,16 @@ func (e *LinkExtractor) tag(name string, z *html.Tokenizer) {
 	if !hasHref || hasToken(rel, "nofollow", " ") {
 		return
 	}
-	if len(e.links) >= MaxLinksPerPage || len(href) > MaxURLLength {
+	limit := e.MaxLinks
+	if limit <= 0 {
+		limit = MaxLinksPerPage
+	}
+	if len(e.links) >= limit {
+		e.skipped++
+		e.capped++
+		return
+	}
+	if len(href) > MaxURLLength {
 		e.skipped++
 		return
 	}

@@ -34,12 +34,13 @@ type crawlOptions struct {
 	sitemaps    bool
 	delay       durationValue
 	maxFrontier int
+	maxLinks    int
 	verbose     bool
 	store       frontierOptions // frontier.go
 }
 
 // crawlFlagNames are the flags that only mean something with --crawl.
-var crawlFlagNames = []string{"depth", "scope", "scope-regex", "accept-regex", "reject-regex", "max-pages", "robots", "sitemaps", "delay", "max-frontier", "crawl-verbose"}
+var crawlFlagNames = []string{"depth", "scope", "scope-regex", "accept-regex", "reject-regex", "max-pages", "robots", "sitemaps", "delay", "max-frontier", "max-links-per-page", "crawl-verbose"}
 
 func init() {
 	// The crawl flags get their own group in --help, before "Other".
@@ -70,6 +71,7 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	fs.BoolVar(&c.sitemaps, "sitemaps", false, "also crawl the URLs of /sitemap.xml and of robots.txt's Sitemap lines (depth 1)")
 	fs.Var(&c.delay, "delay", "wait `D` between request starts to one host (a longer robots.txt Crawl-delay wins,\nup to "+crawl.MaxCrawlDelay.String()+")")
 	fs.IntVar(&c.maxFrontier, "max-frontier", crawl.DefaultMaxFrontier, "queue at most `N` URLs not yet fetched; more are dropped and counted")
+	fs.IntVar(&c.maxLinks, "max-links-per-page", crawl.MaxLinksPerPage, "take at most `N` links from one page; the rest are counted (links_over_max)")
 	fs.BoolVar(&c.verbose, "crawl-verbose", false, "list on stderr the URLs robots.txt kept out")
 	addFrontierFlags(fs, c) // frontier.go
 }
@@ -86,6 +88,9 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	}
 	if c.maxFrontier < 1 {
 		return cfg, flagErrorf("--max-frontier: want at least 1, got %d", c.maxFrontier)
+	}
+	if c.maxLinks < 1 {
+		return cfg, flagErrorf("--max-links-per-page: want at least 1, got %d", c.maxLinks)
 	}
 	if c.delay.d < 0 {
 		return cfg, flagErrorf("--delay: %v is negative", c.delay.d)
@@ -129,6 +134,7 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	cfg.Sitemaps = c.sitemaps
 	cfg.Delay = c.delay.d
 	cfg.MaxFrontier = c.maxFrontier
+	cfg.MaxLinksPerPage = c.maxLinks
 	cfg.PerHost = crawl.DefaultPerHost
 	if c.fs.Changed("per-host") && o.PerHost > 0 {
 		cfg.PerHost = o.PerHost

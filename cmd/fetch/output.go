@@ -495,6 +495,9 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 	if cs := s.crawl; cs != nil {
 		b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
 			cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
+		if cs.LinksOverMax > 0 {
+			b = fmt.Appendf(b, ", %d links past --max-links-per-page", cs.LinksOverMax)
+		}
 		if cs.Left > 0 {
 			b = fmt.Appendf(b, ", %d left unfetched", cs.Left)
 		}
