@@ -97,6 +97,9 @@ func openRedis(ctx context.Context, spec string, o StoreOptions) (Store, error) 
 		return nil, fmt.Errorf("%w: crawl id %q: want a non-empty name without braces", ErrStoreSetup, id)
 	}
 	quietRedis.Do(func() { redis.SetLogger(quietLogger{}) })
+	if opt.Password == "" {
+		opt.Password = o.Password
+	}
 	opt.Protocol = 2
 	opt.DisableIdentity = true
 	opt.MaxRetries = -1 // our retry loop says so on stderr
@@ -104,6 +107,10 @@ func openRedis(ctx context.Context, spec string, o StoreOptions) (Store, error) 
 	opt.ReadTimeout = 30 * time.Second
 	opt.WriteTimeout = 30 * time.Second
 	opt.PoolSize = 4
+	// A command's context bounds its wait for a reply too (the open's
+	// ping, so that Ctrl-C ends it at once); the store's own calls carry
+	// no deadline, and ReadTimeout bounds them.
+	opt.ContextTimeoutEnabled = true
 	f := &redisStore{opts: o}
 	f.client = newRedisClient(opt, seeds)
 	f.client.AddHook(tripHook{&f.trips})
@@ -114,22 +121,105 @@ func openRedis(ctx context.Context, spec string, o StoreOptions) (Store, error) 
 	f.consumer = consumerName()
 	f.claims = map[uint64]string{}
 	f.hosts = map[string]struct{}{}
-	err = f.retry(ctx, func() error {
-		err := f.ping(ctx)
-		if err != nil && !retryable(err) {
-			return permanent{err}
-		}
-		return err
-	})
-	if err != nil {
+	if err := f.reach(ctx); err != nil {
 		f.client.Close()
-		var p permanent
-		if errors.As(err, &p) {
-			return nil, fmt.Errorf("%w: redis at %s: %v", ErrStoreSetup, f.addr, p.err)
-		}
-		return nil, fmt.Errorf("redis at %s: %w", f.addr, err)
+		return nil, err
 	}
 	return f, nil
+}
+
+// OpenReachFor is how long OpenStore tries to reach a Redis that has
+// never answered (refused, silent, unknown host): then the store is
+// unusable (ErrStoreSetup: a typo'd address is a usage error within
+// seconds, not five minutes of retries). A Redis that answered and is
+// busy (LOADING, …) is waited for as long as RetryFor allows, and one
+// that went away after it answered is retried as every call is.
+const OpenReachFor = 3 * time.Second
+
+// reach pings the store until it answers, as OpenReachFor and RetryFor
+// allow, or ctx ends (the error is then ctx's: an interrupt, not a
+// store's failure).
+func (f *redisStore) reach(ctx context.Context) error {
+	start := time.Now()
+	answered := false // a reply came from Redis, if not yet a good one
+	wait := 50 * time.Millisecond
+	for {
+		pctx, cancel := context.WithTimeout(ctx, OpenReachFor)
+		if !answered {
+			// Never answered yet: the whole budget of reaching it.
+			pctx, cancel = context.WithDeadline(ctx, start.Add(OpenReachFor))
+		}
+		// The ping runs aside, so that an interrupt ends the wait for a
+		// server that does not answer at once: closing the client ends
+		// the ping's read.
+		type pinged struct {
+			cc  redis.UniversalClient
+			err error
+		}
+		ch := make(chan pinged, 1)
+		client := f.client
+		go func() {
+			cc, err := f.ping(pctx, client)
+			ch <- pinged{cc, err}
+		}()
+		var p pinged
+		select {
+		case p = <-ch:
+		case <-ctx.Done():
+			client.Close()
+			p = <-ch
+		}
+		cancel()
+		if p.cc != nil {
+			if ctx.Err() != nil {
+				p.cc.Close()
+			} else {
+				client.Close()
+				f.client = p.cc
+			}
+		}
+		err := p.err
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("redis at %s: %w", f.addr, cerr)
+		}
+		if err == nil {
+			return nil
+		}
+		var re redis.Error
+		if errors.As(err, &re) {
+			answered = true
+		}
+		if !retryable(err) && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: redis at %s: %v", ErrStoreSetup, f.addr, err)
+		}
+		if !answered && time.Since(start)+wait > OpenReachFor {
+			return fmt.Errorf("%w: redis at %s: not reached in %v (%v): is the address right, and the server up?",
+				ErrStoreSetup, f.addr, OpenReachFor, unreached(err))
+		}
+		if answered && time.Since(start)+wait > f.opts.retryFor() {
+			return fmt.Errorf("redis at %s: gave up after %v: %w", f.addr, f.opts.retryFor(), err)
+		}
+		if answered && f.opts.OnRetry != nil {
+			f.opts.OnRetry(fmt.Errorf("redis at %s: %w", f.addr, err), wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("redis at %s: %w", f.addr, ctx.Err())
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// unreached says why a Redis was not reached: the error of the dial, or
+// that it did not answer.
+func unreached(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return "no answer"
+	}
+	return err.Error()
 }
 
 // quietLogger silences go-redis's own log lines: the frontier says

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -29,6 +30,11 @@ func parseRedisURL(rawURL string) (*redis.Options, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, nil, fmt.Errorf("port %s: want 1 to 65535", p)
+		}
+	}
 	q := u.Query()
 	more := q["addr"]
 	if len(more) > 0 {
@@ -47,7 +53,9 @@ func parseRedisURL(rawURL string) (*redis.Options, []string, error) {
 	}
 	seeds := []string{opt.Addr}
 	for _, a := range more {
-		if h, p, err := net.SplitHostPort(a); err != nil || h == "" || p == "" {
+		h, p, err := net.SplitHostPort(a)
+		n, perr := strconv.Atoi(p)
+		if err != nil || h == "" || perr != nil || n < 1 || n > 65535 {
 			return nil, nil, fmt.Errorf("addr=%s: want host:port", a)
 		}
 		seeds = append(seeds, a)
@@ -77,37 +85,43 @@ func newRedisClient(opt *redis.Options, seeds []string) redis.UniversalClient {
 		ReadTimeout:     opt.ReadTimeout,
 		WriteTimeout:    opt.WriteTimeout,
 		PoolSize:        opt.PoolSize, // per node
+
+		ContextTimeoutEnabled: opt.ContextTimeoutEnabled,
 	})
 }
 
 // ping checks that the store answers. A single server that turns out to
-// be a node of a Redis Cluster is replaced by a cluster client seeded
-// with it (once: then f.client is a cluster client).
-func (f *redisStore) ping(ctx context.Context) error {
-	if err := f.client.Ping(ctx).Err(); err != nil {
-		return err
+// be a node of a Redis Cluster is to be replaced by a cluster client
+// seeded with it: ping returns that client (f.client is then to be
+// closed), else nil. It changes nothing of f, so that reach may run it
+// on a goroutine of its own.
+func (f *redisStore) ping(ctx context.Context, client redis.UniversalClient) (redis.UniversalClient, error) {
+	if err := client.Ping(ctx).Err(); err != nil {
+		return nil, err
 	}
-	c, ok := f.client.(*redis.Client)
+	c, ok := client.(*redis.Client)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	info, err := c.Info(ctx, "cluster").Result()
 	var re redis.Error
 	if errors.As(err, &re) && !retryable(err) {
 		// INFO refused (an ACL without @dangerous, a renamed command):
 		// taken for a single server; ?addr= names a cluster outright.
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !strings.Contains(info, "cluster_enabled:1") {
-		return nil
+		return nil, nil
 	}
 	opt := c.Options()
 	cc := newRedisClient(opt, []string{opt.Addr})
 	cc.AddHook(tripHook{&f.trips})
-	c.Close()
-	f.client = cc
-	return cc.Ping(ctx).Err()
+	if err := cc.Ping(ctx).Err(); err != nil {
+		cc.Close()
+		return nil, err
+	}
+	return cc, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,10 +198,65 @@ func TestRedisFrontierSetupErrors(t *testing.T) {
 	if !errors.Is(err, ErrStoreSetup) {
 		t.Errorf("not a Redis server: %v; want ErrStoreSetup", err)
 	}
+	// Never reached since the start: unusable (a usage error), after
+	// OpenReachFor at most, with no retry said.
 	var retries int
-	_, err = OpenStore(context.Background(), "redis://127.0.0.1:1/0", StoreOptions{CrawlID: "x", RetryFor: time.Second, OnRetry: func(error, time.Duration) { retries++ }})
-	if err == nil || errors.Is(err, ErrStoreSetup) || retries == 0 {
-		t.Errorf("unreachable: %v after %d retries; want a retried, non-setup error", err, retries)
+	onRetry := func(error, time.Duration) { retries++ }
+	_, err = OpenStore(context.Background(), "redis://127.0.0.1:1/0", StoreOptions{CrawlID: "x", OnRetry: onRetry})
+	if !errors.Is(err, ErrStoreSetup) || retries != 0 || !strings.Contains(err.Error(), "not reached") {
+		t.Errorf("unreachable: %v after %d retries said; want ErrStoreSetup, not reached, none said", err, retries)
+	}
+	_, err = OpenStore(context.Background(), "redis://127.0.0.1:99999/0", StoreOptions{CrawlID: "x", OnRetry: onRetry})
+	if !errors.Is(err, ErrStoreSetup) || !strings.Contains(err.Error(), "port 99999") {
+		t.Errorf("port 99999: %v; want ErrStoreSetup naming the port", err)
+	}
+	// A silent server (it accepts, never answers): unusable too; and a
+	// canceled open ends at once with the context's error.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	var mu sync.Mutex
+	var conns []net.Conn
+	accepted := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			select {
+			case accepted <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	defer func() {
+		silent.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	spec := "redis://" + silent.Addr().String() + "/0"
+	_, err = OpenStore(context.Background(), spec, StoreOptions{CrawlID: "x", OnRetry: onRetry})
+	if !errors.Is(err, ErrStoreSetup) || !strings.Contains(err.Error(), "no answer") || retries != 0 {
+		t.Errorf("silent server: %v; want ErrStoreSetup, no answer", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	<-accepted // the first open's
+	go func() {
+		<-accepted
+		cancel()
+	}()
+	_, err = OpenStore(ctx, spec, StoreOptions{CrawlID: "x"})
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrStoreSetup) {
+		t.Errorf("canceled while reaching a silent server: %v; want context.Canceled, not ErrStoreSetup", err)
 	}
 }
 

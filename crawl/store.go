@@ -108,6 +108,11 @@ type StoreOptions struct {
 	// OnRetry, if set, is told of each failed call that will be retried,
 	// and how long until it is.
 	OnRetry func(err error, wait time.Duration)
+	// Password is the store's password when its spec gives none (Redis:
+	// AUTH), so that it need not show in a command line: fetch reads it
+	// from --frontier-auth or REDISCLI_AUTH. A password in the
+	// spec wins.
+	Password string
 	// ReadOnly opens the store to read a crawl's results: nothing is
 	// created or changed (a missing bolt file stays missing: Exists says
 	// so), and every method that would write fails.

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +28,7 @@ import (
 // frontierOptions are the flags of shared crawls.
 type frontierOptions struct {
 	spec         string
+	passwordFile string
 	crawlID      string
 	claimTimeout durationValue
 	shard        shardValue
@@ -33,7 +36,7 @@ type frontierOptions struct {
 
 // frontierFlagNames are the flags that need --crawl, or --frontier (the
 // first) with a URL list.
-var frontierFlagNames = []string{"frontier", "crawl-id", "claim-timeout"}
+var frontierFlagNames = []string{"frontier", "frontier-auth", "crawl-id", "claim-timeout"}
 
 func init() {
 	g := struct {
@@ -53,6 +56,7 @@ func addFrontierFlags(fs *pflag.FlagSet, c *crawlOptions) {
 	s := &c.store
 	s.claimTimeout.d = crawl.DefaultClaimTimeout
 	fs.StringVar(&s.spec, "frontier", "memory", "keep the crawl's (or, without --crawl, the URL list's) queue, visited set\nand results in `STORE`: memory, bolt:PATH (a file: resumable after a\ncrash, one process), or redis://[user:pass@]host:port/db (shared by any\nnumber of workers)")
+	fs.StringVar(&s.passwordFile, "frontier-auth", "", "read the redis store's password from the first line of `FILE`, so that it\nshows in no command line (else $REDISCLI_AUTH, as redis-cli reads it)")
 	fs.StringVar(&s.crawlID, "crawl-id", "", "name the crawl or list `NAME` in the store (default: derived from the\nseeds and crawl flags, or from the list, printed on stderr)")
 	fs.Var(&s.claimTimeout, "claim-timeout", "with redis, a URL claimed longer than `D` (its worker died) goes to another")
 	fs.Var(&s.shard, "shard", "fetch only the URLs (or seeds) of shard `I/N`, by a hash of the URL,\nfor CI matrices (0/4 … 3/4; no store needed)")
@@ -117,6 +121,9 @@ func (c *crawlOptions) checkFrontierFlags(o *Options) error {
 	if scheme == "memory" && s.crawlID != "" {
 		return flagErrorf("--crawl-id needs --frontier bolt:PATH or redis://…")
 	}
+	if _, err := storePassword(s.spec, s.passwordFile, nil); err != nil {
+		return err
+	}
 	if s.claimTimeout.d <= 0 {
 		return flagErrorf("--claim-timeout: want a positive duration, got %v", s.claimTimeout.d)
 	}
@@ -156,8 +163,12 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 	if err != nil {
 		return nil, err
 	}
+	pw, err := storePassword(s.spec, s.passwordFile, o.IO.getenv)
+	if err != nil {
+		return nil, err
+	}
 	f, err := crawl.OpenStore(ctx, s.spec, crawl.StoreOptions{
-		CrawlID: id, PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d,
+		Password: pw, CrawlID: id, PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d,
 		OnRetry: func(err error, wait time.Duration) {
 			fmt.Fprintf(errOut, "fetch: %s; retrying in %v\n", shownErr(err), wait)
 		},
@@ -166,6 +177,53 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 		return nil, err
 	}
 	return &openedFrontier{front: f, scheme: scheme, desc: fetcher.MaskURL(s.spec)}, nil
+}
+
+// maxPasswordFile bounds what --frontier-auth reads.
+const maxPasswordFile = 64 << 10
+
+// storePassword returns the password of a redis store whose spec gives
+// none: the first line of file (--frontier-auth), else
+// $REDISCLI_AUTH (getenv; nil: the flags and the file are checked). A password
+// file with a store that takes none, or with a spec that has a password,
+// is a usage error.
+func storePassword(spec, file string, getenv func(string) string) (string, error) {
+	scheme, _ := crawl.StoreScheme(spec)
+	redisStore := scheme == "redis" || scheme == "rediss"
+	inURL := false
+	if u, err := url.Parse(spec); err == nil && u.User != nil {
+		_, inURL = u.User.Password()
+	}
+	switch {
+	case file == "":
+	case !redisStore:
+		return "", flagErrorf("--frontier-auth: the %s store takes no password", scheme)
+	case inURL:
+		return "", flagErrorf("--frontier-auth: the --frontier URL has a password already")
+	}
+	if !redisStore || inURL {
+		return "", nil
+	}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return "", flagErrorf("--frontier-auth: %v", err)
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, maxPasswordFile))
+		if err != nil {
+			return "", flagErrorf("--frontier-auth: %v", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		if line = strings.TrimSuffix(line, "\r"); line == "" {
+			return "", flagErrorf("--frontier-auth: %s: the first line is empty", file)
+		}
+		return line, nil
+	}
+	if getenv == nil {
+		return "", nil
+	}
+	return getenv("REDISCLI_AUTH"), nil
 }
 
 // storeErrorCode prints a store's opening error and returns its exit
@@ -191,6 +249,9 @@ func (c *crawlOptions) useFrontier(ctx context.Context, o *Options, cfg *crawl.C
 	}
 	st, err := openFrontier(ctx, o, *cfg, id)
 	if err != nil {
+		if code, ok := interruptCode(ctx); ok {
+			return nil, code, false // Ctrl-C while the store was reached
+		}
 		return nil, storeErrorCode(o.IO.ErrOut, err), false
 	}
 	fmt.Fprintf(o.IO.ErrOut, "fetch: crawl id %s (frontier %s)\n", id, st.desc)

@@ -32,9 +32,10 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 	fs := pflag.NewFlagSet("fetch results", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	var spec, id string
+	var spec, id, pwFile string
 	var follow, help bool
 	fs.StringVar(&spec, "frontier", "", "the crawl's `STORE`: bolt:PATH or redis://[user:pass@]host:port/db")
+	fs.StringVar(&pwFile, "frontier-auth", "", "read the redis store's password from the first line of `FILE`\n(else $REDISCLI_AUTH, as redis-cli reads it)")
 	fs.StringVar(&id, "crawl-id", "", "the crawl's `NAME` (fetch --crawl prints it on stderr)")
 	fs.BoolVarP(&follow, "follow", "f", false, "with redis, print results as they come, until nothing is left to crawl\n(a crawl not yet begun is waited for)")
 	fs.BoolVarP(&help, "help", "h", false, "show this help")
@@ -64,12 +65,19 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 	case follow && scheme == "bolt":
 		return printResultsError(ios.ErrOut, errors.New("--follow works with redis only: a bolt store is one process's, read it once its crawl has ended"))
 	}
+	pw, err := storePassword(spec, pwFile, ios.getenv)
+	if err != nil {
+		return printResultsError(ios.ErrOut, err)
+	}
 	// Read only: a typo in the path or the id must not create a store.
-	r, err := crawl.OpenStore(ctx, spec, crawl.StoreOptions{CrawlID: id, ReadOnly: true,
+	r, err := crawl.OpenStore(ctx, spec, crawl.StoreOptions{CrawlID: id, ReadOnly: true, Password: pw,
 		OnRetry: func(err error, wait time.Duration) {
 			fmt.Fprintf(ios.ErrOut, "fetch results: %s; retrying in %v\n", shownErr(err), wait)
 		}})
 	if err != nil {
+		if code, ok := interruptCode(ctx); ok {
+			return code
+		}
 		return storeErrorCode(ios.ErrOut, err)
 	}
 	defer r.Close()

@@ -5,8 +5,15 @@ package main
 
 import (
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
@@ -58,5 +65,163 @@ func TestE2EMaxLinksPerPage(t *testing.T) {
 	}
 	if r := fetch(t, "", "--crawl", "--max-links-per-page", "0", ng.URL+"/"); r.code != 2 {
 		t.Errorf("--max-links-per-page 0: exit %d; want 2", r.code)
+	}
+}
+
+// closedPort returns 127.0.0.1:PORT where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestE2EStoreNotThere: a store never reached (a port where nothing
+// listens, a port that cannot be) is a usage error, exit 2, named once
+// with its password masked, with no retries: for a crawl, a list and
+// fetch results.
+func TestE2EStoreNotThere(t *testing.T) {
+	srv := startServe(t)
+	closed := "redis://:sekrit@" + closedPort(t) + "/0"
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"crawl closed port", []string{"--crawl", "--frontier", closed, srv.URL() + "/"}},
+		{"crawl port 99999", []string{"--crawl", "--frontier", "redis://127.0.0.1:99999/0", srv.URL() + "/"}},
+		{"list closed port", []string{"--frontier", closed, srv.URL() + "/"}},
+		{"results closed port", []string{"results", "--frontier", closed, "--crawl-id", "x"}},
+		{"results follow port 99999", []string{"results", "--frontier", "redis://127.0.0.1:99999/0", "--crawl-id", "x", "--follow"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fetch(t, "", tt.args...)
+			if r.code != 2 {
+				t.Errorf("exit %d; want 2; stderr:\n%s", r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "retrying") || strings.Contains(r.stderr, "sekrit") {
+				t.Errorf("stderr retries or shows the password:\n%s", r.stderr)
+			}
+			if n := strings.Count(r.stderr, "redis"); n != 1 {
+				t.Errorf("stderr names the store %d times; want once:\n%s", n, r.stderr)
+			}
+		})
+	}
+}
+
+// silentPeer accepts connections and never answers: a Redis port
+// behind a firewall that lets the handshake through, or a hung server.
+// accepted is closed at the first connection.
+func silentPeer(t *testing.T) (addr string, accepted <-chan struct{}) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan struct{})
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		once := sync.Once{}
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			once.Do(func() { close(ch) })
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return l.Addr().String(), ch
+}
+
+// TestE2EStoreInterruptWhileConnecting: Ctrl-C while a Redis that does
+// not answer is being reached ends the run as interrupted (130), at once.
+func TestE2EStoreInterruptWhileConnecting(t *testing.T) {
+	srv := startServe(t)
+	for _, args := range [][]string{
+		{"--crawl", "--frontier", "redis://%s/0", srv.URL() + "/"},
+		{"results", "--frontier", "redis://%s/0", "--crawl-id", "x"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			addr, accepted := silentPeer(t)
+			args := slices.Clone(args)
+			args[2] = fmt.Sprintf(args[2], addr)
+			w := startWorker(t, args...)
+			select {
+			case <-accepted:
+			case <-w.done:
+				t.Fatalf("ended (exit %d) before it connected; stderr:\n%s", w.code, w.errText())
+			}
+			if err := w.cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-w.done:
+			case <-time.After(e2eTimeout):
+				t.Fatal("not ended after SIGINT")
+			}
+			if w.code != 130 {
+				t.Errorf("exit %d; want 130; stderr:\n%s", w.code, w.errText())
+			}
+		})
+	}
+}
+
+// TestE2EStorePasswordOutsideURL: a Redis password given by
+// REDISCLI_AUTH or --frontier-auth, so that it shows in no
+// command line, for a crawl and for fetch results; a wrong one is exit 2.
+func TestE2EStorePasswordOutsideURL(t *testing.T) {
+	srv := startServe(t)
+	rd := testserver.StartRedis(t, testserver.RedisOptions{Password: "s3cret"})
+	store := rd.URL(0, "")
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good"), filepath.Join(dir, "bad")
+	os.WriteFile(good, []byte("s3cret\n"), 0o600)
+	os.WriteFile(bad, []byte("nope\n"), 0o600)
+	crawl := func(id string) []string {
+		return []string{"--crawl", "--depth", "0", "--json", "--frontier", store, "--crawl-id", id, srv.URL() + "/"}
+	}
+	for _, tt := range []struct {
+		name string
+		env  []string
+		args []string
+		code int
+	}{
+		{"env", []string{"REDISCLI_AUTH=s3cret"}, crawl("env"), 0},
+		{"env results", []string{"REDISCLI_AUTH=s3cret"}, []string{"results", "--frontier", store, "--crawl-id", "env"}, 0},
+		{"file", nil, append(crawl("file"), "--frontier-auth", good), 0},
+		{"file results", nil, []string{"results", "--frontier", store, "--crawl-id", "file", "--frontier-auth", good}, 0},
+		{"wrong file", nil, append(crawl("bad"), "--frontier-auth", bad), 2},
+		{"wrong env", []string{"REDISCLI_AUTH=nope"}, crawl("bad"), 2},
+		{"none", nil, crawl("none"), 2},
+		{"missing file", nil, append(crawl("missing"), "--frontier-auth", filepath.Join(dir, "missing")), 2},
+		{"file and URL password", nil, []string{"--crawl", "--frontier", rd.URL(0, "s3cret"), "--frontier-auth", good, srv.URL() + "/"}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fetchEnv(t, tt.env, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d; want %d; stderr:\n%s", r.code, tt.code, r.stderr)
+			}
+			if tt.code == 0 && len(parseNDJSON(t, r.stdout)["result"]) != 1 {
+				t.Errorf("want 1 result:\n%s", r.stdout)
+			}
+			if strings.Contains(r.stderr, "s3cret") || strings.Contains(r.stderr, "nope") {
+				t.Errorf("stderr shows a password:\n%s", r.stderr)
+			}
+		})
 	}
 }
