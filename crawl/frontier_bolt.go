@@ -28,8 +28,9 @@ func init() { RegisterStore("bolt", openBolt) }
 // memoryFrontier's, loaded from the file when it is opened.
 type boltStore struct {
 	path     string
-	db       *bolt.DB // nil once closed, or when opened ReadOnly on a missing file
-	missing  bool     // opened ReadOnly on a missing file
+	db       *bolt.DB      // nil once closed, or when opened ReadOnly on a missing file
+	missing  bool          // opened ReadOnly on a missing file
+	damaged  *damagedError // opened ReadOnly on a file bbolt cannot open
 	id       []byte
 	mem      *memoryFrontier
 	seqs     map[uint64]uint64 // key → queue sequence, of queued and claimed items
@@ -64,10 +65,34 @@ func openBolt(_ context.Context, spec string, o StoreOptions) (Store, error) {
 			return f, nil
 		}
 	}
-	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, ReadOnly: o.ReadOnly})
+	if !o.ReadOnly {
+		if err := checkBolt(path); err != nil {
+			return nil, err
+		}
+	}
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, ReadOnly: o.ReadOnly})
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
+		var de *damagedError
+		var pe *os.PathError
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
 			err = errors.New("in use by another process")
+		case errors.As(err, &de):
+		case errors.As(err, &pe): // not a file's content: permissions, a directory
+		default: // bbolt refused the file: no meta page valid, too small
+			de = &damagedError{path: path, what: err.Error()}
+		}
+		if de != nil {
+			if o.ReadOnly {
+				// What the file holds is salvaged by ReadResults.
+				f.damaged = de
+				return f, nil
+			}
+			return nil, de
 		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrStoreSetup, path, err)
 	}
@@ -77,39 +102,108 @@ func openBolt(_ context.Context, spec string, o StoreOptions) (Store, error) {
 	}
 	f.mem = newMemoryFrontier(o)
 	f.seqs = map[uint64]uint64{}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(f.id)
-		if err != nil {
-			return err
-		}
-		for _, name := range [][]byte{boltSeen, boltQueue, boltDone, boltResults} {
-			if _, err := b.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		if err := b.Bucket(boltSeen).ForEach(func(k, _ []byte) error {
-			if len(k) == 8 {
-				f.mem.visited.Add(binary.BigEndian.Uint64(k))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return b.Bucket(boltQueue).ForEach(func(k, v []byte) error {
-			it, err := decodeItem(string(v))
-			if err != nil || len(k) != 8 {
-				return fmt.Errorf("queue entry %x: %v", k, err)
-			}
-			f.seqs[it.Key] = binary.BigEndian.Uint64(k)
-			f.mem.enqueue(it)
-			return nil
-		})
-	})
-	if err != nil {
+	if err = f.update(f.load); err != nil {
 		db.Close()
+		var de *damagedError
+		if errors.As(err, &de) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrStoreSetup, path, err)
 	}
 	return f, nil
+}
+
+// checkBolt reads every page of an existing bolt file, read-only and
+// guarded, and returns a damagedError if one is not what bbolt expects:
+// opened for writing, bbolt rebuilds its free list (NoFreelistSync) at
+// once by a walk of the pages on a goroutine of its own, where a damaged
+// page's panic would end the process. A missing file, or one that cannot
+// be opened, is left to the open that follows.
+func checkBolt(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+		return err
+	})
+	var de *damagedError
+	var pe *os.PathError
+	switch {
+	case err == nil:
+	case errors.As(err, &de):
+		return de
+	case errors.Is(err, bolterrors.ErrTimeout), errors.As(err, &pe):
+		return nil // the open that follows says so
+	default: // bbolt refused the file
+		return &damagedError{path: path, what: err.Error()}
+	}
+	defer db.Close()
+	return guard(path, func() error { return db.View(walkBolt) })
+}
+
+// walkBolt visits every bucket and key of a file (each branch and leaf
+// page).
+func walkBolt(tx *bolt.Tx) error {
+	return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walkBucket(b) })
+}
+
+func walkBucket(b *bolt.Bucket) error {
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v != nil {
+			continue
+		}
+		if nb := b.Bucket(k); nb != nil {
+			if err := walkBucket(nb); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// load creates the buckets of the crawl, if new, and loads its visited
+// set and queue.
+func (f *boltStore) load(tx *bolt.Tx) error {
+	b, err := tx.CreateBucketIfNotExists(f.id)
+	if err != nil {
+		return err
+	}
+	for _, name := range [][]byte{boltSeen, boltQueue, boltDone, boltResults} {
+		if _, err := b.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	if err := b.Bucket(boltSeen).ForEach(func(k, _ []byte) error {
+		if len(k) == 8 {
+			f.mem.visited.Add(binary.BigEndian.Uint64(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return b.Bucket(boltQueue).ForEach(func(k, v []byte) error {
+		it, err := decodeItem(string(v))
+		if err != nil || len(k) != 8 {
+			return fmt.Errorf("queue entry %x: %v", k, err)
+		}
+		f.seqs[it.Key] = binary.BigEndian.Uint64(k)
+		f.mem.enqueue(it)
+		return nil
+	})
+}
+
+// update runs a read-write transaction, guarded (a damaged file is an
+// error, not a crash).
+func (f *boltStore) update(fn func(*bolt.Tx) error) error {
+	return guard(f.path, func() error { return f.db.Update(fn) })
+}
+
+// view runs a read-only transaction, guarded.
+func (f *boltStore) view(fn func(*bolt.Tx) error) error {
+	return guard(f.path, func() error { return f.db.View(fn) })
 }
 
 // Close implements Store.
@@ -195,7 +289,7 @@ func (f *boltStore) Push(items []Item) (PushResult, error) {
 	var added []Item
 	var seqs []uint64
 	var pr PushResult
-	err := f.db.Update(func(tx *bolt.Tx) error {
+	err := f.update(func(tx *bolt.Tx) error {
 		var err error
 		added, seqs, pr, err = f.pushTx(tx.Bucket(f.id), items, map[uint64]bool{}, 0)
 		return err
@@ -215,7 +309,7 @@ func (f *boltStore) Visit(key uint64) (bool, error) {
 	if f.mem.visited.Has(key) {
 		return false, nil
 	}
-	err := f.db.Update(func(tx *bolt.Tx) error {
+	err := f.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(f.id).Bucket(boltSeen).Put(be64(key), nil)
 	})
 	if err != nil {
@@ -257,7 +351,7 @@ func (f *boltStore) Complete(done []Completion) (PushResult, int, error) {
 	var seqs []uint64
 	var pr PushResult
 	stored := 0
-	err := f.db.Update(func(tx *bolt.Tx) error {
+	err := f.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(f.id)
 		fresh := map[uint64]bool{}
 		doneB, res, queue := b.Bucket(boltDone), b.Bucket(boltResults), b.Bucket(boltQueue)
@@ -348,12 +442,14 @@ func (f *boltStore) Exists(context.Context) error {
 	switch {
 	case f.missing:
 		return fmt.Errorf("%w: %s does not exist (fetch --frontier bolt:%s creates it)", ErrNoCrawl, f.path, f.path)
+	case f.damaged != nil:
+		return nil // which crawls it holds cannot be told: ReadResults salvages what it can
 	case f.db == nil:
 		return fmt.Errorf("bolt %s: %w", f.path, bolterrors.ErrDatabaseNotOpen)
 	}
 	var ids []string
 	found := false
-	err := f.db.View(func(tx *bolt.Tx) error {
+	err := f.view(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			if !boltHolds(b) {
 				return nil
@@ -367,7 +463,10 @@ func (f *boltStore) Exists(context.Context) error {
 			return nil
 		})
 	})
+	var de *damagedError
 	switch {
+	case errors.As(err, &de):
+		return nil // which crawls it holds cannot be told: ReadResults salvages what it can
 	case err != nil:
 		return fmt.Errorf("bolt %s: %w", f.path, err)
 	case found:
@@ -392,24 +491,70 @@ func boltHolds(b *bolt.Bucket) bool {
 }
 
 // ReadResults implements Store. Follow changes nothing: the file has one
-// user at a time, so the crawl is not running.
+// user at a time, so the crawl is not running. A damaged file gives what
+// can be read through bbolt, then what a scan of the file salvages (see
+// salvageRecords), and an error wrapping ErrStoreDamaged that says how
+// many of each.
 func (f *boltStore) ReadResults(ctx context.Context, _ bool, fn func(record []byte) error) error {
 	switch {
 	case f.missing:
 		return nil
+	case f.damaged != nil:
+		de := *f.damaged
+		de.results = true
+		var err error
+		if de.salvaged, err = salvageRecords(f.path, &VisitedSet{}, fn); err != nil {
+			return err
+		}
+		return &de
 	case f.db == nil:
 		return fmt.Errorf("bolt %s: %w", f.path, bolterrors.ErrDatabaseNotOpen)
 	}
-	return f.db.View(func(tx *bolt.Tx) error {
+	var given VisitedSet // hashes of the records given, kept only to salvage
+	read := 0
+	var ferr error // fn's error: returned as it is
+	err := f.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(f.id)
-		if b == nil || b.Bucket(boltResults) == nil {
-			return nil
+		if b == nil {
+			found := false
+			tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+				found = found || string(name) == string(f.id)
+				return nil
+			})
+			if found { // listed, but not found by its name: a damaged page
+				return &damagedError{path: f.path, what: fmt.Sprintf("crawl %q is listed but cannot be looked up", f.id)}
+			}
+			return fmt.Errorf("%w: %s holds no crawl %q", ErrNoCrawl, f.path, f.id)
+		}
+		for _, name := range [][]byte{boltSeen, boltQueue, boltDone, boltResults} {
+			if b.Bucket(name) == nil {
+				// A crawl's buckets are made together: a page that
+				// lost some is damaged (bbolt checks no checksum).
+				return &damagedError{path: f.path, what: fmt.Sprintf("crawl %q has no %s bucket", f.id, name)}
+			}
 		}
 		return b.Bucket(boltResults).ForEach(func(_, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return fn(append([]byte(nil), v...))
+			rec := append([]byte(nil), v...)
+			given.Add(recordHash(rec))
+			if err := fn(rec); err != nil {
+				ferr = err
+				return err
+			}
+			read++
+			return nil
 		})
 	})
+	var de *damagedError
+	if ferr != nil || !errors.As(err, &de) {
+		return err
+	}
+	de.results, de.read = true, read
+	de.salvaged, err = salvageRecords(f.path, &given, fn)
+	if err != nil {
+		return err
+	}
+	return de
 }

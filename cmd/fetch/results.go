@@ -112,6 +112,9 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 		return exitInterrupted
 	}
 	fmt.Fprintf(ios.ErrOut, "fetch results: %s\n", shownErr(err))
+	if errors.Is(err, crawl.ErrStoreSetup) || errors.Is(err, crawl.ErrNoCrawl) {
+		return exitUsage // a damaged file: what could be read was printed
+	}
 	return exitFailed
 }
 
