@@ -45,12 +45,9 @@ type ApacheOptions struct {
 
 	// DigestAlgorithm is AuthDigestAlgorithm. If empty, MD5. Apache 2.4
 	// implements MD5 only (its docs list MD5-sess as not implemented, and
-	// it refuses SHA-256 at start-up).
+	// it refuses SHA-256 at start-up). Its qop is always auth: 2.4.71
+	// refuses AuthDigestQop none, so RFC 2069 clients cannot be tried on it.
 	DigestAlgorithm string
-
-	// DigestQop is AuthDigestQop: "auth" (the default when empty), or
-	// "none" for RFC 2069's Digest without qop.
-	DigestQop string
 
 	// Compress compresses text/html, text/plain, text/css,
 	// application/json and application/javascript responses with brotli
@@ -248,9 +245,6 @@ func (a *Apache) config(opts ApacheOptions, modDir, realm string) string {
 	w("  AuthUserFile %q", filepath.Join(a.Dir, "htdigest"))
 	if opts.DigestAlgorithm != "" {
 		w("  AuthDigestAlgorithm %s", opts.DigestAlgorithm)
-	}
-	if opts.DigestQop != "" {
-		w("  AuthDigestQop %s", opts.DigestQop)
 	}
 	w("  Require valid-user")
 	w("</Location>")
