@@ -467,6 +467,9 @@ func (z *zstdLayer) reset(src io.Reader) error {
 
 func (z *zstdLayer) Read(p []byte) (int, error) {
 	n, err := z.d.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		err = fmt.Errorf("a frame asks for a window over the %d MiB allowed: %w", MaxZstdWindow>>20, err)
+	}
 	return n, wrap("zstd", err)
 }
 
