@@ -1,6 +1,6 @@
 //go:build ignore
 
-// genbombs writes testdata/zeros-1GiB.br, the brotli bomb of the tests: one
+// genbombs writes testdata/zeros-1GiB.br, the brotli bomb of TestBombs: one
 // GiB of zero bytes, compressed at quality 5 with a 16 MiB window, which
 // makes a file of about a kilobyte. Run from internal/decode:
 //
