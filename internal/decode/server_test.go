@@ -118,7 +118,7 @@ func TestNginxZstd(t *testing.T) {
 		return out
 	}
 	n := testserver.StartNginx(t, testserver.NginxOptions{
-		Files: map[string][]byte{"page.zst": compress("-19"), "long.zst": compress("--long=24")},
+		Files:             map[string][]byte{"page.zst": compress("-19"), "long.zst": compress("--long=24")},
 		ExtraServerConfig: `location ~ \.zst$ { add_header Content-Encoding zstd; default_type text/html; }`,
 	})
 
