@@ -14,7 +14,9 @@
 // The helpers turn the statistics core's values into a Model's parts:
 // DistOf (a stats.Histogram), CompareModes (stats.SpeedupOf over each
 // mode's run times), GateOf (a gate.Result) and ModeDiffOf (a
-// stats.Change).
+// stats.Change); FailureTally and SlowestTally collect a mode's failures
+// by kind and its slowest fetches as results stream by, in memory bounded
+// by the kinds and by the number kept.
 //
 // # The HTML page
 //
