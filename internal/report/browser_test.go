@@ -246,6 +246,7 @@ func TestHTMLInChromium(t *testing.T) {
 		paths, rects int
 	}{
 		{"latency CDF", 3, 0},
+		{"latency by percentile", 3, 0},
 		{"latency histogram of sync", 0, 5},
 		{"latency histogram of threads", 0, 5},
 		{"latency histogram of async", 0, 5},

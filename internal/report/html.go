@@ -54,6 +54,7 @@ type page struct {
 	Comparison      *comparisonView
 	Baseline        *baselineView
 	CDF             *svgChart
+	Tail            *svgChart
 	Hists           []*svgChart
 	Waterfalls      []waterfallView
 	PhaseLegend     []legendItem
@@ -156,6 +157,7 @@ func buildPage(m *Model) *page {
 		p.Baseline = buildBaseline(b, modes, colors)
 	}
 	p.CDF = cdfChart(modes, colors)
+	p.Tail = tailChart(modes, colors)
 	p.Hists = histCharts(modes, colors)
 	for i := range modes {
 		if c := waterfallChart(&modes[i]); c != nil {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/greenfetch/greenfetch/internal/stats"
 )
 
 // The charts are inline SVG built from these shapes: a chart holds only
@@ -522,6 +524,100 @@ func barSVG(share float64, color, title string) *svgChart {
 	c.Rects = append(c.Rects, svgRect{X: "0", Y: "0", W: f1(w), H: f1(h), Fill: "#f1f3f5", Class: "track"})
 	if share > 0 {
 		c.Rects = append(c.Rects, svgRect{X: "0", Y: "0", W: f1(max(share*w, 1)), H: f1(h), Fill: color, Class: "bar", Title: title})
+	}
+	return c
+}
+
+// tailPoints is the number of points of a line of the percentile chart.
+const tailPoints = 160
+
+// percentileOf returns the nearest-rank p-th percentile (0 < q <= 1 as a
+// fraction) of d from its buckets, as stats.Histogram.Percentile gives it:
+// the middle of the bucket holding that rank, clamped to [Min, Max].
+func percentileOf(d Dist, q float64) float64 {
+	n := d.Count
+	r := stats.Rank(100*q, n)
+	switch {
+	case r <= 1:
+		return float64(d.Min)
+	case r >= n:
+		return float64(d.Max)
+	}
+	var cum int64
+	for _, b := range d.Buckets {
+		cum += b.Count
+		if cum >= r {
+			return min(max(mid(b), float64(d.Min)), float64(d.Max))
+		}
+	}
+	return float64(d.Max)
+}
+
+// tailChart draws each mode's latency against the percentile, the
+// percentile axis spread by its nines (90%, 99%, 99.9%, …) as
+// HdrHistogram's plots are, so the tail gets as much room as the body.
+// The axis ends at the finest percentile the samples resolve: 99% of 100
+// fetches is the last one but one.
+func tailChart(modes []Mode, colors []string) *svgChart {
+	lo, hi, ok := latencyRange(modes)
+	if !ok {
+		return nil
+	}
+	var nines float64 // log10 of the most samples of a mode, at most 5
+	for _, m := range modes {
+		if m.Latency.Count > 1 {
+			nines = max(nines, math.Min(math.Log10(float64(m.Latency.Count)), 5))
+		}
+	}
+	if nines < 1 {
+		nines = 1
+	}
+	const h = 280
+	top, bottom := float64(marginT+4), float64(h-axisBottom)
+	c := &svgChart{W: chartW, H: h, Label: "latency by percentile: the time within which each share of the successful fetches was done, per mode"}
+	x := scale{lo: 0, hi: nines, px0: marginL, px1: chartW - marginR}
+	y := timeScale(lo, hi, bottom, top)
+	if !y.log {
+		y.lo = 0
+	}
+	// The y axis: times.
+	for _, v := range y.ticks(4) {
+		py := f1(y.pos(v))
+		c.Lines = append(c.Lines, svgLine{X1: f1(x.px0), Y1: py, X2: f1(x.px1), Y2: py, Class: "grid"})
+		c.Texts = append(c.Texts, svgText{X: f1(x.px0 - 6), Y: py, Anchor: "end", Class: "tick ymid", S: durLabel(v)})
+	}
+	c.Lines = append(c.Lines, svgLine{X1: f1(x.px0), Y1: f1(top), X2: f1(x.px0), Y2: f1(bottom), Class: "axis"})
+	c.Texts = append(c.Texts, svgText{X: "14", Y: f1((top + bottom) / 2), Anchor: "middle", Class: "label", Rotate: true, S: "total time" + scaleNote(y)})
+	// The x axis: percentiles at whole nines.
+	for k := 0.0; k <= nines+1e-9; k++ {
+		px := f1(x.pos(k))
+		c.Lines = append(c.Lines, svgLine{X1: px, Y1: f1(top), X2: px, Y2: f1(bottom), Class: "grid"})
+		c.Texts = append(c.Texts, svgText{X: px, Y: f1(bottom + 16), Anchor: "middle", Class: "tick", S: fmtNum(100*(1-math.Pow(10, -k)), 3) + "%"})
+	}
+	c.Lines = append(c.Lines, svgLine{X1: f1(x.px0), Y1: f1(bottom), X2: f1(x.px1), Y2: f1(bottom), Class: "axis"})
+	c.Texts = append(c.Texts, svgText{X: f1((x.px0 + x.px1) / 2), Y: f1(bottom + 36), Anchor: "middle", Class: "label", S: "percentile of the fetches (by nines)"})
+	for i, m := range modes {
+		d := m.Latency
+		if d.Count == 0 || len(d.Buckets) == 0 {
+			continue
+		}
+		// The mode's own end: the finest percentile its samples resolve.
+		end := math.Min(math.Log10(float64(max(d.Count, 10))), nines)
+		var b strings.Builder
+		for j := 0; j <= tailPoints; j++ {
+			t := end * float64(j) / tailPoints
+			q := 1 - math.Pow(10, -t)
+			if j == 0 {
+				q = 0
+			}
+			cmd := "L"
+			if j == 0 {
+				cmd = "M"
+			}
+			b.WriteString(cmd + f1(x.pos(t)) + " " + f1(y.pos(percentileOf(d, q))))
+		}
+		c.Paths = append(c.Paths, svgPath{D: b.String(), Stroke: colors[i], Class: "line",
+			Title: clip(m.Mode) + ": p90 " + fmtDur(d.P90) + ", p99 " + fmtDur(d.P99) + ", p99.9 " + fmtDur(d.P999) + ", max " + fmtDur(d.Max)})
 	}
 	return c
 }
