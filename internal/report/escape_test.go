@@ -21,6 +21,7 @@ var hostileStrings = []string{
 	`</title><style>body{display:none}</style>`,
 	`]]><!-- {{.Title}} --><![CDATA[`,
 	`http://127.0.0.1/a|b *c* _d_ [e](http://127.0.0.1:1/) <b>f</b> $g$ ~h~ \|`,
+	`http://127.0.0.1/?a=1&b=2&lt;b&gt;&#60;i&#x3c;`,
 }
 
 // hostileModel puts every hostile string in every place a string from the
@@ -102,12 +103,18 @@ func TestMarkdownEscapesInput(t *testing.T) {
 	}
 	md := b.String()
 	checkTables(t, md)
-	for _, raw := range []string{"<script", "<img", "<svg", "<b>", "<a href", "](http", "*c*", "_d_", "$g$", "~h~", "<!--"} {
+	if strings.Contains(md, "<") {
+		t.Error("the Markdown holds a <: an input's < must be written &lt;")
+	}
+	for _, raw := range []string{"](http", "*c*", "_d_", "$g$", "~h~"} {
 		if unescaped(md, raw) {
 			t.Errorf("the Markdown holds %q without a backslash before it", raw)
 		}
 	}
-	if !strings.Contains(md, `a\|b \*c\* \_d\_ \[e\](http://127.0.0.1:1/) \<b>f\</b> \$g\$ \~h\~ \\\|`) {
+	if !strings.Contains(md, `http://127.0.0.1/?a=1&b=2&amp;lt;b&amp;gt;&amp;\#60;i&amp;\#x3c;`) {
+		t.Errorf("the Markdown lacks the escaped form of %q: a & starting an entity becomes &amp;, another stays", hostileStrings[7])
+	}
+	if !strings.Contains(md, `a\|b \*c\* \_d\_ \[e\](http://127.0.0.1:1/) &lt;b>f&lt;/b> \$g\$ \~h\~ \\\|`) {
 		t.Errorf("the Markdown lacks the escaped form of %q", hostileStrings[6])
 	}
 }

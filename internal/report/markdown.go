@@ -244,18 +244,46 @@ func (r mdWriter) failures(modes []Mode) {
 	}
 }
 
-// mdText escapes s for a Markdown table cell or heading: every ASCII
-// punctuation mark that could start markup inline is backslash-escaped
+// mdText escapes s for a Markdown table cell or heading. A < becomes
+// &lt;, which no renderer reads as the start of HTML, even where an
+// autolink swallows a backslash before it (markdown-it's linkify does); a
+// & that would start an entity becomes &amp;. Every other ASCII
+// punctuation mark that could start inline markup is backslash-escaped
 // (CommonMark allows that for any of them): emphasis, code, links and
-// images, HTML (<) and entities, GitHub's math ($) and strikethrough, a
-// heading's closing #, and |, which GFM reads as a cell's edge.
+// images, GitHub's math ($) and strikethrough, a heading's closing #, and
+// |, which GFM reads as a cell's edge.
 func mdText(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune("\\`*_[]<|~&$#", r) {
+	for i, r := range s {
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+			continue
+		case r == '&' && entityAt(s[i+1:]):
+			b.WriteString("&amp;")
+			continue
+		case strings.ContainsRune("\\`*_[]|~$#", r):
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// entityAt reports whether s, following a &, would make an entity or a
+// character reference: a name or #digits or #xhex, then a ;. A & not
+// followed so is text to CommonMark, as in ?a=1&b=2.
+func entityAt(s string) bool {
+	n := 0
+	for n < len(s) && n < 40 {
+		c := s[n]
+		if c == ';' {
+			return n > 0
+		}
+		if !(c == '#' && n == 0) && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+		n++
+	}
+	return false
 }

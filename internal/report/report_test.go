@@ -97,7 +97,7 @@ func TestEmptyAndDegenerate(t *testing.T) {
 			Comparison: &report.Comparison{Base: "sync", Speedups: []report.Speedup{{Mode: "async", Ratio: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), HasCI: true}}, MinSpeedup: math.Inf(1)},
 			Gates:      []report.Gate{{Expr: "p95<1ms", Value: math.NaN(), Limit: 1, Unit: "ms", Available: true}},
 			Baseline:   &report.Baseline{Stat: "p95", Modes: []report.ModeDiff{{Mode: "sync", Relative: math.Inf(1), Decidable: true, Significant: true}}},
-		}, wantMD: []string{"| sync | 0 | 0 | 0 | 0 | 0 | 0 B | — |", "| async | — | — – — |", "Speedup over sync, 95% interval.", `| ❌ FAIL | p95\<1ms | — | 1ms |`, "| sync | **p95** | 0 | 0 | — |"}},
+		}, wantMD: []string{"| sync | 0 | 0 | 0 | 0 | 0 | 0 B | — |", "| async | — | — – — |", "Speedup over sync, 95% interval.", `| ❌ FAIL | p95&lt;1ms | — | 1ms |`, "| sync | **p95** | 0 | 0 | — |"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
