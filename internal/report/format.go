@@ -61,7 +61,7 @@ func clip(s string) string {
 // 412µs, 12.3ms, 103ms, 1.51s, 95.0s; 2m05s from two minutes on.
 func fmtDur(d time.Duration) string {
 	if d < 0 {
-		return "-" + fmtDur(-d)
+		return "-" + fmtDur(-max(d, -math.MaxInt64)) // -MinInt64 overflows
 	}
 	switch {
 	case d == 0:
@@ -235,12 +235,26 @@ func failureRows(fs []Failure) []Failure {
 	return append(s[:MaxFailureRows-1:MaxFailureRows-1], other)
 }
 
-// modesShown returns the modes a report draws: at most MaxModes.
-func modesShown(m *Model) []Mode {
-	if len(m.Modes) > MaxModes {
-		return m.Modes[:MaxModes]
+// capped returns a copy of m with at most MaxModes modes, speedups and
+// baseline modes (a Model rebuilt from a saved file may hold any number),
+// and how many modes it left out. m is not changed.
+func capped(m *Model) (c Model, hidden int) {
+	c = *m
+	if len(c.Modes) > MaxModes {
+		hidden = len(c.Modes) - MaxModes
+		c.Modes = c.Modes[:MaxModes]
 	}
-	return m.Modes
+	if c.Comparison != nil && len(c.Comparison.Speedups) > MaxModes {
+		cmp := *c.Comparison
+		cmp.Speedups = cmp.Speedups[:MaxModes]
+		c.Comparison = &cmp
+	}
+	if c.Baseline != nil && len(c.Baseline.Modes) > MaxModes {
+		b := *c.Baseline
+		b.Modes = b.Modes[:MaxModes]
+		c.Baseline = &b
+	}
+	return c, hidden
 }
 
 // title returns the model's title, or the default.

@@ -133,10 +133,12 @@ type failureRow struct {
 	Bar                                         *svgChart
 }
 
-func buildPage(m *Model) *page {
-	modes := modesShown(m)
+func buildPage(orig *Model) *page {
+	c, hidden := capped(orig)
+	m := &c
+	modes := m.Modes
 	colors := colorsOf(modes)
-	p := &page{Title: title(m), Subtitle: clip(m.Subtitle), HiddenModes: len(m.Modes) - len(modes)}
+	p := &page{Title: title(m), Subtitle: clip(m.Subtitle), HiddenModes: hidden}
 	for i, md := range modes {
 		p.Legend = append(p.Legend, legendItem{Name: clip(md.Mode), Color: colors[i], Swatch: swatch(colors[i])})
 		p.Repeats = p.Repeats || len(md.Runs) > 1

@@ -16,7 +16,8 @@ import (
 func RenderMarkdown(w io.Writer, m *Model) error {
 	bw := bufio.NewWriter(w)
 	r := mdWriter{w: bw}
-	r.render(m)
+	c, hidden := capped(m)
+	r.render(&c, hidden)
 	return bw.Flush()
 }
 
@@ -60,14 +61,14 @@ func (r mdWriter) header(align string, cells ...string) {
 	r.row(seps...)
 }
 
-func (r mdWriter) render(m *Model) {
+func (r mdWriter) render(m *Model, hidden int) {
 	r.line("## ", mdText(title(m)))
 	if m.Subtitle != "" {
 		r.line()
 		r.line(mdText(clip(m.Subtitle)))
 	}
-	modes := modesShown(m)
-	r.summary(m, modes)
+	modes := m.Modes
+	r.summary(modes, hidden)
 	if m.Comparison != nil && len(m.Comparison.Speedups) > 0 {
 		r.comparison(m.Comparison)
 	}
@@ -80,7 +81,7 @@ func (r mdWriter) render(m *Model) {
 	r.failures(modes)
 }
 
-func (r mdWriter) summary(m *Model, modes []Mode) {
+func (r mdWriter) summary(modes []Mode, hidden int) {
 	r.line()
 	r.line("### Summary")
 	r.line()
@@ -117,9 +118,9 @@ func (r mdWriter) summary(m *Model, modes []Mode) {
 	for i := range modes {
 		r.row(append([]string{mdText(clip(modes[i].Mode))}, latencyCells(modes[i].Latency)...)...)
 	}
-	if n := len(m.Modes) - len(modes); n > 0 {
+	if hidden > 0 {
 		r.line()
-		r.line("(", itoa(int64(n)), " more modes not shown)")
+		r.line("(", itoa(int64(hidden)), " more modes not shown)")
 	}
 }
 

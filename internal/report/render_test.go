@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/greenfetch/greenfetch/internal/report"
+	"github.com/greenfetch/greenfetch/internal/report/reporttest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the output")
@@ -47,7 +48,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestSampleGolden(t *testing.T) {
-	m := sampleModel(200, 1)
+	m := reporttest.Sample(200, 1)
 	var md, html bytes.Buffer
 	if err := report.RenderMarkdown(&md, m); err != nil {
 		t.Fatal(err)

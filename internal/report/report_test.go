@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenfetch/greenfetch/internal/gate"
 	"github.com/greenfetch/greenfetch/internal/report"
+	"github.com/greenfetch/greenfetch/internal/report/reporttest"
 	"github.com/greenfetch/greenfetch/internal/stats"
 )
 
@@ -30,7 +31,7 @@ func render(t *testing.T, m *report.Model) (html, md string) {
 // TestDeterministic renders one Model many times (its Phases are a map)
 // and wants the same bytes each time.
 func TestDeterministic(t *testing.T) {
-	m := sampleModel(300, 7)
+	m := reporttest.Sample(300, 7)
 	html0, md0 := render(t, m)
 	for range 20 {
 		html, md := render(t, m)
@@ -43,7 +44,7 @@ func TestDeterministic(t *testing.T) {
 // TestJSONRoundTrip encodes a Model, decodes it, and wants the same Model
 // and the same reports.
 func TestJSONRoundTrip(t *testing.T) {
-	m := sampleModel(200, 1)
+	m := reporttest.Sample(200, 1)
 	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +134,7 @@ var errWrite = errors.New("disk full")
 func (errWriter) Write([]byte) (int, error) { return 0, errWrite }
 
 func TestWriteError(t *testing.T) {
-	m := sampleModel(50, 1)
+	m := reporttest.Sample(50, 1)
 	if err := report.RenderHTML(errWriter{}, m); !errors.Is(err, errWrite) {
 		t.Errorf("RenderHTML to a failing writer = %v; want %v", err, errWrite)
 	}
@@ -214,7 +215,7 @@ func TestSizeBounded(t *testing.T) {
 // TestSampleSize states the size of the report of a three-mode run, as
 // the package doc does.
 func TestSampleSize(t *testing.T) {
-	html, md := render(t, sampleModel(200, 1))
+	html, md := render(t, reporttest.Sample(200, 1))
 	t.Logf("three-mode report: HTML %d bytes, Markdown %d bytes", len(html), len(md))
 	if len(html) > 150<<10 {
 		t.Errorf("the HTML of a three-mode run is %d bytes; the package doc says about 93 KB", len(html))
@@ -222,7 +223,7 @@ func TestSampleSize(t *testing.T) {
 }
 
 func TestCompareModes(t *testing.T) {
-	modes := sampleModel(50, 3).Modes
+	modes := reporttest.Sample(50, 3).Modes
 	c := report.CompareModes(modes)
 	if c.Base != "sync" || len(c.Speedups) != 2 || c.Method != report.SpeedupMethod || c.Confidence != stats.Confidence {
 		t.Fatalf("CompareModes = %+v; want speedups of threads and async over sync", c)

@@ -80,12 +80,17 @@ type scale struct {
 	px0, px1 float64
 }
 
+// pos returns v's pixel, clamped to the scale's pixels: a value out of
+// the domain (from a Model whose numbers disagree) stays on the chart.
 func (s scale) pos(v float64) float64 {
+	var p float64
 	if s.log {
 		v = max(v, s.lo)
-		return s.px0 + (math.Log(v)-math.Log(s.lo))/(math.Log(s.hi)-math.Log(s.lo))*(s.px1-s.px0)
+		p = s.px0 + (math.Log(v)-math.Log(s.lo))/(math.Log(s.hi)-math.Log(s.lo))*(s.px1-s.px0)
+	} else {
+		p = s.px0 + (v-s.lo)/(s.hi-s.lo)*(s.px1-s.px0)
 	}
-	return s.px0 + (v-s.lo)/(s.hi-s.lo)*(s.px1-s.px0)
+	return min(max(p, min(s.px0, s.px1)), max(s.px0, s.px1))
 }
 
 // at returns the value at fraction t (0 … 1) of the domain.
@@ -326,6 +331,9 @@ func histCharts(modes []Mode, colors []string) []*svgChart {
 		shares[i] = bins
 	}
 	maxPct := niceStep(maxShare/4) * math.Ceil(maxShare/niceStep(maxShare/4))
+	if !(maxPct > 0) { // counts that add up to nothing
+		maxPct = 100
+	}
 	last := -1
 	for i := range modes {
 		if shares[i] != nil {

@@ -1,9 +1,16 @@
-package report_test
+// Package reporttest holds the Models that internal/report's tests render:
+// a made-up three-mode run (Sample) and one whose every string is an
+// attempt at markup (Hostile), and a check of Markdown tables
+// (CheckTables). It is for tests: the browser tests in
+// internal/report/browsertest use it too.
+package reporttest
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/greenfetch/greenfetch/internal/gate"
@@ -11,7 +18,7 @@ import (
 	"github.com/greenfetch/greenfetch/internal/stats"
 )
 
-// modeSpec shapes the made-up run of one mode of sampleModel.
+// modeSpec shapes the made-up run of one mode of Sample.
 type modeSpec struct {
 	name     string
 	wall     time.Duration // the median run
@@ -21,11 +28,11 @@ type modeSpec struct {
 	failures []report.Failure
 }
 
-// sampleModel returns the Model of a made-up three-mode comparison of n
+// Sample returns the Model of a made-up three-mode comparison of n
 // URLs with 5 runs a mode, gates and a baseline: the same Model for the
 // same n and seed, whatever the machine (math/rand/v2's PCG is a fixed
 // algorithm).
-func sampleModel(n int, seed uint64) *report.Model {
+func Sample(n int, seed uint64) *report.Model {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	specs := []modeSpec{
 		{name: "sync", wall: 3020 * time.Millisecond, median: 14 * time.Millisecond, sigma: 0.35,
@@ -173,4 +180,88 @@ func sampleModel(n int, seed uint64) *report.Model {
 	}
 
 	return m
+}
+
+// HostileStrings are inputs that try to become markup: in a URL, a mode's
+// name, an error message, a title.
+var HostileStrings = []string{
+	`http://127.0.0.1/</script><script>document.body.dataset.pwned=1</script>`,
+	`http://127.0.0.1/"><svg onload=alert(1)>`,
+	`http://127.0.0.1/<img src="http://127.0.0.1:1/pwned.png">`,
+	`'><a href=javascript:alert(1) id=pwned>x</a>`,
+	`</title><style>body{display:none}</style>`,
+	`]]><!-- {{.Title}} --><![CDATA[`,
+	`http://127.0.0.1/a|b *c* _d_ [e](http://127.0.0.1:1/) <b>f</b> $g$ ~h~ \|`,
+	`http://127.0.0.1/?a=1&b=2&lt;b&gt;&#60;i&#x3c;`,
+}
+
+// Hostile puts every hostile string in every place a string from the
+// input can go.
+func Hostile() *report.Model {
+	var h stats.Histogram
+	for i := range 50 {
+		h.Record(time.Duration(10+i) * time.Millisecond)
+	}
+	m := &report.Model{Title: HostileStrings[4], Subtitle: HostileStrings[1]}
+	for i, name := range []string{HostileStrings[0], HostileStrings[3]} {
+		md := report.Mode{
+			Mode: name, Runs: []time.Duration{time.Second, 1100 * time.Millisecond},
+			URLs: 60, OK: 50, Failed: 10, Bytes: 1234, RPS: 50,
+			Latency: report.DistOf(&h),
+			Phases:  map[string]report.Dist{"dns": report.DistOf(&h), HostileStrings[2]: report.DistOf(&h)},
+		}
+		for j, s := range HostileStrings {
+			md.Failures = append(md.Failures, report.Failure{Kind: s, Count: int64(j + 1), Example: s, Message: s})
+			md.Slowest = append(md.Slowest, report.Fetch{URL: s, Status: 200, DNS: time.Millisecond, TTFB: 20 * time.Millisecond, Total: time.Duration(50-j) * time.Millisecond})
+		}
+		if i == 1 {
+			md.Runs = []time.Duration{500 * time.Millisecond, 520 * time.Millisecond}
+		}
+		m.Modes = append(m.Modes, md)
+	}
+	m.Comparison = report.CompareModes(m.Modes)
+	m.Comparison.Method = HostileStrings[5]
+	for _, s := range HostileStrings {
+		m.Gates = append(m.Gates, report.Gate{Expr: s, Value: 1, Limit: 2, Unit: "ms", Met: true, Available: true})
+	}
+	m.Baseline = &report.Baseline{Name: HostileStrings[6], Stat: "wall", Test: HostileStrings[1]}
+	for _, md := range m.Modes {
+		m.Baseline.Modes = append(m.Baseline.Modes, report.ModeDiff{Mode: md.Mode, Old: report.Snapshot{Wall: time.Second}, New: report.Snapshot{Wall: 2 * time.Second}, Relative: 1})
+	}
+	return m
+}
+
+// CheckTables checks that each row of each Markdown table in md has as
+// many cells as its header, splitting cells as GFM does, and returns an
+// error naming the first row that does not.
+func CheckTables(md string) error {
+	want := -1
+	for i, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		n := cells(line)
+		if want < 0 {
+			want = n
+			continue
+		}
+		if n != want {
+			return fmt.Errorf("line %d has %d cells; want %d as its header: %s", i+1, n, want, line)
+		}
+	}
+	return nil
+}
+
+// cells counts the cells of a table row as GFM does: its pipes less
+// those right after a backslash (GFM reads \| as a pipe in a cell even
+// after another backslash, inside code spans too), less one.
+func cells(row string) int {
+	n := 0
+	for i := 0; i < len(row); i++ {
+		if row[i] == '|' && (i == 0 || row[i-1] != '\\') {
+			n++
+		}
+	}
+	return n - 1
 }

@@ -1,4 +1,4 @@
-package report_test
+package browsertest_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/greenfetch/greenfetch/internal/report"
+	"github.com/greenfetch/greenfetch/internal/report/reporttest"
 )
 
 // chromium returns the path of Debian's chromium. Without one, the test
@@ -222,7 +223,7 @@ func writeHTML(t *testing.T, dir, name string, m *report.Model) string {
 // to look at.
 func TestHTMLInChromium(t *testing.T) {
 	art := artifactDir(t)
-	path := writeHTML(t, t.TempDir(), "report.html", sampleModel(200, 1))
+	path := writeHTML(t, t.TempDir(), "report.html", reporttest.Sample(200, 1))
 	ctx, bl := openInChromium(t, path)
 
 	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chartInfo](chartsJS))
@@ -300,7 +301,7 @@ func TestHTMLInChromium(t *testing.T) {
 // attempt at markup: nothing of it runs, loads or becomes an element, and
 // each shows as the text it is.
 func TestHTMLHostileInChromium(t *testing.T) {
-	m := hostileModel()
+	m := reporttest.Hostile()
 	path := writeHTML(t, t.TempDir(), "hostile.html", m)
 	ctx, bl := openInChromium(t, path)
 
@@ -322,7 +323,7 @@ func TestHTMLHostileInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range hostileStrings {
+	for _, s := range reporttest.HostileStrings {
 		if !strings.Contains(text, s) {
 			t.Errorf("the page's text lacks the input %q shown as text", s)
 		}
