@@ -60,6 +60,7 @@ servers=(
 	"redis-server redis-server"
 	"apache2 apache2"
 	"ip iproute2"
+	"chromium chromium" # not a server: the browser internal/report's tests open the HTML report in
 )
 
 # install_packages installs the Debian packages the tests need. Debian's
