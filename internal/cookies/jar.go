@@ -16,9 +16,10 @@
 // cookiejar itself: each cookie is first set into an empty scratch jar,
 // which is then asked for the cookies of the domain and path the cookie
 // would have; only a cookie found there goes into the real jar and the
-// table, so the two never disagree. No third-party jar that can list its
-// cookies is served to this project (the persistent forks of cookiejar
-// are unmaintained), which is why the table is ours.
+// table, so the two never disagree. No well-kept jar that can list its
+// cookies is among the modules this project may use (the brief allows
+// cookiejar and publicsuffix), which is why the table is ours: a map and
+// a sequence number, with every decision still cookiejar's.
 //
 // On top of cookiejar, a Jar applies what curl and RFC 6265bis add and
 // cookiejar lacks: a Secure cookie is refused from a URL that is not
