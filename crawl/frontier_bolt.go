@@ -35,6 +35,8 @@ type boltStore struct {
 	mem      *memoryFrontier
 	seqs     map[uint64]uint64 // key → queue sequence, of queued and claimed items
 	readOnly bool
+	server   *boltServer // a writer's server of reads (frontier_bolt_watch.go), or nil
+	client   *boltClient // a reader's connection to the file's writer, or nil
 }
 
 // The buckets of a crawl, in the bucket named by its id.
@@ -64,45 +66,35 @@ func openBolt(_ context.Context, spec string, o StoreOptions) (Store, error) {
 			f.missing = true
 			return f, nil
 		}
-	}
-	if !o.ReadOnly {
-		if err := checkBolt(path); err != nil {
+		if f.client = dialBolt(path); f.client != nil {
+			return f, nil // a crawl runs on the file: its writer serves the reads
+		}
+		db, err := openBoltRead(path)
+		var de *damagedError
+		switch {
+		case errors.As(err, &de):
+			f.damaged = de // what the file holds is salvaged by ReadResults
+		case err != nil:
 			return nil, err
 		}
+		f.db = db
+		return f, nil
+	}
+	if err := checkBolt(path); err != nil {
+		return nil, err
 	}
 	var db *bolt.DB
 	err := guard(path, func() (err error) {
-		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, ReadOnly: o.ReadOnly})
+		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, NoFreelistSync: true})
 		return err
 	})
 	if err != nil {
-		var de *damagedError
-		var pe *os.PathError
-		switch {
-		case errors.Is(err, bolterrors.ErrTimeout):
-			err = errors.New("in use by another process")
-		case errors.As(err, &de):
-		case errors.As(err, &pe): // not a file's content: permissions, a directory
-		default: // bbolt refused the file: no meta page valid, too small
-			de = &damagedError{path: path, what: err.Error()}
-		}
-		if de != nil {
-			if o.ReadOnly {
-				// What the file holds is salvaged by ReadResults.
-				f.damaged = de
-				return f, nil
-			}
-			return nil, de
-		}
-		return nil, fmt.Errorf("%w: %s: %v", ErrStoreSetup, path, err)
+		return nil, boltOpenError(path, err)
 	}
 	f.db = db
-	if o.ReadOnly {
-		return f, nil
-	}
 	f.mem = newMemoryFrontier(o)
 	f.seqs = map[uint64]uint64{}
-	if err = f.update(f.load); err != nil {
+	if err := f.update(f.load); err != nil {
 		db.Close()
 		var de *damagedError
 		if errors.As(err, &de) {
@@ -110,7 +102,39 @@ func openBolt(_ context.Context, spec string, o StoreOptions) (Store, error) {
 		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrStoreSetup, path, err)
 	}
+	f.serve()
 	return f, nil
+}
+
+// boltOpenError is the error of a failed bolt.Open: a damagedError if
+// the file's content is at fault, else an error wrapping ErrStoreSetup.
+func boltOpenError(path string, err error) error {
+	var de *damagedError
+	var pe *os.PathError
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		err = errors.New("in use by another process")
+	case errors.As(err, &de):
+		return de
+	case errors.As(err, &pe): // not a file's content: permissions, a directory
+	default: // bbolt refused the file: no meta page valid, too small
+		return &damagedError{path: path, what: err.Error()}
+	}
+	return fmt.Errorf("%w: %s: %v", ErrStoreSetup, path, err)
+}
+
+// openBoltRead opens a bolt file read-only (a shared lock: it fails,
+// in use, while a writer holds the file), guarded.
+func openBoltRead(path string) (*bolt.DB, error) {
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+		return err
+	})
+	if err != nil {
+		return nil, boltOpenError(path, err)
+	}
+	return db, nil
 }
 
 // checkBolt reads every page of an existing bolt file, read-only and
@@ -123,21 +147,13 @@ func checkBolt(path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
-	var db *bolt.DB
-	err := guard(path, func() (err error) {
-		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second, ReadOnly: true})
-		return err
-	})
+	db, err := openBoltRead(path)
 	var de *damagedError
-	var pe *os.PathError
 	switch {
-	case err == nil:
 	case errors.As(err, &de):
 		return de
-	case errors.Is(err, bolterrors.ErrTimeout), errors.As(err, &pe):
+	case err != nil:
 		return nil // the open that follows says so
-	default: // bbolt refused the file
-		return &damagedError{path: path, what: err.Error()}
 	}
 	defer db.Close()
 	return guard(path, func() error { return db.View(walkBolt) })
@@ -208,6 +224,14 @@ func (f *boltStore) view(fn func(*bolt.Tx) error) error {
 
 // Close implements Store.
 func (f *boltStore) Close() error {
+	if f.server != nil {
+		f.server.stop()
+		f.server = nil
+	}
+	if f.client != nil {
+		f.client.close()
+		f.client = nil
+	}
 	if f.db == nil {
 		return nil
 	}
@@ -276,6 +300,7 @@ func (f *boltStore) commit(added []Item, seqs []uint64) {
 		f.seqs[it.Key] = seqs[i]
 		f.mem.enqueue(it)
 	}
+	f.note()
 }
 
 // Push implements Frontier.
@@ -413,6 +438,7 @@ func (f *boltStore) Release(it Item) error {
 		return err
 	}
 	f.mem.enqueue(it)
+	f.note()
 	return nil
 }
 
@@ -444,6 +470,15 @@ func (f *boltStore) Exists(context.Context) error {
 		return fmt.Errorf("%w: %s does not exist (fetch --frontier bolt:%s creates it)", ErrNoCrawl, f.path, f.path)
 	case f.damaged != nil:
 		return nil // which crawls it holds cannot be told: ReadResults salvages what it can
+	case f.client != nil:
+		if err := f.client.exists(f.id); err != nil {
+			var re remoteError
+			if errors.As(err, &re) {
+				return err
+			}
+			return fmt.Errorf("bolt %s: asking the crawl that runs on it: %w", f.path, err)
+		}
+		return nil
 	case f.db == nil:
 		return fmt.Errorf("bolt %s: %w", f.path, bolterrors.ErrDatabaseNotOpen)
 	}
@@ -490,12 +525,15 @@ func boltHolds(b *bolt.Bucket) bool {
 	return false
 }
 
-// ReadResults implements Store. Follow changes nothing: the file has one
-// user at a time, so the crawl is not running. A damaged file gives what
-// can be read through bbolt, then what a scan of the file salvages (see
-// salvageRecords), and an error wrapping ErrStoreDamaged that says how
-// many of each.
-func (f *boltStore) ReadResults(ctx context.Context, _ bool, fn func(record []byte) error) error {
+// ReadResults implements Store. While a crawl runs on the file, its
+// writer serves the records (frontier_bolt_watch.go); else the file is
+// read. With follow, it reads on, from the writer or the file as the
+// crawl comes and goes, until the crawl has nothing queued or claimed
+// (or ctx ends), and holds the file's lock only while it reads. A
+// damaged file gives what can be read through bbolt, then what a scan
+// of the file salvages (see salvageRecords), and an error wrapping
+// ErrStoreDamaged that says how many of each.
+func (f *boltStore) ReadResults(ctx context.Context, follow bool, fn func(record []byte) error) error {
 	switch {
 	case f.missing:
 		return nil
@@ -507,54 +545,99 @@ func (f *boltStore) ReadResults(ctx context.Context, _ bool, fn func(record []by
 			return err
 		}
 		return &de
-	case f.db == nil:
+	case f.db == nil && f.client == nil:
 		return fmt.Errorf("bolt %s: %w", f.path, bolterrors.ErrDatabaseNotOpen)
 	}
+	var after uint64
 	var given VisitedSet // hashes of the records given, kept only to salvage
 	read := 0
-	var ferr error // fn's error: returned as it is
-	err := f.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(f.id)
-		if b == nil {
-			found := false
-			tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-				found = found || string(name) == string(f.id)
+	final := false // the crawl had nothing left: one more read, then the end
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if f.client == nil && f.db == nil {
+			f.client = dialBolt(f.path)
+		}
+		var left, more bool
+		var err error
+		if f.client != nil {
+			left, more, err = f.client.read(f.id, &after, fn)
+			var ce callerError
+			if errors.As(err, &ce) {
+				return ce.err
+			}
+			if err != nil {
+				// The writer ended (or broke): the file, free again,
+				// is read from where it stopped.
+				f.client.close()
+				f.client = nil
+				continue
+			}
+		} else {
+			if f.db == nil {
+				db, err := openBoltRead(f.path)
+				var de *damagedError
+				switch {
+				case errors.As(err, &de):
+					f.damaged = de
+					return f.ReadResults(ctx, false, fn)
+				case errors.Is(err, ErrStoreSetup) && follow:
+					// Held by a writer that serves no reads (one
+					// starting, or ending): asked again.
+					if err := sleepCtx(ctx, followPoll); err != nil {
+						return err
+					}
+					continue
+				case err != nil:
+					return err
+				}
+				f.db = db
+			}
+			var ferr error
+			left, more, err = f.readAfter(after, 0, func(seq uint64, v []byte) error {
+				rec := append([]byte(nil), v...)
+				given.Add(recordHash(rec))
+				if ferr = fn(rec); ferr != nil {
+					return ferr
+				}
+				after = seq
+				read++
 				return nil
 			})
-			if found { // listed, but not found by its name: a damaged page
-				return &damagedError{path: f.path, what: fmt.Sprintf("crawl %q is listed but cannot be looked up", f.id)}
+			if ferr != nil {
+				return ferr
 			}
-			return fmt.Errorf("%w: %s holds no crawl %q", ErrNoCrawl, f.path, f.id)
-		}
-		for _, name := range [][]byte{boltSeen, boltQueue, boltDone, boltResults} {
-			if b.Bucket(name) == nil {
-				// A crawl's buckets are made together: a page that
-				// lost some is damaged (bbolt checks no checksum).
-				return &damagedError{path: f.path, what: fmt.Sprintf("crawl %q has no %s bucket", f.id, name)}
+			var de *damagedError
+			if errors.As(err, &de) {
+				de.results, de.read = true, read
+				if de.salvaged, err = salvageRecords(f.path, &given, fn); err != nil {
+					return err
+				}
+				return de
 			}
-		}
-		return b.Bucket(boltResults).ForEach(func(_, v []byte) error {
-			if err := ctx.Err(); err != nil {
+			if err != nil {
 				return err
 			}
-			rec := append([]byte(nil), v...)
-			given.Add(recordHash(rec))
-			if err := fn(rec); err != nil {
-				ferr = err
-				return err
+			if follow {
+				f.db.Close() // a crawl may start on the file meanwhile
+				f.db = nil
 			}
-			read++
+			if !left {
+				final = true // nothing runs: what the file holds is all
+			}
+		}
+		switch {
+		case more:
+			continue
+		case !follow || final:
 			return nil
-		})
-	})
-	var de *damagedError
-	if ferr != nil || !errors.As(err, &de) {
-		return err
+		case !left:
+			final = true
+			continue
+		}
+		if err := sleepCtx(ctx, followPoll); err != nil {
+			return err
+		}
 	}
-	de.results, de.read = true, read
-	de.salvaged, err = salvageRecords(f.path, &given, fn)
-	if err != nil {
-		return err
-	}
-	return de
 }

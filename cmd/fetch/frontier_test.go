@@ -319,7 +319,8 @@ func TestE2EFrontierFlags(t *testing.T) {
 		{"bad shard", []string{"--shard", "4/4", ng.URL}, 2, "--shard"},
 		{"results without id", []string{"results", "--frontier", rd.URL(0, "sesame")}, 2, "--crawl-id is required"},
 		{"results of no crawl (redis)", []string{"results", "--frontier", rd.URL(0, "sesame"), "--crawl-id", "nosuch"}, 2, `no such crawl: redis at `},
-		{"results, bolt and follow", []string{"results", "--frontier", "bolt:" + filepath.Join(t.TempDir(), "f.db"), "--crawl-id", "x", "--follow"}, 2, "--follow works with redis only"},
+		{"results, bolt and follow, never begun", []string{"results", "--frontier", "bolt:" + filepath.Join(t.TempDir(), "f.db"), "--crawl-id", "x", "--follow", "--timeout", "300ms"}, 2, "has not begun"},
+		{"results, timeout without follow", []string{"results", "--frontier", "bolt:" + filepath.Join(t.TempDir(), "f.db"), "--crawl-id", "x", "--timeout", "1s"}, 2, "--timeout needs --follow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

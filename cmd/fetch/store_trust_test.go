@@ -324,3 +324,84 @@ func TestE2EBoltDamaged(t *testing.T) {
 		})
 	}
 }
+
+// waitStderr waits until the worker's stderr holds s.
+func (w *worker) waitStderr(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.Now().Add(e2eTimeout)
+	for !strings.Contains(w.errText(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr without %q after %v:\n%s", s, e2eTimeout, w.errText())
+		}
+		select {
+		case <-w.done:
+			t.Fatalf("ended (exit %d) without %q on stderr:\n%s", w.code, s, w.errText())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// TestE2EResultsFollowWaits: fetch results --follow started before its
+// crawl (bolt and redis) says what it waits for, then prints every
+// result once and ends with the crawl; with --timeout, a crawl that
+// never begins (a mistyped id) is given up, exit 2.
+func TestE2EResultsFollowWaits(t *testing.T) {
+	ng, paths := storeSite(t, 100)
+	rd := testserver.StartRedis(t, testserver.RedisOptions{})
+	for _, store := range []string{"bolt:" + filepath.Join(t.TempDir(), "crawl.db"), rd.URL(0, "")} {
+		t.Run(store[:4], func(t *testing.T) {
+			follower := startWorker(t, "results", "--frontier", store, "--crawl-id", "later", "--follow")
+			follower.waitStderr(t, `waiting for crawl "later" to begin`)
+			crawler := startWorker(t, crawlArgs(store, "later", ng.URL, true)...)
+			crawler.wait(t, "crawl")
+			follower.wait(t, "fetch results --follow")
+			if n := follower.lines.Load(); n != int64(len(paths)) {
+				t.Errorf("fetch results --follow printed %d results; want %d; stderr:\n%s", n, len(paths), follower.errText())
+			}
+			r := fetch(t, "", "results", "--frontier", store, "--crawl-id", "latr", "--follow", "--timeout", "500ms")
+			if r.code != 2 || !strings.Contains(r.stderr, "has not begun") {
+				t.Errorf("a mistyped id with --timeout: exit %d; want 2, has not begun; stderr:\n%s", r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// TestE2EBoltWatched: a bolt crawl is read while it runs, by fetch
+// results (what is stored so far, each URL once) and by fetch results
+// --follow (every page once, ending with the crawl), where a second
+// crawl on the file is still refused.
+func TestE2EBoltWatched(t *testing.T) {
+	ng, paths := storeSite(t, 150)
+	store := "bolt:" + filepath.Join(t.TempDir(), "crawl.db")
+	// Slow enough (150 pages 30 ms apart) that the crawl still runs when
+	// the second one has waited its second for the file's lock.
+	args := append(crawlArgs(store, "watched", ng.URL, false), "--per-host", "1", "--delay", "30ms")
+	crawler := startWorker(t, args...)
+	crawler.waitLines(t, 20)
+	follower := startWorker(t, "results", "--frontier", store, "--crawl-id", "watched", "--follow")
+	r := fetch(t, "", "results", "--frontier", store, "--crawl-id", "watched")
+	if r.code != 0 {
+		t.Fatalf("fetch results while the crawl runs: exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	seen := map[string]bool{}
+	for _, o := range parseNDJSON(t, r.stdout)["result"] {
+		u := fmt.Sprint(o["url"])
+		if seen[u] || o["status"] != float64(200) {
+			t.Errorf("result %v: twice or not 200", o)
+		}
+		seen[u] = true
+	}
+	if len(seen) < 20 {
+		t.Errorf("fetch results while the crawl runs printed %d results; want at least the 20 printed", len(seen))
+	}
+	second := fetch(t, "", args...)
+	if second.code != 2 || !strings.Contains(second.stderr, "in use") {
+		t.Errorf("a second crawl on the file: exit %d; want 2, in use; stderr:\n%s", second.code, second.stderr)
+	}
+	crawler.wait(t, "crawl")
+	follower.wait(t, "fetch results --follow")
+	if n := follower.lines.Load(); n != int64(len(paths)) {
+		t.Errorf("fetch results --follow printed %d results; want %d; stderr:\n%s", n, len(paths), follower.errText())
+	}
+	checkStoredCrawl(t, ng, paths, store, "watched")
+}
