@@ -125,8 +125,25 @@ func openRedis(ctx context.Context, spec string, o StoreOptions) (Store, error) 
 		f.client.Close()
 		return nil, err
 	}
+	if !o.ReadOnly {
+		// The crawl's marker: every script checks it (lua/lib_crawl.lua),
+		// so that a worker notices the crawl's keys vanished.
+		err := f.retry(ctx, func() error {
+			return f.client.SetNX(ctx, f.prefix+"crawl", time.Now().UTC().Format(time.RFC3339), 0).Err()
+		})
+		if err != nil {
+			f.client.Close()
+			return nil, err
+		}
+	}
 	return f, nil
 }
+
+// ErrCrawlLost is the error of a store whose crawl vanished while a
+// worker ran it: its keys are gone from Redis (restarted without
+// persistence, FLUSHALL or FLUSHDB, evicted). The worker stops rather
+// than take the empty store for a crawl that is done.
+var ErrCrawlLost = errors.New("the crawl's keys are gone from Redis (restarted without persistence, FLUSHALL/FLUSHDB, or evicted: use AOF or RDB, and maxmemory-policy noeviction): stopped, the crawl is not done")
 
 // OpenReachFor is how long OpenStore tries to reach a Redis that has
 // never answered (refused, silent, unknown host): then the store is
@@ -373,7 +390,11 @@ func (f *redisStore) run(s *redis.Script, args ...any) (any, error) {
 	})
 	var p permanent
 	if errors.As(err, &p) {
-		err = fmt.Errorf("redis at %s: %w", f.addr, p.err)
+		if strings.HasPrefix(p.err.Error(), "NOCRAWL") {
+			err = fmt.Errorf("redis at %s: crawl %q: %w", f.addr, f.id, ErrCrawlLost)
+		} else {
+			err = fmt.Errorf("redis at %s: %w", f.addr, p.err)
+		}
 	}
 	return v, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -364,5 +365,47 @@ func TestRedisFrontierRestrictedUser(t *testing.T) {
 	}
 	if _, stored, err := f.Complete([]Completion{{Item: got[0], Record: []byte("r")}}); err != nil || stored != 1 {
 		t.Fatalf("complete: %d, %v", stored, err)
+	}
+}
+
+// TestRedisCrawlLost: a crawl whose keys vanish from Redis (FLUSHALL, as
+// a restart without persistence leaves it) is ErrCrawlLost for every
+// call of a worker that runs it, never an empty crawl that is done.
+func TestRedisCrawlLost(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	st, err := OpenStore(context.Background(), r.URL(0, ""), StoreOptions{CrawlID: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, _ := url.Parse("http://a.test/1")
+	it, _ := NewItem(u, 0, "")
+	if _, err := st.Push([]Item{it}); err != nil {
+		t.Fatal(err)
+	}
+	admin := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer admin.Close()
+	if err := admin.FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.Outstanding(); !errors.Is(err, ErrCrawlLost) {
+		t.Errorf("Outstanding after FLUSHALL = %d, %v; want ErrCrawlLost", n, err)
+	}
+	if _, _, err := st.Claim(time.Now(), 1); !errors.Is(err, ErrCrawlLost) {
+		t.Errorf("Claim after FLUSHALL: %v; want ErrCrawlLost", err)
+	}
+	u2, _ := url.Parse("http://a.test/2") // one the worker has not seen: sent
+	it2, _ := NewItem(u2, 0, "")
+	if _, err := st.Push([]Item{it2}); !errors.Is(err, ErrCrawlLost) {
+		t.Errorf("Push after FLUSHALL: %v; want ErrCrawlLost", err)
+	}
+	// A worker that opens the store anew begins the crawl anew.
+	again, err := OpenStore(context.Background(), r.URL(0, ""), StoreOptions{CrawlID: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if pr, err := again.Push([]Item{it}); err != nil || pr.Added != 1 {
+		t.Errorf("Push by a new worker = %+v, %v; want 1 added", pr, err)
 	}
 }

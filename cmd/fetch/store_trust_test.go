@@ -405,3 +405,27 @@ func TestE2EBoltWatched(t *testing.T) {
 	}
 	checkStoredCrawl(t, ng, paths, store, "watched")
 }
+
+// TestE2ERedisLostCrawl: redis-server, without persistence, restarted
+// mid-crawl comes back empty; each worker notices that the crawl's keys
+// vanished and stops with an error (exit 1), never a success.
+func TestE2ERedisLostCrawl(t *testing.T) {
+	ng, _ := storeSite(t, 300)
+	rd := testserver.StartRedis(t, testserver.RedisOptions{})
+	store := rd.URL(0, "")
+	args := crawlArgs(store, "lost", ng.URL, true)
+	ws := []*worker{startWorker(t, args...), startWorker(t, args...)}
+	ws[0].waitLines(t, 20)
+	rd.Restart(0)
+	for i, w := range ws {
+		select {
+		case <-w.done:
+		case <-time.After(e2eTimeout):
+			t.Fatalf("worker %d did not end within %v; stderr:\n%s", i, e2eTimeout, w.errText())
+		}
+		t.Logf("worker %d: exit %d; stderr:\n%s", i, w.code, w.errText())
+		if w.code != 1 || !strings.Contains(w.errText(), "keys are gone") {
+			t.Errorf("worker %d: exit %d; want 1, saying the crawl's keys are gone; stderr:\n%s", i, w.code, w.errText())
+		}
+	}
+}

@@ -1,4 +1,4 @@
--- uses: lib.lua lib_claim.lua lib_complete.lua
+-- uses: lib_crawl.lua lib.lua lib_claim.lua lib_complete.lua
 -- Complete, then Claim, in one round trip (the claim sees the per-host
 -- slots the completions freed). ARGV: the prefix, claim's seven
 -- arguments, then complete's.

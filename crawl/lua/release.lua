@@ -1,4 +1,4 @@
--- uses: lib.lua
+-- uses: lib_crawl.lua lib.lua
 -- Release: a claimed item goes back to its host's queue (still
 -- outstanding). ARGV: the prefix, host, entry ID, item.
 local h = ARGV[2]

@@ -136,6 +136,11 @@ func run(addr string, dur time.Duration, reps int, gs, luaDir string) error {
 	fmt.Printf("redis at %s; %d pages + %d links a call (%d ARGV); %v a run, %d reps; GOMAXPROCS %d\n",
 		addr, pagesPerCall, linksPerCall, len(calls[0].strs), dur, reps, runtime.GOMAXPROCS(0))
 	fmt.Printf("load before: %s\n", loadavg())
+	// The crawl's marker, which a worker's open sets (every script checks
+	// it first: lua/lib_crawl.lua).
+	if err := admin.Set(ctx, "greenfetch:{bench}:crawl", "bench", 0).Err(); err != nil {
+		return fmt.Errorf("setting the crawl marker: %w", err)
+	}
 	// Warm up: the script loaded, the links and hosts in the store, each
 	// client's connections open.
 	for _, c := range clients {
