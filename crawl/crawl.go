@@ -67,6 +67,12 @@ type Config struct {
 	// (Stats.Dropped). If zero, DefaultMaxFrontier; if negative, there is
 	// no bound.
 	MaxFrontier int
+	// MaxFrontierBytes bounds the bytes of those URLs (ItemSize: a URL,
+	// its host and its parent), so that long URLs cannot make a frontier
+	// of few URLs large; those beyond it are dropped and counted
+	// (Stats.Dropped). If zero, DefaultMaxFrontierBytes; if negative,
+	// there is no bound.
+	MaxFrontierBytes int64
 	// MaxLinksPerPage bounds the links taken from one page; the links
 	// past it are not queued and are counted (Stats.LinksOverMax). If
 	// zero, MaxLinksPerPage (100,000).
@@ -106,7 +112,7 @@ type Stats struct {
 	SkippedRobots int64 `json:"skipped_robots"` // URLs robots.txt forbade: not fetched
 	OutOfScope    int64 `json:"out_of_scope"`   // links (each time found) outside the scope
 	Duplicates    int64 `json:"duplicates"`     // links (each time found) to a URL already queued or fetched
-	Dropped       int64 `json:"dropped"`        // URLs not queued: the frontier was full (MaxFrontier), or a link was longer than MaxURLLength
+	Dropped       int64 `json:"dropped"`        // URLs not queued: the frontier was full (MaxFrontier, MaxFrontierBytes), or a link was longer than MaxURLLength
 	LinksOverMax  int64 `json:"links_over_max"` // links past Config.MaxLinksPerPage on their page: not queued (not in dropped)
 	RobotsFetches int64 `json:"robots_fetches"` // robots.txt fetches
 	RobotsErrors  int64 `json:"robots_errors"`  // robots.txt fetches that failed (5xx, unreachable): their origin was skipped
@@ -208,7 +214,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	c.front = cfg.Frontier
 	switch f := c.front.(type) {
 	case nil:
-		c.front = newMemoryFrontier(StoreOptions{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier})
+		c.front = newMemoryFrontier(StoreOptions{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, MaxFrontierBytes: cfg.MaxFrontierBytes})
 	case *memoryStore:
 		c.mem = f
 	case Store:

@@ -73,6 +73,8 @@ type memoryFrontier struct {
 	perHost int           // items of one host claimed at once
 	delay   time.Duration // least time between request starts to a host, unless SetHostDelay says otherwise
 	max     int           // bound of queued plus claimed items; 0: none
+	maxB    int64         // bound of their bytes (ItemSize); 0: none
+	bytes   int64         // the bytes of the items queued or claimed
 
 	visited VisitedSet
 	hosts   map[string]*hostQueue
@@ -84,7 +86,7 @@ type memoryFrontier struct {
 
 // newMemoryFrontier returns an empty frontier with the limits of o.
 func newMemoryFrontier(o StoreOptions) *memoryFrontier {
-	return &memoryFrontier{perHost: o.perHost(), delay: o.Delay, max: o.maxFrontier(), claims: map[uint64]struct{}{}}
+	return &memoryFrontier{perHost: o.perHost(), delay: o.Delay, max: o.maxFrontier(), maxB: o.maxFrontierBytes(), claims: map[uint64]struct{}{}}
 }
 
 type hostQueue struct {
@@ -121,7 +123,7 @@ func (f *memoryFrontier) Push(items []Item) (PushResult, error) {
 			pr.Duplicates++
 			continue
 		}
-		if f.full(0) {
+		if f.full(0, int64(ItemSize(it))) {
 			pr.Dropped++
 			continue
 		}
@@ -133,9 +135,10 @@ func (f *memoryFrontier) Push(items []Item) (PushResult, error) {
 }
 
 // full reports whether the frontier, with extra more items, is at its
-// bound.
-func (f *memoryFrontier) full(extra int) bool {
-	return f.max > 0 && f.queued+len(f.claims)+extra >= f.max
+// bound, or would pass its bytes bound with extraBytes more.
+func (f *memoryFrontier) full(extra int, extraBytes int64) bool {
+	return f.max > 0 && f.queued+len(f.claims)+extra >= f.max ||
+		f.maxB > 0 && f.bytes+extraBytes > f.maxB
 }
 
 // enqueue queues an item whose key is visited already.
@@ -143,6 +146,7 @@ func (f *memoryFrontier) enqueue(it Item) {
 	h := f.host(it.Host)
 	h.items = append(h.items, it)
 	f.queued++
+	f.bytes += int64(ItemSize(it))
 	if !h.inRing {
 		h.inRing = true
 		f.ring = append(f.ring, h)
@@ -217,6 +221,7 @@ func (f *memoryFrontier) Done(it Item) error {
 		return notClaimed(it)
 	}
 	delete(f.claims, it.Key)
+	f.bytes -= int64(ItemSize(it))
 	if h := f.hosts[it.Host]; h != nil && h.inflight > 0 {
 		h.inflight--
 	}

@@ -261,7 +261,7 @@ func be64(n uint64) []byte {
 // memory side then queues) with the counts; extra is how many more (or,
 // negative, fewer) items the frontier holds outstanding than its memory
 // side says, in the transaction so far.
-func (f *boltStore) pushTx(b *bolt.Bucket, items []Item, fresh map[uint64]bool, extra int) ([]Item, []uint64, PushResult, error) {
+func (f *boltStore) pushTx(b *bolt.Bucket, items []Item, fresh map[uint64]bool, extra int, extraBytes int64) ([]Item, []uint64, PushResult, error) {
 	var pr PushResult
 	var added []Item
 	var seqs []uint64
@@ -271,10 +271,12 @@ func (f *boltStore) pushTx(b *bolt.Bucket, items []Item, fresh map[uint64]bool, 
 			pr.Duplicates++
 			continue
 		}
-		if f.mem.full(extra + len(added)) {
+		size := int64(ItemSize(it))
+		if f.mem.full(extra+len(added), extraBytes+size) {
 			pr.Dropped++
 			continue
 		}
+		extraBytes += size
 		seq, err := queue.NextSequence()
 		if err != nil {
 			return nil, nil, pr, err
@@ -316,7 +318,7 @@ func (f *boltStore) Push(items []Item) (PushResult, error) {
 	var pr PushResult
 	err := f.update(func(tx *bolt.Tx) error {
 		var err error
-		added, seqs, pr, err = f.pushTx(tx.Bucket(f.id), items, map[uint64]bool{}, 0)
+		added, seqs, pr, err = f.pushTx(tx.Bucket(f.id), items, map[uint64]bool{}, 0, 0)
 		return err
 	})
 	if err != nil {
@@ -383,8 +385,19 @@ func (f *boltStore) Complete(done []Completion) (PushResult, int, error) {
 		// The claims are released first: the links count against the
 		// bound as they would after a Done.
 		extra := -len(held)
+		var extraBytes int64 // likewise in bytes: minus the claims, plus the links added
+		freed := map[uint64]bool{}
 		for _, d := range done {
-			a, s, p, err := f.pushTx(b, d.Links, fresh, extra+len(added))
+			if !freed[d.Item.Key] {
+				freed[d.Item.Key] = true
+				extraBytes -= int64(ItemSize(d.Item))
+			}
+		}
+		for _, d := range done {
+			a, s, p, err := f.pushTx(b, d.Links, fresh, extra+len(added), extraBytes)
+			for _, it := range a {
+				extraBytes += int64(ItemSize(it))
+			}
 			if err != nil {
 				return err
 			}

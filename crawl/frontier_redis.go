@@ -405,12 +405,12 @@ func keyBytes(k uint64) string {
 	return string(b[:])
 }
 
-// pushArgs appends max and the items (key, host, encoded item) to args,
+// pushArgs appends the bounds and the items (key, host, encoded item) to args,
 // leaving out those known to be in the visited set: it returns how many
 // it left out, and the keys it sent.
 func (f *redisStore) pushArgs(args []any, items []Item) (_ []any, skipped int, sent []uint64) {
 	i0 := len(args)
-	args = append(args, f.opts.maxFrontier(), 0)
+	args = append(args, f.opts.maxFrontier(), f.opts.maxFrontierBytes(), 0)
 	for _, it := range items {
 		if f.known.Has(it.Key) {
 			skipped++
@@ -419,7 +419,7 @@ func (f *redisStore) pushArgs(args []any, items []Item) (_ []any, skipped int, s
 		sent = append(sent, it.Key)
 		args = append(args, keyBytes(it.Key), it.Host, string(appendItem(nil, it)))
 	}
-	args[i0+1] = len(sent)
+	args[i0+2] = len(sent)
 	return args, skipped, sent
 }
 
@@ -698,7 +698,7 @@ func (f *redisStore) completeArgs(args []any, done []Completion) (_ []any, skipp
 		if err := checkItems(d.Links); err != nil {
 			return nil, 0, nil, err
 		}
-		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
+		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record), ItemSize(d.Item))
 		links = append(links, d.Links...)
 	}
 	args, skipped, sent = f.pushArgs(args, links)

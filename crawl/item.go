@@ -82,6 +82,21 @@ func appendItem(b []byte, it Item) []byte {
 	return append(b, it.Parent...)
 }
 
+// ItemSize returns the bytes an item counts against a frontier's bytes
+// bound (StoreOptions.MaxFrontierBytes): the length of its text form.
+func ItemSize(it Item) int {
+	n := len(it.Host) + len(it.URL) + len(it.Parent) + 3
+	d := it.Depth
+	if d < 0 {
+		n++
+		d = -d
+	}
+	for n++; d >= 10; d /= 10 {
+		n++
+	}
+	return n
+}
+
 // maxQuotedItem bounds the text of a malformed item quoted in an error.
 const maxQuotedItem = 200
 

@@ -22,8 +22,9 @@ import (
 //   - Push tests and sets the visited key and enqueues, atomically per
 //     item, over every handle of the crawl: a URL two workers find at once
 //     is queued once. Beyond StoreOptions.MaxFrontier items outstanding
-//     (queued or claimed), Push drops and counts, and does not mark the
-//     dropped items visited.
+//     (queued or claimed), or StoreOptions.MaxFrontierBytes bytes of them
+//     (ItemSize), Push drops and counts, and does not mark the dropped
+//     items visited.
 //   - Claim hands out items ready at the now it is given, at most
 //     StoreOptions.PerHost of a host at once and a host's starts at least
 //     its delay apart (StoreOptions.Delay, or SetHostDelay), hosts served
@@ -96,6 +97,12 @@ type StoreOptions struct {
 	// drops what goes beyond. If zero, DefaultMaxFrontier; if negative,
 	// there is no bound.
 	MaxFrontier int
+	// MaxFrontierBytes bounds the bytes of the items outstanding (each
+	// counted as ItemSize: its text form), so that long URLs cannot make
+	// a frontier of few items large: Push drops (and counts in Dropped)
+	// what goes beyond. If zero, DefaultMaxFrontierBytes; if negative,
+	// there is no bound.
+	MaxFrontierBytes int64
 	// ClaimTimeout is how long, in the nows given to Claim, an item may
 	// stay claimed before another handle of the crawl may claim it (its
 	// worker died). If zero, DefaultClaimTimeout. A store of one handle
@@ -125,6 +132,13 @@ const (
 	// holds outstanding (Config.MaxFrontier, StoreOptions.MaxFrontier,
 	// --max-frontier): about 150 MB of queue at 150 bytes a URL.
 	DefaultMaxFrontier = 1000000
+	// DefaultMaxFrontierBytes is the default bound of the bytes of the
+	// items a frontier holds outstanding (Config.MaxFrontierBytes,
+	// StoreOptions.MaxFrontierBytes, --max-frontier-bytes): with the
+	// visited set and the garbage collector's room, a default crawl
+	// stays under 1 GiB however long its URLs are (a URL of 4 KB linked
+	// from a page whose URL is 4 KB counts about 8 KB).
+	DefaultMaxFrontierBytes = 256 << 20
 	// DefaultClaimTimeout is the default of StoreOptions.ClaimTimeout and
 	// of --claim-timeout.
 	DefaultClaimTimeout = 2 * time.Minute
@@ -148,6 +162,17 @@ func (o StoreOptions) maxFrontier() int {
 		return 0
 	}
 	return o.MaxFrontier
+}
+
+// maxFrontierBytes returns the bound of outstanding bytes; 0 means none.
+func (o StoreOptions) maxFrontierBytes() int64 {
+	switch {
+	case o.MaxFrontierBytes == 0:
+		return DefaultMaxFrontierBytes
+	case o.MaxFrontierBytes < 0:
+		return 0
+	}
+	return o.MaxFrontierBytes
 }
 
 func (o StoreOptions) claimTimeout() time.Duration {

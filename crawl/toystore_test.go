@@ -115,7 +115,32 @@ func (s *toyStore) max() int {
 	return s.o.MaxFrontier
 }
 
-// push queues the items not seen yet, as far as the bound allows.
+func (s *toyStore) maxBytes() int {
+	switch {
+	case s.o.MaxFrontierBytes == 0:
+		return crawl.DefaultMaxFrontierBytes
+	case s.o.MaxFrontierBytes < 0:
+		return 0
+	}
+	return int(s.o.MaxFrontierBytes)
+}
+
+// bytes counts the bytes of the items outstanding (a toy: it counts them
+// all each time).
+func (c *toyCrawl) bytes() int {
+	n := 0
+	for _, q := range c.queues {
+		for _, t := range q {
+			n += len(t)
+		}
+	}
+	for _, t := range c.claimed {
+		n += len(t)
+	}
+	return n
+}
+
+// push queues the items not seen yet, as far as the bounds allow.
 func (s *toyStore) push(items []crawl.Item) (crawl.PushResult, error) {
 	texts := make([]string, len(items))
 	for i, it := range items {
@@ -127,15 +152,18 @@ func (s *toyStore) push(items []crawl.Item) (crawl.PushResult, error) {
 	}
 	var pr crawl.PushResult
 	c := s.c
+	bytes := c.bytes()
 	for i, it := range items {
 		switch {
 		case c.seen[it.Key]:
 			pr.Duplicates++
-		case s.max() > 0 && c.queued+len(c.claimed) >= s.max():
+		case s.max() > 0 && c.queued+len(c.claimed) >= s.max(),
+			s.maxBytes() > 0 && bytes+len(texts[i]) > s.maxBytes():
 			pr.Dropped++
 		default:
 			c.seen[it.Key] = true
 			c.enqueue(it.Host, texts[i])
+			bytes += len(texts[i])
 			pr.Added++
 		}
 	}

@@ -34,13 +34,14 @@ type crawlOptions struct {
 	sitemaps    bool
 	delay       durationValue
 	maxFrontier int
+	maxFrontB   sizeValue
 	maxLinks    int
 	verbose     bool
 	store       frontierOptions // frontier.go
 }
 
 // crawlFlagNames are the flags that only mean something with --crawl.
-var crawlFlagNames = []string{"depth", "scope", "scope-regex", "accept-regex", "reject-regex", "max-pages", "robots", "sitemaps", "delay", "max-frontier", "max-links-per-page", "crawl-verbose"}
+var crawlFlagNames = []string{"depth", "scope", "scope-regex", "accept-regex", "reject-regex", "max-pages", "robots", "sitemaps", "delay", "max-frontier", "max-frontier-bytes", "max-links-per-page", "crawl-verbose"}
 
 func init() {
 	// The crawl flags get their own group in --help, before "Other".
@@ -71,6 +72,8 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	fs.BoolVar(&c.sitemaps, "sitemaps", false, "also crawl the URLs of /sitemap.xml and of robots.txt's Sitemap lines (depth 1)")
 	fs.Var(&c.delay, "delay", "wait `D` between request starts to one host (a longer robots.txt Crawl-delay wins,\nup to "+crawl.MaxCrawlDelay.String()+")")
 	fs.IntVar(&c.maxFrontier, "max-frontier", crawl.DefaultMaxFrontier, "queue at most `N` URLs not yet fetched; more are dropped and counted")
+	c.maxFrontB.n = crawl.DefaultMaxFrontierBytes
+	fs.Var(&c.maxFrontB, "max-frontier-bytes", "queue at most `N` bytes of URLs not yet fetched (64MiB, 1GiB; each counted\nwith its parent); more are dropped and counted")
 	fs.IntVar(&c.maxLinks, "max-links-per-page", crawl.MaxLinksPerPage, "take at most `N` links from one page; the rest are counted (links_over_max)")
 	fs.BoolVar(&c.verbose, "crawl-verbose", false, "list on stderr the URLs robots.txt kept out")
 	addFrontierFlags(fs, c) // frontier.go
@@ -88,6 +91,9 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	}
 	if c.maxFrontier < 1 {
 		return cfg, flagErrorf("--max-frontier: want at least 1, got %d", c.maxFrontier)
+	}
+	if c.maxFrontB.n < 1 {
+		return cfg, flagErrorf("--max-frontier-bytes: want at least 1, got %d", c.maxFrontB.n)
 	}
 	if c.maxLinks < 1 {
 		return cfg, flagErrorf("--max-links-per-page: want at least 1, got %d", c.maxLinks)
@@ -134,6 +140,7 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	cfg.Sitemaps = c.sitemaps
 	cfg.Delay = c.delay.d
 	cfg.MaxFrontier = c.maxFrontier
+	cfg.MaxFrontierBytes = c.maxFrontB.n
 	cfg.MaxLinksPerPage = c.maxLinks
 	cfg.PerHost = crawl.DefaultPerHost
 	if c.fs.Changed("per-host") && o.PerHost > 0 {

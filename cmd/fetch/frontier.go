@@ -168,7 +168,7 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 		return nil, err
 	}
 	f, err := crawl.OpenStore(ctx, s.spec, crawl.StoreOptions{
-		Password: pw, CrawlID: id, PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d,
+		Password: pw, CrawlID: id, PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, MaxFrontierBytes: cfg.MaxFrontierBytes, ClaimTimeout: s.claimTimeout.d,
 		OnRetry: func(err error, wait time.Duration) {
 			fmt.Fprintf(errOut, "fetch: %s; retrying in %v\n", shownErr(err), wait)
 		},

@@ -4,9 +4,11 @@ package main
 // them (issues 23 and 24): the built binary, nginx and redis-server.
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -427,5 +429,69 @@ func TestE2ERedisLostCrawl(t *testing.T) {
 		if w.code != 1 || !strings.Contains(w.errText(), "keys are gone") {
 			t.Errorf("worker %d: exit %d; want 1, saying the crawl's keys are gone; stderr:\n%s", i, w.code, w.errText())
 		}
+	}
+}
+
+// hostileLinksSite starts nginx with pages of n links of about size
+// bytes each, every link new: nginx's SSI writes the request's random
+// id into each (/x/ID/I/PAD), so every page fetched yields n URLs never
+// seen, each about size bytes long and found on a page whose URL is as
+// long.
+func hostileLinksSite(t *testing.T, n, size int) *testserver.Nginx {
+	t.Helper()
+	pad := strings.Repeat("p", size)
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "<a href=\"/x/<!--# echo var=\"request_id\" -->/%d/%s\">.</a>\n", i, pad)
+	}
+	return testserver.StartNginx(t, testserver.NginxOptions{
+		Files:             map[string][]byte{"hostile.html": []byte(b.String())},
+		ExtraServerConfig: "location /x/ { ssi on; rewrite ^ /hostile.html break; }",
+		NoAccessLog:       true,
+	})
+}
+
+// TestE2EFrontierBytes: pages of 10,000 links of 4 KB each (every link
+// new) fill the frontier by bytes long before its count of URLs:
+// --max-frontier-bytes bounds it (what is refused is counted in
+// dropped), and a default crawl's peak memory stays under 1 GiB.
+func TestE2EFrontierBytes(t *testing.T) {
+	ng := hostileLinksSite(t, 10000, 4000)
+	seed := ng.URL + "/x/seed"
+	r := fetch(t, "", "--crawl", "--json", "--depth", "100", "--robots", "off", "--max-pages", "3",
+		"--max-frontier-bytes", "10MiB", seed)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	s := parseNDJSON(t, r.stdout)["summary"][0]
+	disc, dropped := s["discovered"].(float64), s["dropped"].(float64)
+	// Each queued URL counts at least its own 4 KB: 10 MiB holds at
+	// most 2,560 of them; the seed's 10,000 links alone pass that.
+	if disc > 2560 || dropped < 10000-2560 {
+		t.Errorf("--max-frontier-bytes 10MiB: discovered %v, dropped %v; want at most 2,560 queued, the rest dropped", disc, dropped)
+	}
+
+	// Peak memory follows the bound, not the links found: 8 pages of
+	// links (80,000 URLs of 4 KB, 650 MB of queue without the bound)
+	// under a bound of 32 MiB (the rusage of the process).
+	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, fetchBin, "--crawl", "-s", "--depth", "100", "--robots", "off", "--max-pages", "8",
+		"--max-frontier-bytes", "32MiB", "--json", seed)
+	cmd.Env = testEnv()
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("crawl: %v; stderr:\n%s", err, errOut.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		t.Fatal("no rusage")
+	}
+	peak := ru.Maxrss << 10 // KiB on Linux
+	s = parseNDJSON(t, out.String())["summary"][0]
+	t.Logf("--max-frontier-bytes 32MiB, 8 pages of 10,000 links of 4 KB: peak RSS %d MiB, discovered %v, dropped %v", peak>>20, s["discovered"], s["dropped"])
+	if peak >= 512<<20 {
+		t.Errorf("peak RSS %d MiB; want under 512 MiB", peak>>20)
 	}
 }

@@ -79,6 +79,7 @@ func TestStore(t *testing.T, traits Traits, open Opener) {
 	s := &suite{traits: traits, open: open, run: fmt.Sprintf("crawltest-%d-%d", time.Now().UnixNano()%1e9, ids.Add(1))}
 	t.Run("Push", s.testPush)
 	t.Run("Bound", s.testBound)
+	t.Run("BoundBytes", s.testBoundBytes)
 	t.Run("PerHost", s.testPerHost)
 	t.Run("RoundRobin", s.testRoundRobin)
 	t.Run("Delay", s.testDelay)
@@ -267,6 +268,52 @@ func (s *suite) testBound(t *testing.T) {
 	}
 	if pr := push(t, none, many...); pr.Added != len(many) {
 		t.Errorf("Push(%d items) with MaxFrontier -1 (no bound) = %+v; want all added", len(many), pr)
+	}
+}
+
+// testBoundBytes: MaxFrontierBytes bounds the bytes of the items
+// outstanding (crawl.ItemSize each), queued or claimed, whatever their
+// number: long URLs cannot make a frontier of few items large; what is
+// dropped is counted and not visited; a completion frees its claim's
+// bytes before its links count.
+func (s *suite) testBoundBytes(t *testing.T) {
+	long := func(i int) crawl.Item {
+		return Item("h", fmt.Sprintf("/%d/%s", i, strings.Repeat("x", 1000)))
+	}
+	size := int64(crawl.ItemSize(long(0)))
+	st := s.fresh(t, crawl.StoreOptions{MaxFrontierBytes: 3*size + size/2, PerHost: 10})
+	var items []crawl.Item
+	for i := range 6 {
+		items = append(items, long(i))
+	}
+	if pr := push(t, st, items[:5]...); pr != (crawl.PushResult{Added: 3, Dropped: 2}) {
+		t.Fatalf("Push(5 items of %d bytes) with MaxFrontierBytes 3.5 items = %+v; want 3 added, 2 dropped", size, pr)
+	}
+	short := Item("h", "/short")
+	if pr := push(t, st, short); pr != (crawl.PushResult{Added: 1}) {
+		t.Errorf("Push(a short item) within the bytes left = %+v; want 1 added", pr)
+	}
+	got, _ := claim(t, st, t0, 1)
+	if len(got) != 1 {
+		t.Fatalf("Claim = %v; want 1 item", urls(got))
+	}
+	if pr := push(t, st, items[3]); pr != (crawl.PushResult{Dropped: 1}) {
+		t.Errorf("Push with a claimed item's bytes outstanding = %+v; want 1 dropped (claimed items count)", pr)
+	}
+	pr, _ := complete(t, st, crawl.Completion{Item: got[0], Links: []crawl.Item{items[3], items[4]}})
+	if pr != (crawl.PushResult{Added: 1, Dropped: 1}) {
+		t.Errorf("Complete of a long item with 2 long links = %+v; want 1 added (its claim's bytes freed first), 1 dropped", pr)
+	}
+	if n := outstanding(t, st); n != 4 {
+		t.Errorf("Outstanding() = %d; want 4", n)
+	}
+	none := s.fresh(t, crawl.StoreOptions{MaxFrontierBytes: -1})
+	var many []crawl.Item
+	for i := range 50 {
+		many = append(many, long(i))
+	}
+	if pr := push(t, none, many...); pr.Added != len(many) {
+		t.Errorf("Push(%d long items) with MaxFrontierBytes -1 (no bound) = %+v; want all added", len(many), pr)
 	}
 }
 

@@ -7,6 +7,7 @@
 -- Cluster slot). Under it:
 --   seen        set: the keys (8 bytes) of every URL pushed or visited
 --   out         the number of items outstanding: queued or claimed
+--   outb        their bytes (each item's text form)
 --   hq, hc      hash host -> items queued, items claimed
 --   hn, hd      hash host -> next start allowed (ms), delay (ms)
 --   hosts       set: the hosts with a stream (and its consumer group)
@@ -19,6 +20,7 @@
 -- reads no clock of its own.
 local P = ARGV[1]
 local SEEN, OUT, HQ, HC = P .. 'seen', P .. 'out', P .. 'hq', P .. 'hc'
+local OUTB = P .. 'outb'
 local ACTIVE, RING = P .. 'active', P .. 'ring'
 
 -- many runs cmd key list… in chunks (unpack's bound), and returns the
@@ -37,26 +39,27 @@ local function many(cmd, key, list)
 end
 
 -- push: ARGV[i0] is the bound of outstanding items (0: none), ARGV[i0+1]
--- the count, then key, host, item per item. It tests and sets the
--- visited keys of a call in one SMISMEMBER and one SADD, and updates a
--- host's counters once a call, not once an item: a script's cost is
--- mostly its number of redis.call. It returns {added, duplicates,
--- dropped}.
+-- the bound of their bytes (0: none), ARGV[i0+2] the count, then key,
+-- host, item per item. It tests and sets the visited keys of a call in
+-- one SMISMEMBER and one SADD, and updates a host's counters once a
+-- call, not once an item: a script's cost is mostly its number of
+-- redis.call. It returns {added, duplicates, dropped}.
 local function push(i0)
-  local max, n = tonumber(ARGV[i0]), tonumber(ARGV[i0+1])
+  local max, maxb, n = tonumber(ARGV[i0]), tonumber(ARGV[i0+1]), tonumber(ARGV[i0+2])
   if n == 0 then return {0, 0, 0} end
   local keys = {}
-  for i = 0, n - 1 do keys[i + 1] = ARGV[i0+2+3*i] end
+  for i = 0, n - 1 do keys[i + 1] = ARGV[i0+3+3*i] end
   local member = many('SMISMEMBER', SEEN, keys)
-  local out = 0
+  local out, outb = 0, 0
   if max > 0 then out = tonumber(redis.call('GET', OUT) or '0') end
-  local added, dup, dropped = 0, 0, 0
+  if maxb > 0 then outb = tonumber(redis.call('GET', OUTB) or '0') end
+  local added, addedb, dup, dropped = 0, 0, 0, 0
   local new, batch, hosts, per, qs = {}, {}, {}, {}, {}
   for i = 0, n - 1 do
-    local k, h, item = keys[i + 1], ARGV[i0+3+3*i], ARGV[i0+4+3*i]
+    local k, h, item = keys[i + 1], ARGV[i0+4+3*i], ARGV[i0+5+3*i]
     if member[i + 1] == 1 or batch[k] then
       dup = dup + 1
-    elseif max > 0 and out + added >= max then
+    elseif max > 0 and out + added >= max or maxb > 0 and outb + addedb + #item > maxb then
       dropped = dropped + 1
     else
       batch[k] = true
@@ -72,11 +75,13 @@ local function push(i0)
       redis.call('XADD', qs[h], '*', 'i', item)
       per[h] = per[h] + 1
       added = added + 1
+      addedb = addedb + #item
     end
   end
   if added > 0 then
     many('SADD', SEEN, new)
     redis.call('INCRBY', OUT, added)
+    redis.call('INCRBY', OUTB, addedb)
   end
   for _, h in ipairs(hosts) do
     redis.call('HINCRBY', HQ, h, per[h])
@@ -88,17 +93,28 @@ end
 -- finish acknowledges and deletes entries of host h's stream, and frees
 -- their claims; it returns how many were still claimed (an entry
 -- completed before counts 0: every acknowledgement deletes its entry in
--- the same script). The outstanding count is the caller's to lower.
-local function finish(h, ids) -- at most maxCompletionBatch ids
+-- the same script) and, given sizes (the bytes of each entry's item),
+-- their bytes. The outstanding counts are the caller's to lower.
+local function finish(h, ids, sizes) -- at most maxCompletionBatch ids
   local q = P .. 'q:' .. h
   local a = redis.call('XACK', q, 'w', unpack(ids))
   if a == 0 then
-    return 0
+    return 0, 0
+  end
+  local b = 0
+  if sizes then
+    for i, id in ipairs(ids) do
+      -- All acknowledged now, or (rarely: a page completed twice) those
+      -- whose entry is still there: an entry completed before is gone.
+      if a == #ids or #redis.call('XRANGE', q, id, id) > 0 then
+        b = b + tonumber(sizes[i])
+      end
+    end
   end
   redis.call('XDEL', q, unpack(ids))
   redis.call('ZREM', P .. 'ct:' .. h, unpack(ids))
   redis.call('HINCRBY', HC, h, -a)
-  return a
+  return a, b
 end
 
 -- rest takes host h off the ring when it has nothing queued or claimed.

@@ -243,9 +243,9 @@ func prepare() []call {
 			n := c*pagesPerCall + p
 			rec := fmt.Sprintf(`{"url":"http://%s/page/%d","status":200,"bytes":%d,"time_ms":12.5,"depth":2,"parent":"http://%s/","content_type":"text/html"}`,
 				host(n), n, 10000+n, host(n))
-			args = append(args, host(n), fmt.Sprintf("%d-0", 1000+n), key8(1<<20+n), rec)
+			args = append(args, host(n), fmt.Sprintf("%d-0", 1000+n), key8(1<<20+n), rec, 80)
 		}
-		args = append(args, 0, linksPerCall) // bound 0: none
+		args = append(args, 0, 0, linksPerCall) // bounds 0: none
 		for l := range linksPerCall {
 			n := (c*linksPerCall + l) % linkPool
 			u := fmt.Sprintf("http://%s/page/%d", host(n), n)
