@@ -371,6 +371,11 @@ func (c *crawler) loop(conc int, jobs chan<- fetcher.Job, results <-chan fetcher
 			c.mu.Lock()
 			c.flush()
 			n, err := c.front.Outstanding()
+			if err != nil && c.err == nil {
+				// Not a crawl that is done: a store that failed (or lost
+				// the crawl) ends it with its error.
+				c.err = fmt.Errorf("crawl: frontier: %w", err)
+			}
 			c.mu.Unlock()
 			if err != nil || n == 0 {
 				return

@@ -68,6 +68,15 @@ type redisStore struct {
 	reclaimed time.Time           // when Claim last looked for timed-out claims
 	trips     atomic.Int64
 	closed    bool
+	// The worker's clock, as its calls give it (the nows of Claim): the
+	// heartbeat stamps its beats with the last now given plus the time
+	// since, so that a store driven by a clock of its own (crawltest)
+	// beats in that clock.
+	clock    sync.Mutex
+	lastNow  time.Time // guarded by clock
+	lastReal time.Time // guarded by clock: when lastNow was given
+	beatStop chan struct{}
+	beatDone chan struct{}
 	// known holds keys this worker knows are in the crawl's visited set
 	// (pushed, claimed or found there): their links are counted as
 	// duplicates without being sent. A subset of the store's set as long
@@ -135,8 +144,53 @@ func openRedis(ctx context.Context, spec string, o StoreOptions) (Store, error) 
 			f.client.Close()
 			return nil, err
 		}
+		f.beat()
 	}
 	return f, nil
+}
+
+// beatsPerTimeout is how often a worker beats in a claim timeout (its lease):
+// a few beats may be lost (a Redis restarting) before a live worker's
+// claims look dead.
+const beatsPerTimeout = 5
+
+// beat starts the worker's heartbeat: every claim timeout /
+// beatsPerTimeout it stamps its consumer in the crawl's hb set with its
+// clock, so that its claims stay its own however long a fetch takes
+// (each Claim beats too, in its script). A worker that dies stops
+// beating, and its claims go to others a claim timeout later.
+func (f *redisStore) beat() {
+	f.beatStop, f.beatDone = make(chan struct{}), make(chan struct{})
+	every := max(f.claimTimeout()/beatsPerTimeout, 10*time.Millisecond)
+	go func() {
+		defer close(f.beatDone)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-f.beatStop:
+				return
+			case <-t.C:
+			}
+			f.clock.Lock()
+			given, now := !f.lastNow.IsZero(), f.lastNow.Add(time.Since(f.lastReal))
+			f.clock.Unlock()
+			if !given {
+				continue // no claim yet, so no clock: nothing to keep
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), every)
+			// A beat lost (Redis away) is made up by the next.
+			f.client.ZAddArgs(ctx, f.prefix+"hb", redis.ZAddArgs{GT: true, Members: []redis.Z{{Score: float64(now.UnixMilli()), Member: f.consumer}}})
+			cancel()
+		}
+	}()
+}
+
+// tick records a now given by the worker (see beat).
+func (f *redisStore) tick(now time.Time) {
+	f.clock.Lock()
+	f.lastNow, f.lastReal = now, time.Now()
+	f.clock.Unlock()
 }
 
 // ErrCrawlLost is the error of a store whose crawl vanished while a
@@ -265,6 +319,15 @@ func (f *redisStore) Close() error {
 		return nil
 	}
 	f.closed = true
+	if f.beatStop != nil {
+		close(f.beatStop)
+		<-f.beatDone
+		// Gone: the claims it still holds (none, unless a call failed)
+		// go to others a claim timeout after they were made.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		f.client.ZRem(ctx, f.prefix+"hb", f.consumer)
+		cancel()
+	}
 	if len(f.hosts) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		args := []any{f.prefix, f.consumer}
@@ -579,6 +642,7 @@ func (f *redisStore) Claim(now time.Time, limit int) ([]Item, time.Duration, err
 
 // claimArgs appends the arguments of the claim function to args.
 func (f *redisStore) claimArgs(args []any, now time.Time, limit int) []any {
+	f.tick(now)
 	perHost := f.opts.perHost()
 	// Timed-out claims are looked for every tenth of the timeout, and
 	// whenever this worker would otherwise wait.

@@ -103,10 +103,13 @@ type StoreOptions struct {
 	// what goes beyond. If zero, DefaultMaxFrontierBytes; if negative,
 	// there is no bound.
 	MaxFrontierBytes int64
-	// ClaimTimeout is how long, in the nows given to Claim, an item may
-	// stay claimed before another handle of the crawl may claim it (its
-	// worker died). If zero, DefaultClaimTimeout. A store of one handle
-	// at a time (memory, bolt) never takes a claim from its only user.
+	// ClaimTimeout is the lease of a claim in a shared store: a handle
+	// renews its claims (a heartbeat, in the nows given to Claim and the
+	// time since) for as long as it is open, however long a fetch takes;
+	// a claim whose handle has not beaten for ClaimTimeout (its worker
+	// died) may be claimed by another handle. If zero,
+	// DefaultClaimTimeout. A store of one handle at a time (memory, bolt)
+	// never takes a claim from its only user.
 	ClaimTimeout time.Duration
 	// RetryFor bounds the retries of one call to a store over the network
 	// (a Redis that restarts, fails over, or is unreachable for a while).
@@ -140,8 +143,10 @@ const (
 	// from a page whose URL is 4 KB counts about 8 KB).
 	DefaultMaxFrontierBytes = 256 << 20
 	// DefaultClaimTimeout is the default of StoreOptions.ClaimTimeout and
-	// of --claim-timeout.
-	DefaultClaimTimeout = 2 * time.Minute
+	// of --claim-timeout: how long a worker of a shared store may go
+	// without a heartbeat (it beats five times in it) before its claims
+	// go to others.
+	DefaultClaimTimeout = 10 * time.Second
 	// DefaultRetryFor is the default of StoreOptions.RetryFor.
 	DefaultRetryFor = 5 * time.Minute
 )

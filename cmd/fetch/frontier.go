@@ -58,7 +58,7 @@ func addFrontierFlags(fs *pflag.FlagSet, c *crawlOptions) {
 	fs.StringVar(&s.spec, "frontier", "memory", "keep the crawl's (or, without --crawl, the URL list's) queue, visited set\nand results in `STORE`: memory, bolt:PATH (a file: resumable after a\ncrash, one process), or redis://[user:pass@]host:port/db (shared by any\nnumber of workers)")
 	fs.StringVar(&s.passwordFile, "frontier-auth", "", "read the redis store's password from the first line of `FILE`, so that it\nshows in no command line (else $REDISCLI_AUTH, as redis-cli reads it)")
 	fs.StringVar(&s.crawlID, "crawl-id", "", "name the crawl or list `NAME` in the store (default: derived from the\nseeds and crawl flags, or from the list, printed on stderr)")
-	fs.Var(&s.claimTimeout, "claim-timeout", "with redis, a URL claimed longer than `D` (its worker died) goes to another")
+	fs.Var(&s.claimTimeout, "claim-timeout", "with redis, the URLs of a worker that gave no heartbeat for `D` (it died)\ngo to another; a live worker keeps its URLs however long they take")
 	fs.Var(&s.shard, "shard", "fetch only the URLs (or seeds) of shard `I/N`, by a hash of the URL,\nfor CI matrices (0/4 … 3/4; no store needed)")
 }
 

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
 
@@ -116,9 +118,10 @@ func TestE2EStoreNotThere(t *testing.T) {
 }
 
 // silentPeer accepts connections and never answers: a Redis port
-// behind a firewall that lets the handshake through, or a hung server.
-// accepted is closed at the first connection.
-func silentPeer(t *testing.T) (addr string, accepted <-chan struct{}) {
+// behind a firewall that lets the handshake through, a hung server, or a
+// proxy that never forwards. accepted is closed at the first connection;
+// hangup closes the connections accepted so far.
+func silentPeer(t *testing.T) (addr string, accepted <-chan struct{}, hangup func()) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -127,6 +130,14 @@ func silentPeer(t *testing.T) (addr string, accepted <-chan struct{}) {
 	ch := make(chan struct{})
 	var conns []net.Conn
 	var mu sync.Mutex
+	hangup = func() {
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		conns = nil
+		mu.Unlock()
+	}
 	go func() {
 		once := sync.Once{}
 		for {
@@ -142,13 +153,9 @@ func silentPeer(t *testing.T) (addr string, accepted <-chan struct{}) {
 	}()
 	t.Cleanup(func() {
 		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
+		hangup()
 	})
-	return l.Addr().String(), ch
+	return l.Addr().String(), ch, hangup
 }
 
 // TestE2EStoreInterruptWhileConnecting: Ctrl-C while a Redis that does
@@ -160,7 +167,7 @@ func TestE2EStoreInterruptWhileConnecting(t *testing.T) {
 		{"results", "--frontier", "redis://%s/0", "--crawl-id", "x"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
-			addr, accepted := silentPeer(t)
+			addr, accepted, _ := silentPeer(t)
 			args := slices.Clone(args)
 			args[2] = fmt.Sprintf(args[2], addr)
 			w := startWorker(t, args...)
@@ -471,13 +478,15 @@ func TestE2EFrontierBytes(t *testing.T) {
 		t.Errorf("--max-frontier-bytes 10MiB: discovered %v, dropped %v; want at most 2,560 queued, the rest dropped", disc, dropped)
 	}
 
-	// Peak memory follows the bound, not the links found: 8 pages of
-	// links (80,000 URLs of 4 KB, 650 MB of queue without the bound)
-	// under a bound of 32 MiB (the rusage of the process).
+	// Peak memory follows the bound, not the links found: 80 pages of
+	// 1,000 links (80,000 URLs of 4 KB, 650 MB of queue without the
+	// bound; pages small enough that one in flight weighs little) under
+	// a bound of 32 MiB (the rusage of the process).
+	small := hostileLinksSite(t, 1000, 4000)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, fetchBin, "--crawl", "-s", "--depth", "100", "--robots", "off", "--max-pages", "8",
-		"--max-frontier-bytes", "32MiB", "--json", seed)
+	cmd := exec.CommandContext(ctx, fetchBin, "--crawl", "-s", "--depth", "100", "--robots", "off", "--max-pages", "80",
+		"--max-frontier-bytes", "32MiB", "--json", small.URL+"/x/seed")
 	cmd.Env = testEnv()
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -490,8 +499,127 @@ func TestE2EFrontierBytes(t *testing.T) {
 	}
 	peak := ru.Maxrss << 10 // KiB on Linux
 	s = parseNDJSON(t, out.String())["summary"][0]
-	t.Logf("--max-frontier-bytes 32MiB, 8 pages of 10,000 links of 4 KB: peak RSS %d MiB, discovered %v, dropped %v", peak>>20, s["discovered"], s["dropped"])
-	if peak >= 512<<20 {
-		t.Errorf("peak RSS %d MiB; want under 512 MiB", peak>>20)
+	t.Logf("--max-frontier-bytes 32MiB, 80 pages of 1,000 links of 4 KB: peak RSS %d MiB, discovered %v, dropped %v", peak>>20, s["discovered"], s["dropped"])
+	if peak >= 384<<20 {
+		t.Errorf("peak RSS %d MiB; want under 384 MiB", peak>>20)
+	}
+}
+
+// TestE2ERedisDeadWorkerLease: a worker that joins a running crawl and
+// is SIGKILLed while it holds claims (parked behind its robots.txt,
+// whose fetch hangs in a proxy that never forwards: it never reached
+// nginx) stops beating; with the default claim timeout the two others
+// take its share over within seconds and finish the crawl: every page
+// requested once (nginx's access log), every result stored once.
+func TestE2ERedisDeadWorkerLease(t *testing.T) {
+	ng, paths := storeSite(t, 300)
+	rd := testserver.StartRedis(t, testserver.RedisOptions{})
+	store := rd.URL(0, "")
+	proxy, accepted, _ := silentPeer(t)
+	args := []string{"--crawl", "--json", "--depth", "100", "--frontier", store, "--crawl-id", "lease",
+		"--per-host", "8", "-c", "8", "--delay", "2ms", ng.URL + "/"}
+	ws := []*worker{startWorker(t, args...), startWorker(t, args...)}
+	ws[0].waitLines(t, 10)
+	// The victim claims pages and parks them behind its robots.txt,
+	// whose fetch hangs in the proxy.
+	victim := startWorker(t, append(args, "-x", "http://"+proxy)...)
+	select {
+	case <-accepted:
+	case <-victim.done:
+		t.Fatalf("victim ended (exit %d); stderr:\n%s", victim.code, victim.errText())
+	}
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-victim.done
+	for i, w := range ws {
+		w.wait(t, fmt.Sprint("worker ", i))
+	}
+	entries, err := ng.AccessLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := map[string]int{}
+	for _, e := range entries {
+		reqs[e.URI]++
+	}
+	for _, p := range paths {
+		if reqs[p] != 1 {
+			t.Errorf("%s requested %d times; want 1", p, reqs[p])
+		}
+	}
+	checkStoredCrawl(t, ng, paths, store, "lease")
+}
+
+// TestE2ERedisLiveWorkerKeepsClaim: a live worker whose fetch lasts far
+// longer than the claim timeout (it hangs in a proxy) keeps its claim:
+// another worker, polling all along, takes nothing, and the page is
+// never requested from nginx; when the slow fetch ends, both end.
+func TestE2ERedisLiveWorkerKeepsClaim(t *testing.T) {
+	ng, _ := storeSite(t, 10)
+	rd := testserver.StartRedis(t, testserver.RedisOptions{})
+	store := rd.URL(0, "")
+	proxy, accepted, hangup := silentPeer(t)
+	args := []string{"--crawl", "--json", "--depth", "0", "--robots", "off", "--frontier", store, "--crawl-id", "slow",
+		"--claim-timeout", "1s", ng.URL + "/"}
+	slow := startWorker(t, append(args, "-x", "http://"+proxy)...)
+	select {
+	case <-accepted:
+	case <-slow.done:
+		t.Fatalf("slow worker ended (exit %d); stderr:\n%s", slow.code, slow.errText())
+	}
+	claimedAt := time.Now()
+	other := startWorker(t, args...)
+	// Wait until the other worker has claimed (each claim beats, in its
+	// clock) three claim timeouts after the slow one's claim began.
+	admin := redis.NewClient(&redis.Options{Addr: rd.Addr})
+	defer admin.Close()
+	deadline := time.Now().Add(e2eTimeout)
+	for {
+		zs, err := admin.ZRangeWithScores(context.Background(), "greenfetch:{slow}:hb", 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		late := false
+		for _, z := range zs {
+			name := fmt.Sprint(z.Member)
+			if strings.Contains(name, fmt.Sprintf("-%d-", other.cmd.Process.Pid)) && int64(z.Score) >= claimedAt.Add(3*time.Second).UnixMilli() {
+				late = true
+			}
+		}
+		if late {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other worker did not claim for %v; stderr:\n%s", e2eTimeout, other.errText())
+		}
+		select {
+		case <-other.done:
+			t.Fatalf("the other worker ended (exit %d) while the slow one held the page; stderr:\n%s", other.code, other.errText())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	hangup() // the slow fetch ends (a proxy error): its page is done
+	slow.waitDone(t)
+	other.wait(t, "the other worker")
+	if n := other.lines.Load(); n != 0 {
+		t.Errorf("the other worker fetched %d pages; want 0 (the slow worker's claim is its own)", n)
+	}
+	entries, err := ng.AccessLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("nginx served %d requests; want 0 (the page was never taken from the slow worker)", len(entries))
+	}
+}
+
+// waitDone waits for the worker's end, whatever its exit code.
+func (w *worker) waitDone(t *testing.T) {
+	t.Helper()
+	select {
+	case <-w.done:
+	case <-time.After(e2eTimeout):
+		t.Fatalf("did not end within %v; stderr:\n%s", e2eTimeout, w.errText())
 	}
 }

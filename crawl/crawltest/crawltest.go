@@ -98,6 +98,7 @@ func TestStore(t *testing.T, traits Traits, open Opener) {
 		t.Run("Shared", s.testShared)
 		t.Run("SharedDelay", s.testSharedDelay)
 		t.Run("ClaimTimeout", s.testClaimTimeout)
+		t.Run("ClaimLease", s.testClaimLease)
 		t.Run("Follow", s.testFollow)
 	}
 }
@@ -857,7 +858,8 @@ func (s *suite) testShared(t *testing.T) {
 // testSharedDelay (Shared): a host's delay holds over every handle, and
 // SetHostDelay by one holds for the others.
 func (s *suite) testSharedDelay(t *testing.T) {
-	o := crawl.StoreOptions{CrawlID: s.id(), PerHost: 4, Delay: 400 * time.Millisecond}
+	// Claims last (a lease of two hours): this test is about delays.
+	o := crawl.StoreOptions{CrawlID: s.id(), PerHost: 4, Delay: 400 * time.Millisecond, ClaimTimeout: 2 * time.Hour}
 	a, b := s.handle(t, o), s.handle(t, o)
 	push(t, a, Item("h", "/0"), Item("h", "/1"), Item("h", "/2"), Item("h", "/3"))
 	if got, _ := claim(t, a, t0, 4); len(got) != 1 {
@@ -883,6 +885,38 @@ func (s *suite) testSharedDelay(t *testing.T) {
 // testClaimTimeout (Shared): a claim held the claim timeout, in the nows
 // given, goes to another handle; the late completion of its first holder
 // keeps no second record and frees nothing twice.
+// testClaimLease: a claim is a lease its handle renews while it is
+// alive (each Claim beats, in its now): a live handle's claim is never
+// taken, however long its fetch takes; a claim timeout after its last
+// beat, it goes to another handle.
+func (s *suite) testClaimLease(t *testing.T) {
+	o := crawl.StoreOptions{CrawlID: s.id(), PerHost: 1, ClaimTimeout: time.Minute}
+	a, b := s.handle(t, o), s.handle(t, o)
+	push(t, a, Item("h", "/0"), Item("h", "/1"))
+	got, _ := claim(t, a, t0, 10)
+	if len(got) != 1 {
+		t.Fatalf("a.Claim = %v; want 1", urls(got))
+	}
+	// a lives on, its fetch slow: it beats at each minute and a half.
+	for i := 1; i <= 4; i++ {
+		at := t0.Add(time.Duration(i) * 90 * time.Second)
+		if more, _ := claim(t, a, at, 0); len(more) != 0 {
+			t.Fatalf("a.Claim(max 0) = %v; want none", urls(more))
+		}
+		if more, _ := claim(t, b, at.Add(time.Second), 10); len(more) != 0 {
+			t.Fatalf("b.Claim %v after a's claim, a alive = %v; want none (a live handle's claim is its own)", at.Add(time.Second).Sub(t0), urls(more))
+		}
+	}
+	last := t0.Add(4 * 90 * time.Second)
+	if more, _ := claim(t, b, last.Add(time.Minute-time.Millisecond), 10); len(more) != 0 {
+		t.Fatalf("b.Claim 1ms before a's lease ends = %v; want none", urls(more))
+	}
+	taken, _ := claim(t, b, last.Add(time.Minute), 10)
+	if len(taken) != 1 || taken[0] != got[0] {
+		t.Fatalf("b.Claim a claim timeout after a's last beat = %v; want a's %v", urls(taken), urls(got))
+	}
+}
+
 func (s *suite) testClaimTimeout(t *testing.T) {
 	o := crawl.StoreOptions{CrawlID: s.id(), PerHost: 1, ClaimTimeout: time.Minute}
 	a, b := s.handle(t, o), s.handle(t, o)

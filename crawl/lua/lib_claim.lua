@@ -1,10 +1,20 @@
 -- claim: ARGV[i0…i0+6] are the consumer, max, the per-host bound, the
--- default delay (ms), the claim timeout (ms), reclaim ('1': look for
--- timed-out claims) and now (ms, the caller's clock). It returns {wait
--- ms or -1, outstanding, {id, item, …}}.
+-- default delay (ms), the claim timeout (ms: the lease), reclaim ('1':
+-- look for the claims of dead workers) and now (ms, the caller's
+-- clock). It returns {wait ms or -1, outstanding, {id, item, …}}.
+--
+-- Claims are leases: a worker's claims (and so its hosts' slots) are
+-- its own while its heartbeat (hb, a sorted set consumer -> last beat,
+-- in the workers' clocks) is younger than the timeout. Each claim call
+-- beats, and a live worker beats on its own between calls (however
+-- long a fetch takes). A claim whose time is a timeout old is looked
+-- at: its owner alive, its time is renewed; dead (its beat a timeout
+-- old, or none: a worker from before heartbeats), it is taken over.
 local function claim(i0)
 local consumer, max, perHost, defDelay = ARGV[i0], tonumber(ARGV[i0+1]), tonumber(ARGV[i0+2]), ARGV[i0+3]
 local timeout, reclaim, now = tonumber(ARGV[i0+4]), ARGV[i0+5] == '1', tonumber(ARGV[i0+6])
+local HB = P .. 'hb'
+redis.call('ZADD', HB, 'GT', now, consumer)
 -- The hosts with work, in turn: each visited one goes to the ring's tail.
 -- A call visits a bounded number of them (more while it finds nothing).
 local n = redis.call('LLEN', RING)
@@ -26,19 +36,42 @@ while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
         redis.call('ZADD', ct, 'NX', now, p[1])
       end
     end
-    -- Claims made at least the timeout before now (their worker died)
-    -- are taken over; a worker left holding nothing of the host leaves
-    -- its group.
-    local old = redis.call('ZRANGE', ct, '-inf', now - timeout, 'BYSCORE', 'LIMIT', 0, max - got)
-    if #old > 0 then
-      local owners, known = {}, {}
-      for _, id in ipairs(old) do
-        local p = redis.call('XPENDING', q, 'w', id, id, 1)[1]
-        if p and p[2] ~= consumer and not known[p[2]] then
-          known[p[2]] = true
-          owners[#owners + 1] = p[2]
+    -- Claims a timeout old: a live owner's are timed anew from its last
+    -- beat, a dead one's taken over; a worker left holding nothing of the host leaves its
+    -- group.
+    local cand = redis.call('ZRANGE', ct, '-inf', now - timeout, 'BYSCORE', 'LIMIT', 0, max - got)
+    local old, live, gone = {}, {}, {}
+    local owners, known, alive = {}, {}, {}
+    for _, id in ipairs(cand) do
+      local p = redis.call('XPENDING', q, 'w', id, id, 1)[1]
+      if not p then
+        gone[#gone + 1] = id -- completed meanwhile: no claim
+      else
+        local o = p[2]
+        if alive[o] == nil then
+          local beat = tonumber(redis.call('ZSCORE', HB, o) or '0')
+          if beat > now - timeout then alive[o] = beat else alive[o] = false end
+        end
+        if alive[o] and o ~= consumer then
+          -- Timed from its owner's last beat: looked at again a
+          -- timeout after it, taken if no beat came since. (The
+          -- caller's own claims are taken again, by itself: it skips
+          -- those it fetches, and fetches those it lost track of, as a
+          -- claim whose reply a dropped connection lost.)
+          live[#live + 1] = alive[o]
+          live[#live + 1] = id
+        else
+          old[#old + 1] = id
+          if o ~= consumer and not known[o] then
+            known[o] = true
+            owners[#owners + 1] = o
+          end
         end
       end
+    end
+    if #gone > 0 then redis.call('ZREM', ct, unpack(gone)) end
+    if #live > 0 then redis.call('ZADD', ct, unpack(live)) end
+    if #old > 0 then
       redis.call('ZREM', ct, unpack(old))
       local times = {}
       for _, e in ipairs(redis.call('XCLAIM', q, 'w', consumer, 0, unpack(old))) do
