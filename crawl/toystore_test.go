@@ -345,22 +345,37 @@ func (s *toyStore) Outstanding() (int, error) {
 	return s.c.queued + len(s.c.claimed), nil
 }
 
-func (s *toyStore) ReadResults(ctx context.Context, _ bool, fn func([]byte) error) error {
-	toyServer.Lock()
-	var recs [][]byte
-	if s.c != nil {
-		recs = slices.Clone(s.c.results)
-	}
-	toyServer.Unlock()
-	for _, r := range recs {
-		if err := ctx.Err(); err != nil {
-			return err
+func (s *toyStore) ReadResults(ctx context.Context, follow bool, fn func([]byte) error) error {
+	// With follow, it reads on while the crawl has items outstanding
+	// (a writer's handle runs it), asking every 5 ms: a toy.
+	next := 0
+	for {
+		toyServer.Lock()
+		var recs [][]byte
+		left := false
+		if s.c != nil {
+			recs = slices.Clone(s.c.results[next:])
+			left = s.c.queued+len(s.c.claimed) > 0
 		}
-		if err := fn(slices.Clone(r)); err != nil {
-			return err
+		toyServer.Unlock()
+		for _, r := range recs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(slices.Clone(r)); err != nil {
+				return err
+			}
+			next++
+		}
+		if !follow || !left {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return nil
 }
 
 func (s *toyStore) Exists(context.Context) error {

@@ -93,6 +93,7 @@ func TestStore(t *testing.T, traits Traits, open Opener) {
 	if traits.Durable {
 		t.Run("Resume", s.testResume)
 		t.Run("ReadOnly", s.testReadOnly)
+		t.Run("ReadWhileRunning", s.testReadWhileRunning)
 	}
 	if traits.Shared {
 		t.Run("Shared", s.testShared)
@@ -768,6 +769,48 @@ func (s *suite) testResume(t *testing.T) {
 
 // testReadOnly (Durable): a read-only handle reads what a closed handle
 // wrote, and writes nothing.
+// testReadWhileRunning: a read-only handle opened while a handle runs
+// the crawl reads what was completed so far; with follow, it reads on
+// until the crawl has nothing left, and gives every record once.
+func (s *suite) testReadWhileRunning(t *testing.T) {
+	o := crawl.StoreOptions{CrawlID: s.id()}
+	w := s.handle(t, o)
+	push(t, w, Item("h", "/a"), Item("h", "/b"))
+	got, _ := claim(t, w, t0, 1)
+	complete(t, w, crawl.Completion{Item: got[0], Record: []byte("a")})
+	ro := s.handle(t, crawl.StoreOptions{CrawlID: o.CrawlID, ReadOnly: true})
+	if err := ro.Exists(context.Background()); err != nil {
+		t.Fatalf("Exists() while the crawl runs = %v; want nil", err)
+	}
+	if recs := results(t, ro, false); !slices.Equal(recs, []string{"a"}) {
+		t.Errorf("ReadResults while the crawl runs = %q; want a", recs)
+	}
+	type read struct {
+		recs []string
+		err  error
+	}
+	followed := make(chan read, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var r read
+		r.err = ro.ReadResults(ctx, true, func(rec []byte) error {
+			r.recs = append(r.recs, string(rec))
+			return nil
+		})
+		followed <- r
+	}()
+	got, _ = claim(t, w, t0.Add(time.Second), 1)
+	if len(got) != 1 {
+		t.Fatalf("Claim = %v; want b", urls(got))
+	}
+	complete(t, w, crawl.Completion{Item: got[0], Record: []byte("b")})
+	r := <-followed
+	if r.err != nil || !slices.Equal(r.recs, []string{"a", "b"}) {
+		t.Errorf("ReadResults(follow) while the crawl runs = %q, %v; want a, b (ending when nothing is left)", r.recs, r.err)
+	}
+}
+
 func (s *suite) testReadOnly(t *testing.T) {
 	o := crawl.StoreOptions{CrawlID: s.id()}
 	st := s.open(t, o)
