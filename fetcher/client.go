@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,14 +33,7 @@ type Client struct {
 	// begins (one more read syscall per response, no buffer while
 	// waiting): for runs of more than lazyReaderConcurrency fetches.
 	lazyReader bool
-	// headers are the pre-rendered extra header lines (each ending in
-	// CRLF), with and without the credentials (Authorization, Cookie).
-	headers, headersNoCreds []byte
-	// bodyHeaders go with a body: Content-Type (unless a header gives
-	// one); Content-Length is written per request.
-	bodyHeaders []byte
-	hostHeader  string // a Host override for the URL's own host; "" if none
-	hasAuth     bool   // an Authorization header is given (URL credentials are not used)
+	hdr        *reqHeaders // the header list of every request (reqhead.go)
 
 	verboseMu sync.Mutex // serializes writes to cfg.Verbose
 
@@ -94,9 +84,11 @@ func NewClient(cfg Config) (*Client, error) {
 			c.method = "POST"
 		}
 	}
-	if err := c.renderHeaders(); err != nil {
+	hdr, err := newReqHeaders(&c.cfg, c.data != nil)
+	if err != nil {
 		return nil, err
 	}
+	c.hdr = hdr
 	roots := cfg.RootCAs
 	if cfg.CAFile != "" {
 		var err error
@@ -172,47 +164,6 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// renderHeaders renders the headers of the config once, in a stable
-// order, so that every request writes them with one copy.
-func (c *Client) renderHeaders() error {
-	hs, err := c.cfg.headerSet()
-	if err != nil {
-		return err
-	}
-	c.hostHeader = hs.host
-	c.hasAuth = hs.has("Authorization")
-	var all, noCreds strings.Builder
-	line := func(name, value string, creds bool) {
-		for _, b := range []*strings.Builder{&all, &noCreds} {
-			if creds && b == &noCreds {
-				continue
-			}
-			b.WriteString(name)
-			b.WriteString(": ")
-			b.WriteString(value)
-			b.WriteString("\r\n")
-		}
-	}
-	if !hs.has("User-Agent") {
-		line("User-Agent", c.cfg.UserAgent, false)
-	}
-	if !hs.has("Accept") {
-		line("Accept", "*/*", false)
-	}
-	if c.cfg.Compressed && !hs.has("Accept-Encoding") {
-		line("Accept-Encoding", "gzip, deflate", false)
-	}
-	for _, f := range hs.fields {
-		line(f.name, f.value, f.creds)
-	}
-	c.headers = []byte(all.String())
-	c.headersNoCreds = []byte(noCreds.String())
-	if c.data != nil && !hs.has("Content-Type") {
-		c.bodyHeaders = []byte("Content-Type: application/x-www-form-urlencoded\r\n")
-	}
-	return nil
-}
-
 // Fetch fetches rawURL (a missing scheme means http://) and returns what it
 // delivered. From a scheduler task it uses cooperative sockets; from an
 // ordinary goroutine, Go's net package. ctx cancels the fetch
@@ -272,40 +223,6 @@ func (c *Client) Close() error {
 	c.pool.closeAll()
 	c.h2.closeAll()
 	return nil
-}
-
-// appendRequest renders the request head for u into b. creds says the
-// request goes to the URL's own host: credentials and a Host override are
-// sent only then. body says the request carries Client.data.
-func (c *Client) appendRequest(b []byte, u *url.URL, method string, creds, body bool) []byte {
-	b = append(b, method...)
-	b = append(b, ' ')
-	b = append(b, u.RequestURI()...)
-	b = append(b, " HTTP/1.1\r\nHost: "...)
-	if creds && c.hostHeader != "" {
-		b = append(b, c.hostHeader...)
-	} else {
-		b = append(b, hostHeader(u)...)
-	}
-	b = append(b, "\r\n"...)
-	if creds {
-		b = append(b, c.headers...)
-		if u.User != nil && !c.hasAuth {
-			pw, _ := u.User.Password()
-			b = append(b, "Authorization: Basic "...)
-			b = append(b, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw))...)
-			b = append(b, "\r\n"...)
-		}
-	} else {
-		b = append(b, c.headersNoCreds...)
-	}
-	if body {
-		b = append(b, c.bodyHeaders...)
-		b = append(b, "Content-Length: "...)
-		b = strconv.AppendInt(b, int64(len(c.data)), 10)
-		b = append(b, "\r\n"...)
-	}
-	return append(b, "\r\n"...)
 }
 
 // dialConn opens a TCP connection to addr with the socket layer of the

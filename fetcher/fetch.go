@@ -664,12 +664,11 @@ func (st *fetchState) writeRequest(pc *persistConn, u *url.URL, req *request) er
 	c := st.c
 	c.requests.Add(1)
 	bp := reqBufPool.Get().(*[]byte)
-	var buf []byte
-	if p := pc.key.proxy; p != nil && p.httpLike() && u.Scheme == "http" {
-		buf = c.appendProxyRequest((*bp)[:0], u, req.method, req.creds, req.body, p) // proxy.go
-	} else {
-		buf = c.appendRequest((*bp)[:0], u, req.method, req.creds, req.body)
+	var p *proxySpec // an HTTP proxy takes the absolute form
+	if pk := pc.key.proxy; pk != nil && pk.httpLike() && u.Scheme == "http" {
+		p = pk
 	}
+	buf := c.appendRequestHead((*bp)[:0], u, req, "HTTP/1.1", p) // reqhead.go
 	c.logRequest(st.curURL, buf)
 	if req.body {
 		buf = append(buf, c.data...)

@@ -19,7 +19,7 @@ package fetcher
 //	6.8 GOAWAY                           onGoAway
 //	6.9 flow control, WINDOW_UPDATE      onData, h2Body.Read (refunds), sendBody, onWindowUpdate
 //	8.1 message framing, trailers        onHeaders, endStreamLocked (Content-Length)
-//	8.2.2 connection-specific fields     h2Fields (h2.go), h2Response
+//	8.2.2 connection-specific fields     h2Field (reqhead.go), h2Response
 //	8.3 pseudo-header fields             startStream, h2Response
 //	8.4 server push                      disabled (SETTINGS_ENABLE_PUSH 0); PUSH_PROMISE is an error
 //	8.7 request reliability              h2Unprocessed: GOAWAY, REFUSED_STREAM resent

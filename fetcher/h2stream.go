@@ -4,21 +4,17 @@ package fetcher
 // response), and how fetchState runs a request over HTTP/2.
 
 import (
-	"bytes"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 
 	"github.com/greenfetch/greenfetch/scheduler"
 )
@@ -208,7 +204,7 @@ func (s *h2Stream) release() int64 {
 // startStream opens a stream for a request on cc, whose slot the caller
 // reserved: HEADERS (and CONTINUATIONs), with END_STREAM when there is no
 // body (8.1, 8.3.1); sendBody sends the body, if any.
-func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, body []byte) (*h2Stream, error) {
+func (cc *h2Conn) startStream(c *Client, u *url.URL, req *request, body []byte) (*h2Stream, error) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	cc.reserved--
@@ -218,7 +214,7 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, 
 		}
 		return nil, &h2Unprocessed{"connection going away"}
 	}
-	s := &h2Stream{cc: cc, id: cc.nextID, method: method, recvAvail: h2StreamWindow, sendWin: cc.peerWin, declLen: -1, sending: len(body) > 0}
+	s := &h2Stream{cc: cc, id: cc.nextID, method: req.method, recvAvail: h2StreamWindow, sendWin: cc.peerWin, declLen: -1, sending: len(body) > 0}
 	cc.nextID += 2
 	// 5.1.1: identifiers are not reused; a connection that ran out of
 	// them takes no new stream and closes after its last.
@@ -227,35 +223,8 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, 
 	cc.active++
 	s.framesAt = cc.framesIn.Load()
 
-	p := cc.pool
 	cc.hbuf.b = cc.hbuf.b[:0]
-	authority := hostHeader(u)
-	if creds && c.hostHeader != "" { // a Host override, for the URL's own host
-		authority = c.hostHeader
-	}
-	cc.henc.WriteField(hf(":method", method))
-	cc.henc.WriteField(hf(":scheme", u.Scheme))
-	cc.henc.WriteField(hf(":authority", authority))
-	cc.henc.WriteField(hf(":path", u.RequestURI()))
-	fields := p.fieldsNoCreds
-	if creds {
-		fields = p.fields
-	}
-	for _, f := range fields {
-		cc.henc.WriteField(f)
-	}
-	if body != nil {
-		for _, f := range p.bodyFields {
-			cc.henc.WriteField(f)
-		}
-		cc.henc.WriteField(hf("content-length", strconv.Itoa(len(body))))
-	}
-	if creds && u.User != nil && !c.hasAuth {
-		pw, _ := u.User.Password()
-		f := hf("authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
-		f.Sensitive = true
-		cc.henc.WriteField(f)
-	}
+	c.encodeRequestHead(cc.henc, u, req, len(body)) // reqhead.go
 	block := cc.hbuf.b
 	max := int(cc.maxFrame)
 	first := block[:min(len(block), max)]
@@ -408,10 +377,9 @@ func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, req *request) (*http.Re
 		}
 	}
 	if c.cfg.Verbose != nil {
-		head := c.appendRequest(nil, u, method, req.creds, req.body)
-		c.logRequest(st.curURL, bytes.Replace(head, []byte(" HTTP/1.1\r\n"), []byte(" HTTP/2\r\n"), 1))
+		c.logRequest(st.curURL, c.appendRequestHead(nil, u, req, "HTTP/2", nil))
 	}
-	s, err := cc.startStream(c, u, method, req.creds, body)
+	s, err := cc.startStream(c, u, req, body)
 	if err != nil {
 		return nil, nil, st.classify(PhaseRequest, err), true
 	}
@@ -451,5 +419,3 @@ func (st *fetchState) h2Done(pc *persistConn) {
 	st.cur.CompareAndSwap(pc, nil)
 	st.res.WireBytes += pc.h2s.release()
 }
-
-func hf(name, value string) hpack.HeaderField { return hpack.HeaderField{Name: name, Value: value} }

@@ -479,26 +479,6 @@ func (st *fetchState) tunnelSOCKS(conn net.Conn, p *proxySpec, host, port string
 	return conn, nil
 }
 
-// appendProxyRequest renders the request head for u in absolute form, as
-// an HTTP proxy wants it, with the proxy's credentials.
-func (c *Client) appendProxyRequest(b []byte, u *url.URL, method string, creds, body bool, p *proxySpec) []byte {
-	head := c.appendRequest(nil, u, method, creds, body)
-	i := strings.Index(string(head), "\r\n")
-	b = append(b, method...)
-	b = append(b, ' ')
-	b = append(b, u.Scheme...)
-	b = append(b, "://"...)
-	b = append(b, hostHeader(u)...)
-	b = append(b, u.RequestURI()...)
-	b = append(b, " HTTP/1.1\r\n"...)
-	if p.auth != "" {
-		b = append(b, "Proxy-Authorization: "...)
-		b = append(b, p.auth...)
-		b = append(b, "\r\n"...)
-	}
-	return append(b, head[i+2:]...)
-}
-
 // CheckProxies reports whether the proxies cfg names (Proxy, or the
 // environment's unless NoEnvProxy) are URLs a client can use: http://,
 // https://, socks5:// or socks5h:// (no scheme means http://), a host, a

@@ -4,11 +4,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -128,98 +125,3 @@ func readCAFile(name string) (*x509.CertPool, error) {
 // validToken reports whether s is an HTTP token (RFC 9110 5.6.2), as a
 // method or a header name must be.
 func validToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
-
-// headerField is one request header the user asked for.
-type headerField struct {
-	name  string // canonical
-	value string
-	creds bool // Authorization, Cookie, Proxy-Authorization: first host only
-}
-
-// headerSet is the request headers of a Config, checked.
-type headerSet struct {
-	fields []headerField // in order: Headers (sorted by name), then HeaderLines
-	host   string        // a Host override; "" if none
-	drop   []string      // canonical names of client headers not to send ("Name:")
-}
-
-// has reports whether the user gives the header name (canonical).
-func (h *headerSet) has(name string) bool {
-	return slices.ContainsFunc(h.fields, func(f headerField) bool { return f.name == name }) || slices.Contains(h.drop, name)
-}
-
-// headerSet checks Headers and HeaderLines and returns them in the order
-// they are sent.
-func (cfg Config) headerSet() (headerSet, error) {
-	var hs headerSet
-	add := func(shown, name, value string) error {
-		if !validToken(name) {
-			return fmt.Errorf("-H %q: header name %q is not valid (a token: letters, digits and !#$%%&'*+-.^_`|~)", shown, name)
-		}
-		if !httpguts.ValidHeaderFieldValue(value) {
-			return fmt.Errorf("-H %q: the value has control bytes or a line break", shown)
-		}
-		cn := http.CanonicalHeaderKey(name)
-		switch cn {
-		case "Host":
-			if value == "" {
-				return fmt.Errorf("-H %q: an empty Host header cannot be sent", shown)
-			}
-			hs.host = value
-			return nil
-		case "Content-Length":
-			return fmt.Errorf("-H %q: Content-Length is set by the client; use -d/--data to send a body", shown)
-		case "Transfer-Encoding":
-			return fmt.Errorf("-H %q: Transfer-Encoding is set by the client; use -d/--data to send a body, --compressed for a compressed answer", shown)
-		case "Connection":
-			return fmt.Errorf("-H %q: Connection is managed by the client (it keeps connections alive and closes them itself)", shown)
-		case "Accept-Encoding":
-			if !cfg.Compressed {
-				return fmt.Errorf("-H %q: use --compressed, which sends Accept-Encoding and decodes the body", shown)
-			}
-		}
-		creds := cn == "Authorization" || cn == "Cookie" || cn == "Proxy-Authorization"
-		hs.fields = append(hs.fields, headerField{cn, value, creds})
-		return nil
-	}
-	keys := slices.Sorted(maps.Keys(cfg.Headers))
-	for _, k := range keys {
-		for _, v := range cfg.Headers[k] {
-			if err := add(k+": "+v, k, v); err != nil {
-				return hs, err
-			}
-		}
-	}
-	for _, line := range cfg.HeaderLines {
-		name, value, ok := strings.Cut(line, ":")
-		empty := false
-		if !ok {
-			// curl's "Name;" sends the header with no value.
-			if n, rest, semi := strings.Cut(line, ";"); semi && strings.TrimSpace(rest) == "" {
-				name, ok, empty = n, true, true
-			}
-		}
-		if !ok {
-			return hs, fmt.Errorf("-H %q: want \"Name: value\"", line)
-		}
-		name = strings.TrimSpace(name)
-		value = strings.Trim(value, " \t")
-		if value == "" && !empty {
-			// curl's "Name:" removes a header the client would send.
-			if !validToken(name) {
-				return hs, fmt.Errorf("-H %q: header name %q is not valid", line, name)
-			}
-			cn := http.CanonicalHeaderKey(name)
-			switch cn {
-			case "Host", "Content-Length", "Transfer-Encoding", "Connection":
-				return hs, fmt.Errorf("-H %q: %s is the client's to send", line, cn)
-			}
-			hs.drop = append(hs.drop, cn)
-			continue
-		}
-		if err := add(line, name, value); err != nil {
-			return hs, err
-		}
-	}
-	return hs, nil
-}
