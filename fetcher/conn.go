@@ -4,12 +4,103 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
 )
+
+// conn is what a fetch holds while it makes one request and reads the
+// answer: an HTTP/1.1 connection (persistConn) or an HTTP/2 stream
+// (h2Stream). Which one is chosen once per connection, after the TLS
+// handshake, by ALPN (fetchState.speak), as net/http's persistConn.alt is;
+// getConn gives a fetch the conn of its next attempt. A conn serves one
+// fetch at a time. A third protocol is one more implementation and one
+// more case in speak.
+type conn interface {
+	// roundTrip sends req for u and reads the response head; the body
+	// follows on the conn. A request the server did not process fails
+	// with a notProcessed error, to be sent again.
+	roundTrip(st *fetchState, u *url.URL, req *request) (*http.Response, *Error)
+	// setDeadline bounds every wait on the conn by t, and each wait for
+	// more body bytes by idle too when idle > 0 (Config.IdleReadTimeout).
+	setDeadline(t time.Time, idle time.Duration)
+	// stop ends every wait on the conn, now and later: its fetch was
+	// canceled or ran out of time. Safe from any goroutine.
+	stop()
+	// release ends the fetch's use of the conn: kept for the next
+	// request when clean (the response's body read to its very end) and
+	// the protocol allows, closed (or reset) otherwise; keep bounds the
+	// idle connections of its origin (0: the pool's bound). It returns
+	// the bytes the fetch read off the wire.
+	release(c *Client, clean bool, keep int) int64
+	// cause is the cause of err, an error met reading the response.
+	cause(err error) error
+	// remoteAddr is the server's address (Result.RemoteAddr).
+	remoteAddr() string
+}
+
+var (
+	_ conn = (*persistConn)(nil)
+	_ conn = (*h2Stream)(nil)
+)
+
+// notProcessed is implemented by the errors of requests that the server
+// did not process, which may be sent again whatever their method:
+// resendFresh says that the next attempt must go on a new connection.
+type notProcessed interface{ resendFresh() bool }
+
+// maxResends bounds how often a request that the server did not process
+// is sent again.
+const maxResends = 5
+
+// idleClosedError is a request on a kept-alive HTTP/1.1 connection that
+// ended before any answer came: the server may have closed the
+// connection while it was idle (RFC 9112 9.3.1). It reads as its cause.
+type idleClosedError struct{ err error }
+
+func (e *idleClosedError) Error() string     { return e.err.Error() }
+func (e *idleClosedError) Unwrap() error     { return e.err }
+func (e *idleClosedError) resendFresh() bool { return true }
+
+// getConn returns the conn the next attempt at u (st.key) goes on when
+// the fetch need not dial one itself: a stream of an HTTP/2 connection
+// when HTTP/2 may be spoken there (Client.mayH2; getH2 may dial one for
+// the pool), else a kept-alive HTTP/1.1 connection. nil, nil says that
+// the fetch dials (fetchState.dial), as it does when fresh asks for a new
+// HTTP/1.1 connection.
+func (st *fetchState) getConn(u *url.URL, fresh bool) (conn, *Error) {
+	c := st.c
+	if fresh {
+		return nil, nil
+	}
+	if c.mayH2(u, st.key.proxy) {
+		if cn, ferr := st.getH2(u); cn != nil || ferr != nil { // h2stream.go
+			return cn, ferr
+		}
+	}
+	if pc := c.pool.get(st.key); pc != nil {
+		pc.mark, pc.reused = pc.wc.nread, true
+		c.reused.Add(1)
+		return pc, nil
+	}
+	return nil, nil
+}
+
+// mayH2 reports whether a request for u through proxy p may go over HTTP/2
+// (Config.HTTPVersion): https URLs unless HTTP/1.1 is asked for, http
+// URLs with prior knowledge; never to an HTTP proxy in absolute form
+// (https URLs through its CONNECT tunnel may).
+func (c *Client) mayH2(u *url.URL, p *proxySpec) bool {
+	switch mode := c.cfg.HTTPVersion; {
+	case mode == HTTPVersion1, u.Scheme == "http" && mode != HTTPVersion2PriorKnowledge:
+		return false
+	}
+	return p == nil || !p.httpLike() || u.Scheme != "http"
+}
 
 // Bounds of the wire.
 const (
@@ -141,19 +232,53 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 	return p.r.Read(b)
 }
 
-// persistConn is one connection and what reuse needs. It is used by one
-// fetch at a time; the pool hands it over.
+// persistConn is one connection: its socket, and what HTTP/1.1 and reuse
+// need. As an HTTP/1.1 connection (a conn) it is used by one fetch at a
+// time; the pool hands it over. When its server chooses h2, it is the
+// socket of an h2Conn and no fetch holds it.
 type persistConn struct {
-	key    poolKey
-	wc     wireConn
-	conn   net.Conn      // &wc, or a *tls.Conn over it
-	br     *bufio.Reader // while a response is read; nil when idle
-	pr     prefixReader
-	remote string
-	idleAt time.Time
-	mark   int64     // wc.nread when the current fetch took the conn
-	h2s    *h2Stream // an HTTP/2 stream standing for a connection (h2stream.go); wc unused
+	key     poolKey
+	wc      wireConn
+	conn    net.Conn      // &wc, or a *tls.Conn over it
+	br      *bufio.Reader // while a response is read; nil when idle
+	pr      prefixReader
+	remote  string
+	proto   string // what the server chose in ALPN ("" for none; "h2" by prior knowledge too)
+	idleAt  time.Time
+	mark    int64 // wc.nread when the current fetch took the conn
+	reused  bool  // the current fetch took the conn from the pool
+	closing bool  // the last response asked to close the connection
 }
+
+// stop ends every wait on the socket, now and later.
+func (pc *persistConn) stop() { pc.wc.stop() }
+
+// setDeadline bounds the waits on the socket by t, and each read of a
+// body also by idle when idle > 0.
+func (pc *persistConn) setDeadline(t time.Time, idle time.Duration) {
+	pc.wc.Conn.SetDeadline(t)
+	if pc.wc.stopped.Load() { // interrupted meanwhile: stay interrupted
+		pc.wc.Conn.SetDeadline(aLongTimeAgo)
+	}
+	pc.wc.idle, pc.wc.limit = idle, t
+}
+
+// release keeps pc for the next request when clean, both sides keep the
+// connection and nothing unasked-for waits in the buffer; else closes it.
+func (pc *persistConn) release(c *Client, clean bool, keep int) int64 {
+	reuse := clean && !pc.closing && (pc.br == nil || pc.br.Buffered() == 0) && !pc.wc.stopped.Load()
+	n := pc.wc.nread - pc.mark
+	c.wire.Add(n)
+	pc.wc.idle = 0
+	if reuse {
+		c.pool.put(pc, keep)
+	} else {
+		pc.close()
+	}
+	return n
+}
+
+func (pc *persistConn) remoteAddr() string { return pc.remote }
 
 // takeReader attaches a pooled read buffer to pc, after the first response
 // byte arrived: a connection waiting for its answer holds no buffer.

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -32,7 +31,6 @@ const (
 // learnt. It belongs to the task or goroutine running the fetch; only cur
 // is touched by the cancel callback.
 type fetchState struct {
-	offerH2  bool // the dial in progress offers h2 in ALPN (h2stream.go)
 	c        *Client
 	parent   context.Context // the caller's: canceled means KindCanceled
 	ctx      context.Context // parent bounded by deadline: &lazy
@@ -43,13 +41,18 @@ type fetchState struct {
 	curURL   string
 	job      *Job // for the hooks of Config.OnBody and OnRedirect
 	res      *Result
-	cur      atomic.Pointer[persistConn] // the connection in use, for cancel
+	// cur is the connection in use, for cancel; curMu guards it.
+	curMu sync.Mutex
+	cur   conn
 	// req and hop are the request being made and the response it got,
 	// here on the heap rather than in the frames under a parked task
 	// (TestParkedTaskStack, see startResult).
 	req  request
 	hop  hop
 	held *heldSlot // dial.go: a fresh connection's connect slot, until the server took it
+	// key names the connections that may serve the attempt in progress
+	// (roundTrip).
+	key poolKey
 	// seeking: the fetch is counted in Client.seeking: it wants a
 	// connection for its next attempt and has none yet.
 	seeking bool
@@ -90,65 +93,72 @@ func (st *fetchState) connected() {
 
 // interrupt wakes whatever the fetch waits on in its connection: the
 // callback of the fetch's context. It takes the connection from the fetch
-// (so that done will not pool it) and marks it stopped, so that no later
+// (so that done will not pool it) and stops it, so that no later
 // deadline of the fetch can undo this one.
 func (st *fetchState) interrupt() {
-	if pc := st.cur.Swap(nil); pc != nil {
-		pc.stop()
+	st.curMu.Lock()
+	cn := st.cur
+	st.cur = nil
+	st.curMu.Unlock()
+	if cn != nil {
+		cn.stop()
 	}
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
 
-// use makes pc the fetch's current connection.
-func (st *fetchState) use(pc *persistConn) {
-	st.cur.Store(pc)
+// use makes cn the fetch's current connection.
+func (st *fetchState) use(cn conn) {
+	st.curMu.Lock()
+	st.cur = cn
+	st.curMu.Unlock()
 	if st.ctx.Err() != nil {
 		st.interrupt()
 	}
 }
 
-// done ends the fetch's use of pc: back to the pool when reusable and not
-// interrupted, closed otherwise. Wire bytes are counted here.
-func (st *fetchState) done(pc *persistConn, reuse bool) { st.release(pc, reuse, 0) }
-
-// release is done keeping at most keep idle connections of pc's key
-// (0: as many as the pool keeps).
-func (st *fetchState) release(pc *persistConn, reuse bool, keep int) {
-	if pc.h2s != nil {
-		st.h2Done(pc)
-		return
+// drop takes cn from the fetch, unless the fetch's cancel took it first
+// (then it reports false).
+func (st *fetchState) drop(cn conn) bool {
+	st.curMu.Lock()
+	mine := st.cur == cn
+	if mine {
+		st.cur = nil
 	}
-	if !st.cur.CompareAndSwap(pc, nil) || pc.wc.stopped.Load() {
-		reuse = false
-	}
-	n := pc.wc.nread - pc.mark
-	st.res.WireBytes += n
-	st.c.wire.Add(n)
-	pc.wc.idle = 0
-	if reuse {
-		st.c.pool.put(pc, keep)
-	} else {
-		pc.close()
-	}
+	st.curMu.Unlock()
+	return mine
 }
 
-// setDeadline bounds the next phase by d (0: only the overall deadline).
-func (st *fetchState) setDeadline(pc *persistConn, d time.Duration) {
+// done ends the fetch's use of cn: back to the pool when clean (the
+// response's body read to its end) and cn allows it, closed otherwise.
+// Wire bytes are counted here.
+func (st *fetchState) done(cn conn, clean bool) { st.release(cn, clean, 0) }
+
+// release is done keeping at most keep idle connections of cn's origin
+// (0: as many as the pool keeps).
+func (st *fetchState) release(cn conn, clean bool, keep int) {
+	if !st.drop(cn) {
+		clean = false // interrupted
+	}
+	st.res.WireBytes += cn.release(st.c, clean, keep)
+}
+
+// setDeadline bounds the next phase on cn by d (0: only the overall
+// deadline).
+func (st *fetchState) setDeadline(cn conn, d time.Duration) {
 	t := st.deadline
 	if d > 0 {
 		if p := time.Now().Add(d); p.Before(t) {
 			t = p
 		}
 	}
-	if pc.h2s != nil {
-		pc.h2s.deadline = t
-		return
-	}
-	pc.wc.Conn.SetDeadline(t)
-	if pc.wc.stopped.Load() { // interrupted meanwhile: stay interrupted
-		pc.wc.Conn.SetDeadline(aLongTimeAgo)
-	}
+	cn.setDeadline(t, 0)
+}
+
+// bodyDeadline bounds the reading of a body on cn: by the overall
+// deadline, and each wait for more bytes by Config.IdleReadTimeout.
+func (st *fetchState) bodyDeadline(cn conn) {
+	cn.setDeadline(st.deadline, st.c.cfg.IdleReadTimeout)
 }
 
 // fetch runs one job to its Result. queued is the time the job already
@@ -226,7 +236,7 @@ type request struct {
 // connection its body comes on and the host reference.
 type hop struct {
 	resp    *http.Response
-	pc      *persistConn
+	cn      conn
 	hs      *hostState
 	hostKey string
 	// stop, if set, ends the fetch with this response as its last: the
@@ -271,7 +281,7 @@ func (st *fetchState) run(u *url.URL) *Error {
 			}
 			return nil
 		}
-		st.drain(h.resp, h.pc)
+		st.drain(h.resp, h.cn)
 		c.hosts.release(h.hostKey, h.hs)
 		req.method, req.body = redirectRequest(h.resp.StatusCode, req.method, req.body)
 		st.res.Redirects++
@@ -289,7 +299,7 @@ func (st *fetchState) finish(h *hop, rerr *Error) {
 		st.res.Headers = h.resp.Header
 	}
 	if rerr != nil {
-		st.drain(h.resp, h.pc)
+		st.drain(h.resp, h.cn)
 		st.c.hosts.release(h.hostKey, h.hs)
 	}
 }
@@ -380,7 +390,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 		}
 		h.hs = hs
 		var ferr *Error
-		h.resp, h.pc, ferr = st.roundTrip(u, &st.req)
+		h.resp, h.cn, ferr = st.roundTrip(u, &st.req)
 		again, ferr := st.afterAttempt(&st.req, h, ferr)
 		if ferr != nil {
 			return nil, ferr
@@ -434,7 +444,7 @@ func (st *fetchState) afterAttempt(req *request, h *hop, ferr *Error) (again boo
 		}
 		if wait < left {
 			if resp != nil {
-				st.drain(resp, h.pc)
+				st.drain(resp, h.cn)
 			}
 			c.hosts.release(h.hostKey, h.hs)
 			st.res.Retries++
@@ -550,64 +560,97 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// roundTrip sends one request for u and reads the response head, on a
-// kept-alive connection when there is one. A request that fails on a
-// reused connection before any response byte is sent again, once, on a
-// fresh connection (the server may have closed it while idle), when it
-// may be sent twice (idempotent, or without a body).
-func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, *persistConn, *Error) {
+// roundTrip sends one request for u and reads the response head, on the
+// connection getConn gives (conn.go), a stream of an HTTP/2 connection or
+// a kept-alive HTTP/1.1 connection, or on a new connection (dial). A request that the
+// server did not process (notProcessed) is sent again, up to maxResends
+// times: an HTTP/2 stream refused or cut by GOAWAY, on any connection; an
+// HTTP/1.1 request on a reused connection that closed before any answer,
+// on a new connection.
+func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, conn, *Error) {
 	c := st.c
 	host, port := st.hostPort(u)
-	key := poolKey{scheme: u.Scheme, addr: hostPortKey(u, host, port)}
+	key := &st.key
+	*key = poolKey{scheme: u.Scheme, addr: hostPortKey(u, host, port)}
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()
 	}
 	if key.proxy = c.proxies.choose(u); key.proxy != nil {
 		st.res.Proxy = key.proxy.display
 	}
-	for fresh := false; ; fresh = true {
-		var pc *persistConn
-		reused := false
-		if !fresh {
-			resp, hpc, herr, handled, dialed := st.h2RoundTrip(u, req, key, host, port)
-			if handled {
-				return resp, hpc, herr
-			}
-			if pc = dialed; pc == nil {
-				pc = c.pool.get(key)
-				reused = pc != nil
-			}
+	fresh := false
+	for attempt := 0; ; attempt++ {
+		cn, ferr := st.getConn(u, fresh)
+		if cn == nil && ferr == nil {
+			// Dialed here, not in getConn: the stack of a task stays
+			// smaller during its connect (TestParkedTaskStack).
+			cn, ferr = st.dial(u, false)
 		}
-		if pc == nil {
-			var err *Error
-			if pc, err = st.dial(u, key, host, port); err != nil {
-				return nil, nil, err
-			}
-		} else if reused {
-			pc.mark = pc.wc.nread
-			c.reused.Add(1)
+		if ferr != nil {
+			return nil, nil, ferr
 		}
-		st.use(pc)
+		st.use(cn)
 		st.connected()
-		st.res.RemoteAddr = pc.remote
-		resp, gotByte, err := st.exchange(pc, u, req)
-		if err == nil {
+		st.res.RemoteAddr = cn.remoteAddr()
+		resp, ferr := cn.roundTrip(st, u, req)
+		if ferr == nil {
 			c.logResponse(st.curURL, resp)
-			return resp, pc, nil
+			return resp, cn, nil
 		}
-		st.done(pc, false)
-		if reused && !gotByte && st.ctx.Err() == nil && !isTimeout(err) && (idempotent(req.method) || !req.body) {
+		st.done(cn, false)
+		var np notProcessed
+		if attempt < maxResends && st.ctx.Err() == nil && errors.As(ferr.Err, &np) {
+			fresh = fresh || np.resendFresh()
 			continue
 		}
-		if e := st.alpnError(pc, err, gotByte); e != nil { // dial.go
-			return nil, nil, e
-		}
-		phase := PhaseHeader
-		if !gotByte && errors.Is(err, errWrite) {
-			phase = PhaseRequest
-		}
-		return nil, nil, st.classify(phase, pc.cause(err))
+		return nil, nil, ferr
 	}
+}
+
+// roundTrip is the HTTP/1.1 exchange of conn: it writes the request and
+// reads the response head, skipping 1xx. The wait for the answer happens
+// in awaitResponse, a small frame right under roundTrip, to keep a parked
+// task's stack small (TestParkedTaskStack, see startResult).
+func (pc *persistConn) roundTrip(st *fetchState, u *url.URL, req *request) (*http.Response, *Error) {
+	if err := st.writeRequest(pc, u, req); err != nil {
+		return nil, st.h1Error(pc, req, err, false)
+	}
+	pc.wc.budget = maxHeaderBytes
+	br, err := st.awaitResponse(pc)
+	if err != nil {
+		pc.wc.budget = -1
+		return nil, st.h1Error(pc, req, err, false)
+	}
+	resp, err := readResponseHead(br, req.method)
+	pc.wc.budget = -1
+	if err != nil {
+		return nil, st.h1Error(pc, req, err, true)
+	}
+	pc.closing = resp.Close
+	return resp, nil
+}
+
+// h1Error is the *Error of a request that failed on pc with err, after
+// gotByte (any response byte came). A request on a reused connection that
+// ended before any answer, not by our deadline, is not processed
+// (idleClosedError) when it may be sent twice (idempotent, or without a
+// body): the server may have closed the connection while it was idle.
+// Never inlined, to keep the frames under a parked task small
+// (TestParkedTaskStack, see startResult).
+//
+//go:noinline
+func (st *fetchState) h1Error(pc *persistConn, req *request, err error, gotByte bool) *Error {
+	phase := PhaseHeader
+	if !gotByte && errors.Is(err, errWrite) {
+		phase = PhaseRequest
+	}
+	if pc.reused && !gotByte && st.ctx.Err() == nil && !isTimeout(err) && (idempotent(req.method) || !req.body) {
+		return st.classify(phase, &idleClosedError{pc.cause(err)})
+	}
+	if e := st.alpnError(pc, err, gotByte); e != nil { // dial.go
+		return e
+	}
+	return st.classify(phase, pc.cause(err))
 }
 
 // cause is the cause of err, an error met while reading from pc: a
@@ -639,24 +682,6 @@ var (
 	getRequest  = &http.Request{Method: "GET"}
 	headRequest = &http.Request{Method: "HEAD"}
 )
-
-// exchange writes the request and reads the response head, skipping 1xx.
-// gotByte reports whether any response byte arrived. The wait for the
-// answer happens in awaitResponse, a small frame right under exchange, to
-// keep a parked task's stack small (TestParkedTaskStack, see startResult).
-func (st *fetchState) exchange(pc *persistConn, u *url.URL, req *request) (*http.Response, bool, error) {
-	if err := st.writeRequest(pc, u, req); err != nil {
-		return nil, false, err
-	}
-	pc.wc.budget = maxHeaderBytes
-	defer func() { pc.wc.budget = -1 }()
-	br, err := st.awaitResponse(pc)
-	if err != nil {
-		return nil, false, err
-	}
-	resp, err := readResponseHead(br, req.method)
-	return resp, true, err
-}
 
 // writeRequest writes the request for u on pc: the head, and the body
 // when req has one, in one write.
@@ -756,40 +781,66 @@ func readResponseHead(br *bufio.Reader, method string) (*http.Response, error) {
 	}
 }
 
-// dial opens a connection for key: DNS, TCP connect, TLS.
-func (st *fetchState) dial(u *url.URL, key poolKey, host, port string) (*persistConn, *Error) {
+// dial opens a connection to u for st.key (DNS, TCP connect, TLS) and
+// returns it as the protocol its server chose (speak). h2 says that the
+// fetch dials for the HTTP/2 pool (h2Pool.acquire made it the dialer):
+// the handshake offers h2, and the pool hears what came of the dial.
+func (st *fetchState) dial(u *url.URL, h2 bool) (conn, *Error) {
 	c := st.c
-	var conn net.Conn
+	host, port := st.hostPort(u)
+	var nc net.Conn
 	var ferr *Error
-	if key.proxy == nil {
-		conn, ferr = st.connectTCP(host, port) // dial.go
+	if st.key.proxy == nil {
+		nc, ferr = st.connectTCP(host, port) // dial.go
 	} else {
-		conn, ferr = st.openConn(u, key, host, port) // proxy.go
+		nc, ferr = st.openConn(u, st.key, host, port) // proxy.go
 	}
-	if ferr != nil {
-		return nil, ferr
-	}
-	c.conns.Add(1)
-	pc := &persistConn{key: key, remote: conn.RemoteAddr().String()}
-	pc.wc.Conn = conn
-	pc.wc.budget = -1
-	pc.conn = &pc.wc
-	st.use(pc)
-	if u.Scheme == "https" {
-		if err := st.handshake(pc, host); err != nil {
-			return nil, err
+	if ferr == nil {
+		c.conns.Add(1)
+		pc := &persistConn{key: st.key, remote: nc.RemoteAddr().String()}
+		pc.wc.Conn = nc
+		pc.wc.budget = -1
+		pc.conn = &pc.wc
+		st.use(pc)
+		if u.Scheme == "https" {
+			ferr = st.handshake(pc, host, h2)
+		} else if h2 {
+			pc.proto = "h2" // prior knowledge (RFC 9113 3.3)
+		}
+		if ferr == nil {
+			return st.speak(pc, h2)
 		}
 	}
-	return pc, nil
+	if h2 {
+		c.h2.dialDone(st.key, nil, false)
+	}
+	return nil, ferr
 }
 
-// handshake runs the TLS handshake on pc, bounded by Config.TLSTimeout.
-func (st *fetchState) handshake(pc *persistConn, host string) *Error {
+// speak returns the new connection pc as the protocol its server chose,
+// chosen once, after the handshake, as net/http's dialConn sets
+// persistConn.alt from TLSNextProto: the first stream of a new HTTP/2
+// connection when ALPN chose h2 (or h2c by prior knowledge), else the
+// HTTP/1.1 connection itself.
+func (st *fetchState) speak(pc *persistConn, h2 bool) (conn, *Error) {
+	switch {
+	case !h2:
+		return pc, nil
+	case pc.proto == "h2":
+		return st.startH2(pc) // h2stream.go
+	}
+	return st.notH2(pc) // h2stream.go
+}
+
+// handshake runs the TLS handshake on pc, bounded by Config.TLSTimeout,
+// offering h2 in ALPN when h2 is set, and records the server's choice in
+// pc.proto.
+func (st *fetchState) handshake(pc *persistConn, host string, h2 bool) *Error {
 	c := st.c
 	t2 := time.Now()
 	conf := c.tlsConf.Clone()
 	conf.ServerName = host
-	if st.offerH2 {
+	if h2 {
 		conf.NextProtos = h2NextProtos
 	}
 	tc := tls.Client(&pc.wc, conf)
@@ -797,7 +848,7 @@ func (st *fetchState) handshake(pc *persistConn, host string) *Error {
 	herr := tc.Handshake() // not HandshakeContext: it would start a goroutine
 	st.res.Timings.TLS += time.Since(t2)
 	if herr == nil {
-		if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" && (p != "h2" || !st.offerH2) {
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" && (p != "h2" || !h2) {
 			herr = fmt.Errorf("server chose protocol %q (only http/1.1 is spoken)", p)
 		}
 	}
@@ -809,5 +860,6 @@ func (st *fetchState) handshake(pc *persistConn, host string) *Error {
 		c.resumed.Add(1)
 	}
 	pc.conn = tc
+	pc.proto = tc.ConnectionState().NegotiatedProtocol
 	return nil
 }

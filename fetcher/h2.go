@@ -9,8 +9,9 @@ package fetcher
 //     (per hub).
 //   - h2conn.go: one connection: its preface, SETTINGS, flow control,
 //     GOAWAY, RST_STREAM, PING, the frame reader and the frame writer.
-//   - h2stream.go: one stream as a fetch sees it: the request, the
-//     response head, the body, and how it plugs into fetchState.
+//   - h2stream.go: one stream as a fetch sees it, HTTP/2's conn (conn.go):
+//     the request, the response head, the body; and how a fetch gets a
+//     stream (getH2) or makes a new connection of its dial (startH2).
 //
 // Threading. In the async and sync engines a connection is served by two
 // tasks of the hub that dialed it: a reader (frames in) and a writer
