@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -223,41 +222,4 @@ func (c *Client) Close() error {
 	c.pool.closeAll()
 	c.h2.closeAll()
 	return nil
-}
-
-// dialConn opens a TCP connection to addr with the socket layer of the
-// caller: cooperative sockets in a task, the net package elsewhere.
-func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
-	if c.dial != nil {
-		return c.dial(ctx, "tcp", addr)
-	}
-	if scheduler.Current() != nil {
-		return scheduler.DialContext(ctx, "tcp", addr)
-	}
-	return netDial(ctx, addr)
-}
-
-// dialConnBy is dialConn bounded by deadline (zero: none) as well as
-// ctx. A task's own dial takes the two apart (scheduler.DialDeadline) and
-// so derives no context.
-func (c *Client) dialConnBy(ctx context.Context, deadline time.Time, addr string) (net.Conn, error) {
-	if c.dial == nil && scheduler.Current() != nil {
-		return scheduler.DialDeadline(ctx, "tcp", addr, deadline)
-	}
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
-	}
-	return c.dialConn(ctx, addr)
-}
-
-// netDial dials with the net package. Apart from dialConn so that the
-// Dialer's room is not in dialConn's frame: the stack under a task's
-// connect stays small.
-//
-//go:noinline
-func netDial(ctx context.Context, addr string) (net.Conn, error) {
-	var d net.Dialer
-	return d.DialContext(ctx, "tcp", addr)
 }
