@@ -20,7 +20,7 @@ import (
 // to the goroutine world, for connections dialed outside tasks) and is
 // reused only there.
 type Client struct {
-	cfg      Config // defaults filled in
+	cfg      RunConfig // defaults filled in
 	resolver Resolver
 	pool     *connPool
 	h2       *h2Pool // HTTP/2 connections (h2.go)
@@ -57,9 +57,14 @@ type Client struct {
 	proxies                                    *proxyChooser // nil: no proxy
 }
 
-// NewClient returns a Client for cfg. It fails when cfg.Validate does, or
-// when the body file of Data cannot be read.
-func NewClient(cfg Config) (*Client, error) {
+// NewClient returns a Client for cfg (the engines' settings are those of
+// a zero RunConfig: a fetch is not capped per host, and keeps as many
+// idle connections as DefaultConcurrency). It fails when cfg.Validate
+// does, or when the body file of Data cannot be read.
+func NewClient(cfg Config) (*Client, error) { return newClient(RunConfig{Config: cfg}) }
+
+// newClient returns a Client for a run of cfg (Run's, or NewClient's).
+func newClient(cfg RunConfig) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -83,7 +88,7 @@ func NewClient(cfg Config) (*Client, error) {
 			c.method = "POST"
 		}
 	}
-	hdr, err := newReqHeaders(&c.cfg, c.data != nil)
+	hdr, err := newReqHeaders(&c.cfg.Config, c.data != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +137,7 @@ const lazyReaderConcurrency = 512
 const tlsSessionCacheSize = 1024
 
 // withDefaults fills in the default of every zero field.
-func (cfg Config) withDefaults() Config {
+func (cfg RunConfig) withDefaults() RunConfig {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}

@@ -27,7 +27,7 @@ func ExampleRun() {
 			jobs <- fetcher.Job{URL: srv.URL() + p, Index: int64(i)}
 		}
 	}()
-	stats, err := fetcher.Run(context.Background(), fetcher.ModeAsync, fetcher.Config{}, jobs, results)
+	stats, err := fetcher.Run(context.Background(), fetcher.ModeAsync, fetcher.RunConfig{Concurrency: 4}, jobs, results)
 	if err != nil {
 		panic(err)
 	}

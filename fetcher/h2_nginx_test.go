@@ -52,7 +52,7 @@ func TestH2Nginx(t *testing.T) {
 				name += "/gzip"
 			}
 			t.Run(name, func(t *testing.T) {
-				cfg := Config{Timeout: testTimeout, Concurrency: 8, Hubs: 2, Compressed: compressed, SHA256: true, RootCAs: ng.CAPool}
+				cfg := RunConfig{Config: Config{Timeout: testTimeout, Compressed: compressed, RootCAs: ng.CAPool}, Concurrency: 8, Hubs: 2, SHA256: true}
 				res, stats := runList(t, context.Background(), mode, cfg, urls)
 				for _, r := range res {
 					w := wants[r.URL]
@@ -122,7 +122,7 @@ func TestH2Versions(t *testing.T) {
 		for _, mode := range Modes {
 			t.Run(tc.name+"/"+mode.String(), func(t *testing.T) {
 				cfg := Config{Timeout: testTimeout, HTTPVersion: tc.version, RootCAs: ng.CAPool}
-				res, _ := runList(t, context.Background(), mode, cfg, []string{tc.url})
+				res, _ := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{tc.url})
 				r := res[0]
 				if r.ErrorKind != tc.kind || (tc.kind == KindNone && r.Status != 200) {
 					t.Fatalf("got status %d, kind %v, error %s; want kind %v", r.Status, r.ErrorKind, errString(r), tc.kind)
@@ -150,7 +150,7 @@ func TestH2NginxLimits(t *testing.T) {
 	}
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
-			cfg := Config{Timeout: testTimeout, Concurrency: 16, Hubs: 1, RootCAs: ng.CAPool, HTTPVersion: HTTPVersion2}
+			cfg := RunConfig{Config: Config{Timeout: testTimeout, RootCAs: ng.CAPool, HTTPVersion: HTTPVersion2}, Concurrency: 16, Hubs: 1}
 			res, stats := runList(t, context.Background(), mode, cfg, urls)
 			for _, r := range res {
 				if !r.OK() || r.Proto != "HTTP/2.0" {
@@ -185,7 +185,7 @@ func TestH2NginxStreamWait(t *testing.T) {
 	}
 	for _, perHost := range []int{0, 2} {
 		t.Run(fmt.Sprintf("per-host=%d", perHost), func(t *testing.T) {
-			cfg := Config{Timeout: testTimeout, Concurrency: 8, PerHost: perHost, Hubs: 1, RootCAs: ng.CAPool}
+			cfg := RunConfig{Config: Config{Timeout: testTimeout, RootCAs: ng.CAPool}, Concurrency: 8, PerHost: perHost, Hubs: 1}
 			res, stats := runList(t, context.Background(), ModeAsync, cfg, urls)
 			queued := false
 			for _, r := range res {
@@ -218,7 +218,7 @@ func TestH2Features(t *testing.T) {
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			cfg := Config{Timeout: testTimeout, Retries: 2, RootCAs: ng.CAPool, SaveDir: dir, SHA256: true, Hubs: 1}
+			cfg := RunConfig{Config: Config{Timeout: testTimeout, Retries: 2, RootCAs: ng.CAPool}, SaveDir: dir, SHA256: true, Hubs: 1}
 			res, stats := runList(t, context.Background(), mode, cfg, []string{ng.TLSURL + testserver.StatusPrefix + "503", big})
 			if r := res[0]; r.Status != 503 || r.Retries != 2 || r.Proto != "HTTP/2.0" {
 				t.Errorf("%s: got status %d, %d retries, proto %q; want 503 after 2 retries over HTTP/2.0", r.URL, r.Status, r.Retries, r.Proto)
@@ -235,7 +235,7 @@ func TestH2Features(t *testing.T) {
 				t.Errorf("got stats %+v; want 4 streams, 2 retries", stats)
 			}
 
-			cfg = Config{Timeout: testTimeout, MaxBody: 100 << 10, RootCAs: ng.CAPool, Hubs: 1}
+			cfg = RunConfig{Config: Config{Timeout: testTimeout, MaxBody: 100 << 10, RootCAs: ng.CAPool}, Hubs: 1}
 			res, _ = runList(t, context.Background(), mode, cfg, []string{big, big})
 			for _, r := range res {
 				if r.ErrorKind != KindTooLarge || r.Bytes != 100<<10 || !strings.HasSuffix(errString(r), "body larger than the limit of 102400 bytes") {
@@ -243,7 +243,7 @@ func TestH2Features(t *testing.T) {
 				}
 			}
 
-			cfg = Config{Timeout: testTimeout, Method: "HEAD", RootCAs: ng.CAPool, Hubs: 1}
+			cfg = RunConfig{Config: Config{Timeout: testTimeout, Method: "HEAD", RootCAs: ng.CAPool}, Hubs: 1}
 			res, _ = runList(t, context.Background(), mode, cfg, []string{big})
 			if r := res[0]; !r.OK() || r.Bytes != 0 || r.Proto != "HTTP/2.0" {
 				t.Errorf("HEAD %s: got status %d, %d bytes, proto %q, error %s; want 200, no body", r.URL, r.Status, r.Bytes, r.Proto, errString(r))
@@ -257,7 +257,7 @@ func TestH2Features(t *testing.T) {
 func TestH2NoReuse(t *testing.T) {
 	ng := h2Nginx(t, testserver.NginxOptions{})
 	u := ng.TLSURL + "/" + testserver.SizedPath(4096)
-	cfg := Config{Timeout: testTimeout, Concurrency: 2, NoKeepAlive: true, RootCAs: ng.CAPool, Hubs: 1}
+	cfg := RunConfig{Config: Config{Timeout: testTimeout, NoKeepAlive: true, RootCAs: ng.CAPool}, Concurrency: 2, Hubs: 1}
 	res, stats := runList(t, context.Background(), ModeAsync, cfg, []string{u, u, u, u})
 	for _, r := range res {
 		if !r.OK() || r.Proto != "HTTP/2.0" {
@@ -290,7 +290,7 @@ func TestH2HostDataVerbose(t *testing.T) {
 			for _, mode := range Modes {
 				t.Run(base[:5]+"/"+tt.name+"/"+mode.String(), func(t *testing.T) {
 					var verbose bytes.Buffer
-					cfg := tt.cfg
+					cfg := RunConfig{Config: tt.cfg}
 					cfg.Timeout, cfg.SHA256, cfg.CAFile, cfg.HTTPVersion = testTimeout, true, ng.CAFile, HTTPVersion2PriorKnowledge
 					cfg.IncludeHeaders, cfg.Concurrency = true, 1
 					if mode != ModeThreads {
@@ -322,7 +322,7 @@ func TestH2Proxy(t *testing.T) {
 	p := "/" + testserver.SizedPath(4096)
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
-			cfg := Config{Timeout: testTimeout, Proxy: px.URL, RootCAs: ng.CAPool, Concurrency: 4, Hubs: 1, HTTPVersion: HTTPVersion2PriorKnowledge}
+			cfg := RunConfig{Config: Config{Timeout: testTimeout, Proxy: px.URL, RootCAs: ng.CAPool, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: 4, Hubs: 1}
 			res, stats := runList(t, context.Background(), mode, cfg, []string{ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p, ng.URL + p})
 			for i, r := range res {
 				want := "HTTP/2.0"

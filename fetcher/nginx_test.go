@@ -42,7 +42,7 @@ func TestNginx(t *testing.T) {
 				name += "/gzip"
 			}
 			t.Run(name, func(t *testing.T) {
-				cfg := Config{Timeout: testTimeout, Concurrency: 4, Compressed: compressed, SHA256: true}
+				cfg := RunConfig{Config: Config{Timeout: testTimeout, Compressed: compressed}, Concurrency: 4, SHA256: true}
 				res, stats := runList(t, context.Background(), mode, cfg, urls)
 				for _, r := range res {
 					w := wants[r.URL]
@@ -87,7 +87,7 @@ func TestNginxKeepaliveClosed(t *testing.T) {
 	}
 	for _, mode := range []Mode{ModeSync, ModeAsync} {
 		t.Run(mode.String(), func(t *testing.T) {
-			res, stats := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 1}, urls)
+			res, stats := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 1}, urls)
 			for _, r := range res {
 				if !r.OK() || r.Bytes != 100 {
 					t.Errorf("%s: got status %d, %d bytes, error %s; want 200, 100 bytes", r.URL, r.Status, r.Bytes, errString(r))
@@ -135,7 +135,7 @@ func TestNginxTLS(t *testing.T) {
 		for _, mode := range []Mode{ModeThreads, ModeAsync} {
 			t.Run(tt.name+"/"+mode.String(), func(t *testing.T) {
 				tt.cfg.Timeout = testTimeout
-				res, _ := runList(t, context.Background(), mode, tt.cfg, []string{tt.url})
+				res, _ := runList(t, context.Background(), mode, RunConfig{Config: tt.cfg}, []string{tt.url})
 				r := res[0]
 				if r.ErrorKind != tt.wantKind || (tt.wantMsg != "" && !strings.Contains(errString(r), tt.wantMsg)) {
 					t.Fatalf("%s: got %v %q; want %v saying %q", tt.url, r.ErrorKind, errString(r), tt.wantKind, tt.wantMsg)
@@ -150,7 +150,7 @@ func TestNginxTLS(t *testing.T) {
 		// No keep-alive: every fetch dials, and all but the first resume.
 		urls := []string{ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p, ng.TLSURL + p}
 		for _, mode := range []Mode{ModeSync, ModeThreads} {
-			_, stats := runList(t, context.Background(), mode, Config{CAFile: ng.CAFile, NoKeepAlive: true, Concurrency: 1}, urls)
+			_, stats := runList(t, context.Background(), mode, RunConfig{Config: Config{CAFile: ng.CAFile, NoKeepAlive: true}, Concurrency: 1}, urls)
 			if stats.Conns != 4 || stats.Resumed != 3 {
 				t.Errorf("%v: got %d conns, %d resumed; want 4 conns, 3 resumed", mode, stats.Conns, stats.Resumed)
 			}
@@ -178,7 +178,7 @@ func TestNginxHostAndData(t *testing.T) {
 		for _, tt := range tests {
 			for _, mode := range Modes {
 				t.Run(base[:5]+"/"+tt.name+"/"+mode.String(), func(t *testing.T) {
-					cfg := tt.cfg
+					cfg := RunConfig{Config: tt.cfg}
 					cfg.Timeout, cfg.SHA256, cfg.CAFile = testTimeout, true, ng.CAFile
 					res, _ := runList(t, context.Background(), mode, cfg, []string{base + "/echo", base + "/echo"})
 					for _, r := range res {

@@ -47,9 +47,6 @@ func (cfg Config) Validate() error {
 		{"--retry", int64(cfg.Retries), ""},
 		{"--max-redirs", int64(cfg.MaxRedirects), "; 0 follows none"},
 		{"--max-body", cfg.MaxBody, ""},
-		{"-c/--concurrency", int64(cfg.Concurrency), ""},
-		{"--per-host", int64(cfg.PerHost), ""},
-		{"--hubs", int64(cfg.Hubs), ""},
 		{"Config.MaxIdlePerHost", int64(cfg.MaxIdlePerHost), "; NoKeepAlive turns keep-alive off"},
 		{"--connects-per-host", int64(cfg.MaxConnectsPerHost), "; 0 turns the bound off"},
 	} {
@@ -59,9 +56,6 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.NoRedirects && cfg.MaxRedirects > 0 {
 		return fmt.Errorf("--max-redirs: %d redirects asked for with NoRedirects (which is --max-redirs 0)", cfg.MaxRedirects)
-	}
-	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
-		return fmt.Errorf("--rate: want 0 (no limit) or a positive number of fetches per second, got %v", cfg.Rate)
 	}
 	if err := cfg.HTTPVersion.check(); err != nil {
 		return err
@@ -97,6 +91,30 @@ func (cfg Config) Validate() error {
 		}
 	}
 	return CheckProxies(cfg)
+}
+
+// Validate checks every field of cfg, its Config's first (Config.Validate),
+// and returns the first problem. Run calls it.
+func (cfg RunConfig) Validate() error {
+	if err := cfg.Config.Validate(); err != nil {
+		return err
+	}
+	for _, n := range []struct {
+		flag string
+		v    int64
+	}{
+		{"-c/--concurrency", int64(cfg.Concurrency)},
+		{"--per-host", int64(cfg.PerHost)},
+		{"--hubs", int64(cfg.Hubs)},
+	} {
+		if n.v < 0 {
+			return fmt.Errorf("%s: want 0 (the default) or more, got %d", n.flag, n.v)
+		}
+	}
+	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
+		return fmt.Errorf("--rate: want 0 (no limit) or a positive number of fetches per second, got %v", cfg.Rate)
+	}
+	return nil
 }
 
 // unwrapPath drops the *fs.PathError around err: the message names the

@@ -16,7 +16,7 @@ type (
 	Job       = fetcher.Job
 	Mode      = fetcher.Mode
 	ErrorKind = fetcher.ErrorKind
-	Config    = fetcher.Config
+	Config    = fetcher.RunConfig
 	Stats     = fetcher.Stats
 )
 

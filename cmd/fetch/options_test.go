@@ -383,7 +383,7 @@ func TestTimeoutFlagsApart(t *testing.T) {
 		{[]string{"--tls-timeout", "3s", "x"}, fetcher.DefaultConnectTimeout, 3 * time.Second},
 	} {
 		ios, _, _, errOut := Test()
-		var cfg fetcher.Config
+		var cfg fetcher.RunConfig
 		code := newCmdFetch(context.Background(), ios, tt.args, func(_ context.Context, o *Options) exitCode {
 			var err error
 			if cfg, err = baseConfig(o); err != nil {

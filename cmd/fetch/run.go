@@ -698,22 +698,23 @@ func engineConfig(o *Options) (Config, error) {
 // here; their errors are usage errors.
 func baseConfig(o *Options) (Config, error) {
 	cfg := Config{
-		Timeout:        o.Timeout,
-		ConnectTimeout: o.ConnectTimeout,
-		TLSTimeout:     o.TLSTimeout,
-		Retries:        o.Retries,
-		RetryAllErrors: o.RetryAllErrors,
-		RetryMaxTime:   o.RetryMaxTime,
-		MaxRedirects:   o.MaxRedirects,
-		NoRedirects:    o.MaxRedirects == 0,
-		HeaderLines:    o.HeaderLines,
-		UserAgent:      o.UserAgent,
-		Method:         o.Method,
-		Data:           o.Data,
-		Insecure:       o.Insecure,
-		CAFile:         o.CACert,
-		MaxBody:        o.MaxBody,
-		Compressed:     o.Compressed,
+		Config: fetcher.Config{
+			Timeout:        o.Timeout,
+			ConnectTimeout: o.ConnectTimeout,
+			TLSTimeout:     o.TLSTimeout,
+			Retries:        o.Retries,
+			RetryAllErrors: o.RetryAllErrors,
+			RetryMaxTime:   o.RetryMaxTime,
+			HeaderLines:    o.HeaderLines,
+			UserAgent:      o.UserAgent,
+			Method:         o.Method,
+			Data:           o.Data,
+			Insecure:       o.Insecure,
+			CAFile:         o.CACert,
+			MaxBody:        o.MaxBody,
+			Compressed:     o.Compressed,
+			HTTPVersion:    o.HTTPVersion,
+		},
 		SaveDir:        o.SaveDir,
 		SHA256:         o.SHA256,
 		IncludeHeaders: o.Include,
@@ -721,12 +722,15 @@ func baseConfig(o *Options) (Config, error) {
 		PerHost:        o.PerHost,
 		Rate:           o.Rate,
 		Hubs:           o.Hubs,
-		HTTPVersion:    o.HTTPVersion,
 	}
-	if cfg.NoRedirects {
-		cfg.MaxRedirects = 0
+	// --max-redirs 0 is the fetcher's own spelling of "follow none"; any
+	// other count is MaxRedirects.
+	if o.MaxRedirects == 0 {
+		cfg.NoRedirects = true
+	} else {
+		cfg.MaxRedirects = o.MaxRedirects
 	}
-	if err := o.Net.configure(&cfg); err != nil { // netflags.go
+	if err := o.Net.configure(&cfg.Config); err != nil { // netflags.go
 		return cfg, err
 	}
 	if o.Head {
