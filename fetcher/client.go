@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -74,7 +73,7 @@ func newClient(cfg RunConfig) (*Client, error) {
 		if name, ok := strings.CutPrefix(cfg.Data, "@"); ok {
 			b, err := os.ReadFile(name)
 			if err != nil {
-				return nil, fmt.Errorf("-d/--data @%s: %w", name, unwrapPath(err))
+				return nil, &FieldError{Field: "Data", Value: "@" + name, Err: unwrapPath(err)}
 			}
 			// curl -d @FILE drops carriage returns and newlines.
 			c.data = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)

@@ -24,7 +24,6 @@ package fetcher
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,14 +63,6 @@ func (v HTTPVersion) String() string {
 		return "2-prior-knowledge"
 	}
 	return "auto"
-}
-
-// check reports a value that names no version.
-func (v HTTPVersion) check() error {
-	if v > HTTPVersion2PriorKnowledge {
-		return fmt.Errorf("Config.HTTPVersion: unknown version %d (auto, 1.1, 2 or 2-prior-knowledge)", uint8(v))
-	}
-	return nil
 }
 
 // The Result.Proto values.

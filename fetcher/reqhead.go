@@ -9,7 +9,6 @@ package fetcher
 
 import (
 	"encoding/base64"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -224,33 +223,37 @@ func (h *headerSet) has(name string) bool {
 }
 
 // headerSet checks Headers and HeaderLines and returns them in the order
-// they are sent.
+// they are sent. Its error is a *FieldError of Headers or HeaderLines.
 func (cfg Config) headerSet() (headerSet, error) {
 	var hs headerSet
+	field := "Headers"
+	bad := func(shown, format string, a ...any) error {
+		return fieldErrorf(field, strconv.Quote(shown), format, a...)
+	}
 	add := func(shown, name, value string) error {
 		if !validToken(name) {
-			return fmt.Errorf("-H %q: header name %q is not valid (a token: letters, digits and !#$%%&'*+-.^_`|~)", shown, name)
+			return bad(shown, "header name %q is not valid (a token: letters, digits and !#$%%&'*+-.^_`|~)", name)
 		}
 		if !httpguts.ValidHeaderFieldValue(value) {
-			return fmt.Errorf("-H %q: the value has control bytes or a line break", shown)
+			return bad(shown, "the value has control bytes or a line break")
 		}
 		cn := http.CanonicalHeaderKey(name)
 		switch cn {
 		case "Host":
 			if value == "" {
-				return fmt.Errorf("-H %q: an empty Host header cannot be sent", shown)
+				return bad(shown, "an empty Host header cannot be sent")
 			}
 			hs.host = value
 			return nil
 		case "Content-Length":
-			return fmt.Errorf("-H %q: Content-Length is set by the client; use -d/--data to send a body", shown)
+			return bad(shown, "Content-Length is set by the client; use Config.Data to send a body")
 		case "Transfer-Encoding":
-			return fmt.Errorf("-H %q: Transfer-Encoding is set by the client; use -d/--data to send a body, --compressed for a compressed answer", shown)
+			return bad(shown, "Transfer-Encoding is set by the client; use Config.Data to send a body, Config.Compressed for a compressed answer")
 		case "Connection":
-			return fmt.Errorf("-H %q: Connection is managed by the client (it keeps connections alive and closes them itself)", shown)
+			return bad(shown, "Connection is managed by the client (it keeps connections alive and closes them itself)")
 		case "Accept-Encoding":
 			if !cfg.Compressed {
-				return fmt.Errorf("-H %q: use --compressed, which sends Accept-Encoding and decodes the body", shown)
+				return bad(shown, "use Config.Compressed, which sends Accept-Encoding and decodes the body")
 			}
 		}
 		creds := cn == "Authorization" || cn == "Cookie" || cn == "Proxy-Authorization"
@@ -265,6 +268,7 @@ func (cfg Config) headerSet() (headerSet, error) {
 			}
 		}
 	}
+	field = "HeaderLines"
 	for _, line := range cfg.HeaderLines {
 		name, value, ok := strings.Cut(line, ":")
 		empty := false
@@ -275,19 +279,19 @@ func (cfg Config) headerSet() (headerSet, error) {
 			}
 		}
 		if !ok {
-			return hs, fmt.Errorf("-H %q: want \"Name: value\"", line)
+			return hs, bad(line, "want \"Name: value\"")
 		}
 		name = strings.TrimSpace(name)
 		value = strings.Trim(value, " \t")
 		if value == "" && !empty {
 			// curl's "Name:" removes a header the client would send.
 			if !validToken(name) {
-				return hs, fmt.Errorf("-H %q: header name %q is not valid", line, name)
+				return hs, bad(line, "header name %q is not valid", name)
 			}
 			cn := http.CanonicalHeaderKey(name)
 			switch cn {
 			case "Host", "Content-Length", "Transfer-Encoding", "Connection":
-				return hs, fmt.Errorf("-H %q: %s is the client's to send", line, cn)
+				return hs, bad(line, "%s is the client's to send", cn)
 			}
 			hs.drop = append(hs.drop, cn)
 			continue
