@@ -47,8 +47,8 @@ type Config struct {
 	// each URL fetched once; no robots.txt, no links, no sitemaps, and
 	// redirects followed in place as a plain fetch does (up to the
 	// client's limit, whatever the scope or the visited set). Results
-	// carry no CrawlInfo. With a StoreFrontier it is how several workers
-	// share one list, or a killed run resumes it.
+	// carry no CrawlInfo. With a Store it is how several workers share
+	// one list, or a killed run resumes it.
 	List bool
 	// IgnoreRobots skips robots.txt (--robots off). By default each
 	// origin's robots.txt is fetched before its first page and obeyed.
@@ -62,17 +62,21 @@ type Config struct {
 	// PerHost is how many fetches to one host run at once. If zero,
 	// DefaultPerHost (2).
 	PerHost int
-	// MaxFrontier bounds the URLs queued and not yet fetched; new URLs
-	// beyond it are dropped and counted (Stats.Dropped). If zero,
-	// DefaultMaxFrontier.
+	// MaxFrontier bounds the URLs outstanding: queued, or claimed and not
+	// yet done; new URLs beyond it are dropped and counted
+	// (Stats.Dropped). If zero, DefaultMaxFrontier; if negative, there is
+	// no bound.
 	MaxFrontier int
 	// Frontier, if set, replaces the memory frontier (its PerHost, Delay
-	// and bound are its own business then). A StoreFrontier (bolt, Redis)
-	// also keeps the crawl's results: see Record.
+	// and bound are its own business then: see StoreOptions). A Store
+	// (OpenStore) also keeps the crawl's results: see Record. A store
+	// other than memory is never called from the engine's hooks (they may
+	// run on a hub's thread): a redirect's target is queued as a URL of
+	// its own, and the 3xx is the page's result.
 	Frontier Frontier
-	// Record, with a StoreFrontier, makes the record of a page's result
-	// that the store keeps (one NDJSON line). If nil, results are not
-	// stored, only acknowledged.
+	// Record, with a Store, makes the record of a page's result that the
+	// store keeps (one NDJSON line). If nil, results are not stored, only
+	// acknowledged.
 	Record func(*fetcher.Result) []byte
 	// OnResult is called with the result of each page fetched, from the
 	// goroutine of Run, in completion order. Its CrawlInfo is set.
@@ -104,9 +108,9 @@ type Stats struct {
 	Sitemaps      int64 `json:"sitemaps"`       // sitemap files fetched
 	// Left is what the frontier still held when the crawl ended: URLs
 	// queued or claimed and never fetched (an interrupt, MaxPages). 0
-	// when the crawl ran to its end, and with a Frontier that is a
-	// StoreFrontier (what is left there is the store's, for the next run
-	// or another worker).
+	// when the crawl ran to its end, and with a Frontier that is a Store
+	// other than memory (what is left there is the store's, for the next
+	// run or another worker).
 	Left int64 `json:"left"`
 
 	Fetch fetcher.Stats `json:"-"` // what the engine did on the wire (robots and sitemaps included)
@@ -162,8 +166,9 @@ type crawler struct {
 
 	mu        sync.Mutex // guards everything below; the hooks take it
 	front     Frontier
-	store     StoreFrontier // front, when it is a store shared or kept beyond the run
-	done      []Completion  // pages done, not yet handed to the store (store.go)
+	store     Store        // front, when it is a store shared or kept beyond the run
+	mem       *memoryStore // front, when it is a memory store (used in place)
+	done      []Completion // pages done, not yet handed to the store (store.go)
 	entries   map[int64]*entry
 	origins   map[string]*origin
 	stats     Stats
@@ -196,9 +201,13 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}
 	c := &crawler{cfg: cfg, ctx: ctx, entries: map[int64]*entry{}, origins: map[string]*origin{}}
 	c.front = cfg.Frontier
-	c.store, _ = c.front.(StoreFrontier)
-	if c.front == nil {
-		c.front = &MemoryFrontier{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxQueued: cfg.MaxFrontier}
+	switch f := c.front.(type) {
+	case nil:
+		c.front = newMemoryFrontier(StoreOptions{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier})
+	case *memoryStore:
+		c.mem = f
+	case Store:
+		c.store = f
 	}
 	var seeds []Item
 	for _, s := range cfg.Seeds {
@@ -207,7 +216,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 			seeds = append(seeds, it)
 		}
 	}
-	if len(seeds) == 0 && !(cfg.List && c.store != nil) {
+	if len(seeds) == 0 && !(cfg.List && (c.store != nil || c.mem != nil)) {
 		return Stats{}, errors.New("crawl: no http or https seed URL")
 	}
 	if err := c.push(seeds); err != nil {
@@ -694,6 +703,9 @@ func (c *crawler) result(r fetcher.Result) {
 	}
 	c.front.Done(it)
 	c.stats.Pages++
+	if c.mem != nil && c.cfg.Record != nil {
+		c.mem.keep(it.Key, c.cfg.Record(&r))
+	}
 	if err := c.push(items); err != nil && c.err == nil {
 		c.err = fmt.Errorf("crawl: frontier: %w", err)
 	}

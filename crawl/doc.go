@@ -16,12 +16,15 @@
 //     registrable domains, their path prefixes, or a regular expression,
 //     with include and exclude expressions.
 //   - Frontier is the queue of URLs to fetch and the visited set, behind
-//     an interface a shared store can implement; MemoryFrontier keeps a
-//     breadth-first queue per host and serves hosts round-robin, with
-//     per-host concurrency and delays. BoltFrontier (a bbolt file:
-//     resumable after a crash) and RedisFrontier (Redis streams and
-//     consumer groups: many workers share one crawl) are StoreFrontiers,
-//     which also keep the crawl's results, one per URL.
+//     an interface a shared store can implement; the memory frontier keeps
+//     a breadth-first queue per host and serves hosts round-robin, with
+//     per-host concurrency and delays. A Store is a frontier that also
+//     keeps the crawl's results, one per URL; OpenStore opens one by the
+//     scheme of its spec, from a registry (RegisterStore) as database/sql
+//     opens drivers: "memory", "bolt:PATH" (a bbolt file: resumable after
+//     a crash) and "redis://…" (Redis streams and consumer groups: many
+//     workers share one crawl), with the same StoreOptions and the same
+//     contract for all.
 //   - ParseSitemap reads sitemaps and sitemap indexes, gzipped or not.
 //
 // Run drives a crawl: it claims URLs from the frontier, fetches each

@@ -10,34 +10,48 @@ import (
 	"github.com/greenfetch/greenfetch/crawl"
 )
 
-// A frontier in a bbolt file: what a run queued and completed is there
-// for the next run, and each URL's result is kept once.
-func ExampleBoltFrontier() {
+// A store in a bbolt file: what a run queued and completed is there for
+// the next run, and each URL's result is kept once. "memory" or
+// "redis://host:port/db" would open the others, with the same options.
+func ExampleOpenStore() {
 	dir, _ := os.MkdirTemp("", "frontier")
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "crawl.db")
+	spec := "bolt:" + filepath.Join(dir, "crawl.db")
+	opts := crawl.StoreOptions{CrawlID: "site", PerHost: 2}
 	item := func(u string) crawl.Item { return crawl.Item{URL: u, Key: crawl.Hash(u), Host: "example.org"} }
+	ctx := context.Background()
 
-	f, _ := crawl.OpenBolt(path, "site", 2, 0, 0)
-	pr, _ := f.Push([]crawl.Item{item("http://example.org/"), item("http://example.org/a")})
+	s, err := crawl.OpenStore(ctx, spec, opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	pr, _ := s.Push([]crawl.Item{item("http://example.org/"), item("http://example.org/a")})
 	fmt.Println("queued", pr.Added)
-	got, _, _ := f.Claim(time.Now(), 1)
-	f.Complete([]crawl.Completion{{Item: got[0], Record: []byte(`{"url":"http://example.org/"}`)}})
-	f.Close() // as if the run ended here
+	got, _, _ := s.Claim(time.Now(), 1)
+	s.Complete([]crawl.Completion{{Item: got[0], Record: []byte(`{"url":"http://example.org/"}`)}})
+	s.Close() // as if the run ended here
 
-	f, _ = crawl.OpenBolt(path, "site", 2, 0, 0)
-	defer f.Close()
-	n, _ := f.Outstanding()
+	s, _ = crawl.OpenStore(ctx, spec, opts)
+	n, _ := s.Outstanding()
 	fmt.Println("outstanding after reopening", n)
-	pr, _ = f.Push([]crawl.Item{item("http://example.org/")}) // the seed again
+	pr, _ = s.Push([]crawl.Item{item("http://example.org/")}) // the seed again
 	fmt.Println("seed again: duplicates", pr.Duplicates)
-	f.ReadResults(context.Background(), false, func(rec []byte) error {
+	s.Close()
+
+	// Reading results back creates and changes nothing.
+	r, _ := crawl.OpenStore(ctx, spec, crawl.StoreOptions{CrawlID: "site", ReadOnly: true})
+	defer r.Close()
+	r.ReadResults(ctx, false, func(rec []byte) error {
 		fmt.Println(string(rec))
 		return nil
 	})
+	_, err = crawl.OpenStore(ctx, "mongo://db", opts)
+	fmt.Println(err)
 	// Output:
 	// queued 2
 	// outstanding after reopening 1
 	// seed again: duplicates 1
 	// {"url":"http://example.org/"}
+	// want memory, bolt:PATH or redis://host:port/db, got "mongo://db"
 }

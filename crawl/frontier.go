@@ -1,6 +1,7 @@
 package crawl
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -25,9 +26,9 @@ func (p PushResult) add(q PushResult) PushResult {
 }
 
 // Frontier is the queue of URLs a crawl has yet to fetch and the set of
-// URLs it has seen. The crawl driver is its only user. MemoryFrontier,
-// BoltFrontier and RedisFrontier implement it; the interface is shaped
-// for a shared frontier (a store several workers use at once):
+// URLs it has seen. The crawl driver is its only user. Every Store is a
+// Frontier; the interface is shaped for a shared frontier (a store
+// several workers use at once):
 //
 //   - Push tests and sets the visited key and enqueues in one step per
 //     item, so two workers that find a URL at once enqueue it once;
@@ -39,8 +40,9 @@ func (p PushResult) add(q PushResult) PushResult {
 //     crawl ends when it is zero everywhere, not when one queue is empty.
 //
 // Methods return errors so that a remote store can report failures; the
-// memory frontier never fails. A Frontier used by one driver need not be
-// safe for concurrent use.
+// memory frontier fails only when it is misused (an item that has no text
+// form, a Done of an item it does not hold). A Frontier used by one
+// driver need not be safe for concurrent use.
 type Frontier interface {
 	// Push enqueues the items whose keys are not yet visited and marks
 	// them visited, atomically per item.
@@ -53,7 +55,8 @@ type Frontier interface {
 	// ready it returns the time until one may be (0 if nothing is queued
 	// or every host with queued items is at its concurrency limit).
 	Claim(now time.Time, max int) ([]Item, time.Duration, error)
-	// Done releases a claimed item: its host's slot is free again.
+	// Done releases a claimed item: its host's slot is free again. An
+	// item this frontier does not hold claimed is an error.
 	Done(item Item) error
 	// SetHostDelay sets the least time between request starts to host
 	// (--delay, or a longer robots.txt Crawl-delay).
@@ -62,31 +65,27 @@ type Frontier interface {
 	Outstanding() (int, error)
 }
 
-// MemoryFrontier is a Frontier in memory: a breadth-first FIFO queue per
+// memoryFrontier is a Frontier in memory: a breadth-first FIFO queue per
 // host, hosts served round-robin, a VisitedSet of 64-bit keys. It holds at
-// most MaxQueued items (beyond, Push drops and counts them). Not safe for
-// concurrent use.
-type MemoryFrontier struct {
-	// PerHost is how many items of one host may be claimed at once. If
-	// zero, 2 is used.
-	PerHost int
-	// Delay is the least time between request starts to a host, unless
-	// SetHostDelay says otherwise.
-	Delay time.Duration
-	// MaxQueued bounds the queued items. If zero, DefaultMaxFrontier.
-	MaxQueued int
+// most max items outstanding (beyond, Push drops and counts them). Not
+// safe for concurrent use.
+type memoryFrontier struct {
+	perHost int           // items of one host claimed at once
+	delay   time.Duration // least time between request starts to a host, unless SetHostDelay says otherwise
+	max     int           // bound of queued plus claimed items; 0: none
 
 	visited VisitedSet
 	hosts   map[string]*hostQueue
 	ring    []*hostQueue // hosts with queued items, in round-robin order
 	next    int          // index in ring of the next host to serve
 	queued  int
-	claimed int
+	claims  map[uint64]struct{} // keys of the items claimed
 }
 
-// DefaultMaxFrontier is the default bound of queued URLs (about 150 MB
-// of queue at 150 bytes a URL).
-const DefaultMaxFrontier = 1000000
+// newMemoryFrontier returns an empty frontier with the limits of o.
+func newMemoryFrontier(o StoreOptions) *memoryFrontier {
+	return &memoryFrontier{perHost: o.perHost(), delay: o.Delay, max: o.maxFrontier(), claims: map[uint64]struct{}{}}
+}
 
 type hostQueue struct {
 	name     string
@@ -99,7 +98,7 @@ type hostQueue struct {
 	inRing   bool
 }
 
-func (f *MemoryFrontier) host(name string) *hostQueue {
+func (f *memoryFrontier) host(name string) *hostQueue {
 	if f.hosts == nil {
 		f.hosts = map[string]*hostQueue{}
 	}
@@ -112,43 +111,50 @@ func (f *MemoryFrontier) host(name string) *hostQueue {
 }
 
 // Push implements Frontier.
-func (f *MemoryFrontier) Push(items []Item) (PushResult, error) {
-	var pr PushResult
-	max := f.MaxQueued
-	if max <= 0 {
-		max = DefaultMaxFrontier
+func (f *memoryFrontier) Push(items []Item) (PushResult, error) {
+	if err := checkItems(items); err != nil {
+		return PushResult{}, err
 	}
+	var pr PushResult
 	for _, it := range items {
 		if f.visited.Has(it.Key) {
 			pr.Duplicates++
 			continue
 		}
-		if f.queued >= max {
+		if f.full(0) {
 			pr.Dropped++
 			continue
 		}
 		f.visited.Add(it.Key)
-		h := f.host(it.Host)
-		h.items = append(h.items, it)
-		f.queued++
+		f.enqueue(it)
 		pr.Added++
-		if !h.inRing {
-			h.inRing = true
-			f.ring = append(f.ring, h)
-		}
 	}
 	return pr, nil
 }
 
+// full reports whether the frontier, with extra more items, is at its
+// bound.
+func (f *memoryFrontier) full(extra int) bool {
+	return f.max > 0 && f.queued+len(f.claims)+extra >= f.max
+}
+
+// enqueue queues an item whose key is visited already.
+func (f *memoryFrontier) enqueue(it Item) {
+	h := f.host(it.Host)
+	h.items = append(h.items, it)
+	f.queued++
+	if !h.inRing {
+		h.inRing = true
+		f.ring = append(f.ring, h)
+	}
+}
+
 // Visit implements Frontier.
-func (f *MemoryFrontier) Visit(key uint64) (bool, error) { return f.visited.Add(key), nil }
+func (f *memoryFrontier) Visit(key uint64) (bool, error) { return f.visited.Add(key), nil }
 
 // Claim implements Frontier.
-func (f *MemoryFrontier) Claim(now time.Time, max int) ([]Item, time.Duration, error) {
-	perHost := f.PerHost
-	if perHost <= 0 {
-		perHost = 2
-	}
+func (f *memoryFrontier) Claim(now time.Time, max int) ([]Item, time.Duration, error) {
+	perHost := f.perHost
 	var out []Item
 	var wait time.Duration
 	for len(out) < max && len(f.ring) > 0 {
@@ -184,8 +190,8 @@ func (f *MemoryFrontier) Claim(now time.Time, max int) ([]Item, time.Duration, e
 			}
 			h.inflight++
 			f.queued--
-			f.claimed++
-			d := f.Delay
+			f.claims[it.Key] = struct{}{}
+			d := f.delay
 			if h.hasDelay {
 				d = h.delay
 			}
@@ -206,26 +212,29 @@ func (f *MemoryFrontier) Claim(now time.Time, max int) ([]Item, time.Duration, e
 }
 
 // Done implements Frontier.
-func (f *MemoryFrontier) Done(it Item) error {
+func (f *memoryFrontier) Done(it Item) error {
+	if _, ok := f.claims[it.Key]; !ok {
+		return notClaimed(it)
+	}
+	delete(f.claims, it.Key)
 	if h := f.hosts[it.Host]; h != nil && h.inflight > 0 {
 		h.inflight--
-		f.claimed--
 	}
 	return nil
 }
 
+// notClaimed is the error of a Done, Complete or Release of an item the
+// frontier does not hold claimed.
+func notClaimed(it Item) error {
+	return fmt.Errorf("%s completed or released but not claimed", it.URL)
+}
+
 // SetHostDelay implements Frontier.
-func (f *MemoryFrontier) SetHostDelay(host string, d time.Duration) error {
+func (f *memoryFrontier) SetHostDelay(host string, d time.Duration) error {
 	h := f.host(host)
 	h.delay, h.hasDelay = d, true
 	return nil
 }
 
 // Outstanding implements Frontier.
-func (f *MemoryFrontier) Outstanding() (int, error) { return f.queued + f.claimed, nil }
-
-// Queued returns the number of items queued, not claimed.
-func (f *MemoryFrontier) Queued() int { return f.queued }
-
-// VisitedLen returns the number of keys in the visited set.
-func (f *MemoryFrontier) VisitedLen() int { return f.visited.Len() }
+func (f *memoryFrontier) Outstanding() (int, error) { return f.queued + len(f.claims), nil }

@@ -3,6 +3,7 @@ package crawl
 import (
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -16,14 +17,25 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
-// RedisFrontier is a StoreFrontier in Redis that any number of worker
-// processes, on any number of machines, share. Each host's queue is a
-// Redis stream read through one consumer group (XREADGROUP): a claimed
-// item stays in the group's pending list until its page is completed
-// (XACK), and a claim older than ClaimTimeout (its worker died) is taken
-// over by the next worker that claims from that host (XAUTOCLAIM).
+func init() {
+	RegisterStore("redis", openRedis)
+	RegisterStore("rediss", openRedis)
+}
+
+// redisStore is the Store "redis://…" (or "rediss://…", TLS), which any
+// number of worker processes, on any number of machines, share. Each
+// host's queue is a Redis stream read through one consumer group
+// (XREADGROUP): a claimed item stays in the group's pending list until its
+// page is completed (XACK), and a claim older than the claim timeout (its
+// worker died) is taken over by the next worker that claims from that
+// host (XCLAIM). The store reads no clock of its own: claim times (a
+// sorted set per host) and host delays are in the nows given to Claim,
+// so the workers' clocks must agree (NTP) to well within the claim
+// timeout and the delays.
 //
 // Every step is one Lua script, atomic in Redis: Push tests and sets the
 // visited key and enqueues; Claim takes items within the per-host bound
@@ -42,24 +54,8 @@ import (
 // Network errors and the replies a restarting Redis gives (LOADING,
 // BUSY, TRYAGAIN, …) are retried with backoff for up to RetryFor, each
 // announced through OnRetry; every script is safe to run twice.
-type RedisFrontier struct {
-	// PerHost is how many items of one host may be claimed at once, over
-	// all workers. If zero, 2 is used.
-	PerHost int
-	// Delay is the least time between request starts to a host, over all
-	// workers, unless SetHostDelay says otherwise.
-	Delay time.Duration
-	// MaxQueued bounds the outstanding items; beyond, Push drops. If
-	// zero, there is no bound.
-	MaxQueued int
-	// ClaimTimeout is how long an item may stay claimed before another
-	// worker may take it over. If zero, DefaultClaimTimeout.
-	ClaimTimeout time.Duration
-	// RetryFor bounds the retries of one call. If zero, 5 minutes.
-	RetryFor time.Duration
-	// OnRetry, if set, is told of each failed call that will be retried.
-	OnRetry func(err error, wait time.Duration)
-
+type redisStore struct {
+	opts      StoreOptions
 	client    redis.UniversalClient // a *redis.Client, or a *redis.ClusterClient
 	addr      string
 	id        string
@@ -71,6 +67,7 @@ type RedisFrontier struct {
 	idle      time.Duration       // the current poll interval while others hold the work
 	reclaimed time.Time           // when Claim last looked for timed-out claims
 	trips     atomic.Int64
+	closed    bool
 	// known holds keys this worker knows are in the crawl's visited set
 	// (pushed, claimed or found there): their links are counted as
 	// duplicates without being sent. A subset of the store's set as long
@@ -80,32 +77,24 @@ type RedisFrontier struct {
 	known VisitedSet
 }
 
-// maxKnown bounds RedisFrontier.known (16 to 32 MiB).
+// maxKnown bounds redisStore.known (16 to 32 MiB).
 const maxKnown = 1 << 21
 
-// DefaultClaimTimeout is the default of RedisFrontier.ClaimTimeout and of
-// --claim-timeout.
-const DefaultClaimTimeout = 2 * time.Minute
-
-// ErrStoreSetup marks a store that cannot be used at all (wrong
-// password, not a Redis server, unreadable file): a startup error.
-var ErrStoreSetup = errors.New("frontier store unusable")
-
-// OpenRedis connects to the Redis of rawURL
-// (redis://[user:pass@]host:port/db) for the crawl id. A Redis Cluster
-// is named by any one of its nodes (db 0), and may list more seed nodes:
-// redis://[user:pass@]host:port[?addr=host2:port2&addr=host3:port3].
+// openRedis connects to the Redis of spec
+// (redis://[user:pass@]host:port/db) for the crawl opts.CrawlID. A Redis
+// Cluster is named by any one of its nodes (db 0), and may list more seed
+// nodes: redis://[user:pass@]host:port[?addr=host2:port2&addr=host3:port3].
 // A wrong password or a server that does not speak Redis is an error
 // wrapping ErrStoreSetup; an unreachable server is retried as long as
-// f.RetryFor allows. Fields of f (PerHost, Delay, …) may be set before
-// or after.
-func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
-	opt, seeds, err := parseRedisURL(rawURL)
+// opts.RetryFor allows.
+func openRedis(ctx context.Context, spec string, o StoreOptions) (Store, error) {
+	opt, seeds, err := parseRedisURL(spec)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrStoreSetup, redactURL(rawURL), err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrStoreSetup, fetcher.MaskURL(spec), err)
 	}
+	id := o.CrawlID
 	if id == "" || strings.ContainsAny(id, "{}") {
-		return fmt.Errorf("%w: crawl id %q: want a non-empty name without braces", ErrStoreSetup, id)
+		return nil, fmt.Errorf("%w: crawl id %q: want a non-empty name without braces", ErrStoreSetup, id)
 	}
 	quietRedis.Do(func() { redis.SetLogger(quietLogger{}) })
 	opt.Protocol = 2
@@ -115,6 +104,7 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 	opt.ReadTimeout = 30 * time.Second
 	opt.WriteTimeout = 30 * time.Second
 	opt.PoolSize = 4
+	f := &redisStore{opts: o}
 	f.client = newRedisClient(opt, seeds)
 	f.client.AddHook(tripHook{&f.trips})
 	f.addr = opt.Addr
@@ -135,11 +125,11 @@ func OpenRedis(ctx context.Context, rawURL, id string, f *RedisFrontier) error {
 		f.client.Close()
 		var p permanent
 		if errors.As(err, &p) {
-			return fmt.Errorf("%w: redis at %s: %v", ErrStoreSetup, f.addr, p.err)
+			return nil, fmt.Errorf("%w: redis at %s: %v", ErrStoreSetup, f.addr, p.err)
 		}
-		return fmt.Errorf("redis at %s: %w", f.addr, err)
+		return nil, fmt.Errorf("redis at %s: %w", f.addr, err)
 	}
-	return nil
+	return f, nil
 }
 
 // quietLogger silences go-redis's own log lines: the frontier says
@@ -150,16 +140,6 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 
 var quietRedis sync.Once
 
-// redactURL drops the password of a store URL for messages.
-func redactURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		if j := strings.LastIndexByte(s[i:], '@'); j >= 0 {
-			return s[:i+3] + "…" + s[i+j:]
-		}
-	}
-	return s
-}
-
 func consumerName() string {
 	h, _ := os.Hostname()
 	var b [4]byte
@@ -167,12 +147,17 @@ func consumerName() string {
 	return fmt.Sprintf("%s-%d-%s", h, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// Close takes this worker's consumer out of the consumer groups of the
-// hosts it claimed from, where it holds nothing (one try, bounded by five
-// seconds in all: a consumer left behind is removed when another worker
-// reclaims claims on its host, or stays, a few bytes, in the group of a
-// host whose work is done), and closes the connections.
-func (f *RedisFrontier) Close() error {
+// Close implements Store: it takes this worker's consumer out of the
+// consumer groups of the hosts it claimed from, where it holds nothing
+// (one try, bounded by five seconds in all: a consumer left behind with
+// claims is removed when another worker takes them over; one that held
+// nothing stays, a few bytes, in the group of its host), and closes the
+// connections.
+func (f *redisStore) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
 	if len(f.hosts) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		args := []any{f.prefix, f.consumer}
@@ -191,12 +176,20 @@ func (f *RedisFrontier) Close() error {
 	return f.client.Close()
 }
 
-// ID returns the crawl id.
-func (f *RedisFrontier) ID() string { return f.id }
+// writable returns the error of a write to f, if it may not be written.
+func (f *redisStore) writable() error {
+	switch {
+	case f.opts.ReadOnly:
+		return fmt.Errorf("redis at %s: %w", f.addr, errReadOnly)
+	case f.closed:
+		return fmt.Errorf("redis at %s: %w", f.addr, redis.ErrClosed)
+	}
+	return nil
+}
 
-// RoundTrips returns the number of commands sent to Redis so far (each a
-// round trip: the frontier sends no pipelines).
-func (f *RedisFrontier) RoundTrips() int64 { return f.trips.Load() }
+// Stats implements Store: RoundTrips counts the commands and scripts
+// sent (each a round trip: the store sends no pipelines).
+func (f *redisStore) Stats() StoreStats { return StoreStats{RoundTrips: f.trips.Load()} }
 
 type tripHook struct{ n *atomic.Int64 }
 
@@ -246,11 +239,8 @@ func retryable(err error) bool {
 
 // retry runs fn until it succeeds, fails for good, or RetryFor has passed,
 // backing off from 50 ms to 5 s.
-func (f *RedisFrontier) retry(ctx context.Context, fn func() error) error {
-	limit := f.RetryFor
-	if limit <= 0 {
-		limit = 5 * time.Minute
-	}
+func (f *redisStore) retry(ctx context.Context, fn func() error) error {
+	limit := f.opts.retryFor()
 	start := time.Now()
 	wait := 50 * time.Millisecond
 	for {
@@ -265,8 +255,8 @@ func (f *RedisFrontier) retry(ctx context.Context, fn func() error) error {
 		if time.Since(start)+wait > limit {
 			return fmt.Errorf("redis at %s: gave up after %v: %w", f.addr, limit, err)
 		}
-		if f.OnRetry != nil {
-			f.OnRetry(fmt.Errorf("redis at %s: %w", f.addr, err), wait)
+		if f.opts.OnRetry != nil {
+			f.opts.OnRetry(fmt.Errorf("redis at %s: %w", f.addr, err), wait)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -281,7 +271,7 @@ func (f *RedisFrontier) retry(ctx context.Context, fn func() error) error {
 
 // run runs a script with retries; the frontier's calls are not canceled
 // by the crawl's context (a stopped crawl still releases its claims).
-func (f *RedisFrontier) run(s *redis.Script, args ...any) (any, error) {
+func (f *redisStore) run(s *redis.Script, args ...any) (any, error) {
 	var v any
 	err := f.retry(context.Background(), func() error {
 		var err error
@@ -307,23 +297,23 @@ func keyBytes(k uint64) string {
 // pushArgs appends max and the items (key, host, encoded item) to args,
 // leaving out those known to be in the visited set: it returns how many
 // it left out, and the keys it sent.
-func (f *RedisFrontier) pushArgs(args []any, items []Item) (_ []any, skipped int, sent []uint64) {
+func (f *redisStore) pushArgs(args []any, items []Item) (_ []any, skipped int, sent []uint64) {
 	i0 := len(args)
-	args = append(args, f.MaxQueued, 0)
+	args = append(args, f.opts.maxFrontier(), 0)
 	for _, it := range items {
 		if f.known.Has(it.Key) {
 			skipped++
 			continue
 		}
 		sent = append(sent, it.Key)
-		args = append(args, keyBytes(it.Key), it.Host, string(encodeItem(nil, it)))
+		args = append(args, keyBytes(it.Key), it.Host, string(appendItem(nil, it)))
 	}
 	args[i0+1] = len(sent)
 	return args, skipped, sent
 }
 
 // learn adds keys the store now holds in its visited set to f.known.
-func (f *RedisFrontier) learn(keys ...uint64) {
+func (f *redisStore) learn(keys ...uint64) {
 	if f.known.Len()+len(keys) > maxKnown {
 		f.known = VisitedSet{}
 	}
@@ -335,7 +325,7 @@ func (f *RedisFrontier) learn(keys ...uint64) {
 // pushed learns the keys of a push that dropped none (a dropped URL is not
 // in the visited set; which were dropped is not told) and counts the
 // skipped ones as duplicates.
-func (f *RedisFrontier) pushed(pr PushResult, skipped int, sent []uint64) PushResult {
+func (f *redisStore) pushed(pr PushResult, skipped int, sent []uint64) PushResult {
 	if pr.Dropped == 0 {
 		f.learn(sent...)
 	}
@@ -343,258 +333,48 @@ func (f *RedisFrontier) pushed(pr PushResult, skipped int, sent []uint64) PushRe
 	return pr
 }
 
-// luaPush is the push function of the scripts: ARGV[i0] is the bound,
-// ARGV[i0+1] the count, then key, host, item per item. It tests and sets
-// the visited keys of a call in one SMISMEMBER and one SADD, and updates
-// a host's counters once a call, not once an item: a script's cost is
-// mostly its number of redis.call.
-const luaPush = `
-local P = ARGV[1]
-local SEEN, OUT, HQ, HC = P .. 'seen', P .. 'out', P .. 'hq', P .. 'hc'
-local ACTIVE, RING = P .. 'active', P .. 'ring'
--- many runs cmd key list… in chunks (unpack's bound), and returns the
--- replies of the chunks concatenated when they are arrays, summed else.
-local function many(cmd, key, list)
-  local all, sum = {}, 0
-  for i = 1, #list, 1000 do
-    local r = redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
-    if type(r) == 'table' then
-      for _, x in ipairs(r) do all[#all + 1] = x end
-    else
-      sum = sum + r
-    end
-  end
-  return all, sum
-end
-local function push(i0)
-  local max, n = tonumber(ARGV[i0]), tonumber(ARGV[i0+1])
-  if n == 0 then return {0, 0, 0} end
-  local keys = {}
-  for i = 0, n - 1 do keys[i + 1] = ARGV[i0+2+3*i] end
-  local member = many('SMISMEMBER', SEEN, keys)
-  local out = 0
-  if max > 0 then out = tonumber(redis.call('GET', OUT) or '0') end
-  local added, dup, dropped = 0, 0, 0
-  local new, batch, hosts, per, qs = {}, {}, {}, {}, {}
-  for i = 0, n - 1 do
-    local k, h, item = keys[i + 1], ARGV[i0+3+3*i], ARGV[i0+4+3*i]
-    if member[i + 1] == 1 or batch[k] then
-      dup = dup + 1
-    elseif max > 0 and out + added >= max then
-      dropped = dropped + 1
-    else
-      batch[k] = true
-      new[#new + 1] = k
-      if per[h] == nil then
-        per[h] = 0
-        hosts[#hosts + 1] = h
-        qs[h] = P .. 'q:' .. h
-        if redis.call('SADD', P .. 'hosts', h) == 1 then
-          redis.pcall('XGROUP', 'CREATE', qs[h], 'w', '0', 'MKSTREAM') -- BUSYGROUP if it exists: fine
-        end
-      end
-      redis.call('XADD', qs[h], '*', 'i', item)
-      per[h] = per[h] + 1
-      added = added + 1
-    end
-  end
-  if added > 0 then
-    many('SADD', SEEN, new)
-    redis.call('INCRBY', OUT, added)
-  end
-  for _, h in ipairs(hosts) do
-    redis.call('HINCRBY', HQ, h, per[h])
-    if redis.call('SADD', ACTIVE, h) == 1 then redis.call('RPUSH', RING, h) end
-  end
-  return {added, dup, dropped}
-end
--- finish acknowledges and deletes entries of host h's stream; it returns
--- how many were still claimed (an entry completed before counts 0: every
--- acknowledgement deletes its entry in the same script).
-local function finish(h, ids) -- at most maxCompletionBatch ids
-  local q = P .. 'q:' .. h
-  local a = redis.call('XACK', q, 'w', unpack(ids))
-  if a == 0 then
-    return 0
-  end
-  redis.call('XDEL', q, unpack(ids))
-  local c = redis.call('HINCRBY', HC, h, -a)
-  if c <= 0 and tonumber(redis.call('HGET', HQ, h) or '0') <= 0 then
-    if redis.call('SREM', ACTIVE, h) == 1 then redis.call('LREM', RING, 1, h) end
-  end
-  return a
-end
-`
+// The scripts are in lua/*.lua, embedded: each names on its first line
+// the files it needs ("-- uses: lib.lua lib_claim.lua"), which come
+// before it in the source Redis runs. lua/lib.lua describes the keys.
+//
+//go:embed lua/*.lua
+var luaFiles embed.FS
 
-var redisPush = redis.NewScript(luaPush + `return push(2)`)
+// luaSource returns the source of the script in lua/name: the files its
+// first line names, then the script.
+func luaSource(name string) string {
+	read := func(name string) string {
+		b, err := luaFiles.ReadFile("lua/" + name)
+		if err != nil {
+			panic("crawl: " + err.Error())
+		}
+		return string(b)
+	}
+	text := read(name)
+	first, _, _ := strings.Cut(text, "\n")
+	uses, ok := strings.CutPrefix(first, "-- uses:")
+	if !ok {
+		return text
+	}
+	var b strings.Builder
+	for _, f := range strings.Fields(uses) {
+		b.WriteString(read(f))
+	}
+	b.WriteString(text)
+	return b.String()
+}
 
-// luaClaim is the claim function: ARGV[i0…i0+5] are consumer, max,
-// perHost, delay ms, claim timeout ms, reclaim (1 to look for timed-out
-// claims). It returns {wait ms or -1, outstanding, {id, item, …}}.
-const luaClaim = `
-local function claim(i0)
-local consumer, max, perHost, defDelay, timeout, reclaim = ARGV[i0], tonumber(ARGV[i0+1]), tonumber(ARGV[i0+2]), ARGV[i0+3], tonumber(ARGV[i0+4]), ARGV[i0+5] == '1'
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
--- The hosts with work, in turn: each visited one goes to the ring's tail.
--- A call visits a bounded number of them (more while it finds nothing).
-local n = redis.call('LLEN', RING)
-local bound = math.max(64, 4 * max)
-local out = {}
-local got = 0
-local wait = -1
-local j = 0
-while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
-  local h = redis.call('LMOVE', RING, RING, 'LEFT', 'RIGHT')
-  j = j + 1
-  local q = P .. 'q:' .. h
-  local claimed = tonumber(redis.call('HGET', HC, h) or '0')
-  if claimed > 0 and reclaim then
-    local r = redis.call('XAUTOCLAIM', q, 'w', consumer, timeout, '0-0', 'COUNT', max - got)
-    for _, e in ipairs(r[2]) do
-      if e[2] then
-        out[#out + 1] = e[1]
-        out[#out + 1] = e[2][2]
-        got = got + 1
-      end
-    end
-    -- Consumers of workers gone (idle past the claim timeout, nothing
-    -- pending: whatever they held was just taken over) leave the group.
-    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', q, 'w')) do
-      local f = {}
-      for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
-      if f.name ~= consumer and f.pending == 0 and f.idle >= timeout then
-        redis.call('XGROUP', 'DELCONSUMER', q, 'w', f.name)
-      end
-    end
-  end
-  local queued = tonumber(redis.call('HGET', HQ, h) or '0')
-  if queued > 0 and claimed < perHost and got < max then
-    local nxt = tonumber(redis.call('HGET', P .. 'hn', h) or '0')
-    if nxt > now then
-      if wait < 0 or nxt - now < wait then wait = nxt - now end
-    else
-      local d = tonumber(redis.call('HGET', P .. 'hd', h) or defDelay)
-      local k = math.min(perHost - claimed, max - got, queued)
-      if d > 0 then k = 1 end
-      local r = redis.call('XREADGROUP', 'GROUP', 'w', consumer, 'COUNT', k, 'STREAMS', q, '>')
-      local m = 0
-      if r then
-        for _, e in ipairs(r[1][2]) do
-          out[#out + 1] = e[1]
-          out[#out + 1] = e[2][2]
-          m = m + 1
-        end
-      end
-      got = got + m
-      if m > 0 then
-        redis.call('HINCRBY', HC, h, m)
-        redis.call('HINCRBY', HQ, h, -m)
-        if d > 0 then
-          redis.call('HSET', P .. 'hn', h, now + d)
-          if wait < 0 or d < wait then wait = d end
-        end
-      end
-    end
-  end
-end
-if j < n and got == 0 then wait = -1 end -- hosts not visited may be ready: poll
-return {wait, tonumber(redis.call('GET', OUT) or '0'), out}
-end
-`
-
-// luaComplete is the complete function: ARGV[i0] is n, then host, entry
-// ID, key, record per page, then the push arguments of all their links.
-// It returns {added, duplicates, dropped, stored}.
-const luaComplete = `
-local function complete(i0)
-local n = tonumber(ARGV[i0])
-local pr = push(i0 + 1 + 4 * n)
--- The records of URLs without one yet, in one entry of the results
--- stream ('r', record, 'r', record, …), their keys added to done.
-local keys = {}
-for i = 0, n - 1 do keys[i + 1] = ARGV[i0+3+4*i] end
-local member = redis.call('SMISMEMBER', P .. 'done', unpack(keys))
-local recs, new, batch = {}, {}, {}
-local hosts, ids = {}, {}
-for i = 0, n - 1 do
-  local h, id, k, rec = ARGV[i0+1+4*i], ARGV[i0+2+4*i], keys[i + 1], ARGV[i0+4+4*i]
-  if rec ~= '' and member[i + 1] == 0 and not batch[k] then
-    batch[k] = true
-    new[#new + 1] = k
-    recs[#recs + 1] = 'r'
-    recs[#recs + 1] = rec
-  end
-  if ids[h] == nil then
-    ids[h] = {}
-    hosts[#hosts + 1] = h
-  end
-  local l = ids[h]
-  l[#l + 1] = id
-end
-if #new > 0 then
-  redis.call('SADD', P .. 'done', unpack(new))
-  redis.call('XADD', P .. 'results', '*', unpack(recs))
-end
-local acked = 0
-for _, h in ipairs(hosts) do acked = acked + finish(h, ids[h]) end
-if acked > 0 then redis.call('DECRBY', OUT, acked) end
-return {pr[1], pr[2], pr[3], #new}
-end
-`
-
-// ARGV: P, then the claim arguments.
-var redisClaim = redis.NewScript(luaPush + luaClaim + `return claim(2)`)
-
-// ARGV: P, then the complete arguments.
-var redisComplete = redis.NewScript(RedisCompleteLua())
-
-// RedisCompleteLua returns the Lua source of the frontier's Complete
-// script, the step that carries most of a crawl's Redis work, for tools
-// that measure Redis clients on it (scripts/bench-redisclient). Its ARGV:
-// the key prefix, the page count n, then host, stream entry ID, 8-byte
-// key and record per page, then the bound, the count and key, host,
-// encoded item per link.
-func RedisCompleteLua() string { return luaPush + luaComplete + `return complete(2)` }
-
-// ARGV: P, the six claim arguments, then the complete arguments: pages
-// done and the next claim in one round trip (the claim sees the per-host
-// slots the completions freed).
-var redisCompleteClaim = redis.NewScript(luaPush + luaClaim + luaComplete + `
-local c = complete(8)
-local r = claim(2)
-return {c[1], c[2], c[3], c[4], r[1], r[2], r[3]}`)
-
-// ARGV: P, consumer, hosts: the consumer leaves the groups of the hosts
-// where it holds nothing.
-var redisRetire = redis.NewScript(`
-local P, consumer = ARGV[1], ARGV[2]
-local n = 0
-for i = 3, #ARGV do
-  local q = P .. 'q:' .. ARGV[i]
-  local ok, p = pcall(redis.call, 'XPENDING', q, 'w', '-', '+', 1, consumer)
-  if ok and #p == 0 then
-    redis.pcall('XGROUP', 'DELCONSUMER', q, 'w', consumer)
-    n = n + 1
-  end
-end
-return n`)
-
-// ARGV: P, host, entry ID, item.
-var redisRelease = redis.NewScript(luaPush + `
-local h = ARGV[2]
-if finish(h, {ARGV[3]}) > 0 then
-  redis.call('XADD', P .. 'q:' .. h, '*', 'i', ARGV[4])
-  redis.call('HINCRBY', P .. 'hq', h, 1)
-  if redis.call('SADD', P .. 'active', h) == 1 then redis.call('RPUSH', P .. 'ring', h) end
-end
-return 0`)
-
-var redisVisit = redis.NewScript(`return redis.call('SADD', ARGV[1] .. 'seen', ARGV[2])`)
-
-var redisSetDelay = redis.NewScript(`return redis.call('HSET', ARGV[1] .. 'hd', ARGV[2], ARGV[3])`)
-
-var redisOutstanding = redis.NewScript(`return tonumber(redis.call('GET', ARGV[1] .. 'out') or '0')`)
+var (
+	redisPush          = redis.NewScript(luaSource("push.lua"))
+	redisClaim         = redis.NewScript(luaSource("claim.lua"))
+	redisComplete      = redis.NewScript(luaSource("complete.lua"))
+	redisCompleteClaim = redis.NewScript(luaSource("complete_claim.lua"))
+	redisRelease       = redis.NewScript(luaSource("release.lua"))
+	redisRetire        = redis.NewScript(luaSource("retire.lua"))
+	redisVisit         = redis.NewScript(luaSource("visit.lua"))
+	redisSetDelay      = redis.NewScript(luaSource("set_delay.lua"))
+	redisOutstanding   = redis.NewScript(luaSource("outstanding.lua"))
+)
 
 func ints(v any, n int) ([]int64, error) {
 	a, ok := v.([]any)
@@ -617,7 +397,13 @@ func ints(v any, n int) ([]int64, error) {
 const maxPushBatch = 1000
 
 // Push implements Frontier.
-func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
+func (f *redisStore) Push(items []Item) (PushResult, error) {
+	if err := f.writable(); err != nil {
+		return PushResult{}, err
+	}
+	if err := checkItems(items); err != nil {
+		return PushResult{}, err
+	}
 	var total PushResult
 	for len(items) > maxPushBatch {
 		pr, err := f.push(items[:maxPushBatch])
@@ -631,7 +417,7 @@ func (f *RedisFrontier) Push(items []Item) (PushResult, error) {
 	return total.add(pr), err
 }
 
-func (f *RedisFrontier) push(items []Item) (PushResult, error) {
+func (f *redisStore) push(items []Item) (PushResult, error) {
 	if len(items) == 0 {
 		return PushResult{}, nil
 	}
@@ -651,7 +437,10 @@ func (f *RedisFrontier) push(items []Item) (PushResult, error) {
 }
 
 // Visit implements Frontier.
-func (f *RedisFrontier) Visit(key uint64) (bool, error) {
+func (f *redisStore) Visit(key uint64) (bool, error) {
+	if err := f.writable(); err != nil {
+		return false, err
+	}
 	if f.known.Has(key) {
 		return false, nil
 	}
@@ -666,8 +455,11 @@ func (f *RedisFrontier) Visit(key uint64) (bool, error) {
 // Claim implements Frontier. When nothing is ready but other workers
 // hold claims, it returns a poll interval: their claims may end, or time
 // out.
-func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, error) {
-	v, err := f.run(redisClaim, f.claimArgs(nil, limit)...)
+func (f *redisStore) Claim(now time.Time, limit int) ([]Item, time.Duration, error) {
+	if err := f.writable(); err != nil {
+		return nil, 0, err
+	}
+	v, err := f.run(redisClaim, f.claimArgs(nil, now, limit)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -675,30 +467,22 @@ func (f *RedisFrontier) Claim(now time.Time, limit int) ([]Item, time.Duration, 
 }
 
 // claimArgs appends the arguments of the claim function to args.
-func (f *RedisFrontier) claimArgs(args []any, limit int) []any {
-	perHost := f.PerHost
-	if perHost <= 0 {
-		perHost = 2
-	}
+func (f *redisStore) claimArgs(args []any, now time.Time, limit int) []any {
+	perHost := f.opts.perHost()
 	// Timed-out claims are looked for every tenth of the timeout, and
 	// whenever this worker would otherwise wait.
 	reclaim := 0
-	if now := time.Now(); f.idle > 0 || now.Sub(f.reclaimed) >= f.claimTimeout()/10 {
+	if f.idle > 0 || now.Sub(f.reclaimed) >= f.claimTimeout()/10 {
 		reclaim, f.reclaimed = 1, now
 	}
-	return append(args, f.consumer, limit, perHost, f.Delay.Milliseconds(), f.claimTimeout().Milliseconds(), reclaim)
+	return append(args, f.consumer, limit, perHost, f.opts.Delay.Milliseconds(), f.claimTimeout().Milliseconds(), reclaim, now.UnixMilli())
 }
 
-func (f *RedisFrontier) claimTimeout() time.Duration {
-	if f.ClaimTimeout <= 0 {
-		return DefaultClaimTimeout
-	}
-	return f.ClaimTimeout
-}
+func (f *redisStore) claimTimeout() time.Duration { return f.opts.claimTimeout() }
 
 // claimed reads the reply of the claim function: the items claimed, or
 // how long to wait before claiming again.
-func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
+func (f *redisStore) claimed(v any) ([]Item, time.Duration, error) {
 	n, err := ints(v, 2)
 	if err != nil {
 		return nil, 0, err
@@ -708,7 +492,7 @@ func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
 	for i := 0; i+1 < len(entries); i += 2 {
 		id, _ := entries[i].(string)
 		enc, _ := entries[i+1].(string)
-		it, err := decodeItem(enc)
+		it, err := decodeItem([]byte(enc))
 		if err != nil {
 			return items, 0, fmt.Errorf("redis at %s: %w", f.addr, err)
 		}
@@ -738,13 +522,16 @@ func (f *RedisFrontier) claimed(v any) ([]Item, time.Duration, error) {
 }
 
 // Done implements Frontier: the item is finished without a result.
-func (f *RedisFrontier) Done(it Item) error {
+func (f *redisStore) Done(it Item) error {
 	_, _, err := f.Complete([]Completion{{Item: it}})
 	return err
 }
 
 // Complete implements StoreFrontier, in one script call.
-func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
+func (f *redisStore) Complete(done []Completion) (PushResult, int, error) {
+	if err := f.writable(); err != nil {
+		return PushResult{}, 0, err
+	}
 	if len(done) == 0 {
 		return PushResult{}, 0, nil
 	}
@@ -761,12 +548,15 @@ func (f *RedisFrontier) Complete(done []Completion) (PushResult, int, error) {
 
 // CompleteClaim is Complete, then Claim, in one script call: one round
 // trip where there would be two. Run uses it when a frontier has it.
-func (f *RedisFrontier) CompleteClaim(done []Completion, now time.Time, limit int) (PushResult, int, []Item, time.Duration, error) {
+func (f *redisStore) CompleteClaim(done []Completion, now time.Time, limit int) (PushResult, int, []Item, time.Duration, error) {
+	if err := f.writable(); err != nil {
+		return PushResult{}, 0, nil, 0, err
+	}
 	if len(done) == 0 {
 		items, wait, err := f.Claim(now, limit)
 		return PushResult{}, 0, items, wait, err
 	}
-	args, skipped, sent, err := f.completeArgs(f.claimArgs(nil, limit), done)
+	args, skipped, sent, err := f.completeArgs(f.claimArgs(nil, now, limit), done)
 	if err != nil {
 		return PushResult{}, 0, nil, 0, err
 	}
@@ -786,13 +576,16 @@ func (f *RedisFrontier) CompleteClaim(done []Completion, now time.Time, limit in
 }
 
 // completeArgs appends the arguments of the complete function to args.
-func (f *RedisFrontier) completeArgs(args []any, done []Completion) (_ []any, skipped int, sent []uint64, err error) {
+func (f *redisStore) completeArgs(args []any, done []Completion) (_ []any, skipped int, sent []uint64, err error) {
 	args = append(args, len(done))
 	var links []Item
 	for _, d := range done {
 		id, ok := f.claims[d.Item.Key]
 		if !ok {
-			return nil, 0, nil, fmt.Errorf("redis: %s completed but not claimed", d.Item.URL)
+			return nil, 0, nil, notClaimed(d.Item)
+		}
+		if err := checkItems(d.Links); err != nil {
+			return nil, 0, nil, err
 		}
 		args = append(args, d.Item.Host, id, keyBytes(d.Item.Key), string(d.Record))
 		links = append(links, d.Links...)
@@ -802,7 +595,7 @@ func (f *RedisFrontier) completeArgs(args []any, done []Completion) (_ []any, sk
 }
 
 // completed reads the reply of the complete function.
-func (f *RedisFrontier) completed(v any, done []Completion, skipped int, sent []uint64) (PushResult, int, error) {
+func (f *redisStore) completed(v any, done []Completion, skipped int, sent []uint64) (PushResult, int, error) {
 	for _, d := range done {
 		delete(f.claims, d.Item.Key)
 	}
@@ -814,12 +607,15 @@ func (f *RedisFrontier) completed(v any, done []Completion, skipped int, sent []
 }
 
 // Release implements StoreFrontier.
-func (f *RedisFrontier) Release(it Item) error {
+func (f *redisStore) Release(it Item) error {
+	if err := f.writable(); err != nil {
+		return err
+	}
 	id, ok := f.claims[it.Key]
 	if !ok {
-		return fmt.Errorf("redis: %s released but not claimed", it.URL)
+		return notClaimed(it)
 	}
-	if _, err := f.run(redisRelease, it.Host, id, string(encodeItem(nil, it))); err != nil {
+	if _, err := f.run(redisRelease, it.Host, id, string(appendItem(nil, it))); err != nil {
 		return err
 	}
 	delete(f.claims, it.Key)
@@ -827,13 +623,16 @@ func (f *RedisFrontier) Release(it Item) error {
 }
 
 // SetHostDelay implements Frontier: the delay holds for every worker.
-func (f *RedisFrontier) SetHostDelay(host string, d time.Duration) error {
+func (f *redisStore) SetHostDelay(host string, d time.Duration) error {
+	if err := f.writable(); err != nil {
+		return err
+	}
 	_, err := f.run(redisSetDelay, host, d.Milliseconds())
 	return err
 }
 
 // Outstanding implements Frontier: queued plus claimed, over all workers.
-func (f *RedisFrontier) Outstanding() (int, error) {
+func (f *redisStore) Outstanding() (int, error) {
 	v, err := f.run(redisOutstanding)
 	if err != nil {
 		return 0, err
@@ -842,10 +641,9 @@ func (f *RedisFrontier) Outstanding() (int, error) {
 	return int(n), nil
 }
 
-// Exists reports whether the Redis holds anything of the crawl (or list):
-// URLs seen or results stored. nil if so, an error wrapping ErrNoCrawl if
-// not, or the error of asking.
-func (f *RedisFrontier) Exists(ctx context.Context) error {
+// Exists implements Store: the Redis holds the crawl (or list) when it
+// has its URLs seen or results stored.
+func (f *redisStore) Exists(ctx context.Context) error {
 	var n int64
 	err := f.retry(ctx, func() error {
 		v, err := f.client.Do(ctx, "EXISTS", f.prefix+"seen", f.prefix+"results").Result()
@@ -861,10 +659,9 @@ func (f *RedisFrontier) Exists(ctx context.Context) error {
 	return nil
 }
 
-// ReadResults calls fn with each result record of the crawl, in the
-// order they were stored. With follow, it waits for more until the crawl
-// has nothing outstanding (or ctx ends).
-func (f *RedisFrontier) ReadResults(ctx context.Context, follow bool, fn func(record []byte) error) error {
+// ReadResults implements Store. With follow, it waits for more until the
+// crawl has nothing outstanding (or ctx ends), asking every 200 ms.
+func (f *redisStore) ReadResults(ctx context.Context, follow bool, fn func(record []byte) error) error {
 	last := "-"
 	key := f.prefix + "results"
 	for {

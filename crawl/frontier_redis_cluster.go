@@ -83,7 +83,7 @@ func newRedisClient(opt *redis.Options, seeds []string) redis.UniversalClient {
 // ping checks that the store answers. A single server that turns out to
 // be a node of a Redis Cluster is replaced by a cluster client seeded
 // with it (once: then f.client is a cluster client).
-func (f *RedisFrontier) ping(ctx context.Context) error {
+func (f *redisStore) ping(ctx context.Context) error {
 	if err := f.client.Ping(ctx).Err(); err != nil {
 		return err
 	}

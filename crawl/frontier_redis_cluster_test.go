@@ -31,14 +31,14 @@ func clusterCrawlID(t *testing.T, c *testserver.RedisCluster, name string, want 
 	return ""
 }
 
-func openClusterTest(t *testing.T, url, id string, perHost int) *RedisFrontier {
+func openClusterTest(t *testing.T, url, id string, perHost int) *redisStore {
 	t.Helper()
-	f := &RedisFrontier{PerHost: perHost, RetryFor: 20 * time.Second}
-	if err := OpenRedis(context.Background(), url, id, f); err != nil {
-		t.Fatalf("OpenRedis(%s): %v", url, err)
+	f, err := OpenStore(context.Background(), url, StoreOptions{CrawlID: id, PerHost: perHost, RetryFor: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("OpenStore(%s): %v", url, err)
 	}
 	t.Cleanup(func() { f.Close() })
-	return f
+	return f.(*redisStore)
 }
 
 func item(u string) Item {

@@ -19,20 +19,32 @@ import (
 
 var crawlIDs atomic.Int64
 
-func openTestRedis(t *testing.T, r *testserver.Redis, id string, perHost int) *RedisFrontier {
+func openTestRedis(t *testing.T, r *testserver.Redis, o StoreOptions) *redisStore {
 	t.Helper()
-	f := &RedisFrontier{PerHost: perHost, RetryFor: 20 * time.Second}
-	if err := OpenRedis(context.Background(), r.URL(0, ""), id, f); err != nil {
+	if o.RetryFor == 0 {
+		o.RetryFor = 20 * time.Second
+	}
+	s, err := OpenStore(context.Background(), r.URL(0, ""), o)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	return f
+	t.Cleanup(func() { s.Close() })
+	return s.(*redisStore)
+}
+
+func openTestBolt(t *testing.T, path string, o StoreOptions) *boltStore {
+	t.Helper()
+	s, err := OpenStore(context.Background(), "bolt:"+path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.(*boltStore)
 }
 
 func TestRedisFrontierConformance(t *testing.T) {
 	r := testserver.StartRedis(t, testserver.RedisOptions{})
 	frontierConformance(t, func(perHost int) Frontier {
-		return openTestRedis(t, r, fmt.Sprint("conf", crawlIDs.Add(1)), perHost)
+		return openTestRedis(t, r, StoreOptions{CrawlID: fmt.Sprint("conf", crawlIDs.Add(1)), PerHost: perHost})
 	})
 }
 
@@ -40,10 +52,7 @@ func TestBoltFrontierConformance(t *testing.T) {
 	dir := t.TempDir()
 	frontierConformance(t, func(perHost int) Frontier {
 		n := crawlIDs.Add(1)
-		f, err := OpenBolt(filepath.Join(dir, fmt.Sprint(n, ".db")), "conf", perHost, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := openTestBolt(t, filepath.Join(dir, fmt.Sprint(n, ".db")), StoreOptions{CrawlID: "conf", PerHost: perHost})
 		t.Cleanup(func() { f.Close() })
 		return f
 	})
@@ -51,13 +60,14 @@ func TestBoltFrontierConformance(t *testing.T) {
 
 // TestRedisFrontierShared: two workers on one crawl. Seeds pushed twice
 // are queued once; the per-host bound holds over both; a claim of a
-// worker that vanished is taken over after the claim timeout; a page
-// completed twice keeps one result; the outstanding count ends at zero.
+// worker that vanished is taken over after the claim timeout, in the
+// nows given to Claim; a page completed twice keeps one result; the
+// outstanding count ends at zero.
 func TestRedisFrontierShared(t *testing.T) {
+	now := time.Unix(1_000_000, 0) // the workers' clock: no sleeps
 	r := testserver.StartRedis(t, testserver.RedisOptions{})
-	a := openTestRedis(t, r, "shared", 1)
-	b := openTestRedis(t, r, "shared", 1)
-	a.ClaimTimeout, b.ClaimTimeout = 300*time.Millisecond, 300*time.Millisecond
+	a := openTestRedis(t, r, StoreOptions{CrawlID: "shared", PerHost: 1, ClaimTimeout: 300 * time.Millisecond})
+	b := openTestRedis(t, r, StoreOptions{CrawlID: "shared", PerHost: 1, ClaimTimeout: 300 * time.Millisecond})
 	var seeds []Item
 	for i := 0; i < 3; i++ {
 		u := fmt.Sprintf("http://h/%d", i)
@@ -69,28 +79,24 @@ func TestRedisFrontierShared(t *testing.T) {
 	if pr, err := b.Push(seeds); err != nil || pr.Added != 0 || pr.Duplicates != 3 {
 		t.Fatalf("second push: %+v %v; want 3 duplicates", pr, err)
 	}
-	got, _, err := a.Claim(time.Now(), 5)
+	got, _, err := a.Claim(now, 5)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("a claims %v, %v; want 1 item (per host 1)", got, err)
 	}
-	if more, wait, _ := b.Claim(time.Now(), 5); len(more) != 0 || wait <= 0 {
+	if more, wait, _ := b.Claim(now.Add(299*time.Millisecond), 5); len(more) != 0 || wait <= 0 {
 		t.Fatalf("b claims %v (wait %v) while a holds the host's slot", more, wait)
 	}
-	// a vanishes; after the claim timeout b takes its item over.
-	var taken []Item
-	deadline := time.Now().Add(10 * time.Second)
-	for len(taken) == 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		taken, _, err = b.Claim(time.Now(), 5)
-		if err != nil {
-			t.Fatal(err)
-		}
+	// a vanishes; at the claim timeout b takes its item over.
+	taken, _, err := b.Claim(now.Add(300*time.Millisecond), 5)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(taken) != 1 || taken[0].URL != got[0].URL {
 		t.Fatalf("b took over %v; want %v", taken, got)
 	}
-	// a's consumer, idle past the timeout with nothing pending now, left
-	// the host's group in the same call.
+	now = now.Add(300 * time.Millisecond)
+	// a's consumer, with nothing pending now, left the host's group in
+	// the same call.
 	raw := redis.NewClient(&redis.Options{Addr: r.Addr})
 	defer raw.Close()
 	consumers := func() []string {
@@ -123,7 +129,7 @@ func TestRedisFrontierShared(t *testing.T) {
 		if n == 0 {
 			break
 		}
-		items, wait, err := b.Claim(time.Now(), 5)
+		items, wait, err := b.Claim(now, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +141,7 @@ func TestRedisFrontierShared(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		time.Sleep(wait)
+		now = now.Add(wait)
 	}
 	var recs []string
 	if err := a.ReadResults(context.Background(), true, func(rec []byte) error {
@@ -158,12 +164,12 @@ func TestRedisFrontierShared(t *testing.T) {
 // Redis are ErrStoreSetup at once; an unreachable one is retried, said.
 func TestRedisFrontierSetupErrors(t *testing.T) {
 	r := testserver.StartRedis(t, testserver.RedisOptions{Password: "sesame"})
-	f := &RedisFrontier{RetryFor: 2 * time.Second}
-	err := OpenRedis(context.Background(), r.URL(0, "wrong"), "x", f)
+	o := StoreOptions{CrawlID: "x", RetryFor: 2 * time.Second}
+	_, err := OpenStore(context.Background(), r.URL(0, "wrong"), o)
 	if !errors.Is(err, ErrStoreSetup) || !strings.Contains(err.Error(), "WRONGPASS") {
 		t.Errorf("wrong password: %v; want ErrStoreSetup, WRONGPASS", err)
 	}
-	if err := OpenRedis(context.Background(), r.URL(0, "sesame"), "x", f); err != nil {
+	if f, err := OpenStore(context.Background(), r.URL(0, "sesame"), o); err != nil {
 		t.Errorf("right password: %v", err)
 	} else {
 		f.Close()
@@ -184,14 +190,12 @@ func TestRedisFrontierSetupErrors(t *testing.T) {
 			c.Close()
 		}
 	}()
-	f = &RedisFrontier{RetryFor: 2 * time.Second}
-	err = OpenRedis(context.Background(), "redis://"+l.Addr().String()+"/0", "x", f)
+	_, err = OpenStore(context.Background(), "redis://"+l.Addr().String()+"/0", o)
 	if !errors.Is(err, ErrStoreSetup) {
 		t.Errorf("not a Redis server: %v; want ErrStoreSetup", err)
 	}
 	var retries int
-	f = &RedisFrontier{RetryFor: time.Second, OnRetry: func(error, time.Duration) { retries++ }}
-	err = OpenRedis(context.Background(), "redis://127.0.0.1:1/0", "x", f)
+	_, err = OpenStore(context.Background(), "redis://127.0.0.1:1/0", StoreOptions{CrawlID: "x", RetryFor: time.Second, OnRetry: func(error, time.Duration) { retries++ }})
 	if err == nil || errors.Is(err, ErrStoreSetup) || retries == 0 {
 		t.Errorf("unreachable: %v after %d retries; want a retried, non-setup error", err, retries)
 	}
@@ -201,10 +205,7 @@ func TestRedisFrontierSetupErrors(t *testing.T) {
 // completed leaves them queued for the next run; results stay once.
 func TestBoltFrontierResume(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.db")
-	f, err := OpenBolt(path, "c", 2, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openTestBolt(t, path, StoreOptions{CrawlID: "c"})
 	var items []Item
 	for i := 0; i < 4; i++ {
 		u := fmt.Sprintf("http://h/%d", i)
@@ -219,14 +220,11 @@ func TestBoltFrontierResume(t *testing.T) {
 	if _, stored, err := f.Complete([]Completion{{Item: got[0], Record: []byte("r0"), Links: []Item{link}}}); err != nil || stored != 1 {
 		t.Fatal(stored, err)
 	}
-	if _, err := OpenBolt(path, "c", 2, 0, 0); !errors.Is(err, ErrStoreSetup) {
+	if _, err := OpenStore(context.Background(), "bolt:"+path, StoreOptions{CrawlID: "c"}); !errors.Is(err, ErrStoreSetup) {
 		t.Errorf("second open while in use: %v; want ErrStoreSetup", err)
 	}
 	f.Close() // got[1] claimed, not completed: as if killed
-	f, err = OpenBolt(path, "c", 2, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f = openTestBolt(t, path, StoreOptions{CrawlID: "c"})
 	defer f.Close()
 	if n, _ := f.Outstanding(); n != 4 { // 2, 3, got[1] and the link
 		t.Errorf("outstanding after resume %d; want 4", n)
@@ -256,34 +254,29 @@ func TestBoltFrontierResume(t *testing.T) {
 }
 
 // TestRedisFrontierDelayShared: --delay holds per host over all workers,
-// and SetHostDelay by one worker holds for the others.
+// and SetHostDelay by one worker holds for the others, in the nows given
+// to Claim.
 func TestRedisFrontierDelayShared(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
 	r := testserver.StartRedis(t, testserver.RedisOptions{})
-	a := openTestRedis(t, r, "delay", 4)
-	b := openTestRedis(t, r, "delay", 4)
-	a.Delay, b.Delay = 400*time.Millisecond, 400*time.Millisecond
+	a := openTestRedis(t, r, StoreOptions{CrawlID: "delay", PerHost: 4, Delay: 400 * time.Millisecond})
+	b := openTestRedis(t, r, StoreOptions{CrawlID: "delay", PerHost: 4, Delay: 400 * time.Millisecond})
 	var items []Item
 	for i := 0; i < 3; i++ {
 		u := fmt.Sprintf("http://h/%d", i)
 		items = append(items, Item{URL: u, Key: Hash(u), Host: "h"})
 	}
 	a.Push(items)
-	start := time.Now()
-	if got, _, err := a.Claim(time.Now(), 4); err != nil || len(got) != 1 {
+	if got, _, err := a.Claim(now, 4); err != nil || len(got) != 1 {
 		t.Fatalf("a claims %v, %v; want 1 (a delay lets one start)", got, err)
 	}
-	got, wait, err := b.Claim(time.Now(), 4)
-	if err != nil || len(got) != 0 || wait <= 0 || wait > 400*time.Millisecond {
-		t.Fatalf("b claims %v, wait %v, %v; want none and a wait up to 400ms", got, wait, err)
+	got, wait, err := b.Claim(now.Add(100*time.Millisecond), 4)
+	if err != nil || len(got) != 0 || wait != 300*time.Millisecond {
+		t.Fatalf("b claims %v, wait %v, %v 100ms later; want none and a wait of 300ms", got, wait, err)
 	}
-	for len(got) == 0 {
-		time.Sleep(wait)
-		if got, wait, err = b.Claim(time.Now(), 4); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if since := time.Since(start); since < 400*time.Millisecond {
-		t.Errorf("second start after %v; want at least the 400ms delay", since)
+	now = now.Add(400 * time.Millisecond)
+	if got, _, err = b.Claim(now, 4); err != nil || len(got) != 1 {
+		t.Fatalf("b claims %v, %v after the delay; want 1", got, err)
 	}
 	// A longer delay set by one worker holds for the other.
 	if err := a.SetHostDelay("h", time.Hour); err != nil {
@@ -291,12 +284,12 @@ func TestRedisFrontierDelayShared(t *testing.T) {
 	}
 	more := Item{URL: "http://h/more", Key: Hash("http://h/more"), Host: "h"}
 	a.Push([]Item{more})
-	time.Sleep(450 * time.Millisecond)
-	if got, _, _ := a.Claim(time.Now(), 4); len(got) != 1 { // starts now; the next in an hour
+	now = now.Add(400 * time.Millisecond)
+	if got, _, _ := a.Claim(now, 4); len(got) != 1 { // starts now; the next in an hour
 		t.Fatalf("a claims %v; want 1", got)
 	}
-	if got, wait, _ := b.Claim(time.Now(), 4); len(got) != 0 || wait < 30*time.Minute {
-		t.Errorf("b claims %v, wait %v; want none for about an hour", got, wait)
+	if got, wait, _ := b.Claim(now.Add(time.Minute), 4); len(got) != 0 || wait != 59*time.Minute {
+		t.Errorf("b claims %v, wait %v a minute later; want none for 59 minutes", got, wait)
 	}
 }
 
@@ -338,7 +331,7 @@ func TestRedisRetryable(t *testing.T) {
 // claim still finds ready hosts, in turn, and the crawl drains.
 func TestRedisFrontierManyHosts(t *testing.T) {
 	r := testserver.StartRedis(t, testserver.RedisOptions{})
-	f := openTestRedis(t, r, "many", 1)
+	f := openTestRedis(t, r, StoreOptions{CrawlID: "many", PerHost: 1})
 	const hosts = 600
 	var items []Item
 	for i := 0; i < 2*hosts; i++ {
@@ -389,9 +382,9 @@ func TestRedisFrontierRestrictedUser(t *testing.T) {
 	if err := admin.Do(context.Background(), "ACL", "SETUSER", "w", "on", ">pw", "~*", "&*", "+@all", "-@dangerous").Err(); err != nil {
 		t.Fatal(err)
 	}
-	f := &RedisFrontier{PerHost: 2, RetryFor: 5 * time.Second}
-	if err := OpenRedis(context.Background(), "redis://w:pw@"+r.Addr+"/0", "acl", f); err != nil {
-		t.Fatalf("OpenRedis as a user without @dangerous: %v", err)
+	f, err := OpenStore(context.Background(), "redis://w:pw@"+r.Addr+"/0", StoreOptions{CrawlID: "acl", RetryFor: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("OpenStore as a user without @dangerous: %v", err)
 	}
 	defer f.Close()
 	it := Item{URL: "http://h/a", Key: Hash("http://h/a"), Host: "h"}

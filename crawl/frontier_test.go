@@ -96,13 +96,13 @@ func frontierConformance(t *testing.T, newFrontier func(perHost int) Frontier) {
 }
 
 func TestMemoryFrontierConformance(t *testing.T) {
-	frontierConformance(t, func(perHost int) Frontier { return &MemoryFrontier{PerHost: perHost} })
+	frontierConformance(t, func(perHost int) Frontier { return newMemoryFrontier(StoreOptions{PerHost: perHost}) })
 }
 
 // TestMemoryFrontierRoundRobin: with one slot each, three hosts with long
 // queues are served in turn.
 func TestMemoryFrontierRoundRobin(t *testing.T) {
-	f := &MemoryFrontier{PerHost: 1}
+	f := newMemoryFrontier(StoreOptions{PerHost: 1})
 	var items []Item
 	for i := 0; i < 5; i++ {
 		for _, h := range []string{"a", "b", "c"} {

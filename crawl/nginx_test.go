@@ -565,7 +565,7 @@ func TestRunList(t *testing.T) {
 		fmt.Fprint(w, `<a href="/never">never</a>`)
 	}))
 	defer srv.Close()
-	f, err := crawl.OpenBolt(filepath.Join(t.TempDir(), "list.db"), "list", 4, 0, 0)
+	f, err := crawl.OpenStore(context.Background(), "bolt:"+filepath.Join(t.TempDir(), "list.db"), crawl.StoreOptions{CrawlID: "list", PerHost: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

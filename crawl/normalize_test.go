@@ -187,7 +187,7 @@ func TestScope(t *testing.T) {
 }
 
 func TestMemoryFrontier(t *testing.T) {
-	f := &MemoryFrontier{PerHost: 1, MaxQueued: 5}
+	f := newMemoryFrontier(StoreOptions{PerHost: 1, MaxFrontier: 5})
 	item := func(host, path string) Item {
 		n := "http://" + host + path
 		return Item{URL: n, Key: Hash(n), Host: host}

@@ -137,6 +137,30 @@ pick_package() {
 	echo "${@: -1}"
 }
 
+# install_warcio installs webrecorder's warcio.js (npm "warcio", the version
+# warc/warcio_test.go names), the independent reader that the warc package's
+# tests read their WARC files back with, into a directory under the temp dir
+# that later runs (and go test itself) reuse, with npm's cache beside it, and
+# exports GREENFETCH_WARCIO_DIR for the tests. Node and npm come from
+# Debian's packages when missing; warcio from the npm registry, nothing else.
+install_warcio() {
+	local version=2.4.11 tmp dir="${TMPDIR:-/tmp}/greenfetch-warcio-2.4.11"
+	if [ ! -f "$dir/node_modules/warcio/package.json" ]; then
+		if ! have npm || ! have node; then
+			section "install nodejs npm"
+			as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 </dev/null
+			as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				-o DPkg::Lock::Timeout=300 --no-install-recommends nodejs npm </dev/null
+		fi
+		section "install warcio $version (npm)"
+		tmp=$(mktemp -d "${TMPDIR:-/tmp}/greenfetch-warcio-install.XXXXXX")
+		npm install --prefix "$tmp" --no-audit --no-fund --cache "${TMPDIR:-/tmp}/greenfetch-npm-cache" \
+			"warcio@$version" </dev/null
+		mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp" # a concurrent run installed it first
+	fi
+	export GREENFETCH_WARCIO_DIR="$dir"
+}
+
 # go_files prints the repository's .go files, tracked and untracked (less
 # those .gitignore names), that exist; outside a git work tree, all of them.
 go_files() {
@@ -149,6 +173,7 @@ go_files() {
 }
 
 install_packages
+install_warcio
 
 # The tests find the servers on PATH; Debian puts them in /usr/sbin,
 # which a non-root PATH may lack.

@@ -5,13 +5,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 // schedule returns the modes of every run in order: modes once per
 // repeat, the order reversed on every other repeat so that neither mode
 // always runs first (a warm OS, a busy neighbour) — sync,async,async,sync…
-func schedule(modes []Mode, repeat int) []Mode {
-	out := make([]Mode, 0, len(modes)*repeat)
+func schedule(modes []fetcher.Mode, repeat int) []fetcher.Mode {
+	out := make([]fetcher.Mode, 0, len(modes)*repeat)
 	for r := 0; r < repeat; r++ {
 		if r%2 == 0 {
 			out = append(out, modes...)
@@ -26,7 +28,7 @@ func schedule(modes []Mode, repeat int) []Mode {
 
 // runCost is what one run cost and saw.
 type runCost struct {
-	mode    Mode
+	mode    fetcher.Mode
 	wall    time.Duration
 	failed  int64 // failed results
 	listLen int64 // URL lines of the list: results and not started
@@ -46,7 +48,7 @@ func runLengths(runs []runCost) string {
 
 // modeCost is what the runs of one mode cost.
 type modeCost struct {
-	mode             Mode
+	mode             fetcher.Mode
 	runs             int
 	median, min, max time.Duration
 	failed           int64 // failed results over the runs of the mode
@@ -64,7 +66,7 @@ type comparison struct {
 }
 
 // compareRuns summarizes runs for modes.
-func compareRuns(modes []Mode, runs []runCost, minSpeedup float64) *comparison {
+func compareRuns(modes []fetcher.Mode, runs []runCost, minSpeedup float64) *comparison {
 	c := &comparison{runs: runs, minSpeedup: minSpeedup}
 	for _, m := range modes {
 		var walls []time.Duration

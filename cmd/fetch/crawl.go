@@ -1,8 +1,8 @@
 package main
 
 // Crawl mode: fetch --crawl. Its flags are registered by addCrawlFlags
-// (one call in newFetchFlagSet); crawlRun takes over from fetchRun when
-// --crawl is given.
+// (one call in newFetchFlagSet); planRun (plan.go) plans a crawl with
+// planCrawl when --crawl is given, and its passes are crawlPass's.
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -137,124 +136,68 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	return cfg, nil
 }
 
-// crawlRun runs fetch --crawl. done is false when --crawl was not given
-// (and no crawl flag either): the list run goes on.
-func crawlRun(ctx context.Context, o *Options) (code exitCode, done bool) {
-	c := o.crawl
+// listFlagsError is the usage error of a crawl flag given without
+// --crawl, or of a store flag given without --crawl or --frontier.
+func (c *crawlOptions) listFlagsError() error {
+	for _, name := range crawlFlagNames {
+		if c.fs.Changed(name) {
+			return flagErrorf("--%s needs --crawl", name)
+		}
+	}
+	if c.store.spec != "memory" {
+		return nil // a list on a store: planStoreList checks the rest
+	}
+	for _, name := range frontierFlagNames[1:] {
+		if c.fs.Changed(name) {
+			return flagErrorf("--%s needs --crawl, or --frontier with a URL list", name)
+		}
+	}
+	return nil
+}
+
+// planCrawl plans fetch --crawl: its flags and seeds checked, its store
+// (--frontier) opened.
+func (c *crawlOptions) planCrawl(ctx context.Context, o *Options) (*runPlan, exitCode) {
 	ios := o.IO
-	if c == nil {
-		return exitOK, false
-	}
-	if !c.on {
-		for _, name := range crawlFlagNames {
-			if c.fs.Changed(name) {
-				return printFlagError(ios.ErrOut, "fetch", flagErrorf("--%s needs --crawl", name)), true
-			}
-		}
-		if c.store.spec != "memory" {
-			return c.storeListRun(ctx, o), true // frontier.go
-		}
-		for _, name := range frontierFlagNames[1:] {
-			if c.fs.Changed(name) {
-				return printFlagError(ios.ErrOut, "fetch", flagErrorf("--%s needs --crawl, or --frontier with a URL list", name)), true
-			}
-		}
-		return exitOK, false
-	}
 	base, err := c.setup(o)
 	if err == nil {
 		err = c.checkFrontierFlags(o) // frontier.go
 	}
 	if err != nil {
-		return printFlagError(ios.ErrOut, "fetch", err), true
+		return nil, printFlagError(ios.ErrOut, "fetch", err)
 	}
 	seeds, err := readSeeds(o)
 	if err != nil {
 		var ee *emptyError
 		if errors.Is(err, errNoInput) || errors.As(err, &ee) {
-			return printFlagError(ios.ErrOut, "fetch", err), true
+			return nil, printFlagError(ios.ErrOut, "fetch", err)
 		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %v\n", err)
-		return exitUsage, true
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+		return nil, exitUsage
 	}
 	base.Seeds = seeds
 	store, code, ok := c.useFrontier(ctx, o, &base) // frontier.go
 	if !ok {
-		return code, true
+		return nil, code
 	}
-	defer store.finish(ios.ErrOut)
-	return c.runCrawls(ctx, o, base, store, false), true
+	return newCrawlPlan(o, base, store), exitOK
 }
 
-// runCrawls runs the crawl of base once per mode of --compare and
-// --repeat (once with a store), printing results, costs and summaries;
-// failed says something already failed (exit 1 at least).
-func (c *crawlOptions) runCrawls(ctx context.Context, o *Options, base crawl.Config, store *openedFrontier, failed bool) exitCode {
-	ios := o.IO
-	modes := o.Compare
-	if modes == nil {
-		modes = []Mode{o.Mode}
+// newCrawlPlan is the plan of the crawl of base (a list with base.List),
+// on store if not nil: the crawl once per mode of --compare and --repeat
+// (once with a store, checkFrontierFlags sees to it).
+func newCrawlPlan(o *Options, base crawl.Config, store *openedFrontier) *runPlan {
+	p := newRunPlan(o, &crawlPass{base: base, store: store}, "crawl")
+	if store != nil {
+		p.closers = append(p.closers, func() { store.finish(o.IO.ErrOut) })
 	}
-	out := newLineWriter(ios.Out)
-	info := out // costs, summaries, the comparison: stderr with -w
-	if o.WriteOut != nil {
-		info = newLineWriter(ios.ErrOut)
-	}
-	f := newFormatter(o)
-	var costs []runCost
-	for _, mode := range schedule(modes, o.Repeat) {
-		sum, cs, err := crawlOnce(ctx, o, mode, base, out, f)
-		if store != nil {
-			store.pages += cs.Pages
-		}
-		// A robots.txt that failed kept its origin out: that is a failure too.
-		failed = failed || sum.failed > 0 || cs.RobotsErrors > 0
-		if err != nil && ctx.Err() == nil {
-			fmt.Fprintf(ios.ErrOut, "fetch: %s crawl: %v\n", mode, err)
-			return exitFailed
-		}
-		if out.Err() != nil {
-			break
-		}
-		costs = append(costs, runCost{mode: mode, wall: sum.wall, failed: sum.failed, listLen: sum.urls})
-		info.writeLine(f.cost(nil, mode, sum.wall))
-		info.writeLine(crawlSummary(f, sum, cs))
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	var cmp *comparison
-	if ctx.Err() == nil && out.Err() == nil && (o.Compare != nil || o.Repeat > 1) {
-		cmp = compareRuns(modes, costs, o.MinSpeedup)
-		info.writeLine(f.compare(nil, cmp))
-	}
-	switch err := out.Err(); {
-	case err == nil:
-	case isClosedPipe(err):
-		if failed {
-			return exitFailed
-		}
-		return exitOK
-	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %v\n", err)
-		return exitFailed
-	}
-	if ctx.Err() != nil {
-		if code, ok := interruptCode(ctx); ok {
-			return code
-		}
-		return exitInterrupted
-	}
-	// A gate not met wins over failed URLs, as for lists.
-	if cmp != nil && !cmp.gateMet() {
-		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
-			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
-		return exitGate
-	}
-	if failed {
-		return exitFailed
-	}
-	return exitOK
+	return p
+}
+
+// crawlPass is a pass of a crawl, or of a list kept in a store.
+type crawlPass struct {
+	base  crawl.Config
+	store *openedFrontier // nil for the memory frontier
 }
 
 // maxSeeds bounds the seeds read from the input: a crawl holds them all.
@@ -300,9 +243,10 @@ func readSeeds(o *Options) ([]*url.URL, error) {
 	return seeds, nil
 }
 
-// crawlOnce runs one cold crawl with the engine of mode, printing each
-// page's result as it completes.
-func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, out *lineWriter, f *formatter) (*summary, crawl.Stats, error) {
+// run runs one cold crawl with the engine of mode, printing each page's
+// result as it completes.
+func (cp *crawlPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, _ bool) (*summary, error) {
+	o, out, f := p.o, p.out, p.f
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -310,7 +254,7 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 	sum := newSummary(mode, o.Slowest)
 	cfg, err := engineConfig(o) // a new resolver: each run starts cold
 	if err != nil {
-		return sum, crawl.Stats{}, err
+		return sum, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -329,60 +273,35 @@ func crawlOnce(ctx context.Context, o *Options, mode Mode, base crawl.Config, ou
 	ob := &observer{}
 	cfg.Observer = ob
 	prog.setLiveBytes(&ob.bytes)
-	cc := base
+	cc := cp.base
 	cc.Fetch = cfg
 	cc.Mode = mode
-	cc.OnResult = func(r *Result) {
+	cc.OnResult = func(r *fetcher.Result) {
+		if out.Err() != nil {
+			return // stdout is gone: what follows is not reported, nor counted (as emit)
+		}
 		sum.add(r)
 		prog.add(r)
 		out.writeLine(f.result(nil, r))
 	}
 	cc.OnRobotsFailure = func(robotsURL, reason string) {
 		fmt.Fprintf(o.IO.ErrOut, "fetch: %s failed (%s): the URLs of its origin are skipped for %v (RFC 9309; --robots off ignores robots.txt)\n",
-			robotsURL, reason, crawl.RobotsRetryAfter)
+			shownText(robotsURL), shownText(reason), crawl.RobotsRetryAfter)
 	}
 	if o.crawl.verbose {
-		cc.OnSkip = func(u, reason string) { fmt.Fprintf(o.IO.ErrOut, "fetch: skipped (%s): %s\n", reason, u) }
+		cc.OnSkip = func(u, reason string) { fmt.Fprintf(o.IO.ErrOut, "fetch: skipped (%s): %s\n", reason, shownText(u)) }
+	}
+	run := o.Crawl
+	if run == nil {
+		run = crawl.Run
 	}
 	start := now()
-	cs, err := crawl.Run(runCtx, cc)
-	sum.notStarted = cs.Left // 0 with a store, whose queue is the next run's
+	cs, err := run(runCtx, cc)
 	sum.wall = now().Sub(start)
 	prog.finish()
-	st := cs.Fetch
-	sum.dns.queries, sum.dns.cacheHits = st.DNS.Queries, st.DNS.CacheHits
-	sum.wire.requests, sum.wire.conns, sum.wire.reused = st.Requests, st.Conns, st.Reused
-	return sum, cs, err
-}
-
-// crawlSummary is the summary line of a crawl: the list summary with the
-// crawl counters added (JSON fields, or a second text line).
-func crawlSummary(f *formatter, s *summary, cs crawl.Stats) []byte {
-	b := f.summary(nil, s)
-	if f.json {
-		// b is one JSON object and a newline: add the fields before its '}'.
-		if len(b) < 3 || b[len(b)-2] != '}' {
-			return b
-		}
-		b = b[:len(b)-2]
-		for _, kv := range []struct {
-			k string
-			v int64
-		}{{"pages", cs.Pages}, {"discovered", cs.Discovered}, {"skipped_robots", cs.SkippedRobots},
-			{"out_of_scope", cs.OutOfScope}, {"duplicates", cs.Duplicates}, {"dropped", cs.Dropped},
-			{"robots_fetches", cs.RobotsFetches}, {"robots_errors", cs.RobotsErrors}, {"sitemaps", cs.Sitemaps}, {"left", cs.Left}} {
-			b = append(b, ",\""...)
-			b = append(b, kv.k...)
-			b = append(b, "\":"...)
-			b = strconv.AppendInt(b, kv.v, 10)
-		}
-		return append(b, "}\n"...)
+	sum.setCrawl(cs)
+	if cp.store != nil {
+		cp.store.pages += cs.Pages
 	}
-	b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
-		cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
-	if cs.Left > 0 {
-		b = fmt.Appendf(b, ", %d left unfetched", cs.Left)
-	}
-	b = append(b, '\n')
-	return b
+	return sum, err
 }

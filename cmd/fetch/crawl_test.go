@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/greenfetch/greenfetch/crawl"
+	"github.com/greenfetch/greenfetch/fetcher"
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
 
@@ -33,11 +33,14 @@ func crawlSite(t *testing.T) *testserver.Nginx {
 	return testserver.StartNginx(t, testserver.NginxOptions{Files: files})
 }
 
-func TestE2ECrawl(t *testing.T) {
+// TestCrawl crawls the site in each mode, in this process: one result a
+// page, at its depth, with its parent and links; robots.txt obeyed; every
+// page requested once.
+func TestCrawl(t *testing.T) {
 	ng := crawlSite(t)
 	for _, mode := range []string{"sync", "threads", "async"} {
 		t.Run(mode, func(t *testing.T) {
-			r := fetch(t, "", "--crawl", "--json", "--mode", mode, "--depth", "2", ng.URL+"/")
+			r := fetchHere(t, context.Background(), "", "--crawl", "--json", "--mode", mode, "--depth", "2", ng.URL+"/")
 			if r.code != 1 { // /missing.html is a 404
 				t.Errorf("exit %d; want 1; stderr %q", r.code, r.stderr)
 			}
@@ -74,10 +77,8 @@ func TestE2ECrawl(t *testing.T) {
 			if _, ok := s["duplicates"]; !ok {
 				t.Errorf("summary without duplicates: %v", s)
 			}
-			entries, err := ng.AccessLog()
-			if err != nil {
-				t.Fatal(err)
-			}
+			// robots.txt and the 8 pages, each once.
+			entries := ng.WaitAccessLog(t, 9)
 			seen := map[string]int{}
 			for _, e := range entries {
 				seen[e.URI]++
@@ -95,7 +96,9 @@ func TestE2ECrawl(t *testing.T) {
 	}
 }
 
-func TestE2ECrawlFlags(t *testing.T) {
+// TestCrawlFlagsRun runs crawls with their flags, in this process, on
+// the site: usage errors, and what each flag changes in the output.
+func TestCrawlFlagsRun(t *testing.T) {
 	ng := crawlSite(t)
 	tests := []struct {
 		name   string
@@ -124,7 +127,7 @@ func TestE2ECrawlFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := fetch(t, tt.stdin, tt.args...)
+			r := fetchHere(t, context.Background(), tt.stdin, tt.args...)
 			if r.code != tt.code || !strings.Contains(r.stdout, tt.stdout) || !strings.Contains(r.stderr, tt.stderr) {
 				t.Errorf("exit %d; want %d\nstdout %q (want %q)\nstderr %q (want %q)", r.code, tt.code, r.stdout, tt.stdout, r.stderr, tt.stderr)
 			}
@@ -132,45 +135,38 @@ func TestE2ECrawlFlags(t *testing.T) {
 	}
 }
 
-// TestE2ECrawlInterrupt: SIGINT mid-crawl ends the pages in flight as
-// canceled, prints the summary and exits 130.
-func TestE2ECrawlInterrupt(t *testing.T) {
+// TestCrawlInterrupt: an interrupt (SIGINT's cancel) mid-crawl ends the
+// pages in flight as canceled, prints the summary and exits 130.
+func TestCrawlInterrupt(t *testing.T) {
 	srv := startServe(t)
-	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
-	defer cancel()
 	args := []string{"--crawl", "--robots", "off", "--json", "-c", "8", "--per-host", "8", srv.URL() + "/size/3?fast=1"}
 	for i := 0; i < 4; i++ {
 		args = append(args, fmt.Sprintf("%s/delay/30s?slow=%d", srv.URL(), i))
 	}
-	cmd, br, errOut := startStreaming(t, ctx, nil, args...)
-	var out strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading results: %v (so far %q)", err, out.String())
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	fast := make(chan struct{})
+	out := &syncBuffer{onWrite: func(p []byte) {
+		if strings.Contains(string(p), "?fast=") && !isDone(fast) {
+			close(fast)
 		}
-		out.WriteString(line)
-		if strings.Contains(line, "?fast=") {
-			break
+	}}
+	go func() {
+		select {
+		case <-fast:
+		case <-ctx.Done():
+			return
 		}
+		for srv.Active() < 4 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel(&signalError{syscall.SIGINT})
+	}()
+	r := fetchHereTo(t, ctx, "", out, args...)
+	if r.code != 130 {
+		t.Errorf("exit %d; want 130; stderr %q", r.code, r.stderr)
 	}
-	for srv.Active() < 4 && ctx.Err() == nil {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	rest, _ := io.ReadAll(br)
-	out.Write(rest)
-	err := cmd.Wait()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	if code != 130 {
-		t.Errorf("exit %d (%v); want 130; stderr %q", code, err, errOut.String())
-	}
-	objs := parseNDJSON(t, out.String())
+	objs := parseNDJSON(t, r.stdout)
 	canceled := 0
 	for _, o := range objs["result"] {
 		if o["error_kind"] == "canceled" {
@@ -178,7 +174,7 @@ func TestE2ECrawlInterrupt(t *testing.T) {
 		}
 	}
 	if canceled != 4 || len(objs["summary"]) != 1 {
-		t.Fatalf("%d canceled, %d summaries; want 4 and 1:\n%s", canceled, len(objs["summary"]), out.String())
+		t.Fatalf("%d canceled, %d summaries; want 4 and 1:\n%s", canceled, len(objs["summary"]), r.stdout)
 	}
 	if s := objs["summary"][0]; s["pages"] != 5.0 || s["ok"] != 1.0 {
 		t.Errorf("summary %v; want 5 pages, 1 ok", s)
@@ -223,6 +219,88 @@ func TestCrawlFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.check(t, cfg)
+		})
+	}
+}
+
+type crawlRunCase struct {
+	name       string
+	args       []string // after --crawl
+	engine     fakeSpec
+	cancelOn   string // cancel the run (as SIGINT does) when this seed starts
+	wantStderr string // substring; "" means stderr must be empty
+	wantExit   exitCode
+	wantModes  []fetcher.Mode // crawls run, in order; nil: not checked
+}
+
+var crawlRunCases = []crawlRunCase{
+	{name: "json", args: []string{"--json", "--slowest", "1", okA, okB}, engine: fakeSpec{crawlStats: crawlStatsAll}, wantExit: exitOK},
+	{name: "text", args: []string{"--slowest", "1", okA, nf}, engine: fakeSpec{crawlStats: crawlStatsAll}, wantExit: exitFailed},
+	{name: "robots-errors", args: []string{"-q", okA}, engine: fakeSpec{crawlStats: crawl.Stats{RobotsFetches: 1, RobotsErrors: 1}}, wantExit: exitFailed},
+	{name: "gate-not-met-failed", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC, nf},
+		wantStderr: "fetch: speedup 1.67x of async over sync is below --min-speedup 2.00x\n", wantExit: exitGate, wantModes: []fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}},
+	{name: "gate-met", args: []string{"--compare", "--min-speedup", "1.5", "-q", okB, okC}, wantExit: exitOK},
+	{name: "repeat-quiet", args: []string{"--compare", "--repeat", "2", "-q", okB, dns}, wantExit: exitFailed,
+		wantModes: []fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync, fetcher.ModeAsync, fetcher.ModeSync}},
+	{name: "error", args: []string{okA}, engine: fakeSpec{crawlErr: errors.New("fake crawl failure")}, wantStderr: "fetch: async crawl: fake crawl failure\n", wantExit: exitFailed},
+	{name: "interrupted-json", args: []string{"--json", okA, hang, okB}, cancelOn: hang, wantExit: exitInterrupted},
+	{name: "write-out", args: []string{"-w", `{status} {depth} {url}\n`, okA, nf}, wantStderr: "async cost 0.103s\nsummary: 2 URLs, 1 ok, 1 failed", wantExit: exitFailed},
+}
+
+// runCrawl runs one case of fetch --crawl through newCmdFetch with the
+// fake crawl and a fake clock.
+func runCrawl(t *testing.T, tc crawlRunCase) (string, string, exitCode, []fetcher.Mode) {
+	t.Helper()
+	ios, _, out, errOut := Test()
+	clock := newFakeClock()
+	eng := &fakeEngine{fakeSpec: tc.engine, clock: clock}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	if tc.cancelOn != "" {
+		eng.onJob = func(u string) {
+			if u == tc.cancelOn {
+				cancel(&signalError{syscall.SIGINT})
+			}
+		}
+	}
+	code := newCmdFetch(ctx, ios, append([]string{"--crawl"}, tc.args...), func(ctx context.Context, o *Options) exitCode {
+		o.Now, o.Crawl = clock.Now, eng.crawl
+		o.Run = func(context.Context, fetcher.Mode, fetcher.RunConfig, <-chan fetcher.Job, chan<- fetcher.Result) (fetcher.Stats, error) {
+			t.Error("a crawl ran the list engine")
+			return fetcher.Stats{}, nil
+		}
+		return fetchRun(ctx, o)
+	})
+	return out.String(), errOut.String(), code, eng.runs
+}
+
+// TestCrawlRun runs fetch --crawl on an injected crawl: stdout against
+// testdata/crawl-<case>.golden (twice, to show the output is stable),
+// stderr and the exit code against the table.
+func TestCrawlRun(t *testing.T) {
+	for _, tc := range crawlRunCases {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code, modes := runCrawl(t, tc)
+			if code != tc.wantExit {
+				t.Errorf("got exit %d; want %d (stderr %q)", code, tc.wantExit, stderr)
+			}
+			if tc.wantStderr == "" && stderr != "" {
+				t.Errorf("got stderr %q; want none", stderr)
+			}
+			if tc.wantStderr != "" && !strings.Contains(stderr, tc.wantStderr) {
+				t.Errorf("got stderr %q; want it to contain %q", stderr, tc.wantStderr)
+			}
+			if tc.wantModes != nil && !equalModes(modes, tc.wantModes) {
+				t.Errorf("got runs %v; want %v", modes, tc.wantModes)
+			}
+			checkGolden(t, "crawl-"+tc.name, []byte(stdout))
+			if *update {
+				return
+			}
+			again, _, _, _ := runCrawl(t, tc)
+			if again != stdout {
+				t.Errorf("second run differs:\n--- first\n%s--- second\n%s", stdout, again)
+			}
 		})
 	}
 }

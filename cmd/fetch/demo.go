@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/greenfetch/greenfetch/fetcher"
 	"github.com/greenfetch/greenfetch/internal/serve"
 )
 
@@ -111,8 +112,8 @@ func newCmdDemo(ctx context.Context, ios *IOStreams, args []string, runF func(co
 	}
 	o := &Options{
 		IO:           ios,
-		Mode:         ModeAsync,
-		Compare:      []Mode{ModeSync, ModeAsync},
+		Mode:         fetcher.ModeAsync,
+		Compare:      []fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync},
 		Repeat:       d.repeat,
 		Quiet:        d.quiet,
 		MinSpeedup:   d.minSpeedup,

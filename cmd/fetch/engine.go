@@ -1,42 +1,20 @@
 package main
 
-// This file is the seam between the command and the fetcher: the types the
-// command uses, and RunFunc, which tests replace through Options.Run to
-// inject results.
+// This file is the seam between the command and the engines: RunFunc and
+// CrawlFunc, which tests replace through Options.Run and Options.Crawl to
+// inject results. The command uses the fetcher's own names
+// (fetcher.Result, fetcher.Mode, …).
 
 import (
 	"context"
 	"errors"
 
+	"github.com/greenfetch/greenfetch/crawl"
 	"github.com/greenfetch/greenfetch/fetcher"
 )
 
-type (
-	Result    = fetcher.Result
-	Job       = fetcher.Job
-	Mode      = fetcher.Mode
-	ErrorKind = fetcher.ErrorKind
-	Config    = fetcher.RunConfig
-	Stats     = fetcher.Stats
-)
-
-const (
-	ModeSync    = fetcher.ModeSync
-	ModeThreads = fetcher.ModeThreads
-	ModeAsync   = fetcher.ModeAsync
-
-	KindNone              = fetcher.KindNone
-	KindInvalidURL        = fetcher.KindInvalidURL
-	KindUnsupportedScheme = fetcher.KindUnsupportedScheme
-	KindDNS               = fetcher.KindDNS
-	KindConnect           = fetcher.KindConnect
-	KindTimeout           = fetcher.KindTimeout
-	KindTooLarge          = fetcher.KindTooLarge
-	KindCanceled          = fetcher.KindCanceled
-)
-
-// ParseMode parses sync, threads or async.
-func ParseMode(s string) (Mode, error) {
+// parseMode parses sync, threads or async, with the error the flags print.
+func parseMode(s string) (fetcher.Mode, error) {
 	m, err := fetcher.ParseMode(s)
 	if err != nil {
 		return 0, errors.New(`want sync, threads or async, got "` + s + `"`)
@@ -47,8 +25,8 @@ func ParseMode(s string) (Mode, error) {
 // RunFunc runs the jobs on the engine of mode and sends one result per job
 // to results; it returns when jobs is closed and every result is sent
 // (fetcher.Run's contract).
-type RunFunc func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error)
+type RunFunc func(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error)
 
-// durationMS is d in milliseconds as the output contract writes every
-// *_ms number: the fetcher's rule, one for every package.
-var durationMS = fetcher.DurationMS
+// CrawlFunc runs the crawl of cfg, calling cfg.OnResult once per page,
+// and returns its counters when it ends (crawl.Run's contract).
+type CrawlFunc func(ctx context.Context, cfg crawl.Config) (crawl.Stats, error)

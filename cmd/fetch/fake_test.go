@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/greenfetch/greenfetch/crawl"
 	"github.com/greenfetch/greenfetch/fetcher"
 )
 
@@ -47,24 +48,31 @@ type fakeEngine struct {
 	fakeSpec
 	clock *fakeClock
 	mu    sync.Mutex
-	runs  []Mode // modes run, in order; guarded by mu
+	runs  []fetcher.Mode // modes run, in order; guarded by mu
 }
 
 // fakeSpec sets how a fakeEngine answers.
 type fakeSpec struct {
 	swapPairs bool
-	scale     map[Mode]float64
+	scale     map[fetcher.Mode]float64
 	asyncFail bool // every fetch fails in async mode (for gate tests)
 	dns       fetcher.ResolverStats
+
+	// A crawl (fakeEngine.crawl): the counters it reports besides its
+	// pages (crawl.Stats.Fetch, the engine's, included), and its error.
+	crawlStats crawl.Stats
+	crawlErr   error
+	// onJob, if set, is called with each URL before it is answered.
+	onJob func(url string)
 }
 
-func (e *fakeEngine) run(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+func (e *fakeEngine) run(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 	e.mu.Lock()
 	e.runs = append(e.runs, mode)
 	e.mu.Unlock()
 	var sum, longest time.Duration
-	var held *Result
-	send := func(r Result) {
+	var held *fetcher.Result
+	send := func(r fetcher.Result) {
 		sum += r.Timings.Total
 		longest = max(longest, r.Timings.Total)
 		results <- r
@@ -72,6 +80,9 @@ func (e *fakeEngine) run(ctx context.Context, mode Mode, cfg Config, jobs <-chan
 	for j := range jobs {
 		if cfg.Observer != nil {
 			cfg.Observer.OnStart(j)
+		}
+		if e.onJob != nil {
+			e.onJob(j.URL)
 		}
 		r := e.answer(ctx, mode, j)
 		if cfg.Observer != nil {
@@ -93,24 +104,24 @@ func (e *fakeEngine) run(ctx context.Context, mode Mode, cfg Config, jobs <-chan
 		send(*held)
 	}
 	wall := longest
-	if mode == ModeSync {
+	if mode == fetcher.ModeSync {
 		wall = sum
 	}
 	if s, ok := e.scale[mode]; ok {
 		wall = time.Duration(float64(wall) * s)
 	}
 	e.clock.Advance(wall)
-	return Stats{DNS: e.dns, Requests: int64(len(e.runs)) * 10, Conns: 2, Reused: int64(len(e.runs))*10 - 2}, nil
+	return fetcher.Stats{DNS: e.dns, Requests: int64(len(e.runs)) * 10, Conns: 2, Reused: int64(len(e.runs))*10 - 2}, nil
 }
 
-func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
+func (e *fakeEngine) answer(ctx context.Context, mode fetcher.Mode, j fetcher.Job) fetcher.Result {
 	u, perr := fetcher.ParseURL(j.URL)
 	if perr != nil {
 		return fetcher.ErrorResult(j, mode, perr)
 	}
 	shown := fetcher.MaskURL(u.String())
-	r := Result{Type: "result", URL: shown, FinalURL: shown, Mode: mode, Index: j.Index, Label: j.Label}
-	fail := func(kind ErrorKind, msg string) Result {
+	r := fetcher.Result{Type: "result", URL: shown, FinalURL: shown, Mode: mode, Index: j.Index, Label: j.Label}
+	fail := func(kind fetcher.ErrorKind, msg string) fetcher.Result {
 		err := &fetcher.Error{Kind: kind, URL: shown, Err: errors.New(msg)}
 		s := err.Error()
 		r.Err, r.Error, r.ErrorKind = err, &s, kind
@@ -121,7 +132,7 @@ func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
 	case parts[0] == "hang":
 		<-ctx.Done()
 		r.Timings.Total = 42 * time.Millisecond
-		return fail(KindCanceled, "context canceled")
+		return fail(fetcher.KindCanceled, "context canceled")
 	case parts[0] == "err" && len(parts) == 2:
 		if k, err := fetcher.ParseErrorKind(parts[1]); err == nil {
 			return fail(k, "fake "+parts[1]+" failure")
@@ -131,8 +142,8 @@ func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
 		n, err2 := strconv.ParseInt(parts[1], 10, 64)
 		d, err3 := time.ParseDuration(parts[2])
 		if err1 == nil && err2 == nil && err3 == nil {
-			if e.asyncFail && mode == ModeAsync {
-				return fail(KindConnect, "connection refused")
+			if e.asyncFail && mode == fetcher.ModeAsync {
+				return fail(fetcher.KindConnect, "connection refused")
 			}
 			r.Status, r.Bytes, r.WireBytes = status, n, n+120
 			r.ContentType = "text/plain"
@@ -142,4 +153,41 @@ func (e *fakeEngine) answer(ctx context.Context, mode Mode, j Job) Result {
 		}
 	}
 	return fail(fetcher.KindProtocol, "fake engine does not know "+j.URL)
+}
+
+// crawl is a CrawlFunc that answers each seed as run answers a job (one
+// page a seed, at depth 0, in seed order; after an interrupt, the rest are
+// left), advances the clock as run does, and reports the pages with
+// crawlStats.
+func (e *fakeEngine) crawl(ctx context.Context, cfg crawl.Config) (crawl.Stats, error) {
+	e.mu.Lock()
+	e.runs = append(e.runs, cfg.Mode)
+	e.mu.Unlock()
+	var sum, longest time.Duration
+	st := e.crawlStats
+	for i, seed := range cfg.Seeds {
+		if ctx.Err() != nil { // interrupted: the rest is left
+			st.Left = int64(len(cfg.Seeds) - i)
+			break
+		}
+		if e.onJob != nil {
+			e.onJob(seed.String())
+		}
+		r := e.answer(ctx, cfg.Mode, fetcher.Job{URL: seed.String(), Index: int64(i)})
+		r.CrawlInfo = &fetcher.CrawlInfo{}
+		sum += r.Timings.Total
+		longest = max(longest, r.Timings.Total)
+		cfg.OnResult(&r)
+		st.Pages++
+		st.Discovered++
+	}
+	wall := longest
+	if cfg.Mode == fetcher.ModeSync {
+		wall = sum
+	}
+	if s, ok := e.scale[cfg.Mode]; ok {
+		wall = time.Duration(float64(wall) * s)
+	}
+	e.clock.Advance(wall)
+	return st, e.crawlErr
 }

@@ -2,7 +2,8 @@ package main
 
 // Shared and resumable crawls and lists: --frontier, --crawl-id, --claim-timeout,
 // and --shard (list mode too). Registered by addFrontierFlags (one call in
-// addCrawlFlags); the store is opened by openFrontier for crawlRun.
+// addCrawlFlags); the store is opened by openFrontier for planCrawl and
+// planStoreList.
 
 import (
 	"context"
@@ -11,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,28 +98,24 @@ func (v *shardValue) in(line string) bool {
 
 // openedFrontier is the store of a crawl run.
 type openedFrontier struct {
-	front crawl.StoreFrontier
-	close func() error
-	trips func() int64 // Redis round trips, or nil
-	desc  string
-	pages int64 // pages this worker fetched
+	front  crawl.Store
+	scheme string // of the spec: "bolt", "redis", …
+	desc   string // the spec, its password masked
+	pages  int64  // pages this worker fetched
 }
 
 // checkFrontierFlags checks the store flags before anything runs.
 func (c *crawlOptions) checkFrontierFlags(o *Options) error {
 	s := &c.store
-	switch {
-	case s.spec == "memory":
-		if s.crawlID != "" {
-			return flagErrorf("--crawl-id needs --frontier bolt:PATH or redis://…")
-		}
-	case strings.HasPrefix(s.spec, "bolt:"):
-		if len(s.spec) == len("bolt:") {
-			return flagErrorf("--frontier bolt: needs a file path, such as bolt:crawl.db")
-		}
-	case strings.HasPrefix(s.spec, "redis://"), strings.HasPrefix(s.spec, "rediss://"):
-	default:
-		return flagErrorf("--frontier: want memory, bolt:PATH or redis://host:port/db, got %q", s.spec)
+	scheme, err := crawl.StoreScheme(s.spec)
+	if err != nil {
+		return flagErrorf("--frontier: %v", err)
+	}
+	if s.spec == "" { // the memory store, but say its name
+		return flagErrorf("--frontier: want memory, bolt:PATH or redis://host:port/db, got \"\"")
+	}
+	if scheme == "memory" && s.crawlID != "" {
+		return flagErrorf("--crawl-id needs --frontier bolt:PATH or redis://…")
 	}
 	if s.claimTimeout.d <= 0 {
 		return flagErrorf("--claim-timeout: want a positive duration, got %v", s.claimTimeout.d)
@@ -151,49 +147,31 @@ func defaultCrawlID(cfg crawl.Config, c *crawlOptions) string {
 	return "crawl-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// redactSpec drops a password from a store spec for messages.
-func redactSpec(spec string) string {
-	u, err := url.Parse(spec)
-	if err != nil || u.User == nil {
-		return spec
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxx")
-	}
-	return u.String()
-}
-
-// openFrontier opens the store of --frontier for a crawl (nil for
-// memory). Its error wraps crawl.ErrStoreSetup when the store is unusable
-// (exit 2).
+// openFrontier opens the store of --frontier for the crawl id. Its
+// error wraps crawl.ErrStoreSetup when the store is unusable (exit 2).
 func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) (*openedFrontier, error) {
 	s := &o.crawl.store
 	errOut := o.IO.ErrOut
-	switch {
-	case s.spec == "memory":
-		return nil, nil
-	case strings.HasPrefix(s.spec, "bolt:"):
-		f, err := crawl.OpenBolt(s.spec[len("bolt:"):], id, cfg.PerHost, cfg.Delay, cfg.MaxFrontier)
-		if err != nil {
-			return nil, err
-		}
-		return &openedFrontier{front: f, close: f.Close, desc: s.spec}, nil
-	default:
-		f := &crawl.RedisFrontier{PerHost: cfg.PerHost, Delay: cfg.Delay, MaxQueued: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d}
-		f.OnRetry = func(err error, wait time.Duration) {
-			fmt.Fprintf(errOut, "fetch: %v; retrying in %v\n", err, wait)
-		}
-		if err := crawl.OpenRedis(ctx, s.spec, id, f); err != nil {
-			return nil, err
-		}
-		return &openedFrontier{front: f, close: f.Close, trips: f.RoundTrips, desc: redactSpec(s.spec)}, nil
+	scheme, err := crawl.StoreScheme(s.spec)
+	if err != nil {
+		return nil, err
 	}
+	f, err := crawl.OpenStore(ctx, s.spec, crawl.StoreOptions{
+		CrawlID: id, PerHost: cfg.PerHost, Delay: cfg.Delay, MaxFrontier: cfg.MaxFrontier, ClaimTimeout: s.claimTimeout.d,
+		OnRetry: func(err error, wait time.Duration) {
+			fmt.Fprintf(errOut, "fetch: %s; retrying in %v\n", shownErr(err), wait)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &openedFrontier{front: f, scheme: scheme, desc: fetcher.MaskURL(s.spec)}, nil
 }
 
 // storeErrorCode prints a store's opening error and returns its exit
 // code: 2 when the store is unusable, 1 otherwise.
 func storeErrorCode(w io.Writer, err error) exitCode {
-	fmt.Fprintf(w, "fetch: --frontier: %v\n", err)
+	fmt.Fprintf(w, "fetch: --frontier: %s\n", shownErr(err))
 	if errors.Is(err, crawl.ErrStoreSetup) {
 		return exitUsage
 	}
@@ -222,56 +200,58 @@ func (c *crawlOptions) useFrontier(ctx context.Context, o *Options, cfg *crawl.C
 	return st, exitOK, true
 }
 
-// finish closes the store and reports the Redis round trips of the run.
+// finish closes the store and reports the round trips of the run to a
+// store over the network.
 func (st *openedFrontier) finish(w io.Writer) {
 	if st == nil {
 		return
 	}
-	if st.trips != nil {
-		n := st.trips()
+	if n := st.front.Stats().RoundTrips; n > 0 {
 		per := 0.0
 		if st.pages > 0 {
 			per = float64(n) / float64(st.pages)
 		}
-		fmt.Fprintf(w, "fetch: redis: %d round trips for %d pages (%.2f a page)\n", n, st.pages, per)
+		fmt.Fprintf(w, "fetch: %s: %d round trips for %d pages (%.2f a page)\n", st.scheme, n, st.pages, per)
 	}
-	st.close()
+	st.front.Close()
 }
 
 // listPushBatch is how many URLs of a list go to the store in one call.
 const listPushBatch = 1000
 
-// storeListRun runs a URL list (no --crawl) on the --frontier store: the
+// planStoreList plans a URL list (no --crawl) on the --frontier store: the
 // list is pushed to the store in batches, each URL once whichever worker
 // pushes it (a second worker with the same list adds nothing), then this
 // worker fetches what is queued, sharing it with any others (crawl.Config
 // List). Memory stays flat: the list is read twice (the first time for
 // the default crawl id), never held.
-func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
+func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan, exitCode) {
 	ios := o.IO
 	if err := c.checkFrontierFlags(o); err != nil {
-		return printFlagError(ios.ErrOut, "fetch", err)
+		return nil, printFlagError(ios.ErrOut, "fetch", err)
 	}
 	src, err := newSource(o)
 	if err != nil {
-		return printFlagError(ios.ErrOut, "fetch", err)
+		return nil, printFlagError(ios.ErrOut, "fetch", err)
 	}
+	// The list is pushed to the store before the plan runs: the input
+	// is closed when planning ends.
 	defer src.close()
 	if err := src.replayable(ctx); err != nil {
 		if code, ok := interruptCode(ctx); ok {
-			return code // interrupted while reading the list: nothing fetched
+			return nil, code // interrupted while reading the list: nothing fetched
 		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
-		return exitUsage
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+		return nil, exitUsage
 	}
 	if c.store.crawlID == "" {
 		id, n, err := defaultListID(src, o)
 		if err != nil {
-			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
-			return exitUsage
+			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+			return nil, exitUsage
 		}
 		if n == 0 {
-			return printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+			return nil, printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
 		}
 		c.store.crawlID = id
 	}
@@ -281,21 +261,24 @@ func (c *crawlOptions) storeListRun(ctx context.Context, o *Options) exitCode {
 	}
 	store, code, ok := c.useFrontier(ctx, o, &cfg)
 	if !ok {
-		return code
+		return nil, code
 	}
-	defer store.finish(ios.ErrOut)
 	pushed, bad, err := pushList(ctx, src, store.front, ios.ErrOut)
-	if code, ok := interruptCode(ctx); ok {
-		return code
+	code, interrupted := interruptCode(ctx)
+	switch {
+	case interrupted:
+	case err != nil:
+		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %s\n", shownErr(err))
+		code = exitFailed
+	case pushed == 0 && bad == 0:
+		code = printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+	default:
+		p := newCrawlPlan(o, cfg, store)
+		p.failed = bad > 0 // a line that is no URL was not queued
+		return p, exitOK
 	}
-	if err != nil {
-		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %v\n", err)
-		return exitFailed
-	}
-	if pushed == 0 && bad == 0 {
-		return printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
-	}
-	return c.runCrawls(ctx, o, cfg, store, bad > 0)
+	store.finish(ios.ErrOut)
+	return nil, code
 }
 
 // defaultListID names a list run by its URLs, in order, and the flags
@@ -326,7 +309,7 @@ func defaultListID(src *source, o *Options) (id string, n int, err error) {
 
 // pushList pushes the URLs of src to front in batches; a line that is no
 // URL is said on w and counted in bad (its label, if any, is not kept).
-func pushList(ctx context.Context, src *source, front crawl.StoreFrontier, w io.Writer) (pushed, bad int, err error) {
+func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed, bad int, err error) {
 	lines, err := src.open()
 	if err != nil {
 		return 0, 0, err
@@ -367,7 +350,7 @@ func pushList(ctx context.Context, src *source, front crawl.StoreFrontier, w io.
 			}
 		}
 		if perr != nil {
-			fmt.Fprintf(w, "fetch: %s: %v: not queued\n", lines.where(), perr)
+			fmt.Fprintf(w, "fetch: %s: %s: not queued\n", shownText(lines.where()), shownErr(perr))
 			bad++
 			continue
 		}

@@ -54,7 +54,7 @@ type proxyValue struct {
 	set bool
 }
 
-func (v *proxyValue) String() string { return fetcher.MaskProxy(v.url) }
+func (v *proxyValue) String() string { return fetcher.MaskURL(v.url) }
 func (v *proxyValue) Type() string   { return "url" }
 func (v *proxyValue) Set(s string) error {
 	v.url, v.set = strings.TrimSpace(s), true

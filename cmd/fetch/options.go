@@ -33,20 +33,21 @@ const (
 )
 
 // Options are the parsed flags of `fetch` and the dependencies of its run,
-// after cli/cli's ListOptions: tests replace Now and Run.
+// after cli/cli's ListOptions: tests replace Now, Run and Crawl.
 type Options struct {
-	IO  *IOStreams
-	Now func() time.Time // if nil, time.Now
-	Run RunFunc          // if nil, the fetcher's engines
+	IO    *IOStreams
+	Now   func() time.Time // if nil, time.Now
+	Run   RunFunc          // if nil, the fetcher's engines (fetcher.Run)
+	Crawl CrawlFunc        // if nil, crawl.Run: crawls and lists on a store
 
 	// Input.
 	URLs      []string // URL arguments, fetched first
 	InputFile string   // --input; "-" is standard input
 
 	// Engines.
-	Mode        Mode
-	Compare     []Mode // --compare: the modes to run in turn; nil without --compare
-	Repeat      int    // runs of each mode
+	Mode        fetcher.Mode
+	Compare     []fetcher.Mode // --compare: the modes to run in turn; nil without --compare
+	Repeat      int            // runs of each mode
 	MinSpeedup  float64
 	Concurrency int
 	PerHost     int
@@ -110,7 +111,7 @@ func flagErrorf(format string, a ...any) error { return &FlagError{fmt.Errorf(fo
 // printFlagError writes err and the usage hint of cmd ("fetch",
 // "fetch demo") to w and returns exitUsage.
 func printFlagError(w io.Writer, cmd string, err error) exitCode {
-	fmt.Fprintf(w, "%s: %s\nUsage: %s\nRun '%s --help' for more information.\n", cmd, escapeText(err.Error()), usageLine(cmd), cmd)
+	fmt.Fprintf(w, "%s: %s\nUsage: %s\nRun '%s --help' for more information.\n", cmd, shownErr(err), usageLine(cmd), cmd)
 	return exitUsage
 }
 
@@ -282,7 +283,7 @@ func oldModeFlag(args []string) error {
 		if v == "" && i+1 < len(args) {
 			v = args[i+1]
 		}
-		if _, err := ParseMode(v); err == nil {
+		if _, err := parseMode(v); err == nil {
 			return flagErrorf("-m is --max-time, as in curl; for the engine, use --mode %s", v)
 		}
 	}
@@ -301,7 +302,7 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 		}
 	}
 	var err error
-	if o.Mode, err = ParseMode(f.mode); err != nil {
+	if o.Mode, err = parseMode(f.mode); err != nil {
 		return flagErrorf("--mode: %v", err)
 	}
 	if o.Concurrency < 1 || o.Concurrency > maxConcurrency {
@@ -324,9 +325,9 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 				}
 			}
 		}
-		seen := map[Mode]bool{}
+		seen := map[fetcher.Mode]bool{}
 		for _, s := range strings.Split(f.compare, ",") {
-			m, err := ParseMode(strings.TrimSpace(s))
+			m, err := parseMode(strings.TrimSpace(s))
 			if err != nil {
 				return flagErrorf("--compare: %v", err)
 			}

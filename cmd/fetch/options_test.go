@@ -33,7 +33,7 @@ func TestNewCmdFetch(t *testing.T) {
 		wantErr string // substring of stderr; set: exit 2, runF not called
 	}{
 		{name: "defaults", args: []string{"example.org"}, check: func(t *testing.T, o *Options) {
-			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
+			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: fetcher.ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
 				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, TLSTimeout: fetcher.DefaultTLSTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
 				Resolver: defaultResolverName, Progress: "auto"}
 			want.crawl = o.crawl // crawl mode's flags: see crawl_test.go
@@ -48,18 +48,18 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "double dash", args: []string{"--", "-c"}, check: func(t *testing.T, o *Options) { eq(t, "URLs", o.URLs, []string{"-c"}) }},
 		{name: "input", args: []string{"-i", "list.txt"}, check: func(t *testing.T, o *Options) { eq(t, "InputFile", o.InputFile, "list.txt") }},
 		{name: "input long", args: []string{"--input=-"}, check: func(t *testing.T, o *Options) { eq(t, "InputFile", o.InputFile, "-") }},
-		{name: "mode", args: []string{"--mode", "sync", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeSync) }},
-		{name: "mode threads", args: []string{"--mode=threads", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, ModeThreads) }},
+		{name: "mode", args: []string{"--mode", "sync", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, fetcher.ModeSync) }},
+		{name: "mode threads", args: []string{"--mode=threads", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Mode", o.Mode, fetcher.ModeThreads) }},
 		{name: "concurrency", args: []string{"--concurrency", "256", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Concurrency", o.Concurrency, 256) }},
 		{name: "per-host", args: []string{"--per-host", "4", "x"}, check: func(t *testing.T, o *Options) { eq(t, "PerHost", o.PerHost, 4) }},
 		{name: "rate", args: []string{"--rate", "2.5", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Rate", o.Rate, 2.5) }},
 		{name: "hubs", args: []string{"--hubs", "3", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Hubs", o.Hubs, 3) }},
 		{name: "compare default", args: []string{"--compare", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "Compare", o.Compare, []Mode{ModeSync, ModeAsync})
+			eq(t, "Compare", o.Compare, []fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync})
 			eq(t, "URLs", o.URLs, []string{"x"})
 		}},
 		{name: "compare list", args: []string{"--compare=sync,threads,async", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "Compare", o.Compare, []Mode{ModeSync, ModeThreads, ModeAsync})
+			eq(t, "Compare", o.Compare, []fetcher.Mode{fetcher.ModeSync, fetcher.ModeThreads, fetcher.ModeAsync})
 		}},
 		{name: "repeat and gate", args: []string{"--compare", "--repeat", "5", "--min-speedup", "1.5", "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "Repeat", o.Repeat, 5)
@@ -348,7 +348,7 @@ func TestDemoFlags(t *testing.T) {
 			}
 			eq(t, "delays", gotD.delays, tt.wantDelays)
 			eq(t, "JSON", gotO.JSON, tt.wantJSON)
-			eq(t, "Compare", gotO.Compare, []Mode{ModeSync, ModeAsync})
+			eq(t, "Compare", gotO.Compare, []fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync})
 			quiet := strings.Contains(strings.Join(tt.args, " "), "-q")
 			eq(t, "announce", gotO.announce, !quiet)
 			eq(t, "Quiet", gotO.Quiet, quiet)

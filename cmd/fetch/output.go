@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/greenfetch/greenfetch/crawl"
 	"github.com/greenfetch/greenfetch/fetcher"
 	"golang.org/x/term"
 )
@@ -153,7 +155,7 @@ type formatter struct {
 }
 
 // result appends the line of r, or nothing when quiet hides it.
-func (f *formatter) result(b []byte, r *Result) []byte {
+func (f *formatter) result(b []byte, r *fetcher.Result) []byte {
 	if f.quiet && r.OK() {
 		return b
 	}
@@ -166,7 +168,7 @@ func (f *formatter) result(b []byte, r *Result) []byte {
 	if f.json {
 		return append(r.AppendJSON(b), '\n')
 	}
-	if r.ErrorKind != KindNone {
+	if r.ErrorKind != fetcher.KindNone {
 		b = append(b, "error: "...)
 		b = appendEscaped(b, r.URL)
 		b = append(b, ": "...)
@@ -214,7 +216,7 @@ func appendLabel(b []byte, label string) []byte {
 
 // appendHeaders appends the response headers of r (--include), one
 // "  Name: value" line each, names sorted.
-func appendHeaders(b []byte, r *Result) []byte {
+func appendHeaders(b []byte, r *fetcher.Result) []byte {
 	if len(r.Headers) == 0 {
 		return b
 	}
@@ -230,6 +232,15 @@ func appendHeaders(b []byte, r *Result) []byte {
 	}
 	return b
 }
+
+// shownText returns s as every message shows it: passwords in URLs masked
+// by fetcher.MaskURL (user:***@, the one mask of every output: results,
+// errors, store URLs, proxies; -v masks its heads in the fetcher with the
+// same function) and control characters escaped (escapeText).
+func shownText(s string) string { return escapeText(fetcher.MaskURL(s)) }
+
+// shownErr is the message of err as shownText shows it.
+func shownErr(err error) string { return shownText(err.Error()) }
 
 // escapeText returns s with control characters and invalid UTF-8 escaped
 // (see appendEscaped).
@@ -288,7 +299,7 @@ const hexDigits = "0123456789abcdef"
 
 // errorMessage is the message of a failed result without the "URL: kind: "
 // that *fetcher.Error puts in front of it.
-func errorMessage(r *Result) string {
+func errorMessage(r *fetcher.Result) string {
 	var msg string
 	var fe *fetcher.Error
 	switch {
@@ -321,12 +332,12 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 
 // started appends the line announcing a fetch (fetch demo), as the seed
 // prints it.
-func (f *formatter) started(b []byte, mode Mode, url string) []byte {
+func (f *formatter) started(b []byte, mode fetcher.Mode, url string) []byte {
 	if f.json {
 		return appendJSON(b, struct {
-			Type string `json:"type"`
-			Mode Mode   `json:"mode"`
-			URL  string `json:"url"`
+			Type string       `json:"type"`
+			Mode fetcher.Mode `json:"mode"`
+			URL  string       `json:"url"`
 		}{"start", mode, url})
 	}
 	return append(appendEscaped(append(b, "GET: "...), url), '\n')
@@ -334,7 +345,7 @@ func (f *formatter) started(b []byte, mode Mode, url string) []byte {
 
 // cost appends "async cost 1.507s" (text only: JSON has wall_ms in the
 // summary).
-func (f *formatter) cost(b []byte, mode Mode, wall time.Duration) []byte {
+func (f *formatter) cost(b []byte, mode fetcher.Mode, wall time.Duration) []byte {
 	if f.json {
 		return b
 	}
@@ -357,24 +368,24 @@ type jsonSlow struct {
 // jsonSummary is the NDJSON summary object. Its field names are a
 // contract: fields may be added, never renamed or removed.
 type jsonSummary struct {
-	Type     string     `json:"type"`
-	Mode     Mode       `json:"mode"`
-	URLs     int64      `json:"urls"`
-	OK       int64      `json:"ok"`
-	Failed   int64      `json:"failed"`
-	Bytes    int64      `json:"bytes"`
-	WallMS   float64    `json:"wall_ms"`
-	P50MS    *float64   `json:"p50_ms"` // null when nothing succeeded
-	P95MS    *float64   `json:"p95_ms"`
-	MaxMS    *float64   `json:"max_ms"`
-	DNS      jsonDNS    `json:"dns"`
-	Canceled int64      `json:"canceled"`
-	Requests int64      `json:"requests"`             // HTTP requests written, redirects and retries included
-	Conns    int64      `json:"conns"`                // connections opened
-	Reused   int64      `json:"reused"`               // requests sent on a kept-alive connection
-	H2Conns  int64      `json:"h2_conns,omitempty"`   // of conns, those that spoke HTTP/2
-	H2Stream int64      `json:"h2_streams,omitempty"` // of requests, those sent as HTTP/2 streams
-	Slowest  []jsonSlow `json:"slowest,omitempty"`
+	Type     string       `json:"type"`
+	Mode     fetcher.Mode `json:"mode"`
+	URLs     int64        `json:"urls"`
+	OK       int64        `json:"ok"`
+	Failed   int64        `json:"failed"`
+	Bytes    int64        `json:"bytes"`
+	WallMS   float64      `json:"wall_ms"`
+	P50MS    *float64     `json:"p50_ms"` // null when nothing succeeded
+	P95MS    *float64     `json:"p95_ms"`
+	MaxMS    *float64     `json:"max_ms"`
+	DNS      jsonDNS      `json:"dns"`
+	Canceled int64        `json:"canceled"`
+	Requests int64        `json:"requests"`             // HTTP requests written, redirects and retries included
+	Conns    int64        `json:"conns"`                // connections opened
+	Reused   int64        `json:"reused"`               // requests sent on a kept-alive connection
+	H2Conns  int64        `json:"h2_conns,omitempty"`   // of conns, those that spoke HTTP/2
+	H2Stream int64        `json:"h2_streams,omitempty"` // of requests, those sent as HTTP/2 streams
+	Slowest  []jsonSlow   `json:"slowest,omitempty"`
 
 	// Happy Eyeballs attempts that lost the race, and connect attempts that
 	// failed (fetcher.Stats); left out when none.
@@ -387,6 +398,10 @@ type jsonSummary struct {
 	// input_complete is false.
 	NotStarted    int64 `json:"not_started"`
 	InputComplete bool  `json:"input_complete"`
+
+	// A crawl's counters (pages, discovered, …, left: crawl.Stats's own
+	// names), after the fields of a list; none for a list.
+	*crawl.Stats
 }
 
 // optMS is d in milliseconds, or nil (JSON null) when ok is false.
@@ -394,28 +409,31 @@ func optMS(d time.Duration, ok bool) *float64 {
 	if !ok {
 		return nil
 	}
-	ms := durationMS(d)
+	ms := fetcher.DurationMS(d)
 	return &ms
 }
 
-// summary appends the summary of a run: p50, p95 and max are over the
-// successful fetches (null, or left out of the text, when none succeeded).
+// summary appends the summary of a run, a list's or a crawl's: p50, p95
+// and max are over the successful fetches (null, or left out of the text,
+// when none succeeded). A crawl's has its counters too: JSON fields after
+// a list's, and in text a "crawl:" line after the summary's.
 func (f *formatter) summary(b []byte, s *summary) []byte {
 	p50, p95 := s.lat.percentile(50), s.lat.percentile(95)
 	slow := s.slowestSorted()
 	if f.json {
 		js := jsonSummary{
 			Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
-			WallMS: durationMS(s.wall), P50MS: optMS(p50, s.ok > 0), P95MS: optMS(p95, s.ok > 0), MaxMS: optMS(s.lat.max, s.ok > 0),
-			DNS:      jsonDNS{s.dns.queries, s.dns.cacheHits},
+			WallMS: fetcher.DurationMS(s.wall), P50MS: optMS(p50, s.ok > 0), P95MS: optMS(p95, s.ok > 0), MaxMS: optMS(s.lat.max, s.ok > 0),
+			DNS:      jsonDNS{s.stats.DNS.Queries, s.stats.DNS.CacheHits},
 			Canceled: s.canceled,
-			Requests: s.wire.requests, Conns: s.wire.conns, Reused: s.wire.reused,
+			Requests: s.stats.Requests, Conns: s.stats.Conns, Reused: s.stats.Reused,
 			NotStarted: s.notStarted, InputComplete: s.inputComplete,
-			ConnectLost: s.wire.connectLost, ConnectFailed: s.wire.connectFailed,
-			H2Conns: s.wire.h2conns, H2Stream: s.wire.h2streams,
+			ConnectLost: s.stats.ConnectLost, ConnectFailed: s.stats.ConnectFailed,
+			H2Conns: s.stats.HTTP2Conns, H2Stream: s.stats.HTTP2Streams,
+			Stats: s.crawl,
 		}
 		for _, e := range slow {
-			js.Slowest = append(js.Slowest, jsonSlow{e.url, durationMS(e.total)})
+			js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})
 		}
 		return appendJSON(b, js)
 	}
@@ -455,15 +473,15 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = appendMS(b, s.lat.max)
 	}
 	b = append(b, ", dns "...)
-	b = strconv.AppendInt(b, s.dns.queries, 10)
+	b = strconv.AppendInt(b, s.stats.DNS.Queries, 10)
 	b = append(b, " queries, "...)
-	b = strconv.AppendInt(b, s.dns.cacheHits, 10)
+	b = strconv.AppendInt(b, s.stats.DNS.CacheHits, 10)
 	b = append(b, " cache hits"...)
-	if s.wire.h2conns > 0 { // only then: HTTP/1.1 runs print as before
+	if s.stats.HTTP2Conns > 0 { // only then: HTTP/1.1 runs print as before
 		b = append(b, ", HTTP/2 "...)
-		b = strconv.AppendInt(b, s.wire.h2streams, 10)
+		b = strconv.AppendInt(b, s.stats.HTTP2Streams, 10)
 		b = append(b, " streams on "...)
-		b = strconv.AppendInt(b, s.wire.h2conns, 10)
+		b = strconv.AppendInt(b, s.stats.HTTP2Conns, 10)
 		b = append(b, " conns"...)
 	}
 	b = append(b, '\n')
@@ -474,20 +492,28 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = appendEscaped(b, e.url)
 		b = append(b, '\n')
 	}
+	if cs := s.crawl; cs != nil {
+		b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
+			cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
+		if cs.Left > 0 {
+			b = fmt.Appendf(b, ", %d left unfetched", cs.Left)
+		}
+		b = append(b, '\n')
+	}
 	return b
 }
 
 type jsonRun struct {
-	Mode   Mode    `json:"mode"`
-	WallMS float64 `json:"wall_ms"`
+	Mode   fetcher.Mode `json:"mode"`
+	WallMS float64      `json:"wall_ms"`
 }
 
 type jsonModeCost struct {
-	Mode     Mode    `json:"mode"`
-	Runs     int     `json:"runs"`
-	MedianMS float64 `json:"median_ms"`
-	MinMS    float64 `json:"min_ms"`
-	MaxMS    float64 `json:"max_ms"`
+	Mode     fetcher.Mode `json:"mode"`
+	Runs     int          `json:"runs"`
+	MedianMS float64      `json:"median_ms"`
+	MinMS    float64      `json:"min_ms"`
+	MaxMS    float64      `json:"max_ms"`
 }
 
 // jsonCompare is the NDJSON compare object (a contract, like jsonSummary).
@@ -508,10 +534,10 @@ func (f *formatter) compare(b []byte, c *comparison) []byte {
 	if f.json {
 		jc := jsonCompare{Type: "compare", Runs: []jsonRun{}, Modes: []jsonModeCost{}}
 		for _, r := range c.runs {
-			jc.Runs = append(jc.Runs, jsonRun{r.mode, durationMS(r.wall)})
+			jc.Runs = append(jc.Runs, jsonRun{r.mode, fetcher.DurationMS(r.wall)})
 		}
 		for _, m := range c.modes {
-			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, durationMS(m.median), durationMS(m.min), durationMS(m.max)})
+			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, fetcher.DurationMS(m.median), fetcher.DurationMS(m.min), fetcher.DurationMS(m.max)})
 		}
 		if len(c.modes) >= 2 {
 			sp := math.Round(c.speedup*1000) / 1000

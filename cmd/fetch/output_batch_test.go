@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 // TestLineWriterBatches: to a regular file, result lines are held and
@@ -82,7 +84,7 @@ func readFileString(t *testing.T, name string) string {
 // of the contract.
 func TestJSONResultKeepsHTMLCharacters(t *testing.T) {
 	f := &formatter{json: true}
-	r := &Result{URL: "http://h/?a=1&b=<2>", Status: 200}
+	r := &fetcher.Result{URL: "http://h/?a=1&b=<2>", Status: 200}
 	line := string(f.result(nil, r))
 	if !strings.Contains(line, `"url":"http://h/?a=1&b=<2>"`) || !strings.HasPrefix(line, `{"type":"result","ok":true,`) || !strings.HasSuffix(line, "}\n") {
 		t.Fatalf("line %q", line)

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 // progressTick is how often the bar redraws while nothing completes, so
@@ -111,7 +113,7 @@ func (p *progress) tick() {
 }
 
 // add counts a finished URL.
-func (p *progress) add(r *Result) {
+func (p *progress) add(r *fetcher.Result) {
 	if p == nil {
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -56,45 +55,31 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 	case spec == "":
 		return printResultsError(ios.ErrOut, errors.New("--frontier is required"))
 	}
-	type reader interface {
-		ReadResults(ctx context.Context, follow bool, fn func([]byte) error) error
-	}
-	var r reader
+	scheme, err := crawl.StoreScheme(spec)
 	switch {
-	case strings.HasPrefix(spec, "bolt:") && len(spec) > len("bolt:"):
-		path := spec[len("bolt:"):]
-		if follow {
-			return printResultsError(ios.ErrOut, errors.New("--follow works with redis only: a bolt store is one process's, read it once its crawl has ended"))
-		}
-		// Read only: a typo in the path or the id must not create a store.
-		if err := crawl.BoltCrawlExists(path, id); err != nil {
+	case err != nil:
+		return printResultsError(ios.ErrOut, fmt.Errorf("--frontier: %v", err))
+	case scheme == "memory":
+		return printResultsError(ios.ErrOut, fmt.Errorf("--frontier: a memory store lasts as long as its process: want bolt:PATH or redis://host:port/db, got %q", spec))
+	case follow && scheme == "bolt":
+		return printResultsError(ios.ErrOut, errors.New("--follow works with redis only: a bolt store is one process's, read it once its crawl has ended"))
+	}
+	// Read only: a typo in the path or the id must not create a store.
+	r, err := crawl.OpenStore(ctx, spec, crawl.StoreOptions{CrawlID: id, ReadOnly: true,
+		OnRetry: func(err error, wait time.Duration) {
+			fmt.Fprintf(ios.ErrOut, "fetch results: %s; retrying in %v\n", shownErr(err), wait)
+		}})
+	if err != nil {
+		return storeErrorCode(ios.ErrOut, err)
+	}
+	defer r.Close()
+	if !follow { // with --follow, the crawl may not have begun yet
+		if err := r.Exists(ctx); err != nil {
 			return noCrawlCode(ios.ErrOut, err)
 		}
-		f, err := crawl.OpenBolt(path, id, 0, 0, 0)
-		if err != nil {
-			return storeErrorCode(ios.ErrOut, err)
-		}
-		defer f.Close()
-		r = f
-	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
-		f := &crawl.RedisFrontier{OnRetry: func(err error, wait time.Duration) {
-			fmt.Fprintf(ios.ErrOut, "fetch results: %v; retrying in %v\n", err, wait)
-		}}
-		if err := crawl.OpenRedis(ctx, spec, id, f); err != nil {
-			return storeErrorCode(ios.ErrOut, err)
-		}
-		defer f.Close()
-		if !follow { // with --follow, the crawl may not have begun yet
-			if err := f.Exists(ctx); err != nil {
-				return noCrawlCode(ios.ErrOut, err)
-			}
-		}
-		r = f
-	default:
-		return printResultsError(ios.ErrOut, fmt.Errorf("--frontier: want bolt:PATH or redis://host:port/db, got %q", spec))
 	}
 	w := bufio.NewWriter(ios.Out)
-	err := r.ReadResults(ctx, follow, func(rec []byte) error {
+	err = r.ReadResults(ctx, follow, func(rec []byte) error {
 		w.Write(rec)
 		if len(rec) > 0 && rec[len(rec)-1] != '\n' {
 			w.WriteByte('\n')
@@ -118,7 +103,7 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 		}
 		return exitInterrupted
 	}
-	fmt.Fprintf(ios.ErrOut, "fetch results: %v\n", err)
+	fmt.Fprintf(ios.ErrOut, "fetch results: %s\n", shownErr(err))
 	return exitFailed
 }
 
@@ -126,13 +111,13 @@ func newCmdResults(ctx context.Context, ios *IOStreams, args []string) exitCode 
 // error: a wrong path or id) or the error of looking.
 func noCrawlCode(w io.Writer, err error) exitCode {
 	if errors.Is(err, crawl.ErrNoCrawl) {
-		fmt.Fprintf(w, "fetch results: %v\n", err)
+		fmt.Fprintf(w, "fetch results: %s\n", shownErr(err))
 		return exitUsage
 	}
 	return storeErrorCode(w, err)
 }
 
 func printResultsError(w io.Writer, err error) exitCode {
-	fmt.Fprintf(w, "fetch results: %v\nUsage: fetch results --frontier STORE --crawl-id NAME [--follow]\nRun 'fetch results --help' for more information.\n", err)
+	fmt.Fprintf(w, "fetch results: %s\nUsage: fetch results --frontier STORE --crawl-id NAME [--follow]\nRun 'fetch results --help' for more information.\n", shownErr(err))
 	return exitUsage
 }

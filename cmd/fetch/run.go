@@ -53,7 +53,7 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 	}
 	file, err := os.Create(o.OutputFile)
 	if err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", escapeText(err.Error()))
+		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
 		return exitUsage
 	}
 	// The results go to the file: for the progress bar, stdout is a file.
@@ -67,52 +67,21 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 		os.Remove(o.OutputFile)
 	}
 	if err := file.Close(); err != nil && code != exitUsage {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %v\n", err)
+		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
 		return max(code, exitFailed)
 	}
 	return code
 }
 
-// fetchRunTo is fetchRun once o.IO.Out is where results go.
+// fetchRunTo is fetchRun once o.IO.Out is where results go: it plans the
+// run (plan.go) and executes the plan.
 func fetchRunTo(ctx context.Context, o *Options) exitCode {
-	if code, done := crawlRun(ctx, o); done {
+	p, code := planRun(ctx, o)
+	if p == nil {
 		return code
 	}
-	ios := o.IO
-	src, err := newSource(o)
-	if err != nil {
-		if errors.Is(err, errNoInput) {
-			return printFlagError(ios.ErrOut, "fetch", err)
-		}
-		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
-		return exitUsage
-	}
-	defer src.close()
-
-	modes := o.Compare
-	if modes == nil {
-		modes = []Mode{o.Mode}
-	}
-	plan := schedule(modes, o.Repeat)
-	if len(plan) > 1 {
-		if err := src.replayable(ctx); err != nil {
-			if code, ok := interruptCode(ctx); ok {
-				return code // interrupted while reading the list: nothing fetched
-			}
-			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
-			return exitUsage
-		}
-	}
-
-	r := &runner{o: o, src: src, out: newLineWriter(ios.Out), plan: plan}
-	r.f = newFormatter(o)
-	r.info = r.out
-	if o.WriteOut != nil {
-		// The template's lines are the whole of stdout: costs and
-		// summaries go to stderr.
-		r.info = newLineWriter(ios.ErrOut)
-	}
-	return r.runAll(ctx)
+	defer p.close()
+	return p.execute(ctx)
 }
 
 // newFormatter returns the formatter the output flags of o ask for.
@@ -120,138 +89,44 @@ func newFormatter(o *Options) *formatter {
 	return &formatter{json: o.JSON, quiet: o.Quiet, slowest: o.Slowest, writeOut: o.WriteOut}
 }
 
-// runner runs the plan of a fetch: one run per mode and repeat.
-type runner struct {
-	o    *Options
-	src  *source
-	plan []Mode
-	out  *lineWriter // results
-	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w
-	f    *formatter
+// planList plans a URL list (arguments, then --input or standard input)
+// through the engines. A list read more than once (--compare, --repeat)
+// must be one that can be read again: a pipe is read once, into a file.
+func planList(ctx context.Context, o *Options) (*runPlan, exitCode) {
+	ios := o.IO
+	src, err := newSource(o)
+	if err != nil {
+		if errors.Is(err, errNoInput) {
+			return nil, printFlagError(ios.ErrOut, "fetch", err)
+		}
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+		return nil, exitUsage
+	}
+	p := newRunPlan(o, &listPass{src: src}, "engine")
+	if len(p.runs) > 1 {
+		if err := src.replayable(ctx); err != nil {
+			src.close()
+			if code, ok := interruptCode(ctx); ok {
+				return nil, code // interrupted while reading the list: nothing fetched
+			}
+			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+			return nil, exitUsage
+		}
+	}
+	p.closers = append(p.closers, src.close)
+	p.sameList, p.describe = true, src.describe
+	p.quietRepeat = o.Quiet && o.Repeat > 1
+	return p, exitOK
 }
 
-// runAll runs the plan and returns the exit code. Precedence: an input
-// error (2), an interrupt (130/143), a --min-speedup gate not met (3),
-// a failed URL (1).
-func (r *runner) runAll(ctx context.Context) exitCode {
-	o, ios := r.o, r.o.IO
-	modes := o.Compare
-	if modes == nil {
-		modes = []Mode{o.Mode}
-	}
-	// With -q and several runs of a mode, a failure is printed once (the
-	// first run that meets it), and the table stands for the runs' own
-	// cost and summary lines.
-	quietRepeat := o.Quiet && o.Repeat > 1
-	var shown map[failureKey]bool
-	if quietRepeat {
-		shown = make(map[failureKey]bool)
-	}
-	var (
-		costs     []runCost
-		failed    bool
-		listLen   = int64(-1)
-		lenDiffer bool
-	)
-	for i, mode := range r.plan {
-		sum, err := r.runOnce(ctx, mode, i == 0, shown)
-		failed = failed || sum.failed > 0
-		if err != nil {
-			var ee *emptyError
-			if errors.As(err, &ee) {
-				return printFlagError(ios.ErrOut, "fetch", err)
-			}
-			var ie *inputError
-			var ce *configError
-			if errors.As(err, &ie) || errors.As(err, &ce) {
-				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", escapeText(err.Error()))
-				return exitUsage
-			}
-			if ctx.Err() == nil {
-				fmt.Fprintf(ios.ErrOut, "fetch: %s engine: %v\n", mode, err)
-				return exitFailed
-			}
-		}
-		if r.out.Err() != nil {
-			break
-		}
-		if ctx.Err() == nil {
-			n := sum.urls + sum.notStarted
-			if listLen >= 0 && n != listLen {
-				lenDiffer = true
-			}
-			listLen = max(listLen, n)
-		}
-		costs = append(costs, runCost{mode, sum.wall, sum.failed, sum.urls + sum.notStarted})
-		if o.JSON || !quietRepeat {
-			r.info.writeLine(r.f.cost(nil, mode, sum.wall))
-			if o.JSON || !o.announce {
-				r.info.writeLine(r.f.summary(nil, sum))
-			}
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
+// listPass is a pass of a URL list through the engines.
+type listPass struct{ src *source }
 
-	var cmp *comparison
-	if ctx.Err() == nil && r.out.Err() == nil && !lenDiffer && (o.Compare != nil || o.Repeat > 1) {
-		cmp = compareRuns(modes, costs, o.MinSpeedup)
-		r.info.writeLine(r.f.compare(nil, cmp))
-	}
-
-	switch err := r.out.Err(); {
-	case err == nil:
-	case isClosedPipe(err):
-		// The reader went away (| head): quiet, and judged on what it read.
-		if failed {
-			return exitFailed
-		}
-		return exitOK
-	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %v\n", err)
-		return exitFailed
-	}
-	if ctx.Err() != nil {
-		if code, ok := interruptCode(ctx); ok {
-			return code
-		}
-		return exitInterrupted
-	}
-	if lenDiffer {
-		fmt.Fprintf(ios.ErrOut, "fetch: the runs read lists of different lengths (%s): %s changed while the comparison ran; no speedup is reported\n",
-			runLengths(costs), r.src.describe())
-		return exitUsage
-	}
-	if cmp != nil && !cmp.gateMet() {
-		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
-			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
-		return exitGate
-	}
-	if failed {
-		return exitFailed
-	}
-	return exitOK
-}
-
-// configError is a configuration the engines refuse (exit 2).
-type configError struct{ err error }
-
-func (e *configError) Error() string { return e.err.Error() }
-func (e *configError) Unwrap() error { return e.err }
-
-// inputError is a failure to read the URL list.
-type inputError struct{ err error }
-
-func (e *inputError) Error() string { return "reading URLs: " + e.err.Error() }
-func (e *inputError) Unwrap() error { return e.err }
-
-// runOnce streams one pass of the list through the engine of mode and
-// writes each result as it completes (or in input order with
-// --keep-order). It returns the summary of the run; its error is an
-// *emptyError (an empty list on the first run: later runs that find the
-// list emptied report a length of 0), an *inputError, a *configError, or
-// the engine's.
+// run streams one pass of the list through the engine of mode and writes
+// each result as it completes (or in input order with --keep-order). It
+// returns the summary of the pass; its error is an *emptyError (an empty
+// list on the first pass: later passes that find the list emptied report
+// a length of 0), an *inputError, a *configError, or the engine's.
 //
 // Four goroutines: a reader reads lines when asked (so that an interrupt
 // never waits for a stalled pipe), the feeder turns them into jobs (or,
@@ -260,8 +135,8 @@ func (e *inputError) Unwrap() error { return e.err }
 // bounded by the concurrency: one line at a time in the feeder, the
 // engine's slots, the results channel and, with --keep-order, the reorder
 // window.
-func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[failureKey]bool) (*summary, error) {
-	o := r.o
+func (lp *listPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, first bool) (*summary, error) {
+	o := p.o
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -277,7 +152,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	if err != nil {
 		return sum, &configError{err}
 	}
-	lr, err := r.src.open()
+	lr, err := lp.src.open()
 	if err != nil {
 		return sum, &inputError{err}
 	}
@@ -287,17 +162,17 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	// error, not a run.
 	line, ok, pending := lines.next(ctx.Done())
 	if ok && line.err == io.EOF && first {
-		return sum, &emptyError{r.src.describe()}
+		return sum, &emptyError{lp.src.describe()}
 	}
 
 	var total int64 = -1
 	if progressEnabled(o) {
-		total = r.src.count()
+		total = lp.src.count()
 	}
 	prog := newProgress(o, mode.String(), total)
 	if prog != nil && o.IO.OutTTY {
-		r.out.around = prog.around
-		defer func() { r.out.around = nil }()
+		p.out.around = prog.around
+		defer func() { p.out.around = nil }()
 	}
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -305,29 +180,29 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	// A failed stdout ends the run: nobody reads what is left.
 	go func() {
 		select {
-		case <-r.out.failed:
+		case <-p.out.failed:
 			cancel()
 		case <-runCtx.Done():
 		}
 	}()
 
-	jobs := make(chan Job)
-	results := make(chan Result, o.Concurrency)
-	rs := &runState{mode: mode, out: r.out, f: r.f, sum: sum, prog: prog, shown: shown}
+	jobs := make(chan fetcher.Job)
+	results := make(chan fetcher.Result, o.Concurrency)
+	rs := &runState{mode: mode, out: p.out, f: p.f, sum: sum, prog: prog, shown: p.shown}
 	if o.KeepOrder {
 		rs.window = make(chan struct{}, max(keepOrderFactor*o.Concurrency, minKeepOrderWindow))
-		rs.pending = make(map[int64]Result)
+		rs.pending = make(map[int64]fetcher.Result)
 	}
 	ob := &observer{}
 	if o.announce {
-		ob.starts = make(chan Job, maxQueuedStarts)
+		ob.starts = make(chan fetcher.Job, maxQueuedStarts)
 		rs.starts = ob.starts
 		rs.announced = make(map[int64]bool)
 	}
 	cfg.Observer = ob
 	prog.setLiveBytes(&ob.bytes)
 
-	fd := &feeder{mode: mode, lines: lines, countable: r.src.countable, jobs: jobs, results: results, window: rs.window}
+	fd := &feeder{mode: mode, lines: lines, countable: lp.src.countable, jobs: jobs, results: results, window: rs.window}
 	if ok {
 		fd.first = &line
 	} else {
@@ -337,7 +212,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	start := now()
 	var (
 		wg     sync.WaitGroup
-		stats  Stats
+		stats  fetcher.Stats
 		runErr error
 	)
 	wg.Add(2)
@@ -361,10 +236,7 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 	prog.finish()
 	sum.notStarted += fd.notStarted // to the jobs the engine took and never began (emit)
 	sum.inputComplete = fd.complete
-	sum.dns.queries, sum.dns.cacheHits = stats.DNS.Queries, stats.DNS.CacheHits
-	sum.wire.requests, sum.wire.conns, sum.wire.reused = stats.Requests, stats.Conns, stats.Reused
-	sum.wire.connectLost, sum.wire.connectFailed = stats.ConnectLost, stats.ConnectFailed
-	sum.wire.h2conns, sum.wire.h2streams = stats.HTTP2Conns, stats.HTTP2Streams
+	sum.setStats(stats)
 	if fd.err != nil {
 		return sum, &inputError{fd.err}
 	}
@@ -377,14 +249,14 @@ func (r *runner) runOnce(ctx context.Context, mode Mode, first bool, shown map[f
 // result. When the run stops early it counts the lines that were never
 // started.
 type feeder struct {
-	mode      Mode
+	mode      fetcher.Mode
 	lines     *asyncLines
 	countable bool
 	first     *lineResult // the line read before the run began; nil if none
 	stopEarly bool        // the run was interrupted before its first line came
 	asked     bool        // with stopEarly: the first line was asked for, not received
-	jobs      chan<- Job
-	results   chan<- Result
+	jobs      chan<- fetcher.Job
+	results   chan<- fetcher.Result
 	window    chan struct{}
 
 	// What happened, read after run returns.
@@ -437,11 +309,11 @@ func (fd *feeder) run(done <-chan struct{}) {
 		}
 		if l.tooLong {
 			err := fetcher.InvalidInput(l.text+"…", fmt.Sprintf("line %d is longer than %d bytes", l.lineNo, maxLineLength))
-			fd.results <- fetcher.ErrorResult(Job{Index: idx}, fd.mode, err)
+			fd.results <- fetcher.ErrorResult(fetcher.Job{Index: idx}, fd.mode, err)
 			continue
 		}
 		raw, label := splitLabel(l.text)
-		job, err := fetcher.ParseJob(Job{URL: raw, Index: idx, Label: label})
+		job, err := fetcher.ParseJob(fetcher.Job{URL: raw, Index: idx, Label: label})
 		if err != nil {
 			fd.results <- fetcher.ErrorResult(job, fd.mode, err)
 			continue
@@ -500,7 +372,7 @@ func (fd *feeder) stopped(asked bool) {
 // runState is what the collector of one run holds: where lines go, what
 // is counted, and the order they are printed in.
 type runState struct {
-	mode Mode
+	mode fetcher.Mode
 	out  *lineWriter
 	f    *formatter
 	sum  *summary
@@ -513,23 +385,23 @@ type runState struct {
 	// --keep-order: slots of the feeder's window, results waiting for an
 	// earlier one, and the index printed next. nil without.
 	window  chan struct{}
-	pending map[int64]Result
+	pending map[int64]fetcher.Result
 	next    int64
 
 	// fetch demo: starts to announce, and those announced whose result is
 	// not yet printed. nil otherwise.
-	starts    chan Job
-	held      []Job // starts taken while a result was ready: announced after it
+	starts    chan fetcher.Job
+	held      []fetcher.Job // starts taken while a result was ready: announced after it
 	announced map[int64]bool
 }
 
 // collect prints and counts results until results is closed. It is the
 // only goroutine that prints during a run.
-func (rs *runState) collect(results <-chan Result) {
+func (rs *runState) collect(results <-chan fetcher.Result) {
 	defer rs.out.flush()
 	// One Result for the whole run, not one on the heap per result: emit
 	// keeps no pointer to it.
-	var r Result
+	var r fetcher.Result
 	for {
 		var ok bool
 		r, ok = rs.receive(results)
@@ -572,7 +444,7 @@ func (rs *runState) emitInOrder() {
 // it (fetch demo): results are taken first, so that a one-after-another
 // run reads as GET, bytes, GET, bytes. A start that comes with a result
 // ready is held until that result is printed.
-func (rs *runState) receive(results <-chan Result) (Result, bool) {
+func (rs *runState) receive(results <-chan fetcher.Result) (fetcher.Result, bool) {
 	if rs.starts == nil {
 		select {
 		case r, ok := <-results:
@@ -626,7 +498,7 @@ func (rs *runState) announceQueued() bool {
 	}
 }
 
-func (rs *runState) announce(j Job) {
+func (rs *runState) announce(j fetcher.Job) {
 	rs.announced[j.Index] = true
 	rs.out.writeLine(rs.f.started(nil, rs.mode, fetcher.MaskURL(j.URL)))
 }
@@ -636,7 +508,7 @@ func (rs *runState) announce(j Job) {
 // A job the interrupt reached before its fetch began (NotStarted) is
 // counted as not started, not printed: an engine that queues jobs ahead
 // of its workers reports the same as one that does not.
-func (rs *runState) emit(r *Result) {
+func (rs *runState) emit(r *fetcher.Result) {
 	if r.NotStarted {
 		if rs.out.Err() == nil {
 			rs.sum.notStarted++
@@ -671,7 +543,7 @@ func (rs *runState) emit(r *Result) {
 // failureKey identifies a failure across the runs of a comparison.
 type failureKey struct {
 	url    string
-	kind   ErrorKind
+	kind   fetcher.ErrorKind
 	status int
 }
 
@@ -680,7 +552,7 @@ type failureKey struct {
 const maxShownFailures = 1 << 16
 
 // engineConfig turns the flags into the engines' configuration.
-func engineConfig(o *Options) (Config, error) {
+func engineConfig(o *Options) (fetcher.RunConfig, error) {
 	cfg, err := baseConfig(o)
 	if err != nil {
 		return cfg, err
@@ -696,8 +568,8 @@ func engineConfig(o *Options) (Config, error) {
 // the body) for the fetcher to check (Config.Validate) and read. Flag
 // groups that set fields of their own (proxies, HTTP versions) hook in
 // here; their errors are usage errors.
-func baseConfig(o *Options) (Config, error) {
-	cfg := Config{
+func baseConfig(o *Options) (fetcher.RunConfig, error) {
+	cfg := fetcher.RunConfig{
 		Config: fetcher.Config{
 			Timeout:        o.Timeout,
 			ConnectTimeout: o.ConnectTimeout,
@@ -749,14 +621,14 @@ func baseConfig(o *Options) (Config, error) {
 type observer struct {
 	fetcher.NopObserver
 	bytes  atomic.Int64
-	starts chan Job // nil unless announcing
+	starts chan fetcher.Job // nil unless announcing
 }
 
 // maxQueuedStarts bounds the announcements waiting for the collector; past
 // it, announcements are dropped rather than block a fetch.
 const maxQueuedStarts = 4096
 
-func (ob *observer) OnStart(j Job) {
+func (ob *observer) OnStart(j fetcher.Job) {
 	if ob.starts == nil {
 		return
 	}

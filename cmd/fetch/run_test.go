@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,7 +58,7 @@ type fetchRunCase struct {
 	cancelOn   string // cancel the run (as SIGINT does) when this URL starts
 	wantStderr string // substring; "" means stderr must be empty
 	wantExit   exitCode
-	wantModes  []Mode // engine runs, in order; nil: not checked
+	wantModes  []fetcher.Mode // engine runs, in order; nil: not checked
 }
 
 var fetchRunCases = []fetchRunCase{
@@ -72,13 +74,13 @@ var fetchRunCases = []fetchRunCase{
 	{name: "quiet", args: []string{"-q", okA, okB, dns}, wantExit: exitFailed},
 	{name: "slowest", args: []string{"--slowest", "2", okA, okB, okC, nf}, engine: fakeSpec{dns: fetcher.ResolverStats{Queries: 2, CacheHits: 1}}, wantExit: exitFailed},
 	{name: "slowest-json", args: []string{"--json", "--slowest", "2", okA, okB, okC}, wantExit: exitOK},
-	{name: "compare", args: []string{"--compare", okA, okB, okC}, wantExit: exitOK, wantModes: []Mode{ModeSync, ModeAsync}},
-	{name: "compare-json-repeat", args: []string{"--compare=sync,threads,async", "--repeat", "2", "--json", "-q", okA, okB, okC}, engine: fakeSpec{scale: map[Mode]float64{ModeThreads: 1.1}}, wantExit: exitOK,
-		wantModes: []Mode{ModeSync, ModeThreads, ModeAsync, ModeAsync, ModeThreads, ModeSync}},
-	{name: "compare-repeat-text", args: []string{"--compare", "--repeat", "3", "-q", okB, okC}, engine: fakeSpec{scale: map[Mode]float64{ModeAsync: 1.2}}, wantExit: exitOK},
+	{name: "compare", args: []string{"--compare", okA, okB, okC}, wantExit: exitOK, wantModes: []fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}},
+	{name: "compare-json-repeat", args: []string{"--compare=sync,threads,async", "--repeat", "2", "--json", "-q", okA, okB, okC}, engine: fakeSpec{scale: map[fetcher.Mode]float64{fetcher.ModeThreads: 1.1}}, wantExit: exitOK,
+		wantModes: []fetcher.Mode{fetcher.ModeSync, fetcher.ModeThreads, fetcher.ModeAsync, fetcher.ModeAsync, fetcher.ModeThreads, fetcher.ModeSync}},
+	{name: "compare-repeat-text", args: []string{"--compare", "--repeat", "3", "-q", okB, okC}, engine: fakeSpec{scale: map[fetcher.Mode]float64{fetcher.ModeAsync: 1.2}}, wantExit: exitOK},
 	{name: "compare-stdin", args: []string{"--compare", "--repeat", "2", "-q"}, stdin: okA + "\n" + okB + "\n", wantExit: exitOK},
 	{name: "gate-met", args: []string{"--compare", "--min-speedup", "1.5", okB, okC}, wantExit: exitOK},
-	{name: "gate-not-met", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{scale: map[Mode]float64{ModeAsync: 1.5}},
+	{name: "gate-not-met", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{scale: map[fetcher.Mode]float64{fetcher.ModeAsync: 1.5}},
 		wantStderr: "fetch: speedup 1.11x of async over sync is below --min-speedup 2.00x\n", wantExit: exitGate},
 	{name: "gate-failed-urls", args: []string{"--compare", "--min-speedup", "2", "-q", okB, okC}, engine: fakeSpec{asyncFail: true},
 		wantStderr: "fetch: speedup 0.00x of async over sync is below --min-speedup 2.00x\n", wantExit: exitGate},
@@ -108,7 +110,7 @@ var fetchRunCases = []fetchRunCase{
 
 // runFetch runs one case through newCmdFetch with the fake engine and a
 // fake clock, and returns stdout, stderr and the exit code.
-func runFetch(t *testing.T, tc fetchRunCase) (string, string, exitCode, []Mode) {
+func runFetch(t *testing.T, tc fetchRunCase) (string, string, exitCode, []fetcher.Mode) {
 	t.Helper()
 	ios, in, out, errOut := Test()
 	in.WriteString(tc.stdin)
@@ -123,8 +125,8 @@ func runFetch(t *testing.T, tc fetchRunCase) (string, string, exitCode, []Mode) 
 		o.announce = strings.HasPrefix(tc.name, "announce")
 		o.Run = eng.run
 		if tc.cancelOn != "" {
-			o.Run = func(rctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
-				watched := make(chan Job)
+			o.Run = func(rctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+				watched := make(chan fetcher.Job)
 				go func() {
 					defer close(watched)
 					for j := range jobs {
@@ -138,8 +140,8 @@ func runFetch(t *testing.T, tc fetchRunCase) (string, string, exitCode, []Mode) 
 			}
 		}
 		if tc.name == "save-sha" {
-			o.Run = func(rctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
-				inner := make(chan Result)
+			o.Run = func(rctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+				inner := make(chan fetcher.Result)
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
@@ -191,7 +193,7 @@ func TestFetchRun(t *testing.T) {
 	}
 }
 
-func equalModes(a, b []Mode) bool {
+func equalModes(a, b []fetcher.Mode) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -272,8 +274,8 @@ func TestKeepOrderBounded(t *testing.T) {
 	var maxHeld int
 	// The engine holds every job it gets and answers, last first, only
 	// once no more job comes: when the window has stopped the feeder.
-	hoard := func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
-		var held []Result
+	hoard := func(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+		var held []fetcher.Result
 		release := func() {
 			for i := len(held) - 1; i >= 0; i-- {
 				results <- held[i]
@@ -289,9 +291,9 @@ func TestKeepOrderBounded(t *testing.T) {
 			case j, ok := <-jobs:
 				if !ok {
 					release()
-					return Stats{}, nil
+					return fetcher.Stats{}, nil
 				}
-				held = append(held, Result{Type: "result", URL: j.URL, Status: 200, Bytes: 1, Index: j.Index})
+				held = append(held, fetcher.Result{Type: "result", URL: j.URL, Status: 200, Bytes: 1, Index: j.Index})
 				maxHeld = max(maxHeld, len(held))
 			case <-quiet:
 				release()
@@ -337,7 +339,7 @@ func TestCompareListChanged(t *testing.T) {
 	runs := 0
 	code := newCmdFetch(context.Background(), ios, []string{"--compare", "--json", "-i", file}, func(ctx context.Context, o *Options) exitCode {
 		o.Now = clock.Now
-		o.Run = func(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
+		o.Run = func(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 			runs++
 			if runs == 1 {
 				// Someone truncates the list while the first run reads it.
@@ -356,4 +358,52 @@ func TestCompareListChanged(t *testing.T) {
 	if strings.Contains(out.String(), `"type":"compare"`) {
 		t.Errorf("a comparison was reported:\n%s", out)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use: the standard
+// streams of an in-process run, written by the collector, the progress
+// bar and the crawl's callbacks (as os.Stdout and os.Stderr are).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+	// onWrite, if set, sees each write (under mu).
+	onWrite func(p []byte)
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.onWrite != nil {
+		s.onWrite(p)
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fetchHere runs the command in this process as fetch runs the binary:
+// args and stdin in; stdout, stderr and the exit code out. The run is
+// bounded by e2eTimeout; ctx may end it earlier (a *signalError cause,
+// as SIGINT gives).
+func fetchHere(t *testing.T, ctx context.Context, stdin string, args ...string) ran {
+	t.Helper()
+	return fetchHereTo(t, ctx, stdin, &syncBuffer{}, args...)
+}
+
+// fetchHereTo is fetchHere writing stdout to out.
+func fetchHereTo(t *testing.T, ctx context.Context, stdin string, out *syncBuffer, args ...string) ran {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, e2eTimeout)
+	defer cancel()
+	errOut := &syncBuffer{}
+	ios := &IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut}
+	code := run(ctx, args, ios)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatalf("fetch %v did not end within %v", args, e2eTimeout)
+	}
+	return ran{out.String(), errOut.String(), int(code)}
 }

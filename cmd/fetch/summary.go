@@ -5,6 +5,9 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/greenfetch/greenfetch/crawl"
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 // maxExactLatencies is how many latencies the summary keeps to compute
@@ -15,10 +18,13 @@ const maxExactLatencies = 10000
 // histGrowth is the width ratio of histogram buckets.
 const histGrowth = 1.01
 
-// summary accumulates what a run delivered. It is touched by the collector
-// goroutine only.
+// summary accumulates what a run delivered: a list's or a crawl's, from
+// its results and, at its end, the engine's counters (setStats) and a
+// crawl's (setCrawl). Every output of a summary (text, JSON) is rendered
+// from it by formatter.summary. It is touched by the collector goroutine
+// only.
 type summary struct {
-	mode     Mode
+	mode     fetcher.Mode
 	urls     int64
 	ok       int64
 	failed   int64
@@ -31,20 +37,38 @@ type summary struct {
 	notStarted    int64
 	inputComplete bool
 	wall          time.Duration
-	dns           struct{ queries, cacheHits int64 }
-	wire          struct{ requests, conns, reused, connectLost, connectFailed, h2conns, h2streams int64 } // from the engine's Stats
+	stats         fetcher.Stats // what the engine did on the wire (setStats)
+	crawl         *crawl.Stats  // a crawl's counters (setCrawl); nil for a list
 	lat           latencies
 	slowest       slowestHeap // the N slowest successful fetches
 	nSlowest      int
 }
 
-func newSummary(mode Mode, slowest int) *summary {
+func newSummary(mode fetcher.Mode, slowest int) *summary {
 	return &summary{mode: mode, nSlowest: slowest, inputComplete: true}
 }
 
-func (s *summary) add(r *Result) {
+// setStats keeps the counters of the engine's run.
+func (s *summary) setStats(st fetcher.Stats) { s.stats = st }
+
+// setCrawl keeps the counters of a crawl (or of a list on a store): its
+// engine's, its own, and what its frontier left (not started).
+func (s *summary) setCrawl(cs crawl.Stats) {
+	s.setStats(cs.Fetch)
+	cs.Fetch = fetcher.Stats{} // kept once, in s.stats
+	s.crawl = &cs
+	s.notStarted = cs.Left // 0 with a store, whose queue is the next run's
+}
+
+// anyFailed reports whether the run failed anything: a URL, or a
+// robots.txt that kept its origin out.
+func (s *summary) anyFailed() bool {
+	return s.failed > 0 || (s.crawl != nil && s.crawl.RobotsErrors > 0)
+}
+
+func (s *summary) add(r *fetcher.Result) {
 	s.urls++
-	if r.ErrorKind == KindCanceled {
+	if r.ErrorKind == fetcher.KindCanceled {
 		s.canceled++
 	}
 	s.bytes += r.Bytes

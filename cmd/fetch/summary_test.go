@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/greenfetch/greenfetch/crawl"
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 func TestPercentileExact(t *testing.T) {
@@ -53,9 +58,9 @@ func TestPercentileHistogram(t *testing.T) {
 }
 
 func TestSlowest(t *testing.T) {
-	s := newSummary(ModeAsync, 3)
+	s := newSummary(fetcher.ModeAsync, 3)
 	for i, ms := range []int{5, 50, 1, 50, 30, 2, 40} {
-		r := Result{URL: fmt.Sprintf("u%d", i), Status: 200, Index: int64(i)}
+		r := fetcher.Result{URL: fmt.Sprintf("u%d", i), Status: 200, Index: int64(i)}
 		r.Timings.Total = time.Duration(ms) * time.Millisecond
 		s.add(&r)
 	}
@@ -71,15 +76,15 @@ func TestSlowest(t *testing.T) {
 
 func TestSchedule(t *testing.T) {
 	tests := []struct {
-		modes  []Mode
+		modes  []fetcher.Mode
 		repeat int
 		want   string
 	}{
-		{[]Mode{ModeAsync}, 1, "[async]"},
-		{[]Mode{ModeAsync}, 3, "[async async async]"},
-		{[]Mode{ModeSync, ModeAsync}, 1, "[sync async]"},
-		{[]Mode{ModeSync, ModeAsync}, 3, "[sync async async sync sync async]"},
-		{[]Mode{ModeSync, ModeThreads, ModeAsync}, 2, "[sync threads async async threads sync]"},
+		{[]fetcher.Mode{fetcher.ModeAsync}, 1, "[async]"},
+		{[]fetcher.Mode{fetcher.ModeAsync}, 3, "[async async async]"},
+		{[]fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}, 1, "[sync async]"},
+		{[]fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}, 3, "[sync async async sync sync async]"},
+		{[]fetcher.Mode{fetcher.ModeSync, fetcher.ModeThreads, fetcher.ModeAsync}, 2, "[sync threads async async threads sync]"},
 	}
 	for _, tt := range tests {
 		if got := fmt.Sprint(schedule(tt.modes, tt.repeat)); got != tt.want {
@@ -90,8 +95,8 @@ func TestSchedule(t *testing.T) {
 
 func TestCompareRuns(t *testing.T) {
 	s := time.Second
-	runs := []runCost{{mode: ModeSync, wall: 3 * s}, {mode: ModeAsync, wall: 1 * s}, {mode: ModeAsync, wall: 2 * s}, {mode: ModeSync, wall: 5 * s}, {mode: ModeSync, wall: 4 * s}, {mode: ModeAsync, wall: 1500 * time.Millisecond}}
-	c := compareRuns([]Mode{ModeSync, ModeAsync}, runs, 2.5)
+	runs := []runCost{{mode: fetcher.ModeSync, wall: 3 * s}, {mode: fetcher.ModeAsync, wall: 1 * s}, {mode: fetcher.ModeAsync, wall: 2 * s}, {mode: fetcher.ModeSync, wall: 5 * s}, {mode: fetcher.ModeSync, wall: 4 * s}, {mode: fetcher.ModeAsync, wall: 1500 * time.Millisecond}}
+	c := compareRuns([]fetcher.Mode{fetcher.ModeSync, fetcher.ModeAsync}, runs, 2.5)
 	if len(c.modes) != 2 {
 		t.Fatalf("got %d modes; want 2", len(c.modes))
 	}
@@ -161,4 +166,66 @@ func TestHumanBytes(t *testing.T) {
 			t.Errorf("humanBytes(%d) = %q; want %q", n, got, want)
 		}
 	}
+}
+
+// crawlStatsAll are crawl counters with every field set, the engine's
+// too, so that a summary that leaves one out shows it.
+var crawlStatsAll = crawl.Stats{Discovered: 5, SkippedRobots: 1, OutOfScope: 2, Duplicates: 3, Dropped: 1, RobotsFetches: 1, Sitemaps: 1,
+	Fetch: fetcher.Stats{DNS: fetcher.ResolverStats{Queries: 2, CacheHits: 1}, Requests: 4, Conns: 2, Reused: 2,
+		ConnectLost: 1, ConnectFailed: 2, HTTP2Conns: 1, HTTP2Streams: 3}}
+
+// TestCrawlSummaryHasListFields: a crawl's JSON summary has every field a
+// list's has, in the same order, then the crawl counters (crawl.Stats's
+// names); its text has the list's summary line, then the crawl line.
+func TestCrawlSummaryHasListFields(t *testing.T) {
+	list := newSummary(fetcher.ModeAsync, 1)
+	r := fetcher.Result{Type: "result", URL: okA, Status: 200, Bytes: 3, Timings: fetcher.Timings{Total: time.Second}}
+	list.add(&r)
+	list.setStats(crawlStatsAll.Fetch)
+	cr := newSummary(fetcher.ModeAsync, 1)
+	cr.add(&r)
+	cs := crawlStatsAll
+	cs.Pages, cs.Left = 1, 2
+	cr.setCrawl(cs)
+	f := &formatter{json: true}
+	listKeys, crawlKeys := jsonKeys(t, f.summary(nil, list)), jsonKeys(t, f.summary(nil, cr))
+	for _, k := range []string{"h2_conns", "h2_streams", "connect_attempts_lost", "connect_attempts_failed", "slowest"} {
+		if !slices.Contains(listKeys, k) {
+			t.Errorf("list summary keys %v; want %s (its stats are all set)", listKeys, k)
+		}
+	}
+	wantKeys := append(slices.Clone(listKeys), "pages", "discovered", "skipped_robots", "out_of_scope", "duplicates", "dropped",
+		"robots_fetches", "robots_errors", "sitemaps", "left")
+	if !slices.Equal(crawlKeys, wantKeys) {
+		t.Errorf("crawl summary keys\n%v\nwant\n%v", crawlKeys, wantKeys)
+	}
+	f.json = false
+	listText, crawlText := string(f.summary(nil, list)), string(f.summary(nil, cr))
+	want := strings.Replace(listText, ", 3 bytes", ", 2 not started, 3 bytes", 1) + // the crawl's left
+		"crawl: 1 pages, 5 discovered, 1 skipped by robots.txt, 2 out of scope, 3 duplicates, 1 dropped, 2 left unfetched\n"
+	if !strings.Contains(listText, "HTTP/2 3 streams on 1 conns") || crawlText != want {
+		t.Errorf("crawl text summary\n%s\nwant\n%s", crawlText, want)
+	}
+}
+
+// jsonKeys returns the keys of the JSON object line b, in order.
+func jsonKeys(t *testing.T, b []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not a JSON object: %s", b)
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		keys = append(keys, tok.(string))
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+	}
+	return keys
 }

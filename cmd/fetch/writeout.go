@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/greenfetch/greenfetch/fetcher"
 )
 
 // writeOut is a -w/--write-out template: text with {field} and
@@ -63,7 +65,7 @@ func parseWriteOut(tmpl string) (*writeOut, error) {
 			}
 			name := tmpl[i+1 : i+end]
 			path := strings.Split(name, ".")
-			if name == "" || !knownField(reflect.TypeOf(Result{}), path) {
+			if name == "" || !knownField(reflect.TypeOf(fetcher.Result{}), path) {
 				return nil, fmt.Errorf("unknown field {%s}; fields are those of a JSON result: %s", name, strings.Join(resultFieldNames(), ", "))
 			}
 			flush()
@@ -267,7 +269,7 @@ func resultFieldNames() []string {
 	}
 	// The fields a JSON result always has, in its order ("ok" included,
 	// which no struct field holds)...
-	if raw, err := json.Marshal(&Result{}); err == nil {
+	if raw, err := json.Marshal(&fetcher.Result{}); err == nil {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		if _, err := dec.Token(); err == nil {
 			for dec.More() {
@@ -297,7 +299,7 @@ func resultFieldNames() []string {
 			}
 		}
 	}
-	walk(reflect.TypeOf(Result{}))
+	walk(reflect.TypeOf(fetcher.Result{}))
 	return names
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 func TestWriteOut(t *testing.T) {
-	r := &Result{Type: "result", URL: "http://a.test/", Status: 200, Bytes: 5, Label: "id\t1",
+	r := &fetcher.Result{Type: "result", URL: "http://a.test/", Status: 200, Bytes: 5, Label: "id\t1",
 		Timings: fetcher.Timings{Total: 1500 * time.Microsecond},
 		Headers: http.Header{"Content-Type": {"text/plain"}, "Vary": {"a", "b"}}}
 	tests := []struct{ tmpl, want string }{

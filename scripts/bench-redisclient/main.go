@@ -1,7 +1,8 @@
 // Command bench-redisclient measures two Redis clients for Go, go-redis v9
 // and rueidis, on the workload of greenfetch's Redis frontier: EVALSHA of
-// the frontier's Complete script (crawl/frontier_redis.go: 2 declared
-// keys, about 200 ARGV strings of 8 to 200 bytes: 4 pages done, 60 links),
+// the frontier's Complete script (crawl/lua/complete.lua, read from the
+// source tree at run time: 2 declared keys, about 200 ARGV strings of 8
+// to 200 bytes: 4 pages done, 60 links),
 // one call at a time from one goroutine as the crawl's driver calls it,
 // and from 4 goroutines at once.
 //
@@ -28,7 +29,10 @@
 //
 // Usage:
 //
-//	go run . [-addr host:port] [-dur 1s] [-reps 5] [-goroutines 1,4]
+//	go run . [-addr host:port] [-dur 1s] [-reps 5] [-goroutines 1,4] [-lua DIR]
+//
+// -lua is the directory of the frontier's scripts; by default crawl/lua
+// of the greenfetch module that holds the working directory.
 package main
 
 import (
@@ -40,6 +44,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -51,8 +56,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/rueidis"
-
-	"github.com/greenfetch/greenfetch/crawl"
 )
 
 // The workload's shape (what one Complete call of a crawl carries).
@@ -77,8 +80,9 @@ func main() {
 	dur := flag.Duration("dur", time.Second, "length of one measured run (at most 30s)")
 	reps := flag.Int("reps", 5, "repetitions of each client and concurrency (at most 21)")
 	gs := flag.String("goroutines", "1,4", "comma-separated numbers of goroutines calling at once")
+	lua := flag.String("lua", "", "the frontier's script `DIR` (default: crawl/lua of the greenfetch source tree around the working directory)")
 	flag.Parse()
-	if err := run(*addr, *dur, *reps, *gs); err != nil {
+	if err := run(*addr, *dur, *reps, *gs, *lua); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-redisclient:", err)
 		os.Exit(1)
 	}
@@ -91,7 +95,7 @@ type client struct {
 	close func()
 }
 
-func run(addr string, dur time.Duration, reps int, gs string) error {
+func run(addr string, dur time.Duration, reps int, gs, luaDir string) error {
 	if dur <= 0 || dur > maxDur || reps < 1 || reps > maxReps {
 		return fmt.Errorf("-dur %v, -reps %d: want 0 < dur <= %v, 1 <= reps <= %d", dur, reps, maxDur, maxReps)
 	}
@@ -111,9 +115,13 @@ func run(addr string, dur time.Duration, reps int, gs string) error {
 		defer stop()
 		addr = a
 	}
+	src, err := completeScript(luaDir)
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
 	calls := prepare()
-	clients, err := newClients(ctx, addr, calls)
+	clients, err := newClients(ctx, addr, calls, src)
 	if err != nil {
 		return err
 	}
@@ -232,7 +240,7 @@ func prepare() []call {
 				host(n), n, 10000+n, host(n))
 			args = append(args, host(n), fmt.Sprintf("%d-0", 1000+n), key8(1<<20+n), rec)
 		}
-		args = append(args, 0, linksPerCall) // MaxQueued 0: no bound
+		args = append(args, 0, linksPerCall) // bound 0: none
 		for l := range linksPerCall {
 			n := (c*linksPerCall + l) % linkPool
 			u := fmt.Sprintf("http://%s/page/%d", host(n), n)
@@ -248,10 +256,54 @@ func prepare() []call {
 	return calls
 }
 
-func newClients(ctx context.Context, addr string, calls []call) ([]client, error) {
-	// go-redis as the frontier sets it up (OpenRedis).
+// completeScript returns the source of the frontier's Complete script as
+// the crawl package assembles it: lua/complete.lua after the files its
+// first line names ("-- uses: lib.lua lib_complete.lua"). dir is the
+// scripts' directory; if empty, crawl/lua of the module
+// github.com/greenfetch/greenfetch found above the working directory.
+func completeScript(dir string) (string, error) {
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		for d := wd; ; d = filepath.Dir(d) {
+			if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.HasPrefix(string(b), "module github.com/greenfetch/greenfetch\n") {
+				dir = filepath.Join(d, "crawl", "lua")
+				break
+			}
+			if filepath.Dir(d) == d {
+				return "", fmt.Errorf("no greenfetch source tree around %s: give -lua DIR (crawl/lua)", wd)
+			}
+		}
+	}
+	read := func(name string) (string, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		return string(b), err
+	}
+	text, err := read("complete.lua")
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	first, _, _ := strings.Cut(text, "\n")
+	if uses, ok := strings.CutPrefix(first, "-- uses:"); ok {
+		for _, name := range strings.Fields(uses) {
+			part, err := read(name)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(part)
+		}
+	}
+	b.WriteString(text)
+	return b.String(), nil
+}
+
+func newClients(ctx context.Context, addr string, calls []call, src string) ([]client, error) {
+	// go-redis as the frontier sets it up (crawl's openRedis).
 	gr := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1, PoolSize: 4})
-	grScript := redis.NewScript(crawl.RedisCompleteLua())
+	grScript := redis.NewScript(src)
 	goredis := client{
 		name: "go-redis v9",
 		exec: func(ctx context.Context, i int) error {
@@ -259,7 +311,7 @@ func newClients(ctx context.Context, addr string, calls []call) ([]client, error
 		},
 		close: func() { gr.Close() },
 	}
-	ruScript := rueidis.NewLuaScript(crawl.RedisCompleteLua())
+	ruScript := rueidis.NewLuaScript(src)
 	newRueidis := func(name string, noAuto bool) (client, error) {
 		c, err := rueidis.NewClient(rueidis.ClientOption{
 			InitAddress:           []string{addr},

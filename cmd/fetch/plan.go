@@ -1,0 +1,221 @@
+package main
+
+// The run plan: what one invocation of fetch runs, and the one place that
+// decides its modes, its repeats and its exit code, for every kind of
+// run. planRun builds it from the Options (planList, planCrawl,
+// planStoreList: each checks its input and flags, and opens what it
+// needs); runPlan.execute runs its passes and writes the costs, the
+// summaries and the comparison.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/greenfetch/greenfetch/fetcher"
+)
+
+// A pass is one cold run of the plan's work with the engine of a mode: a
+// URL list through the engines (listPass, run.go), or a crawl, or a list
+// kept in a store (crawlPass, crawl.go). It prints its results to p.out
+// as they complete and returns its summary; its error is an *emptyError,
+// an *inputError or a *configError (usage errors, exit 2), or a failure of
+// the engine or the crawl (exit 1).
+type pass interface {
+	run(ctx context.Context, p *runPlan, mode fetcher.Mode, first bool) (*summary, error)
+}
+
+// runPlan is the plan of one fetch: its pass run once per mode of
+// --compare and per --repeat.
+type runPlan struct {
+	o     *Options
+	modes []fetcher.Mode // the modes compared: o.Compare, or o.Mode alone
+	runs  []fetcher.Mode // the modes of the passes in order (schedule)
+	pass  pass
+	what  string // names a pass in its failure: "engine" or "crawl"
+
+	out  *lineWriter // results
+	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w
+	f    *formatter
+
+	// failed says something failed before the passes (a line of a
+	// stored list that is no URL): exit 1 at least.
+	failed bool
+	// sameList: every pass reads the same list, so a list whose length
+	// changed between passes is an input error (a crawl finds what it
+	// finds). describe names the list for that message.
+	sameList bool
+	describe func() string
+	// quietRepeat (-q with --repeat, on lists): a failure is printed once
+	// (the first pass that meets it; shown holds those printed), and the
+	// comparison's table stands for the passes' own cost and summary
+	// lines in text.
+	quietRepeat bool
+	shown       map[failureKey]bool
+
+	// closers end what the plan opened (an input, a store), in order,
+	// after the exit code is decided.
+	closers []func()
+}
+
+// newRunPlan returns the plan of o with pass, before its kind sets its
+// own fields.
+func newRunPlan(o *Options, ps pass, what string) *runPlan {
+	modes := o.Compare
+	if modes == nil {
+		modes = []fetcher.Mode{o.Mode}
+	}
+	p := &runPlan{o: o, modes: modes, runs: schedule(modes, o.Repeat), pass: ps, what: what, f: newFormatter(o)}
+	p.out = newLineWriter(o.IO.Out)
+	p.info = p.out
+	if o.WriteOut != nil {
+		// The template's lines are the whole of stdout: costs and
+		// summaries go to stderr.
+		p.info = newLineWriter(o.IO.ErrOut)
+	}
+	return p
+}
+
+// planRun builds the plan o asks for: a crawl (--crawl), a list kept in a
+// store (--frontier without --crawl), or a list. A nil plan means the run
+// ends before any pass (a usage error, an interrupt while the list was
+// read) with code, its message printed.
+func planRun(ctx context.Context, o *Options) (p *runPlan, code exitCode) {
+	if c := o.crawl; c != nil {
+		if c.on {
+			return c.planCrawl(ctx, o) // crawl.go
+		}
+		if err := c.listFlagsError(); err != nil {
+			return nil, printFlagError(o.IO.ErrOut, "fetch", err)
+		}
+		if c.store.spec != "memory" {
+			return c.planStoreList(ctx, o) // frontier.go
+		}
+	}
+	return planList(ctx, o) // run.go
+}
+
+// close ends what the plan opened.
+func (p *runPlan) close() {
+	for _, c := range p.closers {
+		c()
+	}
+}
+
+// execute runs the passes and returns the exit code. It is the one place
+// that decides it; the first that applies wins:
+//
+//	2   a usage or input error of a pass (an empty list, a list that cannot
+//	    be read, a configuration the engines refuse), message on stderr;
+//	1   a pass whose engine or crawl failed, message on stderr;
+//	1   stdout could not be written (a closed pipe is quiet, and judged on
+//	    what was read: 1 if a failure was printed, else 0);
+//	130 an interrupt (143 for SIGTERM), the summary of the pass printed;
+//	2   a list whose length changed between passes (no speedup reported);
+//	3   a --min-speedup gate not met (even with failed URLs);
+//	1   a failure: a URL (an error or a status >= 400), a robots.txt that
+//	    kept its origin out, a stored list's line that is no URL;
+//	0   otherwise.
+func (p *runPlan) execute(ctx context.Context) exitCode {
+	o, ios := p.o, p.o.IO
+	if p.quietRepeat {
+		p.shown = make(map[failureKey]bool)
+	}
+	var (
+		costs     []runCost
+		failed    = p.failed
+		listLen   = int64(-1)
+		lenDiffer bool
+	)
+	for i, mode := range p.runs {
+		sum, err := p.pass.run(ctx, p, mode, i == 0)
+		failed = failed || sum.anyFailed()
+		if err != nil {
+			var ee *emptyError
+			if errors.As(err, &ee) {
+				return printFlagError(ios.ErrOut, "fetch", err)
+			}
+			var ie *inputError
+			var ce *configError
+			if errors.As(err, &ie) || errors.As(err, &ce) {
+				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+				return exitUsage
+			}
+			if ctx.Err() == nil {
+				fmt.Fprintf(ios.ErrOut, "fetch: %s %s: %s\n", mode, p.what, shownErr(err))
+				return exitFailed
+			}
+		}
+		if p.out.Err() != nil {
+			break
+		}
+		n := sum.urls + sum.notStarted
+		if p.sameList && ctx.Err() == nil {
+			if listLen >= 0 && n != listLen {
+				lenDiffer = true
+			}
+			listLen = max(listLen, n)
+		}
+		costs = append(costs, runCost{mode, sum.wall, sum.failed, n})
+		if o.JSON || !p.quietRepeat {
+			p.info.writeLine(p.f.cost(nil, mode, sum.wall))
+			if o.JSON || !o.announce {
+				p.info.writeLine(p.f.summary(nil, sum))
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+
+	var cmp *comparison
+	if ctx.Err() == nil && p.out.Err() == nil && !lenDiffer && (o.Compare != nil || o.Repeat > 1) {
+		cmp = compareRuns(p.modes, costs, o.MinSpeedup)
+		p.info.writeLine(p.f.compare(nil, cmp))
+	}
+
+	switch err := p.out.Err(); {
+	case err == nil:
+	case isClosedPipe(err):
+		// The reader went away (| head): quiet, and judged on what it read.
+		if failed {
+			return exitFailed
+		}
+		return exitOK
+	default:
+		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %s\n", shownErr(err))
+		return exitFailed
+	}
+	if ctx.Err() != nil {
+		if code, ok := interruptCode(ctx); ok {
+			return code
+		}
+		return exitInterrupted
+	}
+	if lenDiffer {
+		fmt.Fprintf(ios.ErrOut, "fetch: the runs read lists of different lengths (%s): %s changed while the comparison ran; no speedup is reported\n",
+			runLengths(costs), shownText(p.describe()))
+		return exitUsage
+	}
+	if cmp != nil && !cmp.gateMet() {
+		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
+			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
+		return exitGate
+	}
+	if failed {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// configError is a configuration the engines refuse (exit 2).
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// inputError is a failure to read the URL list.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return "reading URLs: " + e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
