@@ -196,7 +196,7 @@ type sink struct {
 	h    hash.Hash
 	f    *saveFile
 	obs  Observer
-	hook *bodyHook // Config.OnBody's writer, or nil
+	hook *bodyHook // RunConfig.OnBody's writer, or nil
 }
 
 func (s *sink) Write(p []byte) (int, error) {

@@ -41,6 +41,11 @@ type conn interface {
 	cause(err error) error
 	// remoteAddr is the server's address (Result.RemoteAddr).
 	remoteAddr() string
+	// ref is the conn itself as an interface value at a fixed address
+	// (a field set when it is made): what fetchState.cur points to, so
+	// that a cancel finds the fetch's conn with one atomic load, without
+	// a lock or an allocation.
+	ref() *conn
 }
 
 var (
@@ -57,23 +62,23 @@ type notProcessed interface{ resendFresh() bool }
 // is sent again.
 const maxResends = 5
 
-// getConn returns the conn the next attempt at u (st.key) goes on when
+// getConn returns the conn the next attempt at u (key) goes on when
 // the fetch need not dial one itself: a stream of an HTTP/2 connection
 // when HTTP/2 may be spoken there (Client.mayH2; getH2 may dial one for
 // the pool), else a kept-alive HTTP/1.1 connection. nil, nil says that
 // the fetch dials (fetchState.dial), as it does when fresh asks for a new
 // HTTP/1.1 connection.
-func (st *fetchState) getConn(u *url.URL, fresh bool) (conn, *Error) {
+func (st *fetchState) getConn(u *url.URL, key *poolKey, fresh bool) (conn, *Error) {
 	c := st.c
 	if fresh {
 		return nil, nil
 	}
-	if c.mayH2(u, st.key.proxy) {
-		if cn, ferr := st.getH2(u); cn != nil || ferr != nil { // h2stream.go
+	if c.mayH2(u, key.proxy) {
+		if cn, ferr := st.getH2(u, key); cn != nil || ferr != nil { // h2stream.go
 			return cn, ferr
 		}
 	}
-	if pc := c.pool.get(st.key); pc != nil {
+	if pc := c.pool.get(*key); pc != nil {
 		pc.mark, pc.reused = pc.wc.nread, true
 		c.reused.Add(1)
 		return pc, nil
@@ -239,6 +244,7 @@ type persistConn struct {
 	mark    int64 // wc.nread when the current fetch took the conn
 	reused  bool  // the current fetch took the conn from the pool
 	closing bool  // the last response asked to close the connection
+	me      conn  // pc itself (ref)
 }
 
 // takeReader attaches a pooled read buffer to pc, after the first response

@@ -197,23 +197,24 @@ func (st *fetchState) endConnect(cs *connectState, conn net.Conn, err error) (ne
 	return conn, nil
 }
 
-// dial opens a connection to u for st.key (DNS, TCP connect, TLS) and
+// dial opens a connection to u for key (DNS, TCP connect, TLS) and
 // returns it as the protocol its server chose (speak). h2 says that the
 // fetch dials for the HTTP/2 pool (h2Pool.acquire made it the dialer):
 // the handshake offers h2, and the pool hears what came of the dial.
-func (st *fetchState) dial(u *url.URL, h2 bool) (conn, *Error) {
+func (st *fetchState) dial(u *url.URL, key *poolKey, h2 bool) (conn, *Error) {
 	c := st.c
 	host, port := st.hostPort(u)
 	var nc net.Conn
 	var ferr *Error
-	if st.key.proxy == nil {
+	if key.proxy == nil {
 		nc, ferr = st.connectTCP(host, port) // dial.go
 	} else {
-		nc, ferr = st.openConn(u, st.key, host, port) // proxy.go
+		nc, ferr = st.openConn(u, *key, host, port) // proxy.go
 	}
 	if ferr == nil {
 		c.conns.Add(1)
-		pc := &persistConn{key: st.key, remote: nc.RemoteAddr().String()}
+		pc := &persistConn{key: *key, remote: nc.RemoteAddr().String()}
+		pc.me = pc
 		pc.wc.Conn = nc
 		pc.wc.budget = -1
 		pc.conn = &pc.wc
@@ -228,7 +229,7 @@ func (st *fetchState) dial(u *url.URL, h2 bool) (conn, *Error) {
 		}
 	}
 	if h2 {
-		c.h2.dialDone(st.key, nil, false)
+		c.h2.dialDone(*key, nil, false)
 	}
 	return nil, ferr
 }

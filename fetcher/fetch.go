@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -15,28 +15,22 @@ import (
 // learnt. It belongs to the task or goroutine running the fetch; only cur
 // is touched by the cancel callback.
 type fetchState struct {
-	c        *Client
-	parent   context.Context // the caller's: canceled means KindCanceled
-	ctx      context.Context // parent bounded by deadline: &lazy
-	lazy     fetchCtx        // what ctx points to (fetchctx.go)
-	deadline time.Time       // start + Config.Timeout
-	start    time.Time
-	queued   time.Duration // waits for host slots and pauses, inside the fetch
-	curURL   string
-	job      *Job // for the hooks of Config.OnBody and OnRedirect
-	res      *Result
-	// cur is the connection in use, for cancel; curMu guards it.
-	curMu sync.Mutex
-	cur   conn
+	c      *Client
+	parent context.Context // the caller's: canceled means KindCanceled
+	ctx    context.Context // parent bounded by the deadline: &lazy
+	lazy   fetchCtx        // what ctx points to (fetchctx.go); lazy.deadline is start + Config.Timeout
+	start  time.Time
+	queued time.Duration // waits for host slots and pauses, inside the fetch
+	curURL string
+	job    *Job // for the hooks of RunConfig.OnBody and OnRedirect
+	res    *Result
+	cur    atomic.Pointer[conn] // the connection in use (its ref), for cancel
 	// req and hop are the request being made and the response it got,
 	// here on the heap rather than in the frames under a parked task
 	// (TestParkedTaskStack, see startResult).
 	req  request
 	hop  hop
 	held *heldSlot // dial.go: a fresh connection's connect slot, until the server took it
-	// key names the connections that may serve the attempt in progress
-	// (roundTrip).
-	key poolKey
 	// seeking: the fetch is counted in Client.seeking: it wants a
 	// connection for its next attempt and has none yet.
 	seeking bool
@@ -80,12 +74,8 @@ func (st *fetchState) connected() {
 // (so that done will not pool it) and stops it, so that no later
 // deadline of the fetch can undo this one.
 func (st *fetchState) interrupt() {
-	st.curMu.Lock()
-	cn := st.cur
-	st.cur = nil
-	st.curMu.Unlock()
-	if cn != nil {
-		cn.stop()
+	if p := st.cur.Swap(nil); p != nil {
+		(*p).stop()
 	}
 }
 
@@ -93,9 +83,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // use makes cn the fetch's current connection.
 func (st *fetchState) use(cn conn) {
-	st.curMu.Lock()
-	st.cur = cn
-	st.curMu.Unlock()
+	st.cur.Store(cn.ref())
 	if st.ctx.Err() != nil {
 		st.interrupt()
 	}
@@ -103,15 +91,7 @@ func (st *fetchState) use(cn conn) {
 
 // drop takes cn from the fetch, unless the fetch's cancel took it first
 // (then it reports false).
-func (st *fetchState) drop(cn conn) bool {
-	st.curMu.Lock()
-	mine := st.cur == cn
-	if mine {
-		st.cur = nil
-	}
-	st.curMu.Unlock()
-	return mine
-}
+func (st *fetchState) drop(cn conn) bool { return st.cur.CompareAndSwap(cn.ref(), nil) }
 
 // done ends the fetch's use of cn: back to the pool when clean (the
 // response's body read to its end) and cn allows it, closed otherwise.
@@ -130,7 +110,7 @@ func (st *fetchState) release(cn conn, clean bool, keep int) {
 // setDeadline bounds the next phase on cn by d (0: only the overall
 // deadline).
 func (st *fetchState) setDeadline(cn conn, d time.Duration) {
-	t := st.deadline
+	t := st.lazy.deadline
 	if d > 0 {
 		if p := time.Now().Add(d); p.Before(t) {
 			t = p
@@ -142,7 +122,7 @@ func (st *fetchState) setDeadline(cn conn, d time.Duration) {
 // bodyDeadline bounds the reading of a body on cn: by the overall
 // deadline, and each wait for more bytes by Config.IdleReadTimeout.
 func (st *fetchState) bodyDeadline(cn conn) {
-	cn.setDeadline(st.deadline, st.c.cfg.IdleReadTimeout)
+	cn.setDeadline(st.lazy.deadline, st.c.cfg.IdleReadTimeout)
 }
 
 // fetch runs one job to its Result. queued is the time the job already
@@ -185,8 +165,7 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 		return
 	}
 	st := &fetchState{c: c, parent: ctx, start: time.Now(), res: r, job: job}
-	st.deadline = st.start.Add(c.cfg.Timeout)
-	st.lazy = fetchCtx{parent: ctx, deadline: st.deadline, onDone: st.interrupt}
+	st.lazy = fetchCtx{parent: ctx, deadline: st.start.Add(c.cfg.Timeout), onDone: st.interrupt}
 	st.ctx = &st.lazy
 	st.seek()
 	defer st.connected() // also when the fetch panics (a bug: KindInternal)
@@ -194,7 +173,7 @@ func (c *Client) fetchInto(ctx context.Context, job *Job, mode Mode, queued time
 	if ctx.Done() != nil {
 		// Cancellation interrupts the connection at once; the deadline
 		// needs no timer here: every phase on the connection sets a
-		// deadline no later than st.deadline (setDeadline).
+		// deadline no later than the fetch's (setDeadline).
 		stop = context.AfterFunc(ctx, st.interrupt)
 	}
 	if err := st.run(u); err != nil {
@@ -325,8 +304,7 @@ func (st *fetchState) attempts(u *url.URL) (*hop, *Error) {
 func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, conn, *Error) {
 	c := st.c
 	host, port := st.hostPort(u)
-	key := &st.key
-	*key = poolKey{scheme: u.Scheme, addr: hostPortKey(u, host, port)}
+	key := poolKey{scheme: u.Scheme, addr: hostPortKey(u, host, port)}
 	if t := scheduler.Current(); t != nil && c.dial == nil {
 		key.hub = t.Hub()
 	}
@@ -335,11 +313,11 @@ func (st *fetchState) roundTrip(u *url.URL, req *request) (*http.Response, conn,
 	}
 	fresh := false
 	for attempt := 0; ; attempt++ {
-		cn, ferr := st.getConn(u, fresh)
+		cn, ferr := st.getConn(u, &key, fresh)
 		if cn == nil && ferr == nil {
 			// Dialed here, not in getConn: the stack of a task stays
 			// smaller during its connect (TestParkedTaskStack).
-			cn, ferr = st.dial(u, false)
+			cn, ferr = st.dial(u, &key, false)
 		}
 		if ferr != nil {
 			return nil, nil, ferr

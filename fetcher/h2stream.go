@@ -60,12 +60,13 @@ type h2Stream struct {
 	// Allocated with the stream: what the fetch sees of it.
 	resp http.Response
 	body h2Body
+	me   conn // s itself (ref)
 }
 
 // newStream returns a stream of cc for a slot the caller reserved.
 func (cc *h2Conn) newStream() *h2Stream {
 	s := &h2Stream{cc: cc, slot: true, removed: true}
-	s.body.s = s
+	s.body.s, s.me = s, s
 	return s
 }
 
@@ -89,6 +90,8 @@ func (s *h2Stream) setDeadline(t time.Time, idle time.Duration) {
 func (s *h2Stream) cause(err error) error { return err }
 
 func (s *h2Stream) remoteAddr() string { return s.cc.remote }
+
+func (s *h2Stream) ref() *conn { return &s.me }
 
 // park waits for the reader's next word on s, until the deadline (and, for
 // idle > 0, at most idle).
@@ -289,13 +292,13 @@ func (s *h2Stream) sendBody(body []byte) error {
 	return nil
 }
 
-// getH2 gives the fetch a stream of an HTTP/2 connection for st.key: on one
+// getH2 gives the fetch a stream of an HTTP/2 connection for key: on one
 // with a free stream, or on a new one this fetch dials (offering h2 in
 // ALPN), waiting while another fetch dials or every connection is full.
 // It returns nil, nil when the origin speaks HTTP/1.1 or the client is
 // closing, and the new connection itself when its ALPN chose HTTP/1.1.
-func (st *fetchState) getH2(u *url.URL) (conn, *Error) {
-	cc, dial, waited, err := st.c.h2.acquire(st.ctx, st.key)
+func (st *fetchState) getH2(u *url.URL, key *poolKey) (conn, *Error) {
+	cc, dial, waited, err := st.c.h2.acquire(st.ctx, *key)
 	st.queued += waited
 	switch {
 	case errors.Is(err, errClientClosed):
@@ -303,7 +306,7 @@ func (st *fetchState) getH2(u *url.URL) (conn, *Error) {
 	case err != nil:
 		return nil, st.classify(PhaseNone, err)
 	case dial:
-		return st.dial(u, true)
+		return st.dial(u, key, true)
 	case cc == nil:
 		return nil, nil // the origin spoke HTTP/1.1
 	}
@@ -315,7 +318,7 @@ func (st *fetchState) getH2(u *url.URL) (conn, *Error) {
 // connection serves the fetch as such, unless HTTP/2 is required.
 func (st *fetchState) notH2(pc *persistConn) (conn, *Error) {
 	c := st.c
-	c.h2.dialDone(st.key, nil, true)
+	c.h2.dialDone(pc.key, nil, true)
 	if c.cfg.HTTPVersion == HTTPVersionAuto {
 		return pc, nil
 	}
@@ -331,7 +334,7 @@ func (st *fetchState) notH2(pc *persistConn) (conn, *Error) {
 // startH2 makes an HTTP/2 connection of pc, whose server chose h2, for
 // the pool, and returns its first stream, reserved for the dialer.
 func (st *fetchState) startH2(pc *persistConn) (conn, *Error) {
-	key := st.key
+	key := pc.key
 	c := st.c
 	// The socket now belongs to the connection, not to this fetch: a
 	// cancel of the fetch ends its stream only.

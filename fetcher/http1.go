@@ -58,6 +58,8 @@ func (pc *persistConn) release(c *Client, clean bool, keep int) int64 {
 
 func (pc *persistConn) remoteAddr() string { return pc.remote }
 
+func (pc *persistConn) ref() *conn { return &pc.me }
+
 // roundTrip is the HTTP/1.1 exchange of conn: it writes the request and
 // reads the response head, skipping 1xx. The wait for the answer happens
 // in awaitResponse, a small frame right under roundTrip, to keep a parked

@@ -80,7 +80,7 @@ func (p testProto) resultProto() string {
 	return protoHTTP11
 }
 
-// requestLine is the end of a request line of p as Config.Verbose shows
+// requestLine is the end of a request line of p as RunConfig.Verbose shows
 // it.
 func (p testProto) requestLine() string {
 	if p.h2() {

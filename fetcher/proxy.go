@@ -307,8 +307,8 @@ func (st *fetchState) openConn(u *url.URL, key poolKey, host, port string) (net.
 // it when the fetch is canceled or times out; the returned func undoes it.
 func (st *fetchState) guard(conn net.Conn, d time.Duration) func() {
 	dl := time.Now().Add(d)
-	if st.deadline.Before(dl) {
-		dl = st.deadline
+	if st.lazy.deadline.Before(dl) {
+		dl = st.lazy.deadline
 	}
 	conn.SetDeadline(dl)
 	stop := context.AfterFunc(st.ctx, func() { conn.SetDeadline(aLongTimeAgo) })

@@ -1,7 +1,7 @@
 package fetcher
 
 // Redirects: where a 3xx answer sends a fetch, and with which method and
-// body it goes on (RFC 9110 15.4); Config.OnRedirect's hook is in
+// body it goes on (RFC 9110 15.4); RunConfig.OnRedirect's hook is in
 // onbody.go.
 
 import (

@@ -2,7 +2,7 @@ package fetcher
 
 // The request's header list, built once per client: HTTP/1.1 writes it
 // (appendRequestHead), HTTP/2 encodes it with HPACK (encodeRequestHead),
-// and Config.Verbose prints it (logRequest, from appendRequestHead),
+// and RunConfig.Verbose prints it (logRequest, from appendRequestHead),
 // whatever the protocol. The list holds the fields every request sends;
 // each request adds what depends on it: Host (HTTP/2's :authority), the
 // Basic credentials of the URL, and with a body its Content-Length.

@@ -119,7 +119,7 @@ func (st *fetchState) retryBody(err *Error) bool {
 // retryTimeLeft is the time left for retries to start in, and the bound
 // that sets it: the overall Timeout, or RetryMaxTime.
 func (st *fetchState) retryTimeLeft() (time.Duration, string) {
-	end, bound := st.deadline, fmt.Sprintf("the %v timeout", st.c.cfg.Timeout)
+	end, bound := st.lazy.deadline, fmt.Sprintf("the %v timeout", st.c.cfg.Timeout)
 	if rmt := st.c.cfg.RetryMaxTime; rmt > 0 && st.start.Add(rmt).Before(end) {
 		end, bound = st.start.Add(rmt), fmt.Sprintf("the %v retry max time", rmt)
 	}
