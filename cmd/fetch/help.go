@@ -46,6 +46,8 @@ Output:
 Exit status (the first that applies):
   2    usage or input error: message on stderr (an empty list is one; so is
        a comparison whose runs read lists of different lengths)
+  4    the results could not all be written (a full disk, /dev/full): the
+       whole lines written are kept (with -o, in FILE.partial)
   130  interrupted (SIGINT); 143 terminated (SIGTERM): URLs in flight end
        as canceled, the summary says how many were not started
   3    --min-speedup not met (even if some URL failed)

@@ -94,9 +94,21 @@ type Options struct {
 
 	crawl *crawlOptions // crawl mode's flags (crawl.go)
 
+	// outDesc names where the results go in messages, when not to
+	// standard output: the file -o writes (outfile.go).
+	outDesc string
+
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
 	announce bool
+}
+
+// outName names where the results go, for messages.
+func (o *Options) outName() string {
+	if o.outDesc != "" {
+		return o.outDesc
+	}
+	return "standard output"
 }
 
 // FlagError is a usage error: the command prints it with a usage hint and
@@ -208,7 +220,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVarP(&f.ipv6, "ipv6", "6", false, "IPv6 only: ask DNS for AAAA records only, connect over IPv6")
 
 	// Output.
-	fs.StringVarP(&f.output, "output", "o", "", "write the results to `FILE` instead of standard output, as curl -o does")
+	fs.StringVarP(&f.output, "output", "o", "", "write the results to `FILE` instead of standard output, as curl -o does:\nto FILE.partial while the run lasts, which then replaces FILE whole (a\nkilled run leaves FILE as it was); refused if the run reads FILE")
 	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text or json (NDJSON, one object a line)")
 	fs.BoolVar(&f.json, "json", false, "same as --format json")
 	fs.BoolVar(&o.Include, "include", false, "include the response headers: \"headers\" in JSON, indented lines in text")

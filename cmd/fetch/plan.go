@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 )
@@ -107,9 +108,11 @@ func (p *runPlan) close() {
 //
 //	2   a usage or input error of a pass (an empty list, a list that cannot
 //	    be read, a configuration the engines refuse), message on stderr;
+//	4   the results could not be written (a full disk, /dev/full, an I/O
+//	    error), message on stderr: the results are incomplete, whatever
+//	    else happened; a closed pipe is not this, but quiet, and judged on
+//	    what was read (1 if a failure was printed, else 0);
 //	1   a pass whose engine or crawl failed, message on stderr;
-//	1   stdout could not be written (a closed pipe is quiet, and judged on
-//	    what was read: 1 if a failure was printed, else 0);
 //	130 an interrupt (143 for SIGTERM), the summary of the pass printed;
 //	2   a list whose length changed between passes (no speedup reported);
 //	3   a --min-speedup gate not met (even with failed URLs);
@@ -141,7 +144,7 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 				return exitUsage
 			}
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && p.out.Err() == nil {
 				fmt.Fprintf(ios.ErrOut, "fetch: %s %s: %s\n", mode, p.what, shownErr(err))
 				return exitFailed
 			}
@@ -183,8 +186,12 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 		}
 		return exitOK
 	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %s\n", shownErr(err))
-		return exitFailed
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "write /dev/stdout: ": the destination is named below
+		}
+		fmt.Fprintf(ios.ErrOut, "fetch: writing results to %s: %s\n", shownText(o.outName()), shownErr(err))
+		return exitOutput
 	}
 	if ctx.Err() != nil {
 		if code, ok := interruptCode(ctx); ok {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,31 +45,26 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 
 // fetchRun fetches the URLs of o (or crawls from them, with --crawl) and
 // writes results, costs, summaries and the comparison to o.IO.Out, or to
-// the file of -o.
+// the file of -o (outfile.go).
 func fetchRun(ctx context.Context, o *Options) exitCode {
 	if o.OutputFile == "" || o.OutputFile == "-" {
 		return fetchRunTo(ctx, o)
 	}
-	file, err := os.Create(o.OutputFile)
+	if what := sameFileAs(o.OutputFile, filesRead(o)); what != "" {
+		return printFlagError(o.IO.ErrOut, "fetch", flagErrorf("-o %s is %s: the results would overwrite what the run reads", o.OutputFile, what))
+	}
+	of, err := createOutput(o.OutputFile)
 	if err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
+		fmt.Fprintf(o.IO.ErrOut, "fetch: -o %s: %s\n", shownText(o.OutputFile), shownErr(err))
 		return exitUsage
 	}
 	// The results go to the file: for the progress bar, stdout is a file.
 	ios := *o.IO
-	ios.Out, ios.OutTTY, ios.OutPipe = file, false, false
+	ios.Out, ios.OutTTY, ios.OutPipe = of.f, false, false
 	fo := *o
 	fo.IO = &ios
-	code := fetchRunTo(ctx, &fo)
-	if st, err := file.Stat(); err == nil && st.Size() == 0 && code == exitUsage {
-		// A usage error (an empty list) leaves nothing behind.
-		os.Remove(o.OutputFile)
-	}
-	if err := file.Close(); err != nil && code != exitUsage {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
-		return max(code, exitFailed)
-	}
-	return code
+	fo.outDesc = of.describe()
+	return of.finish(fetchRunTo(ctx, &fo), o.IO.ErrOut)
 }
 
 // fetchRunTo is fetchRun once o.IO.Out is where results go: it plans the
