@@ -189,7 +189,7 @@ func (c *crawlOptions) planCrawl(ctx context.Context, o *Options) (*runPlan, exi
 func newCrawlPlan(o *Options, base crawl.Config, store *openedFrontier) *runPlan {
 	p := newRunPlan(o, &crawlPass{base: base, store: store}, "crawl")
 	if store != nil {
-		p.closers = append(p.closers, func() { store.finish(o.IO.ErrOut) })
+		p.closers = append(p.closers, func() { store.finish(o) })
 	}
 	return p
 }

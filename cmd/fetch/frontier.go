@@ -193,16 +193,16 @@ func (c *crawlOptions) useFrontier(ctx context.Context, o *Options, cfg *crawl.C
 	if err != nil {
 		return nil, storeErrorCode(o.IO.ErrOut, err), false
 	}
-	fmt.Fprintf(o.IO.ErrOut, "fetch: crawl id %s (frontier %s)\n", id, st.desc)
+	o.note("crawl id %s (frontier %s)", id, st.desc)
 	cfg.Frontier = st.front
 	jf := &formatter{json: true}
 	cfg.Record = func(r *fetcher.Result) []byte { return jf.result(nil, r) }
 	return st, exitOK, true
 }
 
-// finish closes the store and reports the round trips of the run to a
+// finish closes the store and notes the round trips of the run to a
 // store over the network.
-func (st *openedFrontier) finish(w io.Writer) {
+func (st *openedFrontier) finish(o *Options) {
 	if st == nil {
 		return
 	}
@@ -211,7 +211,7 @@ func (st *openedFrontier) finish(w io.Writer) {
 		if st.pages > 0 {
 			per = float64(n) / float64(st.pages)
 		}
-		fmt.Fprintf(w, "fetch: %s: %d round trips for %d pages (%.2f a page)\n", st.scheme, n, st.pages, per)
+		o.note("%s: %d round trips for %d pages (%.2f a page)", st.scheme, n, st.pages, per)
 	}
 	st.front.Close()
 }
@@ -277,7 +277,7 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 		p.failed = bad > 0 // a line that is no URL was not queued
 		return p, exitOK
 	}
-	store.finish(ios.ErrOut)
+	store.finish(o)
 	return nil, code
 }
 

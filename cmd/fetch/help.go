@@ -41,7 +41,8 @@ Output:
   "summary" per run, "compare" after a comparison. Control characters from
   the input are escaped in text; passwords in URLs are masked (user:***@)
   in every output. Progress goes to stderr only, and in auto only when
-  stdout is not a pipe.
+  stdout is not a pipe. With -o FILE, each cost and summary also goes to
+  stderr, in text (not with -s).
 
 Exit status (the first that applies):
   2    usage or input error: message on stderr (an empty list is one; so is

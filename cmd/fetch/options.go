@@ -87,7 +87,8 @@ type Options struct {
 	WriteOut   *writeOut // -w: a line per result from this template
 	KeepOrder  bool
 	Progress   string // auto, always, never
-	Quiet      bool
+	Quiet      bool   // -q: only failed results, the costs and the summary
+	Silent     bool   // -s: stderr carries errors and warnings only (no progress, no notes), as curl -s
 	Slowest    int
 	Include    bool // --include: response headers in each result
 	Verbose    bool // -v: request and response heads on stderr
@@ -109,6 +110,15 @@ func (o *Options) outName() string {
 		return o.outDesc
 	}
 	return "standard output"
+}
+
+// note writes a line of chatter to stderr, "fetch: " and the text
+// (shown as shownText shows it), unless -s/--silent asks for none.
+func (o *Options) note(format string, a ...any) {
+	if o.Silent {
+		return
+	}
+	fmt.Fprintf(o.IO.ErrOut, "fetch: %s\n", shownText(fmt.Sprintf(format, a...)))
 }
 
 // FlagError is a usage error: the command prints it with a usage hint and
@@ -143,7 +153,7 @@ type fetchFlags struct {
 	timeout, connectTimeout, tlsTimeout, retryMaxTime           durationValue
 	maxBody                                                     sizeValue
 	dnsServers                                                  []string
-	json, ipv4, ipv6, help, version, location                   bool
+	json, ipv4, ipv6, help, version, location, showError        bool
 }
 
 // flagGroups orders the flags in --help. Aliases kept for older scripts
@@ -158,7 +168,7 @@ var flagGroups = []struct {
 	{"Requests", []string{"request", "data", "head", "header", "user-agent", "max-time", "connect-timeout", "tls-timeout", "retry", "retry-all-errors", "retry-max-time", "max-redirs", "location", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
 	{"DNS", []string{"resolver", "dns-server", "ipv4", "ipv6"}},
 	{"Network", netFlagNames},
-	{"Output", []string{"output", "format", "json", "write-out", "include", "verbose", "keep-order", "slowest", "quiet", "silent", "progress"}},
+	{"Output", []string{"output", "format", "json", "write-out", "include", "verbose", "keep-order", "slowest", "quiet", "silent", "show-error", "progress"}},
 	{"Other", []string{"help", "version"}},
 }
 
@@ -229,7 +239,8 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVar(&o.KeepOrder, "keep-order", false, "print results in input order; at most max("+strconv.Itoa(keepOrderFactor)+"×c, "+strconv.Itoa(minKeepOrderWindow)+") URLs are started and not yet printed, so a slow URL holds back later ones")
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
-	fs.BoolVarP(&o.Quiet, "silent", "s", false, "same as --quiet")
+	fs.BoolVarP(&o.Silent, "silent", "s", false, "as curl -s: no progress bar and no notes on stderr (costs and summaries\nthat would go there included), only errors and warnings; the results are\nall printed (-q prints only the failed ones)")
+	fs.BoolVarP(&f.showError, "show-error", "S", false, "accepted for curl's habit (-sS): errors are always shown")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal, stdout is not a pipe, and CI is unset), always or never")
 
 	addNetFlags(fs, &o.Net) // netflags.go: Network

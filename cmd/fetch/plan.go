@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/greenfetch/greenfetch/fetcher"
@@ -36,8 +37,13 @@ type runPlan struct {
 	what  string // names a pass in its failure: "engine" or "crawl"
 
 	out  *lineWriter // results
-	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w
+	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w (nowhere with -s)
 	f    *formatter
+	// echo, when results go to a file (-o) and not -s, also gets the
+	// costs, summaries and comparison, in text, on stderr: the terminal
+	// is not left empty. nil otherwise.
+	echo  *lineWriter
+	echoF *formatter
 
 	// failed says something failed before the passes (a line of a
 	// stored list that is no URL): exit 1 at least.
@@ -69,10 +75,15 @@ func newRunPlan(o *Options, ps pass, what string) *runPlan {
 	p := &runPlan{o: o, modes: modes, runs: schedule(modes, o.Repeat), pass: ps, what: what, f: newFormatter(o)}
 	p.out = newLineWriter(o.IO.Out)
 	p.info = p.out
-	if o.WriteOut != nil {
+	switch {
+	case o.WriteOut != nil && o.Silent:
+		p.info = newLineWriter(io.Discard)
+	case o.WriteOut != nil:
 		// The template's lines are the whole of stdout: costs and
 		// summaries go to stderr.
 		p.info = newLineWriter(o.IO.ErrOut)
+	case o.outDesc != "" && !o.Silent:
+		p.echo, p.echoF = newLineWriter(o.IO.ErrOut), &formatter{slowest: o.Slowest}
 	}
 	return p
 }
@@ -166,6 +177,9 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 				p.info.writeLine(p.f.summary(nil, sum))
 			}
 		}
+		if p.echo != nil && !p.quietRepeat {
+			p.echo.writeLine(append(p.echoF.cost(nil, mode, sum.wall), p.echoF.summary(nil, sum)...))
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -175,6 +189,9 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 	if ctx.Err() == nil && p.out.Err() == nil && !lenDiffer && (o.Compare != nil || o.Repeat > 1) {
 		cmp = compareRuns(p.modes, costs, o.MinSpeedup)
 		p.info.writeLine(p.f.compare(nil, cmp))
+		if p.echo != nil {
+			p.echo.writeLine(p.echoF.compare(nil, cmp))
+		}
 	}
 
 	switch err := p.out.Err(); {
