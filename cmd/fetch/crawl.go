@@ -167,6 +167,11 @@ func (c *crawlOptions) planCrawl(ctx context.Context, o *Options) (*runPlan, exi
 		return nil, printFlagError(ios.ErrOut, "fetch", err)
 	}
 	seeds, err := readSeeds(o)
+	var ese *emptyShardError
+	if errors.As(err, &ese) {
+		noteEmptyShard(o, ese.where)
+		return newRunPlan(o, nothingPass{}, "crawl"), exitOK
+	}
 	if err != nil {
 		var ee *emptyError
 		if errors.Is(err, errNoInput) || errors.As(err, &ee) {
@@ -238,9 +243,28 @@ func readSeeds(o *Options) ([]*url.URL, error) {
 		seeds = append(seeds, u)
 	}
 	if len(seeds) == 0 {
+		if lines.emptyShard() {
+			return nil, &emptyShardError{src.describe()}
+		}
 		return nil, &emptyError{src.describe()}
 	}
 	return seeds, nil
+}
+
+// emptyShardError says that the seeds were all of other shards: a crawl
+// of nothing, not a usage error.
+type emptyShardError struct{ where string }
+
+func (e *emptyShardError) Error() string { return "no seeds of this shard in " + e.where }
+
+// nothingPass is the pass of a shard with no URL: a crawl, or a list
+// kept in a store, of zero pages.
+type nothingPass struct{}
+
+func (nothingPass) run(_ context.Context, p *runPlan, mode fetcher.Mode, _ bool) (*summary, error) {
+	sum := newSummary(mode, p.o.Slowest)
+	sum.setCrawl(crawl.Stats{})
+	return sum, nil
 }
 
 // run runs one cold crawl with the engine of mode, printing each page's

@@ -245,10 +245,14 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 		return nil, exitUsage
 	}
 	if c.store.crawlID == "" {
-		id, n, err := defaultListID(src, o)
+		id, n, emptyShard, err := defaultListID(src, o)
 		if err != nil {
 			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 			return nil, exitUsage
+		}
+		if n == 0 && emptyShard {
+			noteEmptyShard(o, src.describe())
+			return newRunPlan(o, nothingPass{}, "crawl"), exitOK
 		}
 		if n == 0 {
 			return nil, printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
@@ -263,16 +267,19 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 	if !ok {
 		return nil, code
 	}
-	pushed, bad, err := pushList(ctx, src, store.front, ios.ErrOut)
+	pushed, bad, emptyShard, err := pushList(ctx, src, store.front, ios.ErrOut)
 	code, interrupted := interruptCode(ctx)
 	switch {
 	case interrupted:
 	case err != nil:
 		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %s\n", shownErr(err))
 		code = exitFailed
-	case pushed == 0 && bad == 0:
+	case pushed == 0 && bad == 0 && !emptyShard:
 		code = printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
 	default:
+		if pushed == 0 && bad == 0 {
+			noteEmptyShard(o, src.describe()) // this worker fetches what others queued
+		}
 		p := newCrawlPlan(o, cfg, store)
 		p.failed = bad > 0 // a line that is no URL was not queued
 		return p, exitOK
@@ -283,11 +290,12 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 
 // defaultListID names a list run by its URLs, in order, and the flags
 // that decide what a fetch is (method, body, HEAD), so that workers given
-// the same list and flags meet; n is the number of URL lines.
-func defaultListID(src *source, o *Options) (id string, n int, err error) {
+// the same list and flags meet; n is the number of URL lines, and
+// emptyShard says that the list's lines were all of other shards.
+func defaultListID(src *source, o *Options) (id string, n int, emptyShard bool, err error) {
 	lines, err := src.open()
 	if err != nil {
-		return "", 0, err
+		return "", 0, false, err
 	}
 	defer src.endPass()
 	h := sha256.New()
@@ -297,24 +305,26 @@ func defaultListID(src *source, o *Options) (id string, n int, err error) {
 			break
 		}
 		if err != nil {
-			return "", 0, fmt.Errorf("reading URLs: %w", err)
+			return "", 0, false, fmt.Errorf("reading URLs: %w", err)
 		}
 		text, _ = splitLabel(text)
 		io.WriteString(h, text+"\n")
 		n++
 	}
 	fmt.Fprintf(h, "method=%q data=%q head=%v", o.Method, o.Data, o.Head)
-	return "list-" + hex.EncodeToString(h.Sum(nil))[:16], n, nil
+	return "list-" + hex.EncodeToString(h.Sum(nil))[:16], n, lines.emptyShard(), nil
 }
 
 // pushList pushes the URLs of src to front in batches; a line that is no
 // URL is said on w and counted in bad (its label, if any, is not kept).
-func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed, bad int, err error) {
+// otherShards says that some lines were of other shards.
+func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed, bad int, otherShards bool, err error) {
 	lines, err := src.open()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	defer src.endPass()
+	defer func() { otherShards = lines.emptyShard() }()
 	batch := make([]crawl.Item, 0, listPushBatch)
 	flush := func() error {
 		if err := ctx.Err(); err != nil {
@@ -334,7 +344,7 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 			break
 		}
 		if err != nil {
-			return pushed, bad, fmt.Errorf("reading URLs: %w", err)
+			return pushed, bad, false, fmt.Errorf("reading URLs: %w", err)
 		}
 		if tooLong {
 			fmt.Fprintf(w, "fetch: %s is longer than %d bytes: not queued\n", lines.where(), maxLineLength)
@@ -356,9 +366,9 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 		}
 		if batch = append(batch, it); len(batch) == listPushBatch {
 			if err := flush(); err != nil {
-				return pushed, bad, err
+				return pushed, bad, false, err
 			}
 		}
 	}
-	return pushed, bad, flush()
+	return pushed, bad, false, flush()
 }

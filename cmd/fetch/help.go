@@ -23,9 +23,11 @@ one URL, optionally followed by white space and a label (echoed as
 "label"); blank ones and comments ('#' at the start, or after white space)
 are skipped; a URL without a scheme gets http://. A bad line (longer than
 64 KiB, not a URL, not http or https) is a failed result, never the end of
-the run. A list with no URL is a usage error. Input is streamed: memory
-grows with -c, not with the list; a pipe or FIFO is read once (spooled to a
-temporary file when --compare or --repeat reads the list more than once).
+the run. A list with no URL is a usage error (a --shard with none of the
+list's URLs is not: it runs zero URLs and exits 0). Input is streamed:
+memory grows with -c, not with the list; a pipe or FIFO is read once
+(spooled to a temporary file when --compare or --repeat reads the list
+more than once).
 `
 
 const helpTail = `

@@ -156,7 +156,10 @@ func (lp *listPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, firs
 	// error, not a run.
 	line, ok, pending := lines.next(ctx.Done())
 	if ok && line.err == io.EOF && first {
-		return sum, &emptyError{lp.src.describe()}
+		if !lr.emptyShard() {
+			return sum, &emptyError{lp.src.describe()}
+		}
+		noteEmptyShard(o, lp.src.describe()) // and run zero URLs
 	}
 
 	var total int64 = -1
