@@ -59,6 +59,7 @@ servers=(
 	"h2o h2o"
 	"redis-server redis-server"
 	"ip iproute2"
+	"chromium chromium" # not a server: the browser internal/report's tests open the HTML report in
 )
 
 # install_packages installs the Debian packages the tests need. Debian's

@@ -348,6 +348,22 @@ func TestE2EFrontierFlags(t *testing.T) {
 			t.Errorf("right id: exit %d, stdout %q, stderr %q; want the one result", r.code, r.stdout, r.stderr)
 		}
 	})
+	t.Run("store passwords masked", func(t *testing.T) {
+		runs := []struct {
+			name, want string
+			args       []string
+		}{
+			{"crawl", "(frontier redis://:***@", []string{"--crawl", "--depth", "0", "--frontier", rd.URL(0, "sesame"), "--crawl-id", "mask", ng.URL + "/p1.html"}},
+			{"no store", `got "mongo://u:***@x"`, []string{"--crawl", "--frontier", "mongo://u:sesame@x", ng.URL}},
+			{"no URL", "redis://u:***@127.0.0.1:1/0%", []string{"results", "--frontier", "redis://u:sesame@127.0.0.1:1/0%", "--crawl-id", "x"}},
+		}
+		for _, r := range runs {
+			res := fetch(t, "", r.args...)
+			if !strings.Contains(res.stderr, r.want) || strings.Contains(res.stderr+res.stdout, "sesame") {
+				t.Errorf("%s: exit %d, stderr %q; want %q and never the password", r.name, res.code, res.stderr, r.want)
+			}
+		}
+	})
 	t.Run("shard", func(t *testing.T) {
 		var urls []string
 		for i := 0; i < 40; i++ {
