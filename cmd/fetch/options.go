@@ -218,7 +218,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.Var(&f.maxBody, "max-body", "fail a fetch whose decoded body exceeds `SIZE`: 512, 64KiB, 10MB, 1GiB (0: no limit)")
 	fs.BoolVarP(&o.Insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fs.StringVar(&o.CACert, "cacert", "", "verify TLS peers with the PEM certificates in `FILE`")
-	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing), under a name made from its URL")
+	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing; one that cannot be written is\na usage error before any fetch), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
 	addHTTPVersionFlags(fs, &o.HTTPVersion)
 
@@ -436,10 +436,31 @@ func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 		return flagErrorf("-X/--request: want a method such as GET, POST or PUT")
 	}
 	if o.SaveDir != "" {
-		if err := os.MkdirAll(o.SaveDir, 0o755); err != nil {
-			return flagErrorf("--save: %v", err)
+		if err := checkSaveDir(o.SaveDir); err != nil {
+			return &FlagError{err}
 		}
 	}
+	return nil
+}
+
+// checkSaveDir makes the --save directory if it is missing and checks,
+// before anything is fetched, that a file can be made in it: a directory
+// that cannot be written (read-only, not ours) would fail every fetch as
+// io after its body came.
+func checkSaveDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--save: %v", err)
+	}
+	f, err := os.CreateTemp(dir, ".fetch-write-check-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("--save %s: cannot write in this directory: %v", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return nil
 }
 
