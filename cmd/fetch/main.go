@@ -30,6 +30,7 @@ const (
 )
 
 func main() {
+	raiseFileLimit() // rlimit_unix.go: thousands of sockets, where the hard limit allows them
 	stopProfiles := startProfiles()
 	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], System())

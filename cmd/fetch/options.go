@@ -188,7 +188,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 
 	// Engines.
 	fs.StringVar(&f.mode, "mode", "async", "engine `MODE`: sync (one URL after another), threads (a goroutine per URL) or async (tasks on hubs)")
-	fs.IntVarP(&o.Concurrency, "concurrency", "c", defaultConcurrency, "fetch at most `N` URLs at once")
+	fs.IntVarP(&o.Concurrency, "concurrency", "c", defaultConcurrency, "fetch at most `N` URLs at once (lowered, and said on stderr, to what the\nopen-file limit allows: ulimit -n, raised to its hard limit first)")
 	fs.IntVar(&o.PerHost, "per-host", 0, "at most `N` fetches at once to one host (0: no limit beyond -c; with --crawl, 0 means the crawl default, 2)")
 	fs.Float64Var(&o.Rate, "rate", 0, "start at most `R` fetches per second (0: no limit)")
 	fs.IntVar(&o.Hubs, "hubs", 0, "`N` hubs for the async engine (0: one per core)")

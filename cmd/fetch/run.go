@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 // writes results, costs, summaries and the comparison to o.IO.Out, or to
 // the file of -o (outfile.go).
 func fetchRun(ctx context.Context, o *Options) exitCode {
+	clampToFileLimit(o) // filelimit.go
 	if o.OutputFile == "" || o.OutputFile == "-" {
 		return fetchRunTo(ctx, o)
 	}
