@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +26,7 @@ import (
 type crawlOptions struct {
 	fs          *pflag.FlagSet // to tell flags given from defaults
 	on          bool
-	depth       int
+	depth       depthValue
 	scope       string
 	scopeRegex  string
 	acceptRegex string
@@ -60,7 +62,8 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	c := &crawlOptions{fs: fs}
 	o.crawl = c
 	fs.BoolVar(&c.on, "crawl", false, "crawl: fetch the URLs given (the seeds), then the links of their HTML pages,\nwithin --scope, to --depth, obeying robots.txt; one result per page")
-	fs.IntVar(&c.depth, "depth", 2, "follow links to `N` levels below the seeds (seeds are depth 0)")
+	c.depth.n = 2
+	fs.Var(&c.depth, "depth", "follow links to `N` levels below the seeds (seeds are depth 0; inf: no limit,\nwget's spelling)")
 	fs.StringVar(&c.scope, "scope", "host", "crawl `SCOPE`: host (the seed's host and port), domain (its registrable\ndomain, by the public suffix list) or prefix (its URL up to the last '/')")
 	fs.StringVar(&c.scopeRegex, "scope-regex", "", "crawl URLs matching `RE` instead of --scope (Go regexp, on the normalized URL)")
 	fs.StringVar(&c.acceptRegex, "accept-regex", "", "crawl only URLs matching `RE` as well (wget's name)")
@@ -74,13 +77,51 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	addFrontierFlags(fs, c) // frontier.go
 }
 
+// depthValue is --depth: N levels below the seeds, or inf (wget's -l inf).
+type depthValue struct {
+	n   int
+	inf bool
+}
+
+// infiniteDepth is the depth inf stands for: deeper than any link chain a
+// crawl can follow (a depth is an int everywhere it is kept).
+const infiniteDepth = math.MaxInt32
+
+func (v *depthValue) String() string {
+	if v.inf {
+		return "inf"
+	}
+	return strconv.Itoa(v.n)
+}
+
+func (v *depthValue) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "inf", "infinite":
+		v.n, v.inf = 0, true
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n >= infiniteDepth {
+		return errors.New("want a number of levels, 0 or more, or inf")
+	}
+	v.n, v.inf = n, false
+	return nil
+}
+
+func (v *depthValue) Type() string { return "depth" }
+
+// maxDepth is crawl.Config.MaxDepth.
+func (v *depthValue) maxDepth() int {
+	if v.inf {
+		return infiniteDepth
+	}
+	return v.n
+}
+
 // crawlSetup checks the crawl flags and builds the crawl configuration
 // the runs share (each run gets its own frontier and engine).
 func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	var cfg crawl.Config
-	if c.depth < 0 {
-		return cfg, flagErrorf("--depth: %d is negative", c.depth)
-	}
 	if c.maxPages < 0 {
 		return cfg, flagErrorf("--max-pages: %d is negative", c.maxPages)
 	}
@@ -124,7 +165,7 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	if o.Method != "" && !strings.EqualFold(o.Method, "GET") {
 		return cfg, flagErrorf("-X %s: a crawl GETs its pages; use -X without --crawl", o.Method)
 	}
-	cfg.MaxDepth = c.depth
+	cfg.MaxDepth = c.depth.maxDepth()
 	cfg.MaxPages = c.maxPages
 	cfg.Sitemaps = c.sitemaps
 	cfg.Delay = c.delay.d

@@ -142,8 +142,8 @@ func defaultCrawlID(cfg crawl.Config, c *crawlOptions) string {
 	for _, s := range seeds {
 		io.WriteString(h, s+"\n")
 	}
-	fmt.Fprintf(h, "depth=%d scope=%s scope-regex=%s accept=%s reject=%s robots=%s sitemaps=%v max-pages=%d",
-		c.depth, c.scope, c.scopeRegex, c.acceptRegex, c.rejectRegex, c.robots, c.sitemaps, c.maxPages)
+	fmt.Fprintf(h, "depth=%s scope=%s scope-regex=%s accept=%s reject=%s robots=%s sitemaps=%v max-pages=%d",
+		c.depth.String(), c.scope, c.scopeRegex, c.acceptRegex, c.rejectRegex, c.robots, c.sitemaps, c.maxPages)
 	return "crawl-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 

@@ -16,6 +16,7 @@ Usage:
   fetch demo [flags]      the seed demo on an embedded local server (no network)
   fetch serve [flags]     the embedded test server, for CI timing runs
   fetch results [flags]   stored results (bolt: or redis://) as NDJSON
+  fetch version           the version, the Go that built it and its commit
 
 URLs come from the arguments, then from --input FILE; with neither, from
 standard input unless it is a terminal. Each argument, as each line, is
@@ -35,7 +36,7 @@ Output:
   Text (default), one line per URL as it completes, then the cost and a summary:
     48708 bytes received from https://example.org/ (200, 103 ms)
     failed: 162 bytes received from https://example.org/nope (404, 12 ms)
-    error: http://no.such.host/: dns: no such host
+    error: http://nope.invalid/: dns: lookup nope.invalid on 127.0.0.53:53: no such host
     async cost 1.507s
     summary: 3 URLs, 1 ok, 2 failed, 48870 bytes, p50 103 ms, p95 103 ms, max 103 ms, dns 2 queries, 0 cache hits
   With --compare, the cost of every run, then "speedup 2.00x".

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -98,6 +99,9 @@ type Options struct {
 	// outDesc names where the results go in messages, when not to
 	// standard output: the file -o writes (outfile.go).
 	outDesc string
+	// bodyFile holds the body -d @- read from standard input, for the
+	// fetcher to read as -d @FILE (body.go); "" until it is read.
+	bodyFile string
 
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
@@ -143,6 +147,8 @@ func usageLine(cmd string) string {
 		return "fetch demo [flags]"
 	case "fetch serve":
 		return "fetch serve [--addr HOST:PORT]"
+	case "fetch version":
+		return "fetch version"
 	}
 	return "fetch [flags] [URL ...]"
 }
@@ -153,6 +159,7 @@ type fetchFlags struct {
 	timeout, connectTimeout, tlsTimeout, retryMaxTime           durationValue
 	maxBody                                                     sizeValue
 	dnsServers                                                  []string
+	httpVersions                                                *httpVersionChoice
 	json, ipv4, ipv6, help, version, location, showError        bool
 }
 
@@ -199,7 +206,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 
 	// Requests.
 	fs.StringVarP(&o.Method, "request", "X", "", "send requests with `METHOD` (default GET, or POST with -d); only GET, HEAD,\nPUT, DELETE, OPTIONS and TRACE are retried")
-	fs.StringVarP(&o.Data, "data", "d", "", "send `DATA` as the body (@FILE: the file's contents), with Content-Type\napplication/x-www-form-urlencoded unless -H gives one, as curl does")
+	fs.StringVarP(&o.Data, "data", "d", "", "send `DATA` as the body (@FILE: the file's contents; @-: standard input,\nwhen the list is not read from it), with Content-Type\napplication/x-www-form-urlencoded unless -H gives one, as curl does")
 	fs.VarP(&f.timeout, "max-time", "m", "bound each URL's whole fetch (DNS, connect, TLS, headers, body, retries) to\n`D`, as curl's: 30s, 1500ms, or plain seconds (also --timeout)")
 	fs.Var(&f.timeout, "timeout", "same as --max-time")
 	fs.Var(&f.connectTimeout, "connect-timeout", "bound each TCP connect to `D` (the TLS handshake has --tls-timeout)")
@@ -220,7 +227,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.StringVar(&o.CACert, "cacert", "", "verify TLS peers with the PEM certificates in `FILE`")
 	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing; one that cannot be written is\na usage error before any fetch), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
-	addHTTPVersionFlags(fs, &o.HTTPVersion)
+	f.httpVersions = addHTTPVersionFlags(fs, &o.HTTPVersion)
 
 	// DNS.
 	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
@@ -235,7 +242,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVar(&f.json, "json", false, "same as --format json")
 	fs.BoolVar(&o.Include, "include", false, "include the response headers: \"headers\" in JSON, indented lines in text")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print each request and response head to stderr, as curl -v (no progress bar)")
-	fs.StringVarP(&f.writeOut, "write-out", "w", "", "print each result as a line of `TEMPLATE` instead: {field} and\n{dotted.path} name JSON fields, \\t \\n are escapes, e.g.\n'{status}\\t{timings_ms.total}\\t{url}\\n'; costs and summaries go to stderr")
+	fs.StringVarP(&f.writeOut, "write-out", "w", "", "print each result as a line of `TEMPLATE` instead: {field} and\n{dotted.path} name JSON fields, \\t \\n are escapes, e.g.\n'{status}\\t{timings_ms.total}\\t{url}\\n'; curl's %{http_code},\n%{time_total} (seconds), %{url_effective}, … work too; costs and\nsummaries go to stderr")
 	fs.BoolVar(&o.KeepOrder, "keep-order", false, "print results in input order; at most max("+strconv.Itoa(keepOrderFactor)+"×c, "+strconv.Itoa(minKeepOrderWindow)+") URLs are started and not yet printed, so a slow URL holds back later ones")
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
@@ -249,7 +256,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 
 	// Other.
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
-	fs.BoolVar(&f.version, "version", false, "print the version")
+	fs.BoolVar(&f.version, "version", false, "print the version, the Go that built it and its commit (as fetch version)")
 
 	for _, alias := range []string{"timeout", "retries", "max-redirects"} {
 		fs.Lookup(alias).Hidden = true
@@ -278,7 +285,7 @@ func newCmdFetch(ctx context.Context, ios *IOStreams, args []string, runF func(c
 		return exitOK
 	}
 	if f.version {
-		fmt.Fprintf(ios.Out, "fetch %s\n", versionString())
+		writeVersion(ios.Out)
 		return exitOK
 	}
 	o.URLs = fs.Args()
@@ -405,6 +412,9 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 // Config.Validate checks them, and its message, which names the flag,
 // reaches the user unchanged.
 func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
+	if err := f.httpVersions.check(); err != nil {
+		return &FlagError{err}
+	}
 	o.Timeout, o.ConnectTimeout, o.TLSTimeout, o.MaxBody = f.timeout.d, f.connectTimeout.d, f.tlsTimeout.d, f.maxBody.n
 	o.RetryMaxTime = f.retryMaxTime.d
 	if o.Timeout <= 0 {
@@ -434,6 +444,9 @@ func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 	}
 	if fs.Changed("request") && o.Method == "" {
 		return flagErrorf("-X/--request: want a method such as GET, POST or PUT")
+	}
+	if o.Data == "@-" && o.listOnStdin() {
+		return flagErrorf("-d @- reads the body from standard input, which is where the URL list is read here: give the URLs as arguments or with -i FILE")
 	}
 	if o.SaveDir != "" {
 		if err := checkSaveDir(o.SaveDir); err != nil {
@@ -576,19 +589,50 @@ func (v *sizeValue) Set(s string) error {
 	return nil
 }
 
-func versionString() string {
-	v := version
+// writeVersion writes what `fetch version` and --version print (see
+// versionText).
+func writeVersion(w io.Writer) {
 	bi, ok := debug.ReadBuildInfo()
-	if v == "" && ok && bi.Main.Version != "" {
+	if !ok {
+		bi = nil
+	}
+	io.WriteString(w, versionText(bi, runtime.GOOS+"/"+runtime.GOARCH))
+}
+
+// versionText is the version (set with -ldflags "-X main.version=…", or
+// the module's) and the Go that built it, then the commit the binary was
+// built from (vcs.revision and vcs.time, and whether the tree had
+// changes) when the build recorded one, then the platform. bi is nil
+// when the binary has no build information.
+func versionText(bi *debug.BuildInfo, platform string) string {
+	v := version
+	if v == "" && bi != nil && bi.Main.Version != "" {
 		v = bi.Main.Version
 	}
 	if v == "" {
 		v = "(devel)"
 	}
-	if ok {
+	if bi != nil {
 		v += " " + bi.GoVersion
 	}
-	return v
+	text := "fetch " + v + "\n"
+	vcs := map[string]string{}
+	if bi != nil {
+		for _, s := range bi.Settings {
+			vcs[s.Key] = s.Value
+		}
+	}
+	if rev := vcs["vcs.revision"]; rev != "" {
+		text += "commit " + rev
+		if t := vcs["vcs.time"]; t != "" {
+			text += " " + t
+		}
+		if vcs["vcs.modified"] == "true" {
+			text += " (with uncommitted changes)"
+		}
+		text += "\n"
+	}
+	return text + platform + "\n"
 }
 
 // onceString is a string flag that may be given once: a second -i would

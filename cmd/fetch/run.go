@@ -23,7 +23,7 @@ const keepOrderFactor = 4
 const minKeepOrderWindow = 64
 
 // subcommands are the words run dispatches on when they come first.
-var subcommands = map[string]bool{"demo": true, "serve": true, "results": true, "help": true}
+var subcommands = map[string]bool{"demo": true, "serve": true, "results": true, "help": true, "version": true}
 
 // run is the whole command: it dispatches the subcommands and returns the
 // exit code. ctx ends on SIGINT/SIGTERM (see signalContext).
@@ -38,16 +38,47 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 			return newCmdResults(ctx, ios, args[1:]) // results.go
 		case "help":
 			return newCmdFetch(ctx, ios, []string{"--help"}, nil)
+		case "version":
+			if len(args) > 1 && (args[1] == "-h" || args[1] == "--help") {
+				fmt.Fprint(ios.Out, versionHelp)
+				return exitOK
+			}
+			if len(args) > 1 {
+				return printFlagError(ios.ErrOut, "fetch version", fmt.Errorf("unexpected argument %q: fetch version takes none", args[1]))
+			}
+			writeVersion(ios.Out)
+			return exitOK
 		}
 	}
 	return newCmdFetch(ctx, ios, args, nil)
 }
+
+const versionHelp = `fetch version: print the version of fetch, the Go that built it, the
+commit it was built from (when the build recorded one) and the platform.
+
+Usage:
+  fetch version
+
+Example:
+  $ fetch version
+`
 
 // fetchRun fetches the URLs of o (or crawls from them, with --crawl) and
 // writes results, costs, summaries and the comparison to o.IO.Out, or to
 // the file of -o (outfile.go).
 func fetchRun(ctx context.Context, o *Options) exitCode {
 	clampToFileLimit(o) // filelimit.go
+	if o.Data == "@-" {
+		remove, err := readStdinBody(ctx, o) // body.go
+		if err != nil {
+			if code, ok := interruptCode(ctx); ok {
+				return code
+			}
+			fmt.Fprintf(o.IO.ErrOut, "fetch: -d @-: %s\n", shownErr(err))
+			return exitUsage
+		}
+		defer remove()
+	}
 	if o.OutputFile == "" || o.OutputFile == "-" {
 		return fetchRunTo(ctx, o)
 	}
@@ -579,7 +610,7 @@ func baseConfig(o *Options) (fetcher.Config, error) {
 		HeaderLines:    o.HeaderLines,
 		UserAgent:      o.UserAgent,
 		Method:         o.Method,
-		Data:           o.Data,
+		Data:           bodyData(o),
 		Insecure:       o.Insecure,
 		CAFile:         o.CACert,
 		MaxBody:        o.MaxBody,
