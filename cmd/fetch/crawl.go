@@ -226,6 +226,12 @@ func (c *crawlOptions) planCrawl(ctx context.Context, o *Options) (*runPlan, exi
 	if !ok {
 		return nil, code
 	}
+	if store != nil && store.complete(ctx) {
+		// Run before to its end: nothing to run.
+		store.noteComplete(o)
+		store.finish(o)
+		return nil, exitOK
+	}
 	return newCrawlPlan(o, base, store), exitOK
 }
 
@@ -364,9 +370,16 @@ func (cp *crawlPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, _ b
 	cs, err := run(runCtx, cc)
 	sum.wall = now().Sub(start)
 	prog.finish()
-	sum.setCrawl(cs)
-	if cp.store != nil {
-		cp.store.pages += cs.Pages
+	if st := cp.store; st != nil {
+		st.pages += cs.Pages
+		st.interrupted = ctx.Err() != nil
+		// A list's URLs were pushed before the pass: its counters are
+		// those of the push.
+		cs.Discovered += int64(st.pushed.Added)
+		cs.Duplicates += int64(st.pushed.Duplicates)
+		cs.Dropped += int64(st.pushed.Dropped)
 	}
+	sum.setCrawl(cs)
+	sum.list = cp.base.List
 	return sum, err
 }

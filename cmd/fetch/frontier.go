@@ -101,7 +101,15 @@ type openedFrontier struct {
 	front  crawl.Store
 	scheme string // of the spec: "bolt", "redis", …
 	desc   string // the spec, its password masked
+	id     string // the crawl id
+	what   string // "crawl", or "list" for a URL list
 	pages  int64  // pages this worker fetched
+	// pushed is what a list's push queued (a list's URLs go to the store
+	// before its pass: the pass's counters do not see them).
+	pushed crawl.PushResult
+	// interrupted: the run was interrupted (what is left is the next
+	// run's).
+	interrupted bool
 }
 
 // checkFrontierFlags checks the store flags before anything runs.
@@ -165,7 +173,11 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 	if err != nil {
 		return nil, err
 	}
-	return &openedFrontier{front: f, scheme: scheme, desc: fetcher.MaskURL(s.spec)}, nil
+	what := "crawl"
+	if cfg.List {
+		what = "list"
+	}
+	return &openedFrontier{front: f, scheme: scheme, desc: fetcher.MaskURL(s.spec), id: id, what: what}, nil
 }
 
 // storeErrorCode prints a store's opening error and returns its exit
@@ -193,18 +205,56 @@ func (c *crawlOptions) useFrontier(ctx context.Context, o *Options, cfg *crawl.C
 	if err != nil {
 		return nil, storeErrorCode(o.IO.ErrOut, err), false
 	}
-	o.note("crawl id %s (frontier %s)", id, st.desc)
+	o.note("%s id %s (frontier %s)", st.what, id, st.desc)
 	cfg.Frontier = st.front
 	jf := &formatter{json: true}
 	cfg.Record = func(r *fetcher.Result) []byte { return jf.result(nil, r) }
 	return st, exitOK, true
 }
 
-// finish closes the store and notes the round trips of the run to a
-// store over the network.
+// complete reports whether the store holds the crawl (or list) and
+// nothing of it is left to fetch: a run of it again would fetch nothing.
+func (st *openedFrontier) complete(ctx context.Context) bool {
+	if err := st.front.Exists(ctx); err != nil {
+		return false
+	}
+	n, err := st.front.Outstanding()
+	return err == nil && n == 0
+}
+
+// noteComplete says that the crawl (or list) is complete, and how to read
+// its results back.
+func (st *openedFrontier) noteComplete(o *Options) {
+	o.note("%s %s in %s is complete: nothing is left to fetch; its results: fetch results --frontier %s --crawl-id %s",
+		st.what, st.id, st.desc, shellWord(st.desc), shellWord(st.id))
+}
+
+// shellWord quotes s for a shell command line when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// finish closes the store, says how to resume what is left of the crawl
+// (or list), and notes the round trips of the run to a store over the
+// network.
 func (st *openedFrontier) finish(o *Options) {
 	if st == nil {
 		return
+	}
+	switch {
+	case st.scheme == "bolt":
+		if n, err := st.front.Outstanding(); err == nil && n > 0 {
+			o.note("%s %s is not finished: %d URLs are left in %s; run the same command again to resume it (--crawl-id %s names it)",
+				st.what, st.id, n, st.desc, shellWord(st.id))
+		}
+	case st.interrupted:
+		// A store over the network is not asked after an interrupt: one
+		// that went away would hold the end of the run for its retries.
+		o.note("%s %s is kept in %s: run the same command again to resume it (--crawl-id %s names it)",
+			st.what, st.id, st.desc, shellWord(st.id))
 	}
 	if n := st.front.Stats().RoundTrips; n > 0 {
 		per := 0.0
@@ -267,7 +317,7 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 	if !ok {
 		return nil, code
 	}
-	pushed, bad, emptyShard, err := pushList(ctx, src, store.front, ios.ErrOut)
+	pushed, pr, bad, emptyShard, err := pushList(ctx, src, store.front, ios.ErrOut)
 	code, interrupted := interruptCode(ctx)
 	switch {
 	case interrupted:
@@ -276,10 +326,17 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 		code = exitFailed
 	case pushed == 0 && bad == 0 && !emptyShard:
 		code = printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+	case pushed > 0 && pr.Added == 0 && store.complete(ctx):
+		// Every URL was fetched before: nothing to run.
+		store.noteComplete(o)
+		if bad > 0 {
+			code = exitFailed // a line that is no URL was not queued
+		}
 	default:
 		if pushed == 0 && bad == 0 {
 			noteEmptyShard(o, src.describe()) // this worker fetches what others queued
 		}
+		store.pushed = pr
 		p := newCrawlPlan(o, cfg, store)
 		p.failed = bad > 0 // a line that is no URL was not queued
 		return p, exitOK
@@ -317,11 +374,12 @@ func defaultListID(src *source, o *Options) (id string, n int, emptyShard bool, 
 
 // pushList pushes the URLs of src to front in batches; a line that is no
 // URL is said on w and counted in bad (its label, if any, is not kept).
-// otherShards says that some lines were of other shards.
-func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed, bad int, otherShards bool, err error) {
+// pr is what the store made of those pushed (new, already there,
+// dropped); otherShards says that some lines were of other shards.
+func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed int, pr crawl.PushResult, bad int, otherShards bool, err error) {
 	lines, err := src.open()
 	if err != nil {
-		return 0, 0, false, err
+		return 0, pr, 0, false, err
 	}
 	defer src.endPass()
 	defer func() { otherShards = lines.emptyShard() }()
@@ -333,8 +391,9 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 		if len(batch) == 0 {
 			return nil
 		}
-		_, err := front.Push(batch)
+		r, err := front.Push(batch)
 		pushed += len(batch)
+		pr.Added, pr.Duplicates, pr.Dropped = pr.Added+r.Added, pr.Duplicates+r.Duplicates, pr.Dropped+r.Dropped
 		batch = batch[:0]
 		return err
 	}
@@ -344,7 +403,7 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 			break
 		}
 		if err != nil {
-			return pushed, bad, false, fmt.Errorf("reading URLs: %w", err)
+			return pushed, pr, bad, false, fmt.Errorf("reading URLs: %w", err)
 		}
 		if tooLong {
 			fmt.Fprintf(w, "fetch: %s is longer than %d bytes: not queued\n", lines.where(), maxLineLength)
@@ -366,9 +425,9 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 		}
 		if batch = append(batch, it); len(batch) == listPushBatch {
 			if err := flush(); err != nil {
-				return pushed, bad, false, err
+				return pushed, pr, bad, false, err
 			}
 		}
 	}
-	return pushed, bad, false, flush()
+	return pushed, pr, bad, false, flush()
 }

@@ -99,6 +99,9 @@ type Options struct {
 	// outDesc names where the results go in messages, when not to
 	// standard output: the file -o writes (outfile.go).
 	outDesc string
+	// ran is set once the run's passes begin: a run that ends before
+	// (a usage error, a stored crawl already complete) writes nothing.
+	ran bool
 	// bodyFile holds the body -d @- read from standard input, for the
 	// fetcher to read as -d @FILE (body.go); "" until it is read.
 	bodyFile string

@@ -12,8 +12,9 @@ package main
 //     over an existing one: that is another run's, or a killed run's
 //     results), and renamed over FILE when the run ends: FILE is replaced
 //     whole or not at all;
-//   - a usage error (nothing written) removes FILE.partial and leaves FILE
-//     as it was, byte for byte;
+//   - a usage error (nothing written), or a run that ends before it
+//     starts (a stored crawl already complete), removes FILE.partial and
+//     leaves FILE as it was, byte for byte;
 //   - results that could not all be written (a full disk), or a crash
 //     (kill -9), leave FILE as it was and the whole lines written so far
 //     in FILE.partial;
@@ -102,11 +103,12 @@ func (of *outputFile) describe() string {
 
 // finish ends the output of a run that ended with code, and returns the
 // code the run exits with: the results replace FILE (exit 4 if that
-// fails), or, after a usage error that wrote nothing, FILE.partial goes
-// and FILE stays as it was; after results that could not be written
-// (code exitOutput), FILE.partial keeps the whole lines written and FILE
-// stays as it was.
-func (of *outputFile) finish(code exitCode, errOut io.Writer) exitCode {
+// fails), or, after a run that wrote nothing and ended before its passes
+// (a usage error, a stored crawl already complete) or with a usage
+// error, FILE.partial goes and FILE stays as it was; after results that
+// could not be written (code exitOutput), FILE.partial keeps the whole
+// lines written and FILE stays as it was.
+func (of *outputFile) finish(code exitCode, ran bool, errOut io.Writer) exitCode {
 	if of.partial == "" {
 		if err := of.f.Close(); err != nil && code != exitUsage && code != exitOutput {
 			fmt.Fprintf(errOut, "fetch: writing results to %s: %s\n", shownText(of.name), shownErr(err))
@@ -114,7 +116,7 @@ func (of *outputFile) finish(code exitCode, errOut io.Writer) exitCode {
 		}
 		return code
 	}
-	if code == exitUsage {
+	if code == exitUsage || !ran {
 		if st, err := of.f.Stat(); err == nil && st.Size() == 0 {
 			// Nothing was written: the run leaves nothing behind.
 			of.f.Close()

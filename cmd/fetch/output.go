@@ -531,7 +531,11 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = appendEscaped(b, e.url)
 		b = append(b, '\n')
 	}
-	if cs := s.crawl; cs != nil {
+	if cs := s.crawl; cs != nil && s.list {
+		// A list kept in a store: what this run queued of it and fetched.
+		b = fmt.Appendf(b, "list: %d fetched, %d queued, %d already queued or fetched, %d dropped\n",
+			cs.Pages, cs.Discovered, cs.Duplicates, cs.Dropped)
+	} else if cs != nil {
 		b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
 			cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
 		if cs.Left > 0 {

@@ -96,7 +96,8 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 	fo := *o
 	fo.IO = &ios
 	fo.outDesc = of.describe()
-	return of.finish(fetchRunTo(ctx, &fo), o.IO.ErrOut)
+	code := fetchRunTo(ctx, &fo)
+	return of.finish(code, fo.ran, o.IO.ErrOut)
 }
 
 // fetchRunTo is fetchRun once o.IO.Out is where results go: it plans the
@@ -106,6 +107,7 @@ func fetchRunTo(ctx context.Context, o *Options) exitCode {
 	if p == nil {
 		return code
 	}
+	o.ran = true
 	defer p.close()
 	return p.execute(ctx)
 }
