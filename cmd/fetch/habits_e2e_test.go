@@ -6,9 +6,13 @@ package main
 // format of a real one.
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
@@ -80,5 +84,45 @@ func TestE2EHelpSampleError(t *testing.T) {
 	help := fetch(t, "", "--help").stdout
 	if want := "    " + strings.ReplaceAll(real, d.Addr, "127.0.0.53:53") + "\n"; !strings.Contains(help, want) {
 		t.Errorf("the help has no line %q, the format of a real error", want)
+	}
+}
+
+// startBareBody starts a hostile server on loopback that answers each
+// connection with a bare body (no status line, no HTTP/2 frame) once the
+// client has spoken, and closes it; it returns its URL.
+func startBareBody(t *testing.T, body string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(e2eTimeout))
+				c.Read(make([]byte, 1))
+				io.WriteString(c, body)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// TestE2EPriorKnowledgeBareBody: with --http2-prior-knowledge, a server
+// that answers with a bare body is a protocol error saying it does not
+// speak HTTP/2, not "connection closed in the middle of the response
+// head".
+func TestE2EPriorKnowledgeBareBody(t *testing.T) {
+	u := startBareBody(t, "just a body\n")
+	r := fetch(t, "", "--http2-prior-knowledge", "--json", u)
+	res := parseNDJSON(t, r.stdout)["result"]
+	if r.code != 1 || len(res) != 1 || res[0]["error_kind"] != "protocol" || !strings.Contains(fmt.Sprint(res[0]["error"]), "not HTTP/2: it does not speak HTTP/2 with prior knowledge on this port") {
+		t.Errorf("exit %d, stdout %q; want 1 and a protocol error saying the server is not HTTP/2", r.code, r.stdout)
 	}
 }
