@@ -67,6 +67,12 @@ Example:
 // writes results, costs, summaries and the comparison to o.IO.Out, or to
 // the file of -o (outfile.go).
 func fetchRun(ctx context.Context, o *Options) exitCode {
+	toFile := o.OutputFile != "" && o.OutputFile != "-"
+	if toFile {
+		if what := sameFileAs(o.OutputFile, filesRead(o)); what != "" {
+			return printFlagError(o.IO.ErrOut, "fetch", flagErrorf("-o %s is %s: the results would overwrite what the run reads", o.OutputFile, what))
+		}
+	}
 	clampToFileLimit(o) // filelimit.go
 	if o.Data == "@-" {
 		remove, err := readStdinBody(ctx, o) // body.go
@@ -79,11 +85,8 @@ func fetchRun(ctx context.Context, o *Options) exitCode {
 		}
 		defer remove()
 	}
-	if o.OutputFile == "" || o.OutputFile == "-" {
+	if !toFile {
 		return fetchRunTo(ctx, o)
-	}
-	if what := sameFileAs(o.OutputFile, filesRead(o)); what != "" {
-		return printFlagError(o.IO.ErrOut, "fetch", flagErrorf("-o %s is %s: the results would overwrite what the run reads", o.OutputFile, what))
 	}
 	of, err := createOutput(o.OutputFile)
 	if err != nil {
