@@ -24,7 +24,9 @@
 //     opens drivers: "memory", "bolt:PATH" (a bbolt file: resumable after
 //     a crash) and "redis://…" (Redis streams and consumer groups: many
 //     workers share one crawl), with the same StoreOptions and the same
-//     contract for all.
+//     contract for all, which package crawltest checks (a store of
+//     another package registers a scheme of its own, and keeps items in
+//     their text form: Item.MarshalText).
 //   - ParseSitemap reads sitemaps and sitemap indexes, gzipped or not.
 //
 // Run drives a crawl: it claims URLs from the frontier, fetches each

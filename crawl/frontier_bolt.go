@@ -96,7 +96,7 @@ func openBolt(_ context.Context, spec string, o StoreOptions) (Store, error) {
 			return err
 		}
 		return b.Bucket(boltQueue).ForEach(func(k, v []byte) error {
-			it, err := decodeItem(v)
+			it, err := decodeItem(string(v))
 			if err != nil || len(k) != 8 {
 				return fmt.Errorf("queue entry %x: %v", k, err)
 			}

@@ -492,7 +492,7 @@ func (f *redisStore) claimed(v any) ([]Item, time.Duration, error) {
 	for i := 0; i+1 < len(entries); i += 2 {
 		id, _ := entries[i].(string)
 		enc, _ := entries[i+1].(string)
-		it, err := decodeItem([]byte(enc))
+		it, err := decodeItem(enc)
 		if err != nil {
 			return items, 0, fmt.Errorf("redis at %s: %w", f.addr, err)
 		}
@@ -527,7 +527,7 @@ func (f *redisStore) Done(it Item) error {
 	return err
 }
 
-// Complete implements StoreFrontier, in one script call.
+// Complete implements Store, in one script call.
 func (f *redisStore) Complete(done []Completion) (PushResult, int, error) {
 	if err := f.writable(); err != nil {
 		return PushResult{}, 0, err
@@ -606,7 +606,7 @@ func (f *redisStore) completed(v any, done []Completion, skipped int, sent []uin
 	return f.pushed(PushResult{Added: int(n[0]), Duplicates: int(n[1]), Dropped: int(n[2])}, skipped, sent), int(n[3]), nil
 }
 
-// Release implements StoreFrontier.
+// Release implements Store.
 func (f *redisStore) Release(it Item) error {
 	if err := f.writable(); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// A Redis Cluster is named by the URL of any of its nodes; OpenRedis
+// A Redis Cluster is named by the URL of any of its nodes; openRedis
 // finds out that it is one (INFO cluster says cluster_enabled:1) and
 // talks to it through a cluster client, which sends each script to the
 // node of the crawl's slot. More seed nodes, tried when the first is

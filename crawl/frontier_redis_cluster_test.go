@@ -202,15 +202,6 @@ func TestRedisFrontierCluster(t *testing.T) {
 	})
 }
 
-// TestRedisClusterFrontierConformance: the frontier's contract holds on a
-// cluster as on one Redis, each crawl on whichever node its id hashes to.
-func TestRedisClusterFrontierConformance(t *testing.T) {
-	c := testserver.StartRedisCluster(t, 3)
-	frontierConformance(t, func(perHost int) Frontier {
-		return openClusterTest(t, c.URL(), fmt.Sprint("conf", crawlIDs.Add(1)), perHost)
-	})
-}
-
 func TestParseRedisURL(t *testing.T) {
 	tests := []struct {
 		url      string

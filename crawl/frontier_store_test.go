@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,8 +14,6 @@ import (
 
 	"github.com/greenfetch/greenfetch/internal/testserver"
 )
-
-var crawlIDs atomic.Int64
 
 func openTestRedis(t *testing.T, r *testserver.Redis, o StoreOptions) *redisStore {
 	t.Helper()
@@ -32,37 +28,14 @@ func openTestRedis(t *testing.T, r *testserver.Redis, o StoreOptions) *redisStor
 	return s.(*redisStore)
 }
 
-func openTestBolt(t *testing.T, path string, o StoreOptions) *boltStore {
-	t.Helper()
-	s, err := OpenStore(context.Background(), "bolt:"+path, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.(*boltStore)
-}
-
-func TestRedisFrontierConformance(t *testing.T) {
-	r := testserver.StartRedis(t, testserver.RedisOptions{})
-	frontierConformance(t, func(perHost int) Frontier {
-		return openTestRedis(t, r, StoreOptions{CrawlID: fmt.Sprint("conf", crawlIDs.Add(1)), PerHost: perHost})
-	})
-}
-
-func TestBoltFrontierConformance(t *testing.T) {
-	dir := t.TempDir()
-	frontierConformance(t, func(perHost int) Frontier {
-		n := crawlIDs.Add(1)
-		f := openTestBolt(t, filepath.Join(dir, fmt.Sprint(n, ".db")), StoreOptions{CrawlID: "conf", PerHost: perHost})
-		t.Cleanup(func() { f.Close() })
-		return f
-	})
-}
-
 // TestRedisFrontierShared: two workers on one crawl. Seeds pushed twice
 // are queued once; the per-host bound holds over both; a claim of a
 // worker that vanished is taken over after the claim timeout, in the
-// nows given to Claim; a page completed twice keeps one result; the
-// outstanding count ends at zero.
+// nows given to Claim, and the vanished worker's consumer, left holding
+// nothing, leaves the host's group in the same call; a page completed
+// twice keeps one result; the outstanding count ends at zero; a worker
+// that closes leaves the groups where it holds nothing. (crawltest checks
+// the contract; this test what Redis holds.)
 func TestRedisFrontierShared(t *testing.T) {
 	now := time.Unix(1_000_000, 0) // the workers' clock: no sleeps
 	r := testserver.StartRedis(t, testserver.RedisOptions{})
@@ -160,6 +133,36 @@ func TestRedisFrontierShared(t *testing.T) {
 	}
 }
 
+// TestRedisUntimedClaims: a claim without a claim time, as a worker from
+// before claim times were kept left one, is timed from the first claim
+// that sees it, and taken over a claim timeout later: a crawl begun by
+// such workers does not keep it forever.
+func TestRedisUntimedClaims(t *testing.T) {
+	r := testserver.StartRedis(t, testserver.RedisOptions{})
+	o := StoreOptions{CrawlID: "untimed", PerHost: 1, ClaimTimeout: time.Minute}
+	a, b := openTestRedis(t, r, o), openTestRedis(t, r, o)
+	now := time.Unix(1_000_000, 0)
+	it := Item{URL: "http://h/0", Key: Hash("http://h/0"), Host: "h"}
+	if _, err := a.Push([]Item{it}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := a.Claim(now, 1); err != nil || len(got) != 1 {
+		t.Fatalf("a.Claim = %v, %v; want 1", got, err)
+	}
+	raw := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer raw.Close()
+	if err := raw.Del(context.Background(), a.prefix+"ct:h").Err(); err != nil { // as the old scripts left it
+		t.Fatal(err)
+	}
+	later := now.Add(time.Hour)
+	if got, _, err := b.Claim(later, 1); err != nil || len(got) != 0 {
+		t.Fatalf("b.Claim an hour later = %v, %v; want none: an untimed claim is timed from now", got, err)
+	}
+	if got, _, err := b.Claim(later.Add(time.Minute), 1); err != nil || len(got) != 1 || got[0] != it {
+		t.Fatalf("b.Claim a claim timeout after = %v, %v; want %v taken over", got, err, it)
+	}
+}
+
 // TestRedisFrontierSetupErrors: a wrong password and a server that is no
 // Redis are ErrStoreSetup at once; an unreachable one is retried, said.
 func TestRedisFrontierSetupErrors(t *testing.T) {
@@ -198,98 +201,6 @@ func TestRedisFrontierSetupErrors(t *testing.T) {
 	_, err = OpenStore(context.Background(), "redis://127.0.0.1:1/0", StoreOptions{CrawlID: "x", RetryFor: time.Second, OnRetry: func(error, time.Duration) { retries++ }})
 	if err == nil || errors.Is(err, ErrStoreSetup) || retries == 0 {
 		t.Errorf("unreachable: %v after %d retries; want a retried, non-setup error", err, retries)
-	}
-}
-
-// TestBoltFrontierResume: a run that stops with items claimed and not
-// completed leaves them queued for the next run; results stay once.
-func TestBoltFrontierResume(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f.db")
-	f := openTestBolt(t, path, StoreOptions{CrawlID: "c"})
-	var items []Item
-	for i := 0; i < 4; i++ {
-		u := fmt.Sprintf("http://h/%d", i)
-		items = append(items, Item{URL: u, Key: Hash(u), Host: "h"})
-	}
-	f.Push(items)
-	got, _, _ := f.Claim(time.Now(), 2)
-	if len(got) != 2 {
-		t.Fatalf("claimed %d", len(got))
-	}
-	link := Item{URL: "http://h/new", Key: Hash("http://h/new"), Host: "h", Depth: 1, Parent: got[0].URL}
-	if _, stored, err := f.Complete([]Completion{{Item: got[0], Record: []byte("r0"), Links: []Item{link}}}); err != nil || stored != 1 {
-		t.Fatal(stored, err)
-	}
-	if _, err := OpenStore(context.Background(), "bolt:"+path, StoreOptions{CrawlID: "c"}); !errors.Is(err, ErrStoreSetup) {
-		t.Errorf("second open while in use: %v; want ErrStoreSetup", err)
-	}
-	f.Close() // got[1] claimed, not completed: as if killed
-	f = openTestBolt(t, path, StoreOptions{CrawlID: "c"})
-	defer f.Close()
-	if n, _ := f.Outstanding(); n != 4 { // 2, 3, got[1] and the link
-		t.Errorf("outstanding after resume %d; want 4", n)
-	}
-	if pr, _ := f.Push(items); pr.Added != 0 {
-		t.Errorf("seeds again added %d", pr.Added)
-	}
-	var urls []string
-	for {
-		got, _, _ := f.Claim(time.Now(), 10)
-		if len(got) == 0 {
-			break
-		}
-		for _, it := range got {
-			urls = append(urls, it.URL)
-			f.Complete([]Completion{{Item: it, Record: []byte("r")}})
-		}
-	}
-	if len(urls) != 4 {
-		t.Errorf("resumed run fetched %v; want 4", urls)
-	}
-	n := 0
-	f.ReadResults(context.Background(), false, func([]byte) error { n++; return nil })
-	if n != 5 {
-		t.Errorf("%d results; want 5", n)
-	}
-}
-
-// TestRedisFrontierDelayShared: --delay holds per host over all workers,
-// and SetHostDelay by one worker holds for the others, in the nows given
-// to Claim.
-func TestRedisFrontierDelayShared(t *testing.T) {
-	now := time.Unix(1_000_000, 0)
-	r := testserver.StartRedis(t, testserver.RedisOptions{})
-	a := openTestRedis(t, r, StoreOptions{CrawlID: "delay", PerHost: 4, Delay: 400 * time.Millisecond})
-	b := openTestRedis(t, r, StoreOptions{CrawlID: "delay", PerHost: 4, Delay: 400 * time.Millisecond})
-	var items []Item
-	for i := 0; i < 3; i++ {
-		u := fmt.Sprintf("http://h/%d", i)
-		items = append(items, Item{URL: u, Key: Hash(u), Host: "h"})
-	}
-	a.Push(items)
-	if got, _, err := a.Claim(now, 4); err != nil || len(got) != 1 {
-		t.Fatalf("a claims %v, %v; want 1 (a delay lets one start)", got, err)
-	}
-	got, wait, err := b.Claim(now.Add(100*time.Millisecond), 4)
-	if err != nil || len(got) != 0 || wait != 300*time.Millisecond {
-		t.Fatalf("b claims %v, wait %v, %v 100ms later; want none and a wait of 300ms", got, wait, err)
-	}
-	now = now.Add(400 * time.Millisecond)
-	if got, _, err = b.Claim(now, 4); err != nil || len(got) != 1 {
-		t.Fatalf("b claims %v, %v after the delay; want 1", got, err)
-	}
-	// A longer delay set by one worker holds for the other.
-	if err := a.SetHostDelay("h", time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	more := Item{URL: "http://h/more", Key: Hash("http://h/more"), Host: "h"}
-	a.Push([]Item{more})
-	now = now.Add(400 * time.Millisecond)
-	if got, _, _ := a.Claim(now, 4); len(got) != 1 { // starts now; the next in an hour
-		t.Fatalf("a claims %v; want 1", got)
-	}
-	if got, wait, _ := b.Claim(now.Add(time.Minute), 4); len(got) != 0 || wait != 59*time.Minute {
-		t.Errorf("b claims %v, wait %v a minute later; want none for 59 minutes", got, wait)
 	}
 }
 

@@ -1,7 +1,6 @@
 package crawl
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -41,7 +40,7 @@ func (it Item) MarshalText() ([]byte, error) {
 // Key included. Text that is no item's form, as a store that was written
 // to by something else may hold, is an error naming (the start of) it.
 func (it *Item) UnmarshalText(text []byte) error {
-	v, err := decodeItem(text)
+	v, err := decodeItem(string(text))
 	if err != nil {
 		return err
 	}
@@ -86,28 +85,28 @@ func appendItem(b []byte, it Item) []byte {
 // maxQuotedItem bounds the text of a malformed item quoted in an error.
 const maxQuotedItem = 200
 
-// decodeItem reverses appendItem.
-func decodeItem(b []byte) (Item, error) {
+// decodeItem reverses appendItem. The fields of the item it returns are
+// substrings of s.
+func decodeItem(s string) (Item, error) {
 	bad := func() (Item, error) {
-		q := b
+		q := s
 		if len(q) > maxQuotedItem {
 			q = q[:maxQuotedItem]
 		}
 		return Item{}, fmt.Errorf("%w: %q", errBadItem, q)
 	}
-	var f [3][]byte
-	rest := b
+	var f [3]string
+	rest := s
 	for i := range f {
-		j := bytes.IndexByte(rest, '\t')
+		j := strings.IndexByte(rest, '\t')
 		if j < 0 {
 			return bad()
 		}
 		f[i], rest = rest[:j], rest[j+1:]
 	}
-	d, err := strconv.Atoi(string(f[0]))
-	if err != nil || d < 0 || len(f[2]) == 0 {
+	d, err := strconv.Atoi(f[0])
+	if err != nil || d < 0 || f[2] == "" {
 		return bad()
 	}
-	u := string(f[2])
-	return Item{URL: u, Key: Hash(u), Host: string(f[1]), Depth: d, Parent: string(rest)}, nil
+	return Item{URL: f[2], Key: Hash(f[2]), Host: f[1], Depth: d, Parent: rest}, nil
 }

@@ -172,7 +172,7 @@ var (
 )
 
 // completeClaimer is a Store that completes pages and claims the
-// next items in one call (RedisFrontier: one round trip instead of two).
+// next items in one call (the Redis store: one round trip instead of two).
 type completeClaimer interface {
 	CompleteClaim(done []Completion, now time.Time, limit int) (pr PushResult, stored int, items []Item, wait time.Duration, err error)
 }

@@ -97,16 +97,20 @@ func (e specError) Unwrap() error { return ErrStoreSetup }
 var builtinSchemes = map[string]bool{"memory": true, "bolt": true, "redis": true, "rediss": true}
 
 // specForms lists the forms of the registered specs: "memory, bolt:PATH
-// or redis://host:port/db", and "SCHEME:…" for each other scheme.
+// or redis://host:port/db", then "(or SCHEME:…, …)" for the schemes
+// registered by other packages.
 func specForms() string {
-	forms := []string{"memory", "bolt:PATH", "redis://host:port/db"}
+	var more []string
 	for _, s := range StoreSchemes() {
 		if !builtinSchemes[s] {
-			forms = append(forms, s+":…")
+			more = append(more, s+":…")
 		}
 	}
-	last := len(forms) - 1
-	return strings.Join(forms[:last], ", ") + " or " + forms[last]
+	forms := "memory, bolt:PATH or redis://host:port/db"
+	if len(more) > 0 {
+		forms += " (or " + strings.Join(more, ", ") + ")"
+	}
+	return forms
 }
 
 // OpenStore opens the store that spec names, by its scheme (see

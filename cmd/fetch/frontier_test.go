@@ -348,6 +348,22 @@ func TestE2EFrontierFlags(t *testing.T) {
 			t.Errorf("right id: exit %d, stdout %q, stderr %q; want the one result", r.code, r.stdout, r.stderr)
 		}
 	})
+	t.Run("store passwords masked", func(t *testing.T) {
+		runs := []struct {
+			name, want string
+			args       []string
+		}{
+			{"crawl", "(frontier redis://:***@", []string{"--crawl", "--depth", "0", "--frontier", rd.URL(0, "sesame"), "--crawl-id", "mask", ng.URL + "/p1.html"}},
+			{"no store", `got "mongo://u:***@x"`, []string{"--crawl", "--frontier", "mongo://u:sesame@x", ng.URL}},
+			{"no URL", "redis://u:***@127.0.0.1:1/0%", []string{"results", "--frontier", "redis://u:sesame@127.0.0.1:1/0%", "--crawl-id", "x"}},
+		}
+		for _, r := range runs {
+			res := fetch(t, "", r.args...)
+			if !strings.Contains(res.stderr, r.want) || strings.Contains(res.stderr+res.stdout, "sesame") {
+				t.Errorf("%s: exit %d, stderr %q; want %q and never the password", r.name, res.code, res.stderr, r.want)
+			}
+		}
+	})
 	t.Run("shard", func(t *testing.T) {
 		var urls []string
 		for i := 0; i < 40; i++ {
@@ -409,9 +425,9 @@ func TestE2ERedisListShared(t *testing.T) {
 	for i, w := range ws {
 		w.wait(t, fmt.Sprint("worker ", i))
 		total += w.lines.Load()
-		m := regexp.MustCompile(`crawl id (list-[0-9a-f]+)`).FindStringSubmatch(w.errText())
+		m := regexp.MustCompile(`list id (list-[0-9a-f]+)`).FindStringSubmatch(w.errText())
 		if m == nil || (id != "" && m[1] != id) {
-			t.Fatalf("worker %d: crawl id %v, want the others' (%s); stderr:\n%s", i, m, id, w.errText())
+			t.Fatalf("worker %d: list id %v, want the others' (%s); stderr:\n%s", i, m, id, w.errText())
 		}
 		id = m[1]
 	}

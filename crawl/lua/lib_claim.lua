@@ -19,6 +19,13 @@ while j < n and got < max and (j < bound or (got == 0 and j < 8 * bound)) do
   local q, ct = P .. 'q:' .. h, P .. 'ct:' .. h
   local claimed = tonumber(redis.call('HGET', HC, h) or '0')
   if claimed > 0 and reclaim then
+    -- Claims without a claim time (made by a worker from before claim
+    -- times were kept) are timed from now on.
+    if redis.call('ZCARD', ct) < claimed then
+      for _, p in ipairs(redis.call('XPENDING', q, 'w', '-', '+', claimed)) do
+        redis.call('ZADD', ct, 'NX', now, p[1])
+      end
+    end
     -- Claims made at least the timeout before now (their worker died)
     -- are taken over; a worker left holding nothing of the host leaves
     -- its group.
