@@ -203,6 +203,15 @@ func TestCrawlFlags(t *testing.T) {
 			}
 		}},
 	}
+	tests = append(tests, struct {
+		name  string
+		args  []string
+		check func(t *testing.T, cfg crawl.Config)
+	}{"depth inf", []string{"--depth", "inf"}, func(t *testing.T, c crawl.Config) {
+		if c.MaxDepth != infiniteDepth {
+			t.Errorf("--depth inf: MaxDepth %d; want %d", c.MaxDepth, infiniteDepth)
+		}
+	}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, errOut := Test()
@@ -265,7 +274,7 @@ func runCrawl(t *testing.T, tc crawlRunCase) (string, string, exitCode, []fetche
 	}
 	code := newCmdFetch(ctx, ios, append([]string{"--crawl"}, tc.args...), func(ctx context.Context, o *Options) exitCode {
 		o.Now, o.Crawl = clock.Now, eng.crawl
-		o.Run = func(context.Context, fetcher.Mode, fetcher.Config, <-chan fetcher.Job, chan<- fetcher.Result) (fetcher.Stats, error) {
+		o.Run = func(context.Context, fetcher.Mode, fetcher.RunConfig, <-chan fetcher.Job, chan<- fetcher.Result) (fetcher.Stats, error) {
 			t.Error("a crawl ran the list engine")
 			return fetcher.Stats{}, nil
 		}

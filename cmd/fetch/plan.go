@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 )
@@ -35,8 +37,13 @@ type runPlan struct {
 	what  string // names a pass in its failure: "engine" or "crawl"
 
 	out  *lineWriter // results
-	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w
+	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w (nowhere with -s)
 	f    *formatter
+	// echo, when results go to a file (-o) and not -s, also gets the
+	// costs, summaries and comparison, in text, on stderr: the terminal
+	// is not left empty. nil otherwise.
+	echo  *lineWriter
+	echoF *formatter
 
 	// failed says something failed before the passes (a line of a
 	// stored list that is no URL): exit 1 at least.
@@ -68,10 +75,15 @@ func newRunPlan(o *Options, ps pass, what string) *runPlan {
 	p := &runPlan{o: o, modes: modes, runs: schedule(modes, o.Repeat), pass: ps, what: what, f: newFormatter(o)}
 	p.out = newLineWriter(o.IO.Out)
 	p.info = p.out
-	if o.WriteOut != nil {
+	switch {
+	case o.WriteOut != nil && o.Silent:
+		p.info = newLineWriter(io.Discard)
+	case o.WriteOut != nil:
 		// The template's lines are the whole of stdout: costs and
 		// summaries go to stderr.
 		p.info = newLineWriter(o.IO.ErrOut)
+	case o.outDesc != "" && !o.Silent:
+		p.echo, p.echoF = newLineWriter(o.IO.ErrOut), &formatter{slowest: o.Slowest}
 	}
 	return p
 }
@@ -107,9 +119,11 @@ func (p *runPlan) close() {
 //
 //	2   a usage or input error of a pass (an empty list, a list that cannot
 //	    be read, a configuration the engines refuse), message on stderr;
+//	4   the results could not be written (a full disk, /dev/full, an I/O
+//	    error), message on stderr: the results are incomplete, whatever
+//	    else happened; a closed pipe is not this, but quiet, and judged on
+//	    what was read (1 if a failure was printed, else 0);
 //	1   a pass whose engine or crawl failed, message on stderr;
-//	1   stdout could not be written (a closed pipe is quiet, and judged on
-//	    what was read: 1 if a failure was printed, else 0);
 //	130 an interrupt (143 for SIGTERM), the summary of the pass printed;
 //	2   a list whose length changed between passes (no speedup reported);
 //	3   a --min-speedup gate not met (even with failed URLs);
@@ -141,7 +155,7 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 				return exitUsage
 			}
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && p.out.Err() == nil {
 				fmt.Fprintf(ios.ErrOut, "fetch: %s %s: %s\n", mode, p.what, shownErr(err))
 				return exitFailed
 			}
@@ -163,6 +177,9 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 				p.info.writeLine(p.f.summary(nil, sum))
 			}
 		}
+		if p.echo != nil && !p.quietRepeat {
+			p.echo.writeLine(append(p.echoF.cost(nil, mode, sum.wall), p.echoF.summary(nil, sum)...))
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -172,6 +189,9 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 	if ctx.Err() == nil && p.out.Err() == nil && !lenDiffer && (o.Compare != nil || o.Repeat > 1) {
 		cmp = compareRuns(p.modes, costs, o.MinSpeedup)
 		p.info.writeLine(p.f.compare(nil, cmp))
+		if p.echo != nil {
+			p.echo.writeLine(p.echoF.compare(nil, cmp))
+		}
 	}
 
 	switch err := p.out.Err(); {
@@ -183,8 +203,12 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 		}
 		return exitOK
 	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %s\n", shownErr(err))
-		return exitFailed
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "write /dev/stdout: ": the destination is named below
+		}
+		fmt.Fprintf(ios.ErrOut, "fetch: writing results to %s: %s\n", shownText(o.outName()), shownErr(err))
+		return exitOutput
 	}
 	if ctx.Err() != nil {
 		if code, ok := interruptCode(ctx); ok {

@@ -24,7 +24,7 @@ const progressTick = 200 * time.Millisecond
 const progressThrottle = 50 * time.Millisecond
 
 // progressEnabled decides whether a run shows a progress bar on stderr:
-// --progress always forces it; never, --quiet, --verbose, a stderr that is not a
+// --progress always forces it; never, --quiet, --silent, --verbose, a stderr that is not a
 // terminal, a stdout that is a pipe (its reader may print to the same
 // terminal: `fetch --json … | jq`), and a set CI variable turn it off.
 func progressEnabled(o *Options) bool {
@@ -34,7 +34,7 @@ func progressEnabled(o *Options) bool {
 	case "never":
 		return false
 	}
-	if o.Quiet || o.Verbose || !o.IO.ErrTTY {
+	if o.Quiet || o.Silent || o.Verbose || !o.IO.ErrTTY {
 		return false
 	}
 	if o.IO.OutPipe {
