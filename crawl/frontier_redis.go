@@ -30,12 +30,18 @@ func init() {
 // number of worker processes, on any number of machines, share. Each
 // host's queue is a Redis stream read through one consumer group
 // (XREADGROUP): a claimed item stays in the group's pending list until its
-// page is completed (XACK), and a claim older than the claim timeout (its
-// worker died) is taken over by the next worker that claims from that
-// host (XCLAIM). The store reads no clock of its own: claim times (a
-// sorted set per host) and host delays are in the nows given to Claim,
-// so the workers' clocks must agree (NTP) to well within the claim
-// timeout and the delays.
+// page is completed (XACK). A claim is a lease: its worker beats (a
+// sorted set of consumers by last beat) at each claim and on its own
+// between them, and a claim whose worker has not beaten for the claim
+// timeout (it died) is taken over by the next worker that claims from
+// that host (XCLAIM); a live worker's claims stay its own however long
+// its fetches take. The store reads no clock of its own: claim times (a
+// sorted set per host), beats and host delays are in the nows given to
+// Claim (a beat between claims adds the time since the last one), so
+// the workers' clocks must agree (NTP) to well within the claim timeout
+// and the delays. Every script first checks the crawl's marker, set by
+// each worker's open: a Redis that lost the crawl's keys (restarted
+// without persistence) is ErrCrawlLost, not an empty crawl.
 //
 // Every step is one Lua script, atomic in Redis: Push tests and sets the
 // visited key and enqueues; Claim takes items within the per-host bound

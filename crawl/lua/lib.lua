@@ -15,6 +15,8 @@
 --   q:HOST      stream: the host's items, read through the group 'w'
 --   ct:HOST     sorted set: the host's claimed entries by claim time (ms)
 --   done        set: the keys of the URLs with a result
+--   crawl       the crawl's marker, set by each worker's open (lib_crawl.lua)
+--   hb          sorted set: consumer -> its last heartbeat (ms; lib_claim.lua)
 --   results     stream: the result records, 'r' fields
 -- Times are the callers' (the nows given to Claim), in ms: the store
 -- reads no clock of its own.
