@@ -14,11 +14,12 @@
 //	}
 //
 // The suite covers Push (duplicates, the visited set, the MaxFrontier
-// bound), Visit, Claim (the per-host bound, hosts in turn, delays and
-// SetHostDelay, claim timeouts: all in the nows it gives, never the
-// clock), Done, Complete (links, records kept once, claims freed first),
-// Release, Outstanding, ReadResults, Exists, ReadOnly and Close, and a
-// random crawl that must fetch every URL once and drain. Traits say what
+// and MaxFrontierBytes bounds), Visit, Claim (the per-host bound, hosts
+// in turn, delays and SetHostDelay, claim leases and timeouts: all in
+// the nows it gives, never the clock), Done, Complete (links, records
+// kept once, claims freed first), Release, Outstanding, ReadResults
+// (while the crawl runs too, and with follow), Exists, ReadOnly and
+// Close, and a random crawl that must fetch every URL once and drain. Traits say what
 // a store does beyond that contract (several workers at once, a crawl
 // that outlives its handle), and the suite checks that too.
 //
