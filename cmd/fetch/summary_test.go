@@ -170,7 +170,7 @@ func TestHumanBytes(t *testing.T) {
 
 // crawlStatsAll are crawl counters with every field set, the engine's
 // too, so that a summary that leaves one out shows it.
-var crawlStatsAll = crawl.Stats{Discovered: 5, SkippedRobots: 1, OutOfScope: 2, Duplicates: 3, Dropped: 1, RobotsFetches: 1, Sitemaps: 1,
+var crawlStatsAll = crawl.Stats{Discovered: 5, SkippedRobots: 1, OutOfScope: 2, Duplicates: 3, Dropped: 1, LinksOverMax: 4, RobotsFetches: 1, Sitemaps: 1,
 	Fetch: fetcher.Stats{DNS: fetcher.ResolverStats{Queries: 2, CacheHits: 1}, Requests: 4, Conns: 2, Reused: 2,
 		ConnectLost: 1, ConnectFailed: 2, HTTP2Conns: 1, HTTP2Streams: 3}}
 
@@ -194,7 +194,7 @@ func TestCrawlSummaryHasListFields(t *testing.T) {
 			t.Errorf("list summary keys %v; want %s (its stats are all set)", listKeys, k)
 		}
 	}
-	wantKeys := append(slices.Clone(listKeys), "pages", "discovered", "skipped_robots", "out_of_scope", "duplicates", "dropped",
+	wantKeys := append(slices.Clone(listKeys), "pages", "discovered", "skipped_robots", "out_of_scope", "duplicates", "dropped", "links_over_max",
 		"robots_fetches", "robots_errors", "sitemaps", "left")
 	if !slices.Equal(crawlKeys, wantKeys) {
 		t.Errorf("crawl summary keys\n%v\nwant\n%v", crawlKeys, wantKeys)
@@ -202,7 +202,7 @@ func TestCrawlSummaryHasListFields(t *testing.T) {
 	f.json = false
 	listText, crawlText := string(f.summary(nil, list)), string(f.summary(nil, cr))
 	want := strings.Replace(listText, ", 3 bytes", ", 2 not started, 3 bytes", 1) + // the crawl's left
-		"crawl: 1 pages, 5 discovered, 1 skipped by robots.txt, 2 out of scope, 3 duplicates, 1 dropped, 2 left unfetched\n"
+		"crawl: 1 pages, 5 discovered, 1 skipped by robots.txt, 2 out of scope, 3 duplicates, 1 dropped, 4 links past --max-links-per-page, 2 left unfetched\n"
 	if !strings.Contains(listText, "HTTP/2 3 streams on 1 conns") || crawlText != want {
 		t.Errorf("crawl text summary\n%s\nwant\n%s", crawlText, want)
 	}
