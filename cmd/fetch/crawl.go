@@ -251,7 +251,7 @@ func (cp *crawlPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, _ b
 	if now == nil {
 		now = time.Now
 	}
-	sum := newSummary(mode, o.Slowest)
+	sum := newSummary(mode, o.Slowest, o.Rate > 0)
 	cfg, err := engineConfig(o) // a new resolver: each run starts cold
 	if err != nil {
 		return sum, err

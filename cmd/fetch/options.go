@@ -92,7 +92,8 @@ type Options struct {
 	Include    bool // --include: response headers in each result
 	Verbose    bool // -v: request and response heads on stderr
 
-	crawl *crawlOptions // crawl mode's flags (crawl.go)
+	crawl  *crawlOptions  // crawl mode's flags (crawl.go)
+	timing *timingOptions // gates, baseline, reports, histogram (timing.go); nil: none
 
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
@@ -223,6 +224,8 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	addNetFlags(fs, &o.Net) // netflags.go: Network
 
 	addCrawlFlags(fs, o) // crawl.go
+
+	addTimingFlags(fs, o) // timing.go
 
 	// Other.
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
@@ -363,6 +366,9 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 		return err
 	}
 	if err := f.applyOutput(o, fs); err != nil {
+		return err
+	}
+	if err := o.timing.apply(o, fs); err != nil {
 		return err
 	}
 	// The fetcher's own checks, without building anything (no resolver,

@@ -36,7 +36,8 @@ func TestNewCmdFetch(t *testing.T) {
 			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: fetcher.ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
 				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, TLSTimeout: fetcher.DefaultTLSTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
 				Resolver: defaultResolverName, Progress: "auto"}
-			want.crawl = o.crawl // crawl mode's flags: see crawl_test.go
+			want.crawl = o.crawl   // crawl mode's flags: see crawl_test.go
+			want.timing = o.timing // the timing flags: see timing_test.go
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("got %+v; want %+v", *o, want)
 			}
