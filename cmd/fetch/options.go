@@ -86,7 +86,7 @@ type Options struct {
 	JSON       bool      // --format json
 	WriteOut   *writeOut // -w: a line per result from this template
 	KeepOrder  bool
-	Progress   string // auto, always, never
+	Progress   string // auto, always, never, lines
 	Quiet      bool
 	Slowest    int
 	Include    bool // --include: response headers in each result
@@ -94,6 +94,10 @@ type Options struct {
 
 	crawl  *crawlOptions  // crawl mode's flags (crawl.go)
 	timing *timingOptions // gates, baseline, reports, histogram (timing.go); nil: none
+
+	// progressEvery is how often progress lines are printed; if zero,
+	// progressLinesEvery (tests shorten it).
+	progressEvery time.Duration
 
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
@@ -219,7 +223,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
 	fs.BoolVarP(&o.Quiet, "silent", "s", false, "same as --quiet")
-	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal, stdout is not a pipe, and CI is unset), always or never")
+	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr `WHEN`: auto (a bar when stderr is a terminal, stdout is not\na pipe and CI is unset; else, as in CI logs, a line every 10s), always\n(a bar), lines (a line every 10s) or never")
 
 	addNetFlags(fs, &o.Net) // netflags.go: Network
 
@@ -486,10 +490,10 @@ func (f *fetchFlags) applyOutput(o *Options, fs *pflag.FlagSet) error {
 		o.WriteOut = w
 	}
 	switch f.progress {
-	case "auto", "always", "never":
+	case "auto", "always", "never", "lines":
 		o.Progress = f.progress
 	default:
-		return flagErrorf("--progress: want auto, always or never, got %q", f.progress)
+		return flagErrorf("--progress: want auto, always, never or lines, got %q", f.progress)
 	}
 	if o.Slowest < 0 {
 		return flagErrorf("--slowest: want 0 or more, got %d", o.Slowest)

@@ -199,7 +199,7 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "dns server port", args: []string{"--dns-server", "127.0.0.1:99999", "x"}, wantErr: `--dns-server: DNS server "127.0.0.1:99999": port "99999": want 1 to 65535`},
 		{name: "dns server zone", args: []string{"--dns-server", "[fe80::1%]0]", "x"}, wantErr: `--dns-server: DNS server "[fe80::1%]0]"`},
 		{name: "ipv4 and ipv6", args: []string{"-4", "-6", "x"}, wantErr: "-4 and -6 exclude each other"},
-		{name: "bad progress", args: []string{"--progress", "sometimes", "x"}, wantErr: `--progress: want auto, always or never`},
+		{name: "bad progress", args: []string{"--progress", "sometimes", "x"}, wantErr: `--progress: want auto, always, never or lines`},
 		{name: "negative slowest", args: []string{"--slowest=-1", "x"}, wantErr: "--slowest: want 0 or more"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -386,5 +387,84 @@ func TestReadRunLogSkipsResults(t *testing.T) {
 	many := strings.Repeat(`{"type":"summary","mode":"sync","wall_ms":5}`+"\n", maxLoggedRuns+1)
 	if _, err := readRunLog(strings.NewReader(many), "many"); err == nil || !strings.Contains(err.Error(), "more than 3000 summaries") {
 		t.Errorf("a run of %d summaries: got %v; want an error", maxLoggedRuns+1, err)
+	}
+}
+
+// syncWriter is a writer safe for concurrent use that tells, on
+// seen, when a line containing want has been written.
+type syncWriter struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if strings.Contains(w.b.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// TestProgressLines: in a CI log (stderr not a terminal) a run prints a
+// progress line now and then, so that it never looks hung. The fetch of
+// the second URL waits until a line came (the interval is shortened to
+// a millisecond), so the line is there, however slow the machine.
+func TestProgressLines(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		tty  bool
+	}{
+		{"auto, stderr not a terminal", nil, nil, false},
+		{"auto, CI set", nil, map[string]string{"CI": "true"}, true},
+		{"lines", []string{"--progress", "lines"}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, _, _ := Test()
+			ios.ErrTTY = tc.tty
+			ios.Getenv = func(k string) string { return tc.env[k] }
+			errOut := &syncWriter{want: "fetch: async: 1/2 URLs (50.0%)", seen: make(chan struct{})}
+			ios.ErrOut = errOut
+			clock := newFakeClock()
+			eng := &fakeEngine{clock: clock}
+			eng.onJob = func(u string) {
+				if u == okB {
+					<-errOut.seen
+				}
+			}
+			args := append(tc.args, "-q", okA, okB)
+			code := newCmdFetch(context.Background(), ios, args, func(ctx context.Context, o *Options) exitCode {
+				o.Now, o.Run = clock.Now, eng.run
+				o.progressEvery = 1e6 // 1ms
+				return fetchRun(ctx, o)
+			})
+			if code != exitOK {
+				t.Errorf("exit %d; want 0", code)
+			}
+			for _, l := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+				if !strings.HasPrefix(l, "fetch: async: ") || !strings.HasSuffix(l, " elapsed") || strings.Contains(l, "\r") || strings.Contains(l, "\x1b") {
+					t.Errorf("stderr line %q; want progress lines only, no bar", l)
+				}
+			}
+		})
+	}
+	// On a terminal (and with --progress never), no lines.
+	if !progressBar(&Options{Progress: "auto", IO: &IOStreams{ErrTTY: true}}) || progressLines(&Options{Progress: "auto", IO: &IOStreams{ErrTTY: true}}) {
+		t.Errorf("auto on a terminal: want the bar, no lines")
+	}
+	if progressLines(&Options{Progress: "never", IO: &IOStreams{}}) || progressLines(&Options{Progress: "auto", Verbose: true, IO: &IOStreams{}}) {
+		t.Errorf("never, or -v: want no lines")
 	}
 }
