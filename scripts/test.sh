@@ -4,7 +4,7 @@
 # Works on a fresh Debian machine that has only Go, as root or through sudo,
 # with CI=true and no standard input. Steps:
 #   1. install the real servers the tests start (nginx, dnsmasq, unbound,
-#      tinyproxy, microsocks, h2o, redis-server) with apt-get when their binaries are
+#      tinyproxy, microsocks, h2o, redis-server, apache2) with apt-get when their binaries are
 #      missing (no system service is left running: the tests start their own);
 #   2. gofmt (fails listing unformatted files), go vet, staticcheck;
 #   3. a cross-compile of every platform the build tags admit
@@ -58,6 +58,7 @@ servers=(
 	"microsocks microsocks"
 	"h2o h2o"
 	"redis-server redis-server"
+	"apache2 apache2"
 	"ip iproute2"
 	"chromium chromium" # not a server: the browser internal/report's tests open the HTML report in
 )
