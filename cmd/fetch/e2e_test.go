@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +31,12 @@ var fetchBin string
 const e2eTimeout = 60 * time.Second
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if w := flag.Lookup("test.fuzzworker"); w != nil && w.Value.String() == "true" {
+		// A fuzzing worker runs a fuzz target and nothing else: no
+		// binary to build (each worker would build its own).
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "fetch-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -143,13 +143,82 @@ func (l *runLog) addLine(line []byte) error {
 		if err := json.Unmarshal(line, &s); err != nil {
 			return fmt.Errorf("summary: %v", err)
 		}
+		if err := s.dists.check(); err != nil {
+			return fmt.Errorf("summary: %v", err)
+		}
 		return l.addSummary(&s)
 	case "compare":
 		var c jsonCompare
 		if err := json.Unmarshal(line, &c); err != nil {
 			return fmt.Errorf("compare: %v", err)
 		}
+		if err := c.check(); err != nil {
+			return fmt.Errorf("compare: %v", err)
+		}
 		l.compare = &c
+	}
+	return nil
+}
+
+// Bounds on what an object read back may hold: what fetch writes, with
+// room to spare, so that a hostile file costs no more to report on than
+// a run.
+const (
+	maxReadBuckets   = 7296 // a stats.Histogram's buckets
+	maxReadFailures  = maxFailureKinds + 1
+	maxReadWaterfall = 1000
+	maxReadGates     = 10000
+)
+
+// check reports a distribution part bigger than fetch writes.
+func (d *dists) check() error {
+	hists := []histBuckets{d.LatencyHist}
+	if d.PhasesHist != nil {
+		for i := 0; i < numPhases; i++ {
+			hists = append(hists, d.PhasesHist.at(i))
+		}
+	}
+	for _, h := range hists {
+		if len(h) > maxReadBuckets {
+			return fmt.Errorf("a histogram of %d buckets (at most %d)", len(h), maxReadBuckets)
+		}
+	}
+	if len(d.Failures) > maxReadFailures {
+		return fmt.Errorf("%d failure kinds (at most %d)", len(d.Failures), maxReadFailures)
+	}
+	if len(d.Waterfall) > maxReadWaterfall {
+		return fmt.Errorf("a waterfall of %d fetches (at most %d)", len(d.Waterfall), maxReadWaterfall)
+	}
+	return nil
+}
+
+// check reports a verdict bigger than fetch writes.
+func (v *verdict) check() error {
+	if len(v.Gates) > maxReadGates {
+		return fmt.Errorf("%d gates (at most %d)", len(v.Gates), maxReadGates)
+	}
+	if v.Baseline != nil && len(v.Baseline.Modes) > len(fetcher.Modes) {
+		return fmt.Errorf("a baseline of %d modes (there are %d)", len(v.Baseline.Modes), len(fetcher.Modes))
+	}
+	return nil
+}
+
+// check reports a compare object bigger than fetch writes: more modes
+// than there are, more runs than a run has, parts too big.
+func (c *jsonCompare) check() error {
+	if len(c.Modes) > len(fetcher.Modes) {
+		return fmt.Errorf("%d modes (there are %d)", len(c.Modes), len(fetcher.Modes))
+	}
+	if len(c.Runs) > maxLoggedRuns {
+		return fmt.Errorf("%d runs (at most %d)", len(c.Runs), maxLoggedRuns)
+	}
+	if err := c.verdict.check(); err != nil {
+		return err
+	}
+	for i := range c.Modes {
+		if err := c.Modes[i].dists.check(); err != nil {
+			return fmt.Errorf("mode %s: %v", c.Modes[i].Mode, err)
+		}
 	}
 	return nil
 }
@@ -158,6 +227,9 @@ func (l *runLog) addLine(line []byte) error {
 func (l *runLog) addSummary(s *jsonSummary) error {
 	if len(l.runs) >= maxLoggedRuns {
 		return fmt.Errorf("more than %d summaries: not a run of fetch", maxLoggedRuns)
+	}
+	if err := s.verdict.check(); err != nil {
+		return fmt.Errorf("summary: %v", err)
 	}
 	l.runs = append(l.runs, runStatOf(s))
 	if _, ok := l.last[s.Mode]; !ok {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/greenfetch/greenfetch/fetcher"
+	"github.com/greenfetch/greenfetch/internal/report"
 )
 
 // timingRun is one run of the command on the fake engine and clock.
@@ -466,5 +467,86 @@ func TestProgressLines(t *testing.T) {
 	}
 	if progressLines(&Options{Progress: "never", IO: &IOStreams{}}) || progressLines(&Options{Progress: "auto", Verbose: true, IO: &IOStreams{}}) {
 		t.Errorf("never, or -v: want no lines")
+	}
+}
+
+// TestWriteReportSeed writes testdata/report-run.ndjson, the seed of
+// FuzzReportFromNDJSON, with -update: the NDJSON of a comparison with
+// repeats, gates, a baseline diff and failures, on the fake engine.
+func TestWriteReportSeed(t *testing.T) {
+	dir := t.TempDir()
+	base := runTiming(t, []string{"--json", "--compare", "--repeat", "2", "-q", okA, okB}, fakeSpec{}, nil)
+	baseFile := filepath.Join(dir, "base.ndjson")
+	os.WriteFile(baseFile, []byte(base.stdout), 0o644)
+	r := runTiming(t, []string{"--json", "--compare", "--repeat", "2", "--slowest", "1", "--gate", "p95<1s", "--gate", "speedup.lo>=1.2",
+		"--baseline", baseFile, "--gate", "regression<=5%", okA, okB, nf, dns}, fakeSpec{}, nil)
+	if r.code != exitGate {
+		t.Fatalf("exit %d (%s); want 3", r.code, r.stderr)
+	}
+	seed := strings.ReplaceAll(r.stdout, baseFile, "base.ndjson")
+	checkGolden(t, "report-run.ndjson", []byte(seed))
+}
+
+// FuzzReportFromNDJSON reads any bytes as a saved run: it is an error
+// that names the line, or a report that renders, bounded, the same twice.
+func FuzzReportFromNDJSON(f *testing.F) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "report-run.ndjson.golden"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte(`{"type":"summary","mode":"async","wall_ms":1,"latency_ms":{"p50":1e308,"max":-5},"latency_hist":[[9,1,-3],[0,0,9223372036854775807]]}`))
+	f.Add([]byte(`{"type":"compare","modes":[{"mode":"sync","speedup":-1,"speedup_ci":[5,1]}],"runs":[{"mode":"async","wall_ms":-1}]}` + "\n" +
+		`{"type":"summary","mode":"sync","wall_ms":0,"gates":[{"expr":"<script>","value":1e999}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := readRunLog(bytes.NewReader(b), "run")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "run: ") {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		render := func() (string, string) {
+			m := l.model(nil)
+			var h, md bytes.Buffer
+			if err := report.RenderHTML(&h, m); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.RenderMarkdown(&md, m); err != nil {
+				t.Fatal(err)
+			}
+			return h.String(), md.String()
+		}
+		h1, m1 := render()
+		h2, m2 := render()
+		if h1 != h2 || m1 != m2 {
+			t.Errorf("the same run rendered twice differs")
+		}
+		if len(h1) > 8<<20 || len(m1) > 1<<20 {
+			t.Errorf("a report of %d bytes (HTML) and %d (Markdown) from %d bytes of input", len(h1), len(m1), len(b))
+		}
+	})
+}
+
+// TestReadRunLogBounds: an object bigger than fetch writes is refused,
+// naming what is too big, so that reporting on a hostile file costs no
+// more than on a run.
+func TestReadRunLogBounds(t *testing.T) {
+	buckets := strings.Repeat("[1,2,3],", maxReadBuckets) + "[1,2,3]"
+	tests := []struct {
+		name, line, wantErr string
+	}{
+		{"modes", `{"type":"compare","modes":[{"mode":"sync"},{"mode":"sync"},{"mode":"sync"},{"mode":"sync"}]}`, "compare: 4 modes (there are 3)"},
+		{"buckets", `{"type":"summary","mode":"sync","latency_hist":[` + buckets + `]}`, "summary: a histogram of 7297 buckets"},
+		{"phase buckets", `{"type":"compare","modes":[{"mode":"async","phases_hist":{"ttfb":[` + buckets + `]}}]}`, "compare: mode async: a histogram of 7297 buckets"},
+		{"baseline modes", `{"type":"summary","mode":"sync","baseline":{"modes":[{},{},{},{}]}}`, "summary: a baseline of 4 modes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readRunLog(strings.NewReader(tt.line+"\n"), "run")
+			if err == nil || !strings.Contains(err.Error(), "run: line 1: "+tt.wantErr) {
+				t.Errorf("got %v; want an error with %q", err, tt.wantErr)
+			}
+		})
 	}
 }
