@@ -350,6 +350,9 @@ func (cc *h2Conn) readFrames() error {
 			if herr := cc.head.http1(); herr != nil {
 				return herr
 			}
+			if herr := cc.head.notHTTP2(); herr != nil {
+				return herr
+			}
 		}
 		if err != nil {
 			if se, ok := err.(http2.StreamError); ok {
@@ -405,6 +408,20 @@ func (h *headReader) http1() error {
 		line = line[:i]
 	}
 	return &h2Error{code: http2.ErrCodeProtocol, msg: fmt.Sprintf("the server answered in HTTP/1 (%q), not HTTP/2: it does not speak HTTP/2 with prior knowledge on this port", line)}
+}
+
+// notHTTP2 returns the error for a server whose first bytes cannot
+// begin HTTP/2's server preface, a SETTINGS frame (3.4): its length's
+// first byte is 0 (a SETTINGS payload is far below 64 KiB) and its type 4.
+// A bare body or a banner is not HTTP/2; nil when nothing came, or too
+// little to tell.
+func (h *headReader) notHTTP2() error {
+	b := h.head
+	if len(b) == 0 || (b[0] == 0 && (len(b) < 4 || b[3] == byte(http2.FrameSettings))) {
+		return nil
+	}
+	shown := b[:min(len(b), 32)]
+	return &h2Error{code: http2.ErrCodeProtocol, msg: fmt.Sprintf("the server answered with bytes that begin no HTTP/2 frame (%q), not HTTP/2: it does not speak HTTP/2 with prior knowledge on this port", shown)}
 }
 
 // readError turns the framer's error into the connection's end.

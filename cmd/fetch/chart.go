@@ -22,15 +22,20 @@ const maxChartWidth = 120
 
 // drawHistograms draws the latency histogram of each mode, over all its
 // runs, after the run's last object: to stdout with the costs and
-// summaries in text, to stderr with --json (whose stdout is NDJSON) or
-// -w.
+// summaries in text, to stderr with --json (whose stdout is NDJSON), -w
+// or -o FILE.
 func (v *verdictRun) drawHistograms() {
 	o := v.p.o
 	if !v.t.histogram || v.p.out.Err() != nil {
 		return
 	}
 	write, tty := v.p.info.writeLine, o.IO.OutTTY
-	if o.JSON || o.WriteOut != nil {
+	if o.JSON || o.WriteOut != nil || v.p.echo != nil {
+		// stdout is NDJSON, -w's lines or a file (-o): the chart is for
+		// the terminal, on stderr (but for -s, which wants none there).
+		if o.Silent {
+			return
+		}
 		write = func(b []byte) { o.IO.ErrOut.Write(b) } //nolint:errcheck // a chart that cannot be drawn is no reason to stop
 		tty = o.IO.ErrTTY
 	}

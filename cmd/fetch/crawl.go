@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +26,7 @@ import (
 type crawlOptions struct {
 	fs          *pflag.FlagSet // to tell flags given from defaults
 	on          bool
-	depth       int
+	depth       depthValue
 	scope       string
 	scopeRegex  string
 	acceptRegex string
@@ -60,7 +62,8 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	c := &crawlOptions{fs: fs}
 	o.crawl = c
 	fs.BoolVar(&c.on, "crawl", false, "crawl: fetch the URLs given (the seeds), then the links of their HTML pages,\nwithin --scope, to --depth, obeying robots.txt; one result per page")
-	fs.IntVar(&c.depth, "depth", 2, "follow links to `N` levels below the seeds (seeds are depth 0)")
+	c.depth.n = 2
+	fs.Var(&c.depth, "depth", "follow links to `N` levels below the seeds (seeds are depth 0; inf: no limit,\nwget's spelling)")
 	fs.StringVar(&c.scope, "scope", "host", "crawl `SCOPE`: host (the seed's host and port), domain (its registrable\ndomain, by the public suffix list) or prefix (its URL up to the last '/')")
 	fs.StringVar(&c.scopeRegex, "scope-regex", "", "crawl URLs matching `RE` instead of --scope (Go regexp, on the normalized URL)")
 	fs.StringVar(&c.acceptRegex, "accept-regex", "", "crawl only URLs matching `RE` as well (wget's name)")
@@ -74,13 +77,51 @@ func addCrawlFlags(fs *pflag.FlagSet, o *Options) {
 	addFrontierFlags(fs, c) // frontier.go
 }
 
+// depthValue is --depth: N levels below the seeds, or inf (wget's -l inf).
+type depthValue struct {
+	n   int
+	inf bool
+}
+
+// infiniteDepth is the depth inf stands for: deeper than any link chain a
+// crawl can follow (a depth is an int everywhere it is kept).
+const infiniteDepth = math.MaxInt32
+
+func (v *depthValue) String() string {
+	if v.inf {
+		return "inf"
+	}
+	return strconv.Itoa(v.n)
+}
+
+func (v *depthValue) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "inf", "infinite":
+		v.n, v.inf = 0, true
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n >= infiniteDepth {
+		return errors.New("want a number of levels, 0 or more, or inf")
+	}
+	v.n, v.inf = n, false
+	return nil
+}
+
+func (v *depthValue) Type() string { return "depth" }
+
+// maxDepth is crawl.Config.MaxDepth.
+func (v *depthValue) maxDepth() int {
+	if v.inf {
+		return infiniteDepth
+	}
+	return v.n
+}
+
 // crawlSetup checks the crawl flags and builds the crawl configuration
 // the runs share (each run gets its own frontier and engine).
 func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	var cfg crawl.Config
-	if c.depth < 0 {
-		return cfg, flagErrorf("--depth: %d is negative", c.depth)
-	}
 	if c.maxPages < 0 {
 		return cfg, flagErrorf("--max-pages: %d is negative", c.maxPages)
 	}
@@ -124,7 +165,7 @@ func (c *crawlOptions) setup(o *Options) (crawl.Config, error) {
 	if o.Method != "" && !strings.EqualFold(o.Method, "GET") {
 		return cfg, flagErrorf("-X %s: a crawl GETs its pages; use -X without --crawl", o.Method)
 	}
-	cfg.MaxDepth = c.depth
+	cfg.MaxDepth = c.depth.maxDepth()
 	cfg.MaxPages = c.maxPages
 	cfg.Sitemaps = c.sitemaps
 	cfg.Delay = c.delay.d
@@ -167,6 +208,11 @@ func (c *crawlOptions) planCrawl(ctx context.Context, o *Options) (*runPlan, exi
 		return nil, printFlagError(ios.ErrOut, "fetch", err)
 	}
 	seeds, err := readSeeds(o)
+	var ese *emptyShardError
+	if errors.As(err, &ese) {
+		noteEmptyShard(o, ese.where)
+		return newRunPlan(o, nothingPass{}, "crawl"), exitOK
+	}
 	if err != nil {
 		var ee *emptyError
 		if errors.Is(err, errNoInput) || errors.As(err, &ee) {
@@ -180,6 +226,12 @@ func (c *crawlOptions) planCrawl(ctx context.Context, o *Options) (*runPlan, exi
 	if !ok {
 		return nil, code
 	}
+	if store != nil && store.complete(ctx) {
+		// Run before to its end: nothing to run.
+		store.noteComplete(o)
+		store.finish(o)
+		return nil, exitOK
+	}
 	return newCrawlPlan(o, base, store), exitOK
 }
 
@@ -189,7 +241,7 @@ func (c *crawlOptions) planCrawl(ctx context.Context, o *Options) (*runPlan, exi
 func newCrawlPlan(o *Options, base crawl.Config, store *openedFrontier) *runPlan {
 	p := newRunPlan(o, &crawlPass{base: base, store: store}, "crawl")
 	if store != nil {
-		p.closers = append(p.closers, func() { store.finish(o.IO.ErrOut) })
+		p.closers = append(p.closers, func() { store.finish(o) })
 	}
 	return p
 }
@@ -238,9 +290,28 @@ func readSeeds(o *Options) ([]*url.URL, error) {
 		seeds = append(seeds, u)
 	}
 	if len(seeds) == 0 {
+		if lines.emptyShard() {
+			return nil, &emptyShardError{src.describe()}
+		}
 		return nil, &emptyError{src.describe()}
 	}
 	return seeds, nil
+}
+
+// emptyShardError says that the seeds were all of other shards: a crawl
+// of nothing, not a usage error.
+type emptyShardError struct{ where string }
+
+func (e *emptyShardError) Error() string { return "no seeds of this shard in " + e.where }
+
+// nothingPass is the pass of a shard with no URL: a crawl, or a list
+// kept in a store, of zero pages.
+type nothingPass struct{}
+
+func (nothingPass) run(_ context.Context, p *runPlan, mode fetcher.Mode, _ bool) (*summary, error) {
+	sum := newSummary(mode, p.o.Slowest, p.o.Rate > 0)
+	sum.setCrawl(crawl.Stats{})
+	return sum, nil
 }
 
 // run runs one cold crawl with the engine of mode, printing each page's
@@ -299,9 +370,16 @@ func (cp *crawlPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, _ b
 	cs, err := run(runCtx, cc)
 	sum.wall = now().Sub(start)
 	prog.finish()
-	sum.setCrawl(cs)
-	if cp.store != nil {
-		cp.store.pages += cs.Pages
+	if st := cp.store; st != nil {
+		st.pages += cs.Pages
+		st.interrupted = ctx.Err() != nil
+		// A list's URLs were pushed before the pass: its counters are
+		// those of the push.
+		cs.Discovered += int64(st.pushed.Added)
+		cs.Duplicates += int64(st.pushed.Duplicates)
+		cs.Dropped += int64(st.pushed.Dropped)
 	}
+	sum.setCrawl(cs)
+	sum.list = cp.base.List
 	return sum, err
 }

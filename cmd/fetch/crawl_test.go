@@ -203,6 +203,15 @@ func TestCrawlFlags(t *testing.T) {
 			}
 		}},
 	}
+	tests = append(tests, struct {
+		name  string
+		args  []string
+		check func(t *testing.T, cfg crawl.Config)
+	}{"depth inf", []string{"--depth", "inf"}, func(t *testing.T, c crawl.Config) {
+		if c.MaxDepth != infiniteDepth {
+			t.Errorf("--depth inf: MaxDepth %d; want %d", c.MaxDepth, infiniteDepth)
+		}
+	}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, errOut := Test()

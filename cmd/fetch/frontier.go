@@ -101,7 +101,15 @@ type openedFrontier struct {
 	front  crawl.Store
 	scheme string // of the spec: "bolt", "redis", …
 	desc   string // the spec, its password masked
+	id     string // the crawl id
+	what   string // "crawl", or "list" for a URL list
 	pages  int64  // pages this worker fetched
+	// pushed is what a list's push queued (a list's URLs go to the store
+	// before its pass: the pass's counters do not see them).
+	pushed crawl.PushResult
+	// interrupted: the run was interrupted (what is left is the next
+	// run's).
+	interrupted bool
 }
 
 // checkFrontierFlags checks the store flags before anything runs.
@@ -142,8 +150,8 @@ func defaultCrawlID(cfg crawl.Config, c *crawlOptions) string {
 	for _, s := range seeds {
 		io.WriteString(h, s+"\n")
 	}
-	fmt.Fprintf(h, "depth=%d scope=%s scope-regex=%s accept=%s reject=%s robots=%s sitemaps=%v max-pages=%d",
-		c.depth, c.scope, c.scopeRegex, c.acceptRegex, c.rejectRegex, c.robots, c.sitemaps, c.maxPages)
+	fmt.Fprintf(h, "depth=%s scope=%s scope-regex=%s accept=%s reject=%s robots=%s sitemaps=%v max-pages=%d",
+		c.depth.String(), c.scope, c.scopeRegex, c.acceptRegex, c.rejectRegex, c.robots, c.sitemaps, c.maxPages)
 	return "crawl-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
@@ -165,7 +173,11 @@ func openFrontier(ctx context.Context, o *Options, cfg crawl.Config, id string) 
 	if err != nil {
 		return nil, err
 	}
-	return &openedFrontier{front: f, scheme: scheme, desc: fetcher.MaskURL(s.spec)}, nil
+	what := "crawl"
+	if cfg.List {
+		what = "list"
+	}
+	return &openedFrontier{front: f, scheme: scheme, desc: fetcher.MaskURL(s.spec), id: id, what: what}, nil
 }
 
 // storeErrorCode prints a store's opening error and returns its exit
@@ -193,25 +205,63 @@ func (c *crawlOptions) useFrontier(ctx context.Context, o *Options, cfg *crawl.C
 	if err != nil {
 		return nil, storeErrorCode(o.IO.ErrOut, err), false
 	}
-	fmt.Fprintf(o.IO.ErrOut, "fetch: crawl id %s (frontier %s)\n", id, st.desc)
+	o.note("%s id %s (frontier %s)", st.what, id, st.desc)
 	cfg.Frontier = st.front
 	jf := &formatter{json: true}
 	cfg.Record = func(r *fetcher.Result) []byte { return jf.result(nil, r) }
 	return st, exitOK, true
 }
 
-// finish closes the store and reports the round trips of the run to a
-// store over the network.
-func (st *openedFrontier) finish(w io.Writer) {
+// complete reports whether the store holds the crawl (or list) and
+// nothing of it is left to fetch: a run of it again would fetch nothing.
+func (st *openedFrontier) complete(ctx context.Context) bool {
+	if err := st.front.Exists(ctx); err != nil {
+		return false
+	}
+	n, err := st.front.Outstanding()
+	return err == nil && n == 0
+}
+
+// noteComplete says that the crawl (or list) is complete, and how to read
+// its results back.
+func (st *openedFrontier) noteComplete(o *Options) {
+	o.note("%s %s in %s is complete: nothing is left to fetch; its results: fetch results --frontier %s --crawl-id %s",
+		st.what, st.id, st.desc, shellWord(st.desc), shellWord(st.id))
+}
+
+// shellWord quotes s for a shell command line when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// finish closes the store, says how to resume what is left of the crawl
+// (or list), and notes the round trips of the run to a store over the
+// network.
+func (st *openedFrontier) finish(o *Options) {
 	if st == nil {
 		return
+	}
+	switch {
+	case st.scheme == "bolt":
+		if n, err := st.front.Outstanding(); err == nil && n > 0 {
+			o.note("%s %s is not finished: %d URLs are left in %s; run the same command again to resume it (--crawl-id %s names it)",
+				st.what, st.id, n, st.desc, shellWord(st.id))
+		}
+	case st.interrupted:
+		// A store over the network is not asked after an interrupt: one
+		// that went away would hold the end of the run for its retries.
+		o.note("%s %s is kept in %s: run the same command again to resume it (--crawl-id %s names it)",
+			st.what, st.id, st.desc, shellWord(st.id))
 	}
 	if n := st.front.Stats().RoundTrips; n > 0 {
 		per := 0.0
 		if st.pages > 0 {
 			per = float64(n) / float64(st.pages)
 		}
-		fmt.Fprintf(w, "fetch: %s: %d round trips for %d pages (%.2f a page)\n", st.scheme, n, st.pages, per)
+		o.note("%s: %d round trips for %d pages (%.2f a page)", st.scheme, n, st.pages, per)
 	}
 	st.front.Close()
 }
@@ -245,10 +295,14 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 		return nil, exitUsage
 	}
 	if c.store.crawlID == "" {
-		id, n, err := defaultListID(src, o)
+		id, n, emptyShard, err := defaultListID(src, o)
 		if err != nil {
 			fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 			return nil, exitUsage
+		}
+		if n == 0 && emptyShard {
+			noteEmptyShard(o, src.describe())
+			return newRunPlan(o, nothingPass{}, "crawl"), exitOK
 		}
 		if n == 0 {
 			return nil, printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
@@ -263,31 +317,42 @@ func (c *crawlOptions) planStoreList(ctx context.Context, o *Options) (*runPlan,
 	if !ok {
 		return nil, code
 	}
-	pushed, bad, err := pushList(ctx, src, store.front, ios.ErrOut)
+	pushed, pr, bad, emptyShard, err := pushList(ctx, src, store.front, ios.ErrOut)
 	code, interrupted := interruptCode(ctx)
 	switch {
 	case interrupted:
 	case err != nil:
 		fmt.Fprintf(ios.ErrOut, "fetch: --frontier: %s\n", shownErr(err))
 		code = exitFailed
-	case pushed == 0 && bad == 0:
+	case pushed == 0 && bad == 0 && !emptyShard:
 		code = printFlagError(ios.ErrOut, "fetch", &emptyError{src.describe()})
+	case pushed > 0 && pr.Added == 0 && store.complete(ctx):
+		// Every URL was fetched before: nothing to run.
+		store.noteComplete(o)
+		if bad > 0 {
+			code = exitFailed // a line that is no URL was not queued
+		}
 	default:
+		if pushed == 0 && bad == 0 {
+			noteEmptyShard(o, src.describe()) // this worker fetches what others queued
+		}
+		store.pushed = pr
 		p := newCrawlPlan(o, cfg, store)
 		p.failed = bad > 0 // a line that is no URL was not queued
 		return p, exitOK
 	}
-	store.finish(ios.ErrOut)
+	store.finish(o)
 	return nil, code
 }
 
 // defaultListID names a list run by its URLs, in order, and the flags
 // that decide what a fetch is (method, body, HEAD), so that workers given
-// the same list and flags meet; n is the number of URL lines.
-func defaultListID(src *source, o *Options) (id string, n int, err error) {
+// the same list and flags meet; n is the number of URL lines, and
+// emptyShard says that the list's lines were all of other shards.
+func defaultListID(src *source, o *Options) (id string, n int, emptyShard bool, err error) {
 	lines, err := src.open()
 	if err != nil {
-		return "", 0, err
+		return "", 0, false, err
 	}
 	defer src.endPass()
 	h := sha256.New()
@@ -297,24 +362,27 @@ func defaultListID(src *source, o *Options) (id string, n int, err error) {
 			break
 		}
 		if err != nil {
-			return "", 0, fmt.Errorf("reading URLs: %w", err)
+			return "", 0, false, fmt.Errorf("reading URLs: %w", err)
 		}
 		text, _ = splitLabel(text)
 		io.WriteString(h, text+"\n")
 		n++
 	}
 	fmt.Fprintf(h, "method=%q data=%q head=%v", o.Method, o.Data, o.Head)
-	return "list-" + hex.EncodeToString(h.Sum(nil))[:16], n, nil
+	return "list-" + hex.EncodeToString(h.Sum(nil))[:16], n, lines.emptyShard(), nil
 }
 
 // pushList pushes the URLs of src to front in batches; a line that is no
 // URL is said on w and counted in bad (its label, if any, is not kept).
-func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed, bad int, err error) {
+// pr is what the store made of those pushed (new, already there,
+// dropped); otherShards says that some lines were of other shards.
+func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) (pushed int, pr crawl.PushResult, bad int, otherShards bool, err error) {
 	lines, err := src.open()
 	if err != nil {
-		return 0, 0, err
+		return 0, pr, 0, false, err
 	}
 	defer src.endPass()
+	defer func() { otherShards = lines.emptyShard() }()
 	batch := make([]crawl.Item, 0, listPushBatch)
 	flush := func() error {
 		if err := ctx.Err(); err != nil {
@@ -323,8 +391,9 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 		if len(batch) == 0 {
 			return nil
 		}
-		_, err := front.Push(batch)
+		r, err := front.Push(batch)
 		pushed += len(batch)
+		pr.Added, pr.Duplicates, pr.Dropped = pr.Added+r.Added, pr.Duplicates+r.Duplicates, pr.Dropped+r.Dropped
 		batch = batch[:0]
 		return err
 	}
@@ -334,7 +403,7 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 			break
 		}
 		if err != nil {
-			return pushed, bad, fmt.Errorf("reading URLs: %w", err)
+			return pushed, pr, bad, false, fmt.Errorf("reading URLs: %w", err)
 		}
 		if tooLong {
 			fmt.Fprintf(w, "fetch: %s is longer than %d bytes: not queued\n", lines.where(), maxLineLength)
@@ -356,9 +425,9 @@ func pushList(ctx context.Context, src *source, front crawl.Store, w io.Writer) 
 		}
 		if batch = append(batch, it); len(batch) == listPushBatch {
 			if err := flush(); err != nil {
-				return pushed, bad, err
+				return pushed, pr, bad, false, err
 			}
 		}
 	}
-	return pushed, bad, flush()
+	return pushed, pr, bad, false, flush()
 }

@@ -425,9 +425,9 @@ func TestE2ERedisListShared(t *testing.T) {
 	for i, w := range ws {
 		w.wait(t, fmt.Sprint("worker ", i))
 		total += w.lines.Load()
-		m := regexp.MustCompile(`crawl id (list-[0-9a-f]+)`).FindStringSubmatch(w.errText())
+		m := regexp.MustCompile(`list id (list-[0-9a-f]+)`).FindStringSubmatch(w.errText())
 		if m == nil || (id != "" && m[1] != id) {
-			t.Fatalf("worker %d: crawl id %v, want the others' (%s); stderr:\n%s", i, m, id, w.errText())
+			t.Fatalf("worker %d: list id %v, want the others' (%s); stderr:\n%s", i, m, id, w.errText())
 		}
 		id = m[1]
 	}

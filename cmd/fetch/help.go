@@ -18,6 +18,7 @@ Usage:
   fetch results [flags]   stored results (bolt: or redis://) as NDJSON
   fetch report [flags] RUN.ndjson -o FILE.html|FILE.md
                           the reports of a saved run (--json), after the fact
+  fetch version           the version, the Go that built it and its commit
 
 URLs come from the arguments, then from --input FILE; with neither, from
 standard input unless it is a terminal. Each argument, as each line, is
@@ -25,9 +26,11 @@ one URL, optionally followed by white space and a label (echoed as
 "label"); blank ones and comments ('#' at the start, or after white space)
 are skipped; a URL without a scheme gets http://. A bad line (longer than
 64 KiB, not a URL, not http or https) is a failed result, never the end of
-the run. A list with no URL is a usage error. Input is streamed: memory
-grows with -c, not with the list; a pipe or FIFO is read once (spooled to a
-temporary file when --compare or --repeat reads the list more than once).
+the run. A list with no URL is a usage error (a --shard with none of the
+list's URLs is not: it runs zero URLs and exits 0). Input is streamed:
+memory grows with -c, not with the list; a pipe or FIFO is read once
+(spooled to a temporary file when --compare or --repeat reads the list
+more than once).
 `
 
 const helpTail = `
@@ -35,7 +38,7 @@ Output:
   Text (default), one line per URL as it completes, then the cost and a summary:
     48708 bytes received from https://example.org/ (200, 103 ms)
     failed: 162 bytes received from https://example.org/nope (404, 12 ms)
-    error: http://no.such.host/: dns: no such host
+    error: http://nope.invalid/: dns: lookup nope.invalid on 127.0.0.53:53: no such host
     async cost 1.507s
     summary: 3 URLs, 1 ok, 2 failed, 48870 bytes, p50 103 ms, p95 103 ms, max 103 ms, dns 2 queries, 0 cache hits
     latency: p50 103 ms, p90 103 ms, p95 103 ms, p99 103 ms, p99.9 103 ms, max 103 ms, mean 103 ms ± 0 ms
@@ -45,14 +48,17 @@ Output:
   "summary" per run, "compare" after a comparison. Control characters from
   the input are escaped in text; passwords in URLs are masked (user:***@)
   in every output. Progress goes to stderr only, and in auto only when
-  stdout is not a pipe.
+  stdout is not a pipe. With -o FILE, each cost and summary also goes to
+  stderr, in text (not with -s).
 
 Exit status (the first that applies):
   2    usage or input error: message on stderr (an empty list is one; so is
        a comparison whose runs read lists of different lengths)
+  4    the results could not all be written (a full disk, /dev/full): the
+       whole lines written are kept (with -o, in FILE.partial); or a
+       --report could not be written
   130  interrupted (SIGINT); 143 terminated (SIGTERM): URLs in flight end
        as canceled, the summary says how many were not started
-  1    a --report that could not be written: message on stderr
   3    a gate not met (--gate, --min-speedup), even if some URL failed: a
        line on stderr for each gate missed
   1    some URL failed (an error_kind, or a status of 400 or more)

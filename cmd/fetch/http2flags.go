@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/pflag"
@@ -32,22 +33,39 @@ func init() {
 }
 
 // addHTTPVersionFlags defines --http1.1, --http2 and
-// --http2-prior-knowledge on fs, setting *v.
-func addHTTPVersionFlags(fs *pflag.FlagSet, v *fetcher.HTTPVersion) {
-	chosen := new(string)
+// --http2-prior-knowledge on fs, setting *v. Two different ones are a
+// usage error that the returned choice reports once the flags are parsed
+// (a flag's own error would read `invalid argument "true"`).
+func addHTTPVersionFlags(fs *pflag.FlagSet, v *fetcher.HTTPVersion) *httpVersionChoice {
+	c := &httpVersionChoice{v: v}
 	for _, f := range httpVersionFlags {
-		fl := fs.VarPF(&httpVersionFlag{v: v, version: f.version, name: f.name, chosen: chosen}, f.name, "", f.usage)
+		fl := fs.VarPF(&httpVersionFlag{choice: c, version: f.version, name: f.name}, f.name, "", f.usage)
 		fl.NoOptDefVal = "true"
 	}
+	return c
+}
+
+// httpVersionChoice is what the version flags chose: the names set to
+// true, in order.
+type httpVersionChoice struct {
+	v  *fetcher.HTTPVersion
+	on []string
+}
+
+// check returns the usage error of two different version flags.
+func (c *httpVersionChoice) check() error {
+	if c != nil && len(c.on) > 1 {
+		return fmt.Errorf("--%s and --%s exclude each other: choose one HTTP version", c.on[0], c.on[1])
+	}
+	return nil
 }
 
 // httpVersionFlag is one of the version flags: a boolean that sets the
-// shared version, and refuses a second, different version flag.
+// shared version.
 type httpVersionFlag struct {
-	v       *fetcher.HTTPVersion
+	choice  *httpVersionChoice
 	version fetcher.HTTPVersion
 	name    string
-	chosen  *string // the version flag set to true so far, or ""
 	on      bool
 }
 
@@ -59,13 +77,16 @@ func (f *httpVersionFlag) Set(s string) error {
 	if err != nil {
 		return fmt.Errorf("want true or false, not %q", s)
 	}
-	switch {
-	case on && *f.chosen != "" && *f.chosen != f.name:
-		return fmt.Errorf("cannot be used with --%s: choose one HTTP version", *f.chosen)
-	case on:
-		*f.chosen, *f.v = f.name, f.version
-	case *f.chosen == f.name:
-		*f.chosen, *f.v = "", fetcher.HTTPVersionAuto
+	c := f.choice
+	c.on = slices.DeleteFunc(c.on, func(n string) bool { return n == f.name })
+	if on {
+		c.on = append(c.on, f.name)
+	}
+	*c.v = fetcher.HTTPVersionAuto
+	for _, hf := range httpVersionFlags {
+		if len(c.on) > 0 && hf.name == c.on[len(c.on)-1] {
+			*c.v = hf.version
+		}
 	}
 	f.on = on
 	return nil

@@ -23,7 +23,10 @@ func TestHTTPVersionFlags(t *testing.T) {
 		{[]string{"--http2-prior-knowledge", "x"}, fetcher.HTTPVersion2PriorKnowledge, ""},
 		{[]string{"--http2", "--http2", "x"}, fetcher.HTTPVersion2, ""},
 		{[]string{"--http2", "--http2=false", "x"}, fetcher.HTTPVersionAuto, ""},
-		{[]string{"--http1.1", "--http2", "x"}, 0, "cannot be used with --http1.1"},
+		{[]string{"--http1.1", "--http2", "x"}, 0, "fetch: --http1.1 and --http2 exclude each other: choose one HTTP version\n"},
+		{[]string{"--http2", "--http1.1", "x"}, 0, "fetch: --http2 and --http1.1 exclude each other: choose one HTTP version\n"},
+		{[]string{"--http2-prior-knowledge", "--http2", "x"}, 0, "fetch: --http2-prior-knowledge and --http2 exclude each other"},
+		{[]string{"--http1.1", "--http2", "--http2=false", "x"}, fetcher.HTTPVersion1, ""},
 		{[]string{"--http2=maybe", "x"}, 0, "want true or false"},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -117,6 +117,12 @@ type emptyError struct{ where string }
 
 func (e *emptyError) Error() string { return "no URLs in " + e.where }
 
+// noteEmptyShard says that this shard of the list has no URL: a run of
+// zero URLs, not an error (another shard of a CI matrix has them).
+func noteEmptyShard(o *Options, where string) {
+	o.note("shard %s of %s has no URLs", o.crawl.store.shard.String(), where)
+}
+
 // describe names the whole list in messages: "the arguments",
 // "urls.txt", "the arguments and standard input".
 func (s *source) describe() string {
@@ -246,7 +252,14 @@ type lineReader struct {
 	line  int64       // lines of br read so far, for messages
 	shard *shardValue // if set, lines of other shards are skipped
 	arg   bool        // the last line returned was an argument
+	// otherShards counts the URL lines skipped as another shard's: a
+	// list whose shard is empty is not an empty list.
+	otherShards int64
 }
+
+// emptyShard reports whether the lines read so far were all another
+// shard's: the list had URLs, none of this shard.
+func (r *lineReader) emptyShard() bool { return r.otherShards > 0 }
 
 // where names the last line returned, for messages: "line N" of the
 // input, or "argument".
@@ -295,6 +308,7 @@ func (r *lineReader) next() (text string, tooLong bool, err error) {
 		if err != nil || r.shard == nil || r.shard.in(text) {
 			return text, tooLong, err
 		}
+		r.otherShards++
 	}
 }
 

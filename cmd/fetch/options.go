@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -87,7 +88,8 @@ type Options struct {
 	WriteOut   *writeOut // -w: a line per result from this template
 	KeepOrder  bool
 	Progress   string // auto, always, never, lines
-	Quiet      bool
+	Quiet      bool   // -q: only failed results, the costs and the summary
+	Silent     bool   // -s: stderr carries errors and warnings only (no progress, no notes), as curl -s
 	Slowest    int
 	Include    bool // --include: response headers in each result
 	Verbose    bool // -v: request and response heads on stderr
@@ -99,9 +101,36 @@ type Options struct {
 	// progressLinesEvery (tests shorten it).
 	progressEvery time.Duration
 
+	// outDesc names where the results go in messages, when not to
+	// standard output: the file -o writes (outfile.go).
+	outDesc string
+	// ran is set once the run's passes begin: a run that ends before
+	// (a usage error, a stored crawl already complete) writes nothing.
+	ran bool
+	// bodyFile holds the body -d @- read from standard input, for the
+	// fetcher to read as -d @FILE (body.go); "" until it is read.
+	bodyFile string
+
 	// announce prints "GET: URL" as each fetch starts, and text output
 	// leaves out the summary lines (fetch demo, as the seed prints it).
 	announce bool
+}
+
+// outName names where the results go, for messages.
+func (o *Options) outName() string {
+	if o.outDesc != "" {
+		return o.outDesc
+	}
+	return "standard output"
+}
+
+// note writes a line of chatter to stderr, "fetch: " and the text
+// (shown as shownText shows it), unless -s/--silent asks for none.
+func (o *Options) note(format string, a ...any) {
+	if o.Silent {
+		return
+	}
+	fmt.Fprintf(o.IO.ErrOut, "fetch: %s\n", shownText(fmt.Sprintf(format, a...)))
 }
 
 // FlagError is a usage error: the command prints it with a usage hint and
@@ -126,6 +155,8 @@ func usageLine(cmd string) string {
 		return "fetch demo [flags]"
 	case "fetch serve":
 		return "fetch serve [--addr HOST:PORT]"
+	case "fetch version":
+		return "fetch version"
 	}
 	return "fetch [flags] [URL ...]"
 }
@@ -136,7 +167,8 @@ type fetchFlags struct {
 	timeout, connectTimeout, tlsTimeout, retryMaxTime           durationValue
 	maxBody                                                     sizeValue
 	dnsServers                                                  []string
-	json, ipv4, ipv6, help, version, location                   bool
+	httpVersions                                                *httpVersionChoice
+	json, ipv4, ipv6, help, version, location, showError        bool
 }
 
 // flagGroups orders the flags in --help. Aliases kept for older scripts
@@ -151,7 +183,7 @@ var flagGroups = []struct {
 	{"Requests", []string{"request", "data", "head", "header", "user-agent", "max-time", "connect-timeout", "tls-timeout", "retry", "retry-all-errors", "retry-max-time", "max-redirs", "location", "compressed", "max-body", "insecure", "cacert", "save", "sha256"}},
 	{"DNS", []string{"resolver", "dns-server", "ipv4", "ipv6"}},
 	{"Network", netFlagNames},
-	{"Output", []string{"output", "format", "json", "write-out", "include", "verbose", "keep-order", "slowest", "quiet", "silent", "progress"}},
+	{"Output", []string{"output", "format", "json", "write-out", "include", "verbose", "keep-order", "slowest", "quiet", "silent", "show-error", "progress"}},
 	{"Other", []string{"help", "version"}},
 }
 
@@ -171,7 +203,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 
 	// Engines.
 	fs.StringVar(&f.mode, "mode", "async", "engine `MODE`: sync (one URL after another), threads (a goroutine per URL) or async (tasks on hubs)")
-	fs.IntVarP(&o.Concurrency, "concurrency", "c", defaultConcurrency, "fetch at most `N` URLs at once")
+	fs.IntVarP(&o.Concurrency, "concurrency", "c", defaultConcurrency, "fetch at most `N` URLs at once (lowered, and said on stderr, to what the\nopen-file limit allows: ulimit -n, raised to its hard limit first)")
 	fs.IntVar(&o.PerHost, "per-host", 0, "at most `N` fetches at once to one host (0: no limit beyond -c; with --crawl, 0 means the crawl default, 2)")
 	fs.Float64Var(&o.Rate, "rate", 0, "start at most `R` fetches per second (0: no limit)")
 	fs.IntVar(&o.Hubs, "hubs", 0, "`N` hubs for the async engine (0: one per core)")
@@ -182,7 +214,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 
 	// Requests.
 	fs.StringVarP(&o.Method, "request", "X", "", "send requests with `METHOD` (default GET, or POST with -d); only GET, HEAD,\nPUT, DELETE, OPTIONS and TRACE are retried")
-	fs.StringVarP(&o.Data, "data", "d", "", "send `DATA` as the body (@FILE: the file's contents), with Content-Type\napplication/x-www-form-urlencoded unless -H gives one, as curl does")
+	fs.StringVarP(&o.Data, "data", "d", "", "send `DATA` as the body (@FILE: the file's contents; @-: standard input,\nwhen the list is not read from it), with Content-Type\napplication/x-www-form-urlencoded unless -H gives one, as curl does")
 	fs.VarP(&f.timeout, "max-time", "m", "bound each URL's whole fetch (DNS, connect, TLS, headers, body, retries) to\n`D`, as curl's: 30s, 1500ms, or plain seconds (also --timeout)")
 	fs.Var(&f.timeout, "timeout", "same as --max-time")
 	fs.Var(&f.connectTimeout, "connect-timeout", "bound each TCP connect to `D` (the TLS handshake has --tls-timeout)")
@@ -201,9 +233,9 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.Var(&f.maxBody, "max-body", "fail a fetch whose decoded body exceeds `SIZE`: 512, 64KiB, 10MB, 1GiB (0: no limit)")
 	fs.BoolVarP(&o.Insecure, "insecure", "k", false, "do not verify TLS certificates")
 	fs.StringVar(&o.CACert, "cacert", "", "verify TLS peers with the PEM certificates in `FILE`")
-	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing), under a name made from its URL")
+	fs.StringVar(&o.SaveDir, "save", "", "save each body in `DIR` (created if missing; one that cannot be written is\na usage error before any fetch), under a name made from its URL")
 	fs.BoolVar(&o.SHA256, "sha256", false, "report the SHA-256 of each body")
-	addHTTPVersionFlags(fs, &o.HTTPVersion)
+	f.httpVersions = addHTTPVersionFlags(fs, &o.HTTPVersion)
 
 	// DNS.
 	resolverUsage := "DNS resolver `KIND`: async (own DNS client on the hubs) or pool (the system's, on threads)"
@@ -213,16 +245,17 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVarP(&f.ipv6, "ipv6", "6", false, "IPv6 only: ask DNS for AAAA records only, connect over IPv6")
 
 	// Output.
-	fs.StringVarP(&f.output, "output", "o", "", "write the results to `FILE` instead of standard output, as curl -o does")
+	fs.StringVarP(&f.output, "output", "o", "", "write the results to `FILE` instead of standard output, as curl -o does:\nto FILE.partial while the run lasts, which then replaces FILE whole (a\nkilled run leaves FILE as it was); refused if the run reads FILE")
 	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text or json (NDJSON, one object a line)")
 	fs.BoolVar(&f.json, "json", false, "same as --format json")
 	fs.BoolVar(&o.Include, "include", false, "include the response headers: \"headers\" in JSON, indented lines in text")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print each request and response head to stderr, as curl -v (no progress bar)")
-	fs.StringVarP(&f.writeOut, "write-out", "w", "", "print each result as a line of `TEMPLATE` instead: {field} and\n{dotted.path} name JSON fields, \\t \\n are escapes, e.g.\n'{status}\\t{timings_ms.total}\\t{url}\\n'; costs and summaries go to stderr")
+	fs.StringVarP(&f.writeOut, "write-out", "w", "", "print each result as a line of `TEMPLATE` instead: {field} and\n{dotted.path} name JSON fields, \\t \\n are escapes, e.g.\n'{status}\\t{timings_ms.total}\\t{url}\\n'; curl's %{http_code},\n%{time_total} (seconds), %{url_effective}, … work too; costs and\nsummaries go to stderr")
 	fs.BoolVar(&o.KeepOrder, "keep-order", false, "print results in input order; at most max("+strconv.Itoa(keepOrderFactor)+"×c, "+strconv.Itoa(minKeepOrderWindow)+") URLs are started and not yet printed, so a slow URL holds back later ones")
 	fs.IntVar(&o.Slowest, "slowest", 0, "list the `N` slowest successful URLs in the summary")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
-	fs.BoolVarP(&o.Quiet, "silent", "s", false, "same as --quiet")
+	fs.BoolVarP(&o.Silent, "silent", "s", false, "as curl -s: no progress bar and no notes on stderr (costs and summaries\nthat would go there included), only errors and warnings; the results are\nall printed (-q prints only the failed ones)")
+	fs.BoolVarP(&f.showError, "show-error", "S", false, "accepted for curl's habit (-sS): errors are always shown")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr `WHEN`: auto (a bar when stderr is a terminal, stdout is not\na pipe and CI is unset; else, as in CI logs, a line every 10s), always\n(a bar), lines (a line every 10s) or never")
 
 	addNetFlags(fs, &o.Net) // netflags.go: Network
@@ -233,7 +266,7 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 
 	// Other.
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
-	fs.BoolVar(&f.version, "version", false, "print the version")
+	fs.BoolVar(&f.version, "version", false, "print the version, the Go that built it and its commit (as fetch version)")
 
 	for _, alias := range []string{"timeout", "retries", "max-redirects"} {
 		fs.Lookup(alias).Hidden = true
@@ -262,7 +295,7 @@ func newCmdFetch(ctx context.Context, ios *IOStreams, args []string, runF func(c
 		return exitOK
 	}
 	if f.version {
-		fmt.Fprintf(ios.Out, "fetch %s\n", versionString())
+		writeVersion(ios.Out)
 		return exitOK
 	}
 	o.URLs = fs.Args()
@@ -392,6 +425,9 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 // Config.Validate checks them, and its message, which names the flag,
 // reaches the user unchanged.
 func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
+	if err := f.httpVersions.check(); err != nil {
+		return &FlagError{err}
+	}
 	o.Timeout, o.ConnectTimeout, o.TLSTimeout, o.MaxBody = f.timeout.d, f.connectTimeout.d, f.tlsTimeout.d, f.maxBody.n
 	o.RetryMaxTime = f.retryMaxTime.d
 	if o.Timeout <= 0 {
@@ -422,11 +458,35 @@ func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 	if fs.Changed("request") && o.Method == "" {
 		return flagErrorf("-X/--request: want a method such as GET, POST or PUT")
 	}
+	if o.Data == "@-" && o.listOnStdin() {
+		return flagErrorf("-d @- reads the body from standard input, which is where the URL list is read here: give the URLs as arguments or with -i FILE")
+	}
 	if o.SaveDir != "" {
-		if err := os.MkdirAll(o.SaveDir, 0o755); err != nil {
-			return flagErrorf("--save: %v", err)
+		if err := checkSaveDir(o.SaveDir); err != nil {
+			return &FlagError{err}
 		}
 	}
+	return nil
+}
+
+// checkSaveDir makes the --save directory if it is missing and checks,
+// before anything is fetched, that a file can be made in it: a directory
+// that cannot be written (read-only, not ours) would fail every fetch as
+// io after its body came.
+func checkSaveDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--save: %v", err)
+	}
+	f, err := os.CreateTemp(dir, ".fetch-write-check-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("--save %s: cannot write in this directory: %v", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return nil
 }
 
@@ -542,19 +602,50 @@ func (v *sizeValue) Set(s string) error {
 	return nil
 }
 
-func versionString() string {
-	v := version
+// writeVersion writes what `fetch version` and --version print (see
+// versionText).
+func writeVersion(w io.Writer) {
 	bi, ok := debug.ReadBuildInfo()
-	if v == "" && ok && bi.Main.Version != "" {
+	if !ok {
+		bi = nil
+	}
+	io.WriteString(w, versionText(bi, runtime.GOOS+"/"+runtime.GOARCH))
+}
+
+// versionText is the version (set with -ldflags "-X main.version=…", or
+// the module's) and the Go that built it, then the commit the binary was
+// built from (vcs.revision and vcs.time, and whether the tree had
+// changes) when the build recorded one, then the platform. bi is nil
+// when the binary has no build information.
+func versionText(bi *debug.BuildInfo, platform string) string {
+	v := version
+	if v == "" && bi != nil && bi.Main.Version != "" {
 		v = bi.Main.Version
 	}
 	if v == "" {
 		v = "(devel)"
 	}
-	if ok {
+	if bi != nil {
 		v += " " + bi.GoVersion
 	}
-	return v
+	text := "fetch " + v + "\n"
+	vcs := map[string]string{}
+	if bi != nil {
+		for _, s := range bi.Settings {
+			vcs[s.Key] = s.Value
+		}
+	}
+	if rev := vcs["vcs.revision"]; rev != "" {
+		text += "commit " + rev
+		if t := vcs["vcs.time"]; t != "" {
+			text += " " + t
+		}
+		if vcs["vcs.modified"] == "true" {
+			text += " (with uncommitted changes)"
+		}
+		text += "\n"
+	}
+	return text + platform + "\n"
 }
 
 // onceString is a string flag that may be given once: a second -i would

@@ -145,7 +145,7 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "old -m=mode", args: []string{"x", "-m=async"}, wantErr: "use --mode async"},
 		{name: "max-time", args: []string{"-m", "2.5", "x"}, check: func(t *testing.T, o *Options) { eq(t, "Timeout", o.Timeout, 2500*time.Millisecond) }},
 		{name: "curl aliases", args: []string{"--retry", "2", "--max-redirs", "0", "-L", "-s", "--tls-timeout", "3s", "x"}, check: func(t *testing.T, o *Options) {
-			eq(t, "Retries MaxRedirects Quiet TLSTimeout", []any{o.Retries, o.MaxRedirects, o.Quiet, o.TLSTimeout}, []any{2, 0, true, 3 * time.Second})
+			eq(t, "Retries MaxRedirects Quiet Silent TLSTimeout", []any{o.Retries, o.MaxRedirects, o.Quiet, o.Silent, o.TLSTimeout}, []any{2, 0, false, true, 3 * time.Second})
 		}},
 		{name: "output file", args: []string{"-o", "out.ndjson", "--json", "x"}, check: func(t *testing.T, o *Options) {
 			eq(t, "OutputFile JSON", []any{o.OutputFile, o.JSON}, []any{"out.ndjson", true})

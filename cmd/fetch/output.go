@@ -27,7 +27,9 @@ import (
 // line, or the batch bufferLine held), writers serialized, so that lines of
 // concurrent writers never interleave. After
 // the first failed write it drops everything: a closed pipe (EPIPE, as
-// after `| head`) is quiet, any other error is kept for one message.
+// after `| head`) is quiet, any other error is kept for one message. A
+// write that failed part way (a full disk) leaves no torn line behind in a
+// regular file: the tail after the last whole line it wrote is cut off.
 // Safe for concurrent use.
 type lineWriter struct {
 	mu     sync.Mutex
@@ -35,8 +37,15 @@ type lineWriter struct {
 	around func(func()) // if set, wraps each write (the progress bar clears itself)
 	err    error        // first write error; guarded by mu
 	failed chan struct{}
-	held   []byte // lines of bufferLine not yet written; guarded by mu
-	batch  bool   // bufferLine may hold lines (see batchable)
+	held   []byte     // lines of bufferLine not yet written; guarded by mu
+	batch  bool       // bufferLine may hold lines (see batchable)
+	cut    tailCutter // w, when a torn tail can be cut from it (a regular file); nil otherwise
+}
+
+// tailCutter is an output whose end can be cut off: a regular file.
+type tailCutter interface {
+	Seek(offset int64, whence int) (int64, error)
+	Truncate(size int64) error
 }
 
 // maxHeld is how many bytes of lines bufferLine holds before it writes
@@ -45,7 +54,11 @@ type lineWriter struct {
 const maxHeld = 32 << 10
 
 func newLineWriter(w io.Writer) *lineWriter {
-	return &lineWriter{w: w, failed: make(chan struct{}), batch: batchable(w)}
+	lw := &lineWriter{w: w, failed: make(chan struct{}), batch: batchable(w)}
+	if f, ok := w.(*os.File); ok && isRegular(f) {
+		lw.cut = f
+	}
+	return lw
 }
 
 // batchable reports whether result lines to w may be written in batches:
@@ -120,9 +133,13 @@ func (lw *lineWriter) write(b []byte) {
 		return
 	}
 	write := func() {
-		_, err := lw.w.Write(b)
+		n, err := lw.w.Write(b)
+		if err == nil && n < len(b) {
+			err = io.ErrShortWrite
+		}
 		if err != nil {
 			lw.err = err
+			lw.cutTorn(b[:n])
 			close(lw.failed)
 		}
 	}
@@ -130,6 +147,28 @@ func (lw *lineWriter) write(b []byte) {
 		lw.around(write)
 	} else {
 		write()
+	}
+}
+
+// cutTorn cuts off the torn line that a failed write of b left at the end
+// of a regular file (wrote is what it wrote of b), so that the file ends
+// with the last whole line. It cuts only when the file ends where the
+// write left it: what another writer appended since stays. lw.mu is held.
+func (lw *lineWriter) cutTorn(wrote []byte) {
+	torn := int64(len(wrote) - (bytes.LastIndexByte(wrote, '\n') + 1))
+	if torn == 0 || lw.cut == nil {
+		return
+	}
+	pos, err := lw.cut.Seek(0, io.SeekCurrent)
+	if err != nil || pos < torn {
+		return
+	}
+	if end, err := lw.cut.Seek(0, io.SeekEnd); err != nil || end != pos {
+		lw.cut.Seek(pos, io.SeekStart) //nolint:errcheck // nothing more is written after a failure
+		return
+	}
+	if lw.cut.Truncate(pos-torn) == nil {
+		lw.cut.Seek(pos-torn, io.SeekStart) //nolint:errcheck
 	}
 }
 
@@ -513,7 +552,11 @@ func (f *formatter) summaryOf(b []byte, s *summary, js *jsonSummary) []byte {
 		b = appendEscaped(b, e.url)
 		b = append(b, '\n')
 	}
-	if cs := s.crawl; cs != nil {
+	if cs := s.crawl; cs != nil && s.list {
+		// A list kept in a store: what this run queued of it and fetched.
+		b = fmt.Appendf(b, "list: %d fetched, %d queued, %d already queued or fetched, %d dropped\n",
+			cs.Pages, cs.Discovered, cs.Duplicates, cs.Dropped)
+	} else if cs != nil {
 		b = fmt.Appendf(b, "crawl: %d pages, %d discovered, %d skipped by robots.txt, %d out of scope, %d duplicates, %d dropped",
 			cs.Pages, cs.Discovered, cs.SkippedRobots, cs.OutOfScope, cs.Duplicates, cs.Dropped)
 		if cs.Left > 0 {

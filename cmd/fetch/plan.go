@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/greenfetch/greenfetch/fetcher"
 )
@@ -35,8 +37,13 @@ type runPlan struct {
 	what  string // names a pass in its failure: "engine" or "crawl"
 
 	out  *lineWriter // results
-	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w
+	info *lineWriter // costs, summaries, the comparison: out, or stderr with -w (nowhere with -s)
 	f    *formatter
+	// echo, when results go to a file (-o) and not -s, also gets the
+	// costs, summaries and comparison, in text, on stderr: the terminal
+	// is not left empty. nil otherwise.
+	echo  *lineWriter
+	echoF *formatter
 
 	// failed says something failed before the passes (a line of a
 	// stored list that is no URL): exit 1 at least.
@@ -68,10 +75,15 @@ func newRunPlan(o *Options, ps pass, what string) *runPlan {
 	p := &runPlan{o: o, modes: modes, runs: schedule(modes, o.Repeat), pass: ps, what: what, f: newFormatter(o)}
 	p.out = newLineWriter(o.IO.Out)
 	p.info = p.out
-	if o.WriteOut != nil {
+	switch {
+	case o.WriteOut != nil && o.Silent:
+		p.info = newLineWriter(io.Discard)
+	case o.WriteOut != nil:
 		// The template's lines are the whole of stdout: costs and
 		// summaries go to stderr.
 		p.info = newLineWriter(o.IO.ErrOut)
+	case o.outDesc != "" && !o.Silent:
+		p.echo, p.echoF = newLineWriter(o.IO.ErrOut), &formatter{slowest: o.Slowest}
 	}
 	return p
 }
@@ -108,12 +120,15 @@ func (p *runPlan) close() {
 //	2   a report (--report) that cannot be created, before any pass;
 //	2   a usage or input error of a pass (an empty list, a list that cannot
 //	    be read, a configuration the engines refuse), message on stderr;
+//	4   the results could not be written (a full disk, /dev/full, an I/O
+//	    error), message on stderr: the results are incomplete, whatever
+//	    else happened; a closed pipe is not this, but quiet, and judged on
+//	    what was read (1 if a failure was printed, else 0);
+//	4   a report (--report, GITHUB_STEP_SUMMARY) that could not be
+//	    written, message on stderr (the others are written);
 //	1   a pass whose engine or crawl failed, message on stderr;
-//	1   stdout could not be written (a closed pipe is quiet, and judged on
-//	    what was read: 1 if a failure was printed, else 0);
 //	130 an interrupt (143 for SIGTERM), the summary of the pass printed;
 //	2   a list whose length changed between passes (no speedup reported);
-//	1   a report (--report) that could not be written, message on stderr;
 //	3   a gate not met (--gate, --min-speedup), even with failed URLs: a
 //	    line on stderr for each gate missed;
 //	1   a failure: a URL (an error or a status >= 400), a robots.txt that
@@ -150,7 +165,7 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 				fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
 				return exitUsage
 			}
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && p.out.Err() == nil {
 				fmt.Fprintf(ios.ErrOut, "fetch: %s %s: %s\n", mode, p.what, shownErr(err))
 				return exitFailed
 			}
@@ -173,6 +188,9 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 				p.info.writeLine(p.f.summaryOf(nil, sum, rec))
 			}
 		}
+		if p.echo != nil && !p.quietRepeat {
+			p.echo.writeLine(append(p.echoF.cost(nil, mode, sum.wall), p.echoF.summaryOf(nil, sum, rec)...))
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -181,10 +199,19 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 	var cmp *comparison
 	if ctx.Err() == nil && p.out.Err() == nil && !lenDiffer && compares {
 		cmp = compareRuns(p.modes, costs, o.MinSpeedup)
-		p.info.writeLine(p.f.compareOf(nil, cmp, v.compare(cmp)))
+		jc := v.compare(cmp)
+		p.info.writeLine(p.f.compareOf(nil, cmp, jc))
+		if p.echo != nil {
+			p.echo.writeLine(p.echoF.compareOf(nil, cmp, jc))
+		}
 	}
-	if b := v.baselineText(); len(b) > 0 && !o.JSON && p.out.Err() == nil {
-		p.info.writeLine(b)
+	if b := v.baselineText(); len(b) > 0 && p.out.Err() == nil {
+		if !o.JSON {
+			p.info.writeLine(b)
+		}
+		if p.echo != nil {
+			p.echo.writeLine(b)
+		}
 	}
 	v.drawHistograms() // chart.go
 	reportErr := v.writeReports()
@@ -198,8 +225,16 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 		}
 		return exitOK
 	default:
-		fmt.Fprintf(ios.ErrOut, "fetch: writing output: %s\n", shownErr(err))
-		return exitFailed
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "write /dev/stdout: ": the destination is named below
+		}
+		fmt.Fprintf(ios.ErrOut, "fetch: writing results to %s: %s\n", shownText(o.outName()), shownErr(err))
+		return exitOutput
+	}
+	if reportErr != nil {
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(reportErr))
+		return exitOutput
 	}
 	if ctx.Err() != nil {
 		if code, ok := interruptCode(ctx); ok {
@@ -211,10 +246,6 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 		fmt.Fprintf(ios.ErrOut, "fetch: the runs read lists of different lengths (%s): %s changed while the comparison ran; no speedup is reported\n",
 			runLengths(costs), shownText(p.describe()))
 		return exitUsage
-	}
-	if reportErr != nil {
-		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(reportErr))
-		return exitFailed
 	}
 	if !v.met {
 		printMissed(ios.ErrOut, v.gates, cmp) // gates.go

@@ -95,7 +95,7 @@ func TestPlanFailureNamesTheKind(t *testing.T) {
 // TestStoreListPlan runs lists on a bolt store in this process: a line
 // that is no URL is said, not queued, and fails the run (exit 1) though
 // every URL was fetched; the summary is a crawl's; an empty list is a
-// usage error that fetches nothing.
+// usage error that fetches nothing; the list again is complete.
 func TestStoreListPlan(t *testing.T) {
 	srv := startServe(t)
 	dir := t.TempDir()
@@ -112,9 +112,10 @@ func TestStoreListPlan(t *testing.T) {
 	if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "no URLs in standard input") {
 		t.Errorf("an empty list: exit %d, stdout %q, stderr %q; want 2 and no URLs", r.code, r.stdout, r.stderr)
 	}
-	// The same list again: nothing is left to fetch, and the bad line still fails it.
+	// The same list again: it is complete, nothing is run, and the bad
+	// line still fails it.
 	r = fetchHere(t, context.Background(), list, "-q", "--frontier", "bolt:"+filepath.Join(dir, "a.db"))
-	if r.code != 1 || !strings.Contains(r.stdout, "crawl: 0 pages") {
-		t.Errorf("the list again: exit %d, stdout %q, stderr %q; want 1 and 0 pages", r.code, r.stdout, r.stderr)
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, " is complete: nothing is left to fetch; its results: fetch results --frontier bolt:") {
+		t.Errorf("the list again: exit %d, stdout %q, stderr %q; want 1, nothing run, and the list said complete", r.code, r.stdout, r.stderr)
 	}
 }

@@ -46,7 +46,7 @@ func progressBar(o *Options) bool {
 	case "never", "lines":
 		return false
 	}
-	if o.Quiet || o.Verbose || !o.IO.ErrTTY {
+	if o.Quiet || o.Silent || o.Verbose || !o.IO.ErrTTY {
 		return false
 	}
 	if o.IO.OutPipe {
@@ -62,13 +62,14 @@ func progressBar(o *Options) bool {
 // every progressLinesEvery instead of a bar: with --progress lines, and
 // in auto where a bar is not drawn for want of a terminal, in CI logs
 // (stderr is not a terminal, or CI is set), so that a long job never
-// looks hung. --verbose (its heads go to stderr) turns them off in auto.
+// looks hung. --verbose (its heads go to stderr) and --silent turn them
+// off in auto.
 func progressLines(o *Options) bool {
 	switch o.Progress {
 	case "lines":
 		return true
 	case "auto", "":
-		return !o.Verbose && (!o.IO.ErrTTY || ciSet(o.IO))
+		return !o.Verbose && !o.Silent && (!o.IO.ErrTTY || ciSet(o.IO))
 	}
 	return false
 }

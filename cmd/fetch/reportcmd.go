@@ -113,7 +113,7 @@ func newCmdReport(_ context.Context, ios *IOStreams, args []string) exitCode {
 	}
 	if err := writeReports(reports, l.model(base), ios, noStep); err != nil {
 		fmt.Fprintf(ios.ErrOut, "fetch report: %s\n", shownErr(err))
-		return exitFailed
+		return exitOutput
 	}
 	return exitOK
 }

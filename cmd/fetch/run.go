@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +23,7 @@ const keepOrderFactor = 4
 const minKeepOrderWindow = 64
 
 // subcommands are the words run dispatches on when they come first.
-var subcommands = map[string]bool{"demo": true, "serve": true, "results": true, "report": true, "help": true}
+var subcommands = map[string]bool{"demo": true, "serve": true, "results": true, "report": true, "help": true, "version": true}
 
 // run is the whole command: it dispatches the subcommands and returns the
 // exit code. ctx ends on SIGINT/SIGTERM (see signalContext).
@@ -41,38 +40,69 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 			return newCmdReport(ctx, ios, args[1:]) // reportcmd.go
 		case "help":
 			return newCmdFetch(ctx, ios, []string{"--help"}, nil)
+		case "version":
+			if len(args) > 1 && (args[1] == "-h" || args[1] == "--help") {
+				fmt.Fprint(ios.Out, versionHelp)
+				return exitOK
+			}
+			if len(args) > 1 {
+				return printFlagError(ios.ErrOut, "fetch version", fmt.Errorf("unexpected argument %q: fetch version takes none", args[1]))
+			}
+			writeVersion(ios.Out)
+			return exitOK
 		}
 	}
 	return newCmdFetch(ctx, ios, args, nil)
 }
 
+const versionHelp = `fetch version: print the version of fetch, the Go that built it, the
+commit it was built from (when the build recorded one) and the platform.
+
+Usage:
+  fetch version
+
+Example:
+  $ fetch version
+`
+
 // fetchRun fetches the URLs of o (or crawls from them, with --crawl) and
 // writes results, costs, summaries and the comparison to o.IO.Out, or to
-// the file of -o.
+// the file of -o (outfile.go).
 func fetchRun(ctx context.Context, o *Options) exitCode {
-	if o.OutputFile == "" || o.OutputFile == "-" {
+	toFile := o.OutputFile != "" && o.OutputFile != "-"
+	if toFile {
+		if what := sameFileAs(o.OutputFile, filesRead(o)); what != "" {
+			return printFlagError(o.IO.ErrOut, "fetch", flagErrorf("-o %s is %s: the results would overwrite what the run reads", o.OutputFile, what))
+		}
+	}
+	clampToFileLimit(o) // filelimit.go
+	if o.Data == "@-" {
+		remove, err := readStdinBody(ctx, o) // body.go
+		if err != nil {
+			if code, ok := interruptCode(ctx); ok {
+				return code
+			}
+			fmt.Fprintf(o.IO.ErrOut, "fetch: -d @-: %s\n", shownErr(err))
+			return exitUsage
+		}
+		defer remove()
+	}
+	if !toFile {
 		return fetchRunTo(ctx, o)
 	}
-	file, err := os.Create(o.OutputFile)
+	of, err := createOutput(o.OutputFile)
 	if err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
+		fmt.Fprintf(o.IO.ErrOut, "fetch: -o %s: %s\n", shownText(o.OutputFile), shownErr(err))
 		return exitUsage
 	}
 	// The results go to the file: for the progress bar, stdout is a file.
 	ios := *o.IO
-	ios.Out, ios.OutTTY, ios.OutPipe = file, false, false
+	ios.Out, ios.OutTTY, ios.OutPipe = of.f, false, false
 	fo := *o
 	fo.IO = &ios
+	fo.outDesc = of.describe()
 	code := fetchRunTo(ctx, &fo)
-	if st, err := file.Stat(); err == nil && st.Size() == 0 && code == exitUsage {
-		// A usage error (an empty list) leaves nothing behind.
-		os.Remove(o.OutputFile)
-	}
-	if err := file.Close(); err != nil && code != exitUsage {
-		fmt.Fprintf(o.IO.ErrOut, "fetch: --output: %s\n", shownErr(err))
-		return max(code, exitFailed)
-	}
-	return code
+	return of.finish(code, fo.ran, o.IO.ErrOut)
 }
 
 // fetchRunTo is fetchRun once o.IO.Out is where results go: it plans the
@@ -82,6 +112,7 @@ func fetchRunTo(ctx context.Context, o *Options) exitCode {
 	if p == nil {
 		return code
 	}
+	o.ran = true
 	defer p.close()
 	return p.execute(ctx)
 }
@@ -164,7 +195,10 @@ func (lp *listPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, firs
 	// error, not a run.
 	line, ok, pending := lines.next(ctx.Done())
 	if ok && line.err == io.EOF && first {
-		return sum, &emptyError{lp.src.describe()}
+		if !lr.emptyShard() {
+			return sum, &emptyError{lp.src.describe()}
+		}
+		noteEmptyShard(o, lp.src.describe()) // and run zero URLs
 	}
 
 	var total int64 = -1
@@ -583,7 +617,7 @@ func baseConfig(o *Options) (fetcher.Config, error) {
 		HeaderLines:    o.HeaderLines,
 		UserAgent:      o.UserAgent,
 		Method:         o.Method,
-		Data:           o.Data,
+		Data:           bodyData(o),
 		Insecure:       o.Insecure,
 		CAFile:         o.CACert,
 		MaxBody:        o.MaxBody,

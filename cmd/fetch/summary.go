@@ -48,6 +48,7 @@ type summary struct {
 	wall          time.Duration
 	stats         fetcher.Stats // what the engine did on the wire (setStats)
 	crawl         *crawl.Stats  // a crawl's counters (setCrawl); nil for a list
+	list          bool          // crawl holds the counters of a list kept in a store
 	slowest       slowestHeap   // the N slowest successful fetches (--slowest)
 	nSlowest      int
 

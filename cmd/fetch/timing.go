@@ -5,6 +5,8 @@ package main
 // (chart.go).
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -82,10 +84,40 @@ func (t *timingOptions) apply(o *Options, fs *pflag.FlagSet) error {
 	if t.noStepSummary && len(t.reportFiles) == 0 {
 		return flagErrorf("--no-step-summary needs --report FILE (only a run that writes a report appends to GITHUB_STEP_SUMMARY)")
 	}
-	for _, name := range t.reportFiles {
+	reads := filesRead(o) // outfile.go
+	if t.baselineFile != "" {
+		reads = append(reads, readFile{what: "the baseline (--baseline " + t.baselineFile + ")", name: t.baselineFile})
+	}
+	for i, name := range t.reportFiles {
 		if _, err := reportFormatOf(name); err != nil {
 			return flagErrorf("--report: %v", err)
 		}
+		// A report replaces its file at the end: never one the run reads
+		// or writes otherwise.
+		if what := sameFileAs(name, reads); what != "" {
+			return flagErrorf("--report %s is %s: the report would overwrite what the run reads", name, what)
+		}
+		if out := o.OutputFile; out != "" && out != "-" && samePath(name, out) {
+			return flagErrorf("--report %s is the results' file (-o %s): name another file", name, out)
+		}
+		for _, other := range t.reportFiles[:i] {
+			if samePath(name, other) {
+				return flagErrorf("--report %s is given twice", name)
+			}
+		}
 	}
 	return nil
+}
+
+// samePath reports whether the paths a and b name the same file: the
+// same file when both exist, else the same absolute path.
+func samePath(a, b string) bool {
+	sa, erra := os.Stat(a)
+	sb, errb := os.Stat(b)
+	if erra == nil && errb == nil {
+		return os.SameFile(sa, sb)
+	}
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == ab
 }

@@ -173,6 +173,10 @@ func TestTimingFlagErrors(t *testing.T) {
 	os.WriteFile(old, []byte(`{"type":"summary","mode":"async","urls":1,"ok":1,"failed":0,"bytes":1,"wall_ms":5,"p50_ms":5,"p95_ms":5,"max_ms":5}`+"\n"), 0o644)
 	notJSON := filepath.Join(dir, "text.txt")
 	os.WriteFile(notJSON, []byte("summary: 3 URLs\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "list.md"), []byte(okA+"\n"), 0o644)
+	if b, err := os.ReadFile(syncOnly); err == nil {
+		os.WriteFile(filepath.Join(dir, "base.md"), b, 0o644) // a baseline with an odd name
+	}
 	noSummary := filepath.Join(dir, "results.ndjson")
 	os.WriteFile(noSummary, []byte(`{"type":"result","url":"x"}`+"\n"), 0o644)
 	tests := []struct {
@@ -194,6 +198,10 @@ func TestTimingFlagErrors(t *testing.T) {
 		{"report format", []string{"--report", filepath.Join(dir, "r.pdf")}, `--report: "` + filepath.Join(dir, "r.pdf") + `": want a file ending in .html`},
 		{"no-step-summary without report", []string{"--no-step-summary"}, "--no-step-summary needs --report FILE"},
 		{"report directory missing", []string{"--report", filepath.Join(dir, "no", "r.md")}, "fetch: --report: open " + filepath.Join(dir, "no")},
+		{"report over the baseline", []string{"--mode", "sync", "--baseline", filepath.Join(dir, "base.md"), "--report", filepath.Join(dir, "base.md")}, "--report " + filepath.Join(dir, "base.md") + " is the baseline (--baseline " + filepath.Join(dir, "base.md") + ")"},
+		{"report over the list", []string{"-i", filepath.Join(dir, "list.md"), "--report", filepath.Join(dir, "list.md")}, "is the list (-i " + filepath.Join(dir, "list.md") + ")"},
+		{"report over the results", []string{"-o", filepath.Join(dir, "out.md"), "--report", filepath.Join(dir, "out.md")}, "is the results' file (-o " + filepath.Join(dir, "out.md") + ")"},
+		{"report twice", []string{"--report", filepath.Join(dir, "r.md"), "--report", filepath.Join(dir, "r.md")}, "is given twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -18,14 +20,17 @@ import (
 // filled in: strings as they are (control characters escaped), numbers
 // and booleans as in JSON, null as nothing, lists of strings (a header's
 // values) joined with ", ", other objects and arrays as compact JSON.
+// curl's %{name} works too, for the variables a result has (curlVars).
 type writeOut struct {
 	parts []writePart
 }
 
-// writePart is literal text, or a field when path is set.
+// writePart is literal text, a field when path is set, or one of curl's
+// variables when curl is set.
 type writePart struct {
 	lit  string
 	path []string
+	curl func(b []byte, obj any) []byte
 }
 
 // parseWriteOut parses a template and checks every field it names
@@ -58,6 +63,21 @@ func parseWriteOut(tmpl string) (*writeOut, error) {
 				lit.WriteByte('\\')
 				lit.WriteByte(tmpl[i])
 			}
+		case c == '%' && i+1 < len(tmpl) && tmpl[i+1] == '{':
+			// curl's %{name}, for the variables a result has.
+			end := strings.IndexByte(tmpl[i:], '}')
+			if end < 0 {
+				return nil, fmt.Errorf("'%%{' at byte %d is not closed", i+1)
+			}
+			name := tmpl[i+2 : i+end]
+			fn, ok := curlVars[name]
+			if !ok {
+				return nil, fmt.Errorf("%%{%s} is not one of curl's variables fetch has (%s); or name a field of a JSON result as {name}: %s",
+					name, strings.Join(curlVarNames(), ", "), strings.Join(resultFieldNames(), ", "))
+			}
+			flush()
+			w.parts = append(w.parts, writePart{curl: fn})
+			i += end
 		case c == '{':
 			end := strings.IndexByte(tmpl[i:], '}')
 			if end < 0 {
@@ -66,7 +86,11 @@ func parseWriteOut(tmpl string) (*writeOut, error) {
 			name := tmpl[i+1 : i+end]
 			path := strings.Split(name, ".")
 			if name == "" || !knownField(reflect.TypeOf(fetcher.Result{}), path) {
-				return nil, fmt.Errorf("unknown field {%s}; fields are those of a JSON result: %s", name, strings.Join(resultFieldNames(), ", "))
+				hint := ""
+				if _, ok := curlVars[name]; ok {
+					hint = fmt.Sprintf(" (curl's variable is %%{%s})", name)
+				}
+				return nil, fmt.Errorf("unknown field {%s}%s; fields are those of a JSON result: %s", name, hint, strings.Join(resultFieldNames(), ", "))
 			}
 			flush()
 			w.parts = append(w.parts, writePart{path: path})
@@ -92,13 +116,112 @@ func (w *writeOut) append(b []byte, v any) []byte {
 		return append(b, "write-out: "+err.Error()+"\n"...)
 	}
 	for _, p := range w.parts {
-		if p.path == nil {
+		switch {
+		case p.curl != nil:
+			b = p.curl(b, obj)
+		case p.path == nil:
 			b = append(b, p.lit...)
-			continue
+		default:
+			b = appendValue(b, lookup(obj, p.path))
 		}
-		b = appendValue(b, lookup(obj, p.path))
 	}
 	return b
+}
+
+// curlVars are curl's -w variables that a result has, each printed as
+// curl prints it: %{http_code} with three digits (000 without a
+// response), times in seconds with six decimals. curl's times run from
+// the start of the transfer to the end of a phase; a result's phases
+// (timings_ms) each last their own time, summed over the fetch's
+// connections (redirects, retries), so %{time_connect} is dns + connect
+// and %{time_appconnect} dns + connect + tls (0 without TLS, as curl).
+var curlVars = map[string]func(b []byte, obj any) []byte{
+	"http_code":          curlStatus,
+	"response_code":      curlStatus,
+	"url":                curlField("url"),
+	"url_effective":      curlURLEffective,
+	"size_download":      curlField("bytes"),
+	"num_redirects":      curlField("redirects"),
+	"content_type":       curlField("content_type"),
+	"errormsg":           curlField("error"),
+	"remote_ip":          curlRemote(true),
+	"remote_port":        curlRemote(false),
+	"http_version":       curlHTTPVersion,
+	"time_namelookup":    curlSeconds("dns"),
+	"time_connect":       curlSeconds("dns", "connect"),
+	"time_appconnect":    curlAppConnect,
+	"time_starttransfer": curlSeconds("ttfb"),
+	"time_total":         curlSeconds("total"),
+}
+
+// curlVarNames lists curlVars' names, sorted.
+func curlVarNames() []string {
+	names := make([]string, 0, len(curlVars))
+	for name := range curlVars {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func curlField(name string) func([]byte, any) []byte {
+	return func(b []byte, obj any) []byte { return appendValue(b, lookup(obj, []string{name})) }
+}
+
+func numberOf(v any) float64 {
+	n, _ := v.(json.Number)
+	f, _ := n.Float64()
+	return f
+}
+
+func curlStatus(b []byte, obj any) []byte {
+	return fmt.Appendf(b, "%03d", int(numberOf(lookup(obj, []string{"status"}))))
+}
+
+func curlURLEffective(b []byte, obj any) []byte {
+	if u, _ := lookup(obj, []string{"final_url"}).(string); u != "" {
+		return appendEscaped(b, u)
+	}
+	return appendValue(b, lookup(obj, []string{"url"}))
+}
+
+func curlRemote(ip bool) func([]byte, any) []byte {
+	return func(b []byte, obj any) []byte {
+		addr, _ := lookup(obj, []string{"remote_addr"}).(string)
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return b
+		}
+		if ip {
+			return appendEscaped(b, host)
+		}
+		return appendEscaped(b, port)
+	}
+}
+
+// curlHTTPVersion prints "1.1" or "2", as curl does.
+func curlHTTPVersion(b []byte, obj any) []byte {
+	proto, _ := lookup(obj, []string{"proto"}).(string)
+	proto = strings.TrimPrefix(proto, "HTTP/")
+	return appendEscaped(b, strings.TrimSuffix(proto, ".0"))
+}
+
+// curlSeconds prints the sum of phases of timings_ms in seconds.
+func curlSeconds(phases ...string) func([]byte, any) []byte {
+	return func(b []byte, obj any) []byte {
+		ms := 0.0
+		for _, p := range phases {
+			ms += numberOf(lookup(obj, []string{"timings_ms", p}))
+		}
+		return strconv.AppendFloat(b, ms/1000, 'f', 6, 64)
+	}
+}
+
+func curlAppConnect(b []byte, obj any) []byte {
+	if numberOf(lookup(obj, []string{"timings_ms", "tls"})) == 0 {
+		return append(b, "0.000000"...)
+	}
+	return curlSeconds("dns", "connect", "tls")(b, obj)
 }
 
 func lookup(v any, path []string) any {
