@@ -26,7 +26,7 @@ type Config struct {
 	// Fetch configures the client and the engine. Its OnBody and
 	// OnRedirect must be nil (the crawl sets them); its PerHost is
 	// replaced by PerHost.
-	Fetch fetcher.Config
+	Fetch fetcher.RunConfig
 	// Mode is the engine.
 	Mode fetcher.Mode
 	// Seeds are the URLs the crawl starts from, at depth 0. They are

@@ -31,8 +31,8 @@
 //
 // Run drives a crawl: it claims URLs from the frontier, fetches each
 // origin's robots.txt before its first page, feeds fetcher.Run, streams
-// each HTML body into a LinkExtractor through fetcher.Config.OnBody,
-// decides each redirect through fetcher.Config.OnRedirect (a redirect
+// each HTML body into a LinkExtractor through fetcher.RunConfig.OnBody,
+// decides each redirect through fetcher.RunConfig.OnRedirect (a redirect
 // target counts as visited; one already visited is not fetched again),
 // and queues the links in scope at the next depth. Each page's
 // fetcher.Result carries a fetcher.CrawlInfo (depth, parent, links).

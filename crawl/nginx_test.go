@@ -182,7 +182,7 @@ func TestCrawlTrapSite(t *testing.T) {
 			defer cancel()
 			stats, err := crawl.Run(ctx, crawl.Config{
 				Mode:     mode,
-				Fetch:    fetcher.Config{Concurrency: 8, Timeout: 20 * time.Second},
+				Fetch:    fetcher.RunConfig{Config: fetcher.Config{Timeout: 20 * time.Second}, Concurrency: 8},
 				Seeds:    []*url.URL{seed},
 				MaxDepth: 3,
 				Sitemaps: true,
@@ -282,7 +282,7 @@ func TestCrawlRobotsStatus(t *testing.T) {
 		name, config string
 		pages        int64
 		files        map[string]string // more files of the site
-		fetch        fetcher.Config    // the engine's, as the user set it
+		fetch        fetcher.Config    // the client's, as the user set it
 	}{
 		{"404 allows all", `location = /robots.txt { return 404; }`, 2, nil, fetcher.Config{}},
 		{"403 allows all", `location = /robots.txt { return 403; }`, 2, nil, fetcher.Config{}},
@@ -306,7 +306,7 @@ func TestCrawlRobotsStatus(t *testing.T) {
 			maps.Copy(files, tt.files)
 			writeFiles(t, n.Root, files)
 			seed, _ := url.Parse(n.URL + "/")
-			stats, err := crawl.Run(context.Background(), crawl.Config{Mode: fetcher.ModeAsync, Seeds: []*url.URL{seed}, MaxDepth: 1, Fetch: tt.fetch})
+			stats, err := crawl.Run(context.Background(), crawl.Config{Mode: fetcher.ModeAsync, Seeds: []*url.URL{seed}, MaxDepth: 1, Fetch: fetcher.RunConfig{Config: tt.fetch}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -525,7 +525,7 @@ func TestCrawlHostsInterleaved(t *testing.T) {
 	s2, _ := url.Parse(n.URL + "/")
 	var order []string
 	_, err := crawl.Run(context.Background(), crawl.Config{
-		Mode: fetcher.ModeAsync, Fetch: fetcher.Config{Concurrency: 4}, Seeds: []*url.URL{s1, s2}, MaxDepth: 1, PerHost: 2,
+		Mode: fetcher.ModeAsync, Fetch: fetcher.RunConfig{Concurrency: 4}, Seeds: []*url.URL{s1, s2}, MaxDepth: 1, PerHost: 2,
 		OnResult: func(r *fetcher.Result) { order = append(order, r.URL) },
 	})
 	if err != nil {

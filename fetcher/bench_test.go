@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 }
 
 // runDiscard runs urls through mode and checks that every one succeeded.
-func runDiscard(b *testing.B, mode Mode, cfg Config, urls []string) {
+func runDiscard(b *testing.B, mode Mode, cfg RunConfig, urls []string) {
 	jobs := make(chan Job, 256)
 	results := make(chan Result, 256)
 	go func() {
@@ -202,7 +202,7 @@ func BenchmarkLatency(b *testing.B) {
 	for i := range urls {
 		urls[i] = serve.URLFor(base, 100*time.Millisecond, 16<<10)
 	}
-	cfg := Config{Concurrency: conc, Timeout: time.Minute}
+	cfg := RunConfig{Config: Config{Timeout: time.Minute}, Concurrency: conc}
 	run := map[string]func(){
 		"async":   func() { runDiscard(b, ModeAsync, cfg, urls) },
 		"threads": func() { runDiscard(b, ModeThreads, cfg, urls) },
@@ -275,7 +275,7 @@ func BenchmarkThroughput(b *testing.B) {
 		for i := range urls {
 			urls[i] = base + "/" + testserver.SizedPath(4096)
 		}
-		cfg := Config{Concurrency: conc, Timeout: time.Minute, RootCAs: ng.CAPool, Hubs: benchHubs()}
+		cfg := RunConfig{Config: Config{Timeout: time.Minute, RootCAs: ng.CAPool}, Concurrency: conc, Hubs: benchHubs()}
 		run := map[string]func(){
 			"async":   func() { runDiscard(b, ModeAsync, cfg, urls) },
 			"threads": func() { runDiscard(b, ModeThreads, cfg, urls) },
@@ -365,7 +365,7 @@ func BenchmarkMassive(b *testing.B) {
 		if os.Getenv("FETCHER_MASSIVE_RAW") != "" {
 			rawParked(b, strings.TrimPrefix(base, "http://"), n)
 		} else {
-			runDiscard(b, ModeAsync, Config{Concurrency: n, Timeout: time.Minute}, urls)
+			runDiscard(b, ModeAsync, RunConfig{Config: Config{Timeout: time.Minute}, Concurrency: n}, urls)
 		}
 		<-sampled
 		b.ReportMetric(time.Since(t0).Seconds(), "wall-s")

@@ -30,33 +30,19 @@ var gzipPool sync.Pool // of *gzip.Reader
 // drain reads what is left of an unwanted body (a redirect's, a retried
 // answer's) so the connection can serve again; a long or broken one closes
 // the connection instead.
-func (st *fetchState) drain(resp *http.Response, pc *persistConn) {
-	st.setDeadline(pc, 0)
-	pc.wc.idle = st.c.cfg.IdleReadTimeout
-	pc.wc.limit = st.deadline
+func (st *fetchState) drain(resp *http.Response, cn conn) {
+	st.bodyDeadline(cn)
 	n, err := io.CopyN(io.Discard, resp.Body, maxDrain+1)
-	ok := err == io.EOF && n <= maxDrain
-	st.done(pc, ok && reusable(resp, pc))
-}
-
-// reusable reports whether pc may serve another request after resp, whose
-// body was read to its end: both sides keep the connection and nothing
-// unasked-for waits in the buffer.
-func reusable(resp *http.Response, pc *persistConn) bool {
-	return !resp.Close && (pc.br == nil || pc.br.Buffered() == 0)
+	st.done(cn, err == io.EOF && n <= maxDrain)
 }
 
 // readBody reads the final response's body into the sinks of the config,
 // then releases the connection and the host.
 func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 	c := st.c
-	resp, pc := h.resp, h.pc
+	resp, cn := h.resp, h.cn
 	defer c.hosts.release(h.hostKey, h.hs)
-	st.setDeadline(pc, 0)
-	if c.cfg.IdleReadTimeout > 0 {
-		pc.wc.idle = c.cfg.IdleReadTimeout
-		pc.wc.limit = st.deadline
-	}
+	st.bodyDeadline(cn)
 	s := sink{max: c.cfg.MaxBody, obs: c.cfg.Observer}
 	if resp.Request.Method != "HEAD" {
 		if s.hook = st.bodyHookFor(u, st.res.ContentType); s.hook != nil {
@@ -69,7 +55,7 @@ func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 	if c.cfg.SaveDir != "" && resp.Request.Method != "HEAD" {
 		f, name, err := createSaveFile(c.cfg.SaveDir, u)
 		if err != nil {
-			st.done(pc, false)
+			st.done(cn, false)
 			return &Error{Kind: KindIO, Phase: PhaseBody, URL: st.curURL, Err: err}
 		}
 		s.f = f
@@ -84,8 +70,8 @@ func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 		if s.f != nil {
 			st.res.SavedAs = ""
 		}
-		st.done(pc, false)
-		return st.classify(PhaseBody, pc.cause(err))
+		st.done(cn, false)
+		return st.classify(PhaseBody, cn.cause(err))
 	}
 	if s.h != nil {
 		st.res.SHA256 = hex.EncodeToString(s.h.Sum(nil))
@@ -94,7 +80,7 @@ func (st *fetchState) readBody(u *url.URL, h *hop) *Error {
 	if st.c.idleUnwanted() {
 		keep = 1 // a running fetch may yet redirect here
 	}
-	st.release(pc, clean && reusable(resp, pc), keep)
+	st.release(cn, clean, keep)
 	return nil
 }
 
@@ -210,7 +196,7 @@ type sink struct {
 	h    hash.Hash
 	f    *saveFile
 	obs  Observer
-	hook *bodyHook // Config.OnBody's writer, or nil
+	hook *bodyHook // RunConfig.OnBody's writer, or nil
 }
 
 func (s *sink) Write(p []byte) (int, error) {

@@ -71,7 +71,7 @@ func clientChild(mode string) error {
 	t0 := time.Now()
 	switch mode {
 	case "async":
-		err = asyncPerURL(urls, Config{Concurrency: conc, Timeout: time.Minute, RootCAs: roots, Hubs: benchHubs()})
+		err = asyncPerURL(urls, RunConfig{Config: Config{Timeout: time.Minute, RootCAs: roots}, Concurrency: conc, Hubs: benchHubs()})
 	case "nethttp":
 		var tlsConf *tls.Config
 		if roots != nil {
@@ -91,7 +91,7 @@ func clientChild(mode string) error {
 // asyncPerURL fetches urls with the async engine and returns the first
 // failure. Its feeder reads each URL before handing it over, as the fetch
 // command's does (ParseJob), so that the fetch does not read it again.
-func asyncPerURL(urls []string, cfg Config) error {
+func asyncPerURL(urls []string, cfg RunConfig) error {
 	jobs := make(chan Job, 256)
 	results := make(chan Result, 256)
 	go func() {

@@ -4,16 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
-	"fmt"
 	"net"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
@@ -24,7 +19,7 @@ import (
 // to the goroutine world, for connections dialed outside tasks) and is
 // reused only there.
 type Client struct {
-	cfg      Config // defaults filled in
+	cfg      RunConfig // defaults filled in
 	resolver Resolver
 	pool     *connPool
 	h2       *h2Pool // HTTP/2 connections (h2.go)
@@ -36,14 +31,7 @@ type Client struct {
 	// begins (one more read syscall per response, no buffer while
 	// waiting): for runs of more than lazyReaderConcurrency fetches.
 	lazyReader bool
-	// headers are the pre-rendered extra header lines (each ending in
-	// CRLF), with and without the credentials (Authorization, Cookie).
-	headers, headersNoCreds []byte
-	// bodyHeaders go with a body: Content-Type (unless a header gives
-	// one); Content-Length is written per request.
-	bodyHeaders []byte
-	hostHeader  string // a Host override for the URL's own host; "" if none
-	hasAuth     bool   // an Authorization header is given (URL credentials are not used)
+	hdr        *reqHeaders // the header list of every request (reqhead.go)
 
 	verboseMu sync.Mutex // serializes writes to cfg.Verbose
 
@@ -68,9 +56,14 @@ type Client struct {
 	proxies                                    *proxyChooser // nil: no proxy
 }
 
-// NewClient returns a Client for cfg. It fails when cfg.Validate does, or
-// when the body file of Data cannot be read.
-func NewClient(cfg Config) (*Client, error) {
+// NewClient returns a Client for cfg (the engines' settings are those of
+// a zero RunConfig: a fetch is not capped per host, and keeps as many
+// idle connections as DefaultConcurrency). It fails when cfg.Validate
+// does, or when the body file of Data cannot be read.
+func NewClient(cfg Config) (*Client, error) { return newClient(RunConfig{Config: cfg}) }
+
+// newClient returns a Client for a run of cfg (Run's, or NewClient's).
+func newClient(cfg RunConfig) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -80,7 +73,7 @@ func NewClient(cfg Config) (*Client, error) {
 		if name, ok := strings.CutPrefix(cfg.Data, "@"); ok {
 			b, err := os.ReadFile(name)
 			if err != nil {
-				return nil, fmt.Errorf("-d/--data @%s: %w", name, unwrapPath(err))
+				return nil, &FieldError{Field: "Data", Value: "@" + name, Err: unwrapPath(err)}
 			}
 			// curl -d @FILE drops carriage returns and newlines.
 			c.data = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
@@ -94,9 +87,11 @@ func NewClient(cfg Config) (*Client, error) {
 			c.method = "POST"
 		}
 	}
-	if err := c.renderHeaders(); err != nil {
+	hdr, err := newReqHeaders(&c.cfg.Config, c.data != nil)
+	if err != nil {
 		return nil, err
 	}
+	c.hdr = hdr
 	roots := cfg.RootCAs
 	if cfg.CAFile != "" {
 		var err error
@@ -141,7 +136,7 @@ const lazyReaderConcurrency = 512
 const tlsSessionCacheSize = 1024
 
 // withDefaults fills in the default of every zero field.
-func (cfg Config) withDefaults() Config {
+func (cfg RunConfig) withDefaults() RunConfig {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -170,47 +165,6 @@ func (cfg Config) withDefaults() Config {
 		cfg.IdleConnTimeout = DefaultIdleConnTimeout
 	}
 	return cfg
-}
-
-// renderHeaders renders the headers of the config once, in a stable
-// order, so that every request writes them with one copy.
-func (c *Client) renderHeaders() error {
-	hs, err := c.cfg.headerSet()
-	if err != nil {
-		return err
-	}
-	c.hostHeader = hs.host
-	c.hasAuth = hs.has("Authorization")
-	var all, noCreds strings.Builder
-	line := func(name, value string, creds bool) {
-		for _, b := range []*strings.Builder{&all, &noCreds} {
-			if creds && b == &noCreds {
-				continue
-			}
-			b.WriteString(name)
-			b.WriteString(": ")
-			b.WriteString(value)
-			b.WriteString("\r\n")
-		}
-	}
-	if !hs.has("User-Agent") {
-		line("User-Agent", c.cfg.UserAgent, false)
-	}
-	if !hs.has("Accept") {
-		line("Accept", "*/*", false)
-	}
-	if c.cfg.Compressed && !hs.has("Accept-Encoding") {
-		line("Accept-Encoding", "gzip, deflate", false)
-	}
-	for _, f := range hs.fields {
-		line(f.name, f.value, f.creds)
-	}
-	c.headers = []byte(all.String())
-	c.headersNoCreds = []byte(noCreds.String())
-	if c.data != nil && !hs.has("Content-Type") {
-		c.bodyHeaders = []byte("Content-Type: application/x-www-form-urlencoded\r\n")
-	}
-	return nil
 }
 
 // Fetch fetches rawURL (a missing scheme means http://) and returns what it
@@ -272,75 +226,4 @@ func (c *Client) Close() error {
 	c.pool.closeAll()
 	c.h2.closeAll()
 	return nil
-}
-
-// appendRequest renders the request head for u into b. creds says the
-// request goes to the URL's own host: credentials and a Host override are
-// sent only then. body says the request carries Client.data.
-func (c *Client) appendRequest(b []byte, u *url.URL, method string, creds, body bool) []byte {
-	b = append(b, method...)
-	b = append(b, ' ')
-	b = append(b, u.RequestURI()...)
-	b = append(b, " HTTP/1.1\r\nHost: "...)
-	if creds && c.hostHeader != "" {
-		b = append(b, c.hostHeader...)
-	} else {
-		b = append(b, hostHeader(u)...)
-	}
-	b = append(b, "\r\n"...)
-	if creds {
-		b = append(b, c.headers...)
-		if u.User != nil && !c.hasAuth {
-			pw, _ := u.User.Password()
-			b = append(b, "Authorization: Basic "...)
-			b = append(b, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw))...)
-			b = append(b, "\r\n"...)
-		}
-	} else {
-		b = append(b, c.headersNoCreds...)
-	}
-	if body {
-		b = append(b, c.bodyHeaders...)
-		b = append(b, "Content-Length: "...)
-		b = strconv.AppendInt(b, int64(len(c.data)), 10)
-		b = append(b, "\r\n"...)
-	}
-	return append(b, "\r\n"...)
-}
-
-// dialConn opens a TCP connection to addr with the socket layer of the
-// caller: cooperative sockets in a task, the net package elsewhere.
-func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
-	if c.dial != nil {
-		return c.dial(ctx, "tcp", addr)
-	}
-	if scheduler.Current() != nil {
-		return scheduler.DialContext(ctx, "tcp", addr)
-	}
-	return netDial(ctx, addr)
-}
-
-// dialConnBy is dialConn bounded by deadline (zero: none) as well as
-// ctx. A task's own dial takes the two apart (scheduler.DialDeadline) and
-// so derives no context.
-func (c *Client) dialConnBy(ctx context.Context, deadline time.Time, addr string) (net.Conn, error) {
-	if c.dial == nil && scheduler.Current() != nil {
-		return scheduler.DialDeadline(ctx, "tcp", addr, deadline)
-	}
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
-	}
-	return c.dialConn(ctx, addr)
-}
-
-// netDial dials with the net package. Apart from dialConn so that the
-// Dialer's room is not in dialConn's frame: the stack under a task's
-// connect stays small.
-//
-//go:noinline
-func netDial(ctx context.Context, addr string) (net.Conn, error) {
-	var d net.Dialer
-	return d.DialContext(ctx, "tcp", addr)
 }

@@ -142,7 +142,7 @@ func TestDeflate(t *testing.T) {
 		}
 		return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
 	})
-	res, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Compressed: true, SHA256: true}, []string{s.URL() + "/zlib", s.URL() + "/raw"})
+	res, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, Compressed: true}, SHA256: true}, []string{s.URL() + "/zlib", s.URL() + "/raw"})
 	for _, r := range res {
 		if !r.OK() || r.Bytes != int64(len(body)) || r.SHA256 != sha256Hex(body) {
 			t.Errorf("%s: got status %d, %d bytes, error %s; want the %d decoded bytes", r.URL, r.Status, r.Bytes, errString(r), len(body))
@@ -185,7 +185,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	s := startServe(t)
 	before := runtime.NumGoroutine()
 	for _, mode := range Modes {
-		runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 4}, []string{s.URL() + "/size/10", s.URL() + "/size/20"})
+		runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 4}, []string{s.URL() + "/size/10", s.URL() + "/size/20"})
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
@@ -222,7 +222,7 @@ func TestDefaultResolver(t *testing.T) {
 	s := startServe(t)
 	_, port, _ := net.SplitHostPort(s.Addr().String())
 	u := "http://localhost:" + port + "/size/3"
-	res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Family: Family4}, []string{u, u, u})
+	res, stats := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, Family: Family4}}, []string{u, u, u})
 	for _, r := range res {
 		if !r.OK() || r.Bytes != 3 || !strings.HasPrefix(r.RemoteAddr, "127.0.0.1:") {
 			t.Errorf("%s: got status %d, %d bytes from %s, error %s; want 200, 3 bytes from 127.0.0.1", r.URL, r.Status, r.Bytes, r.RemoteAddr, errString(r))
@@ -231,7 +231,7 @@ func TestDefaultResolver(t *testing.T) {
 	if stats.DNS.Queries != 0 || stats.DNS.CacheHits == 0 {
 		t.Errorf("got DNS stats %+v; want no query and some local hits", stats.DNS)
 	}
-	res, _ = runList(t, context.Background(), ModeThreads, Config{Timeout: testTimeout, Family: Family6}, []string{"http://127.0.0.1:" + port + "/"})
+	res, _ = runList(t, context.Background(), ModeThreads, RunConfig{Config: Config{Timeout: testTimeout, Family: Family6}}, []string{"http://127.0.0.1:" + port + "/"})
 	if res[0].ErrorKind != KindDNS || !strings.Contains(errString(res[0]), "no IPv6 address") {
 		t.Errorf("got %v %q; want dns saying there is no IPv6 address", res[0].ErrorKind, errString(res[0]))
 	}
@@ -261,7 +261,7 @@ func TestResolverTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, _ := runList(t, context.Background(), ModeThreads, Config{Timeout: 200 * time.Millisecond, Resolver: tt.r}, []string{"http://name.test/"})
+			res, _ := runList(t, context.Background(), ModeThreads, RunConfig{Config: Config{Timeout: 200 * time.Millisecond, Resolver: tt.r}}, []string{"http://name.test/"})
 			if r := res[0]; r.ErrorKind != tt.want {
 				t.Errorf("got %v %q; want %v", r.ErrorKind, errString(r), tt.want)
 			}

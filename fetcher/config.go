@@ -56,11 +56,15 @@ type ResolverStats struct {
 	CacheHits int64 `json:"cache_hits"` // lookups answered from the cache or /etc/hosts
 }
 
-// Config configures a Client and the engines of Run. The zero value is
+// Config is what a user of a Client sets: the client's policy (timeouts,
+// retries, redirects, the request, what is done with a body) and its
+// transport (HTTP versions, TLS, DNS, connections, proxies). Run takes it
+// inside a RunConfig, with the settings of the engines. The zero value is
 // ready for use, and the zero value of every field is its documented
 // default; a setting that turns something off has a field of its own
-// (NoRedirects, NoKeepAlive), never a zero or negative number. Validate
-// checks a Config without building anything; NewClient and Run call it.
+// (NoRedirects, NoKeepAlive, NoConnectLimit, NoEnvProxy), never a zero or
+// negative number. Validate checks a Config without building anything;
+// NewClient calls it.
 //
 // Timeouts. Timeout is the budget of a whole fetch (curl's --max-time):
 // from the start of the fetch, after any queueing, to its last body byte,
@@ -122,7 +126,7 @@ type Config struct {
 	// DefaultMaxRedirects (10) is used.
 	MaxRedirects int
 	// NoRedirects stops a fetch at the first response, a 3xx included
-	// (curl's --max-redirs 0).
+	// (curl's --max-redirs 0). MaxRedirects must then be zero.
 	NoRedirects bool
 
 	// Headers are added to every request. Authorization and Cookie are
@@ -154,14 +158,23 @@ type Config struct {
 	// keep the method and the body. If empty, no body is sent.
 	Data string
 
-	// HTTPVersion chooses HTTP/1.1 or HTTP/2 (--http1.1, --http2,
+	// MaxBody caps the decoded bytes of a body; a larger body ends as
+	// KindTooLarge (ErrBodyTooLarge). If zero, bodies are not capped.
+	MaxBody int64
+	// Compressed asks for gzip or deflate (Accept-Encoding is sent only
+	// then) and decodes the body. If false, bodies are taken as they come.
+	Compressed bool
+
+	// The transport.
+
+	// HTTPVersion chooses HTTP/1.1 or HTTP/2 (curl's --http1.1, --http2,
 	// --http2-prior-knowledge). If zero (HTTPVersionAuto), https URLs
 	// offer h2 and http/1.1 in ALPN and speak what the server picks; http
 	// URLs speak HTTP/1.1. HTTP/2 streams to one origin share a
 	// connection (per hub), up to the server's limit of streams.
 	HTTPVersion HTTPVersion
 
-	// Insecure skips the verification of server certificates (-k).
+	// Insecure skips the verification of server certificates (curl's -k).
 	Insecure bool
 	// CAFile names a PEM file of CA certificates to trust instead of the
 	// system roots. If empty, RootCAs or the system roots are used.
@@ -169,29 +182,6 @@ type Config struct {
 	// RootCAs are the CA certificates to trust. If nil (and CAFile is
 	// empty), the system roots are used.
 	RootCAs *x509.CertPool
-
-	// MaxBody caps the decoded bytes of a body; a larger body ends as
-	// KindTooLarge (ErrBodyTooLarge). If zero, bodies are not capped.
-	MaxBody int64
-	// Compressed asks for gzip or deflate (Accept-Encoding is sent only
-	// then) and decodes the body. If false, bodies are taken as they come.
-	Compressed bool
-	// SaveDir, if set, saves each body to a file in this directory, named
-	// after the URL; no URL can make a file outside it. If empty, bodies
-	// are counted and discarded.
-	SaveDir string
-	// SHA256 computes the SHA-256 of each decoded body (Result.SHA256).
-	SHA256 bool
-	// IncludeHeaders puts the final response's header in Result.Headers.
-	// If false, Result.Headers is nil.
-	IncludeHeaders bool
-	// Verbose, if set, receives every request head and response head, as
-	// curl -v prints them: a "* URL" line, then the head's lines prefixed
-	// "> " (request) or "< " (response), passwords masked, one Write per
-	// head. Writes are serialized, so any writer will do; they happen on
-	// the fetch's thread, so a slow writer slows the run. If nil, nothing
-	// is written.
-	Verbose io.Writer
 
 	// Resolver looks up host names. If nil, each Run (and each Client)
 	// gets a fresh dnsresolver.Async of its own (resolv.conf, /etc/hosts,
@@ -203,23 +193,11 @@ type Config struct {
 	// both are.
 	Family Family
 
-	// Concurrency is how many fetches run at once in the threads and async
-	// engines (sync runs one). If zero, DefaultConcurrency (100) is used.
-	Concurrency int
-	// PerHost caps the fetches to one host (name and port) at once. If
-	// zero, there is no cap below Concurrency.
-	PerHost int
-	// Rate caps how many fetches start per second, over the run: the n-th
-	// is due n/Rate after the first, and one that could not start when due
-	// starts as soon as a slot is free, with its Queue time counted from
-	// when it was due (wrk2's schedule; see Run). If zero, there is no cap.
-	Rate float64
-	// Hubs is the number of hubs of the async engine. If zero, one per
-	// core (GOMAXPROCS) is used.
-	Hubs int
 	// MaxIdlePerHost caps the idle keep-alive connections kept per origin
-	// (and per hub); in all, at most twice the larger of it and Concurrency
-	// are kept, the oldest making room. If zero, Concurrency is used.
+	// (and per hub); in all, at most twice the larger of it and the run's
+	// concurrency are kept, the oldest making room. If zero, the
+	// concurrency (RunConfig.Concurrency; DefaultConcurrency for a Client
+	// of NewClient) is used.
 	MaxIdlePerHost int
 	// NoKeepAlive closes every connection after its response instead of
 	// keeping it for the next request.
@@ -248,12 +226,12 @@ type Config struct {
 	// once, and halves when one is not taken in time. A connect refused
 	// or reset during a burst, to a host where a connect has succeeded
 	// (something listens there), is tried again after a short backoff;
-	// one to a port where nothing listens fails at once. If
-	// zero, DefaultMaxConnectsPerHost (32) is used; NoConnectLimit turns
-	// the bound off.
+	// one to a port where nothing listens fails at once. If zero,
+	// DefaultMaxConnectsPerHost (32) is used; NoConnectLimit turns the
+	// bound off.
 	MaxConnectsPerHost int
 	// NoConnectLimit lets every connect start at once, however many are in
-	// progress to the host (--connects-per-host 0).
+	// progress to the host; MaxConnectsPerHost is then not used.
 	NoConnectLimit bool
 
 	// Proxy is the proxy every request goes through, as curl's --proxy:
@@ -274,6 +252,33 @@ type Config struct {
 	// NoEnvProxy ignores the proxy variables of the environment (curl's
 	// --proxy ""). If false and Proxy is empty, they are used.
 	NoEnvProxy bool
+}
+
+// RunConfig is what Run takes: the client's Config, and what only an
+// engine, the command or the crawler sets: how the engines run (how many
+// fetches at once, to one host, per second, on how many hubs), who hears
+// of progress, what a fetch does with what it got besides counting it
+// (save it, hash it, keep the head, hand the body to a hook, ask a hook
+// before a redirect) and the -v trace. The zero value is ready for use,
+// and the zero value of every field is its documented default.
+// Validate checks it without building anything; Run calls it.
+type RunConfig struct {
+	Config
+
+	// Concurrency is how many fetches run at once in the threads and async
+	// engines (sync runs one). If zero, DefaultConcurrency (100) is used.
+	Concurrency int
+	// PerHost caps the fetches to one host (name and port) at once. If
+	// zero, there is no cap below Concurrency.
+	PerHost int
+	// Rate caps how many fetches start per second, over the run: the n-th
+	// is due n/Rate after the first, and one that could not start when due
+	// starts as soon as a slot is free, with its Queue time counted from
+	// when it was due (wrk2's schedule; see Run). If zero, there is no cap.
+	Rate float64
+	// Hubs is the number of hubs of the async engine. If zero, one per
+	// core (GOMAXPROCS) is used.
+	Hubs int
 
 	// Observer, if set, is told of progress. If nil, nothing is.
 	Observer Observer
@@ -281,8 +286,27 @@ type Config struct {
 	// OnBody, if set, receives the decoded body of each final response
 	// (see BodyFunc); OnRedirect, if set, decides whether each redirect is
 	// followed (see RedirectFunc). The crawler (package crawl) uses them.
+	// If nil, bodies go only where the fields below send them, and every
+	// redirect is followed.
 	OnBody     BodyFunc
 	OnRedirect RedirectFunc
+
+	// SaveDir, if set, saves each body to a file in this directory, named
+	// after the URL (Result.SavedAs); no URL can make a file outside it.
+	// If empty, bodies are counted and discarded.
+	SaveDir string
+	// SHA256 computes the SHA-256 of each decoded body (Result.SHA256).
+	SHA256 bool
+	// IncludeHeaders puts the final response's header in Result.Headers.
+	// If false, Result.Headers is nil.
+	IncludeHeaders bool
+	// Verbose, if set, receives every request head and response head, as
+	// curl -v prints them: a "* URL" line, then the head's lines prefixed
+	// "> " (request) or "< " (response), passwords masked, one Write per
+	// head. Writes are serialized, so any writer will do; they happen on
+	// the fetch's thread, so a slow writer slows the run. If nil, nothing
+	// is written.
+	Verbose io.Writer
 }
 
 // Observer is told of a run's progress, for a progress bar. Its methods are

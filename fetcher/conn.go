@@ -4,12 +4,99 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/greenfetch/greenfetch/scheduler"
 )
+
+// conn is what a fetch holds while it makes one request and reads the
+// answer: an HTTP/1.1 connection (persistConn) or an HTTP/2 stream
+// (h2Stream). Which one is chosen once per connection, after the TLS
+// handshake, by ALPN (fetchState.speak), as net/http's persistConn.alt is;
+// getConn gives a fetch the conn of its next attempt. A conn serves one
+// fetch at a time. A third protocol is one more implementation and one
+// more case in speak.
+type conn interface {
+	// roundTrip sends req for u and reads the response head; the body
+	// follows on the conn. A request the server did not process fails
+	// with a notProcessed error, to be sent again.
+	roundTrip(st *fetchState, u *url.URL, req *request) (*http.Response, *Error)
+	// setDeadline bounds every wait on the conn by t, and each wait for
+	// more body bytes by idle too when idle > 0 (Config.IdleReadTimeout).
+	setDeadline(t time.Time, idle time.Duration)
+	// stop ends every wait on the conn, now and later: its fetch was
+	// canceled or ran out of time. Safe from any goroutine.
+	stop()
+	// release ends the fetch's use of the conn: kept for the next
+	// request when clean (the response's body read to its very end) and
+	// the protocol allows, closed (or reset) otherwise; keep bounds the
+	// idle connections of its origin (0: the pool's bound). It returns
+	// the bytes the fetch read off the wire.
+	release(c *Client, clean bool, keep int) int64
+	// cause is the cause of err, an error met reading the response.
+	cause(err error) error
+	// remoteAddr is the server's address (Result.RemoteAddr).
+	remoteAddr() string
+	// ref is the conn itself as an interface value at a fixed address
+	// (a field set when it is made): what fetchState.cur points to, so
+	// that a cancel finds the fetch's conn with one atomic load, without
+	// a lock or an allocation.
+	ref() *conn
+}
+
+var (
+	_ conn = (*persistConn)(nil)
+	_ conn = (*h2Stream)(nil)
+)
+
+// notProcessed is implemented by the errors of requests that the server
+// did not process, which may be sent again whatever their method:
+// resendFresh says that the next attempt must go on a new connection.
+type notProcessed interface{ resendFresh() bool }
+
+// maxResends bounds how often a request that the server did not process
+// is sent again.
+const maxResends = 5
+
+// getConn returns the conn the next attempt at u (key) goes on when
+// the fetch need not dial one itself: a stream of an HTTP/2 connection
+// when HTTP/2 may be spoken there (Client.mayH2; getH2 may dial one for
+// the pool), else a kept-alive HTTP/1.1 connection. nil, nil says that
+// the fetch dials (fetchState.dial), as it does when fresh asks for a new
+// HTTP/1.1 connection.
+func (st *fetchState) getConn(u *url.URL, key *poolKey, fresh bool) (conn, *Error) {
+	c := st.c
+	if fresh {
+		return nil, nil
+	}
+	if c.mayH2(u, key.proxy) {
+		if cn, ferr := st.getH2(u, key); cn != nil || ferr != nil { // h2stream.go
+			return cn, ferr
+		}
+	}
+	if pc := c.pool.get(*key); pc != nil {
+		pc.mark, pc.reused = pc.wc.nread, true
+		c.reused.Add(1)
+		return pc, nil
+	}
+	return nil, nil
+}
+
+// mayH2 reports whether a request for u through proxy p may go over HTTP/2
+// (Config.HTTPVersion): https URLs unless HTTP/1.1 is asked for, http
+// URLs with prior knowledge; never to an HTTP proxy in absolute form
+// (https URLs through its CONNECT tunnel may).
+func (c *Client) mayH2(u *url.URL, p *proxySpec) bool {
+	switch mode := c.cfg.HTTPVersion; {
+	case mode == HTTPVersion1, u.Scheme == "http" && mode != HTTPVersion2PriorKnowledge:
+		return false
+	}
+	return p == nil || !p.httpLike() || u.Scheme != "http"
+}
 
 // Bounds of the wire.
 const (
@@ -141,18 +228,23 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 	return p.r.Read(b)
 }
 
-// persistConn is one connection and what reuse needs. It is used by one
-// fetch at a time; the pool hands it over.
+// persistConn is one connection: its socket, and what HTTP/1.1 and reuse
+// need. As an HTTP/1.1 connection (a conn) it is used by one fetch at a
+// time; the pool hands it over. When its server chooses h2, it is the
+// socket of an h2Conn and no fetch holds it.
 type persistConn struct {
-	key    poolKey
-	wc     wireConn
-	conn   net.Conn      // &wc, or a *tls.Conn over it
-	br     *bufio.Reader // while a response is read; nil when idle
-	pr     prefixReader
-	remote string
-	idleAt time.Time
-	mark   int64     // wc.nread when the current fetch took the conn
-	h2s    *h2Stream // an HTTP/2 stream standing for a connection (h2stream.go); wc unused
+	key     poolKey
+	wc      wireConn
+	conn    net.Conn      // &wc, or a *tls.Conn over it
+	br      *bufio.Reader // while a response is read; nil when idle
+	pr      prefixReader
+	remote  string
+	proto   string // what the server chose in ALPN ("" for none; "h2" by prior knowledge too)
+	idleAt  time.Time
+	mark    int64 // wc.nread when the current fetch took the conn
+	reused  bool  // the current fetch took the conn from the pool
+	closing bool  // the last response asked to close the connection
+	me      conn  // pc itself (ref)
 }
 
 // takeReader attaches a pooled read buffer to pc, after the first response
@@ -194,119 +286,3 @@ func (pc *persistConn) close() {
 
 // Pools of read buffers, by size.
 var bufioPool, bigBufioPool sync.Pool // of *bufio.Reader
-
-// connPool keeps idle connections per poolKey: at most maxPerKey each and
-// maxTotal in all, for at most idleTimeout. Expired connections are closed
-// when their key is next used, when a full pool makes room, or when the
-// pool closes; a crawl over many hosts thus never holds more than maxTotal
-// idle sockets. Safe for concurrent use; mu guards everything below it.
-type connPool struct {
-	maxPerKey   int
-	maxTotal    int
-	idleTimeout time.Duration
-
-	mu     sync.Mutex
-	idle   map[poolKey][]*persistConn // oldest first
-	spare  []*persistConn             // empty, the array of a key's list that emptied
-	total  int
-	closed bool
-}
-
-func newConnPool(maxPerKey, maxTotal int, idleTimeout time.Duration) *connPool {
-	return &connPool{maxPerKey: maxPerKey, maxTotal: maxTotal, idleTimeout: idleTimeout, idle: make(map[poolKey][]*persistConn)}
-}
-
-// get returns the most recently idled live connection for key, or nil.
-func (p *connPool) get(key poolKey) *persistConn {
-	var stale []*persistConn
-	var pc *persistConn
-	now := time.Now()
-	p.mu.Lock()
-	list := p.idle[key]
-	for len(list) > 0 {
-		c := list[len(list)-1]
-		list[len(list)-1] = nil
-		list = list[:len(list)-1]
-		if now.Sub(c.idleAt) < p.idleTimeout {
-			pc = c
-			break
-		}
-		stale = append(stale, c)
-	}
-	p.total -= len(p.idle[key]) - len(list)
-	if len(list) == 0 {
-		delete(p.idle, key)
-		if cap(list) > 0 {
-			p.spare = list // its array serves the next key to get an idle list
-		}
-	} else {
-		p.idle[key] = list
-	}
-	p.mu.Unlock()
-	for _, c := range stale {
-		c.close()
-	}
-	return pc
-}
-
-// put keeps pc for reuse, or closes it when the pool is closed or its key
-// is full: it has maxPerKey idle connections, or keep when keep > 0. When
-// the whole pool is full, the oldest idle connection of some key makes
-// room.
-func (p *connPool) put(pc *persistConn, keep int) {
-	if p.maxPerKey < 0 {
-		pc.close()
-		return
-	}
-	pc.dropReader()
-	pc.idleAt = time.Now()
-	var evict *persistConn
-	p.mu.Lock()
-	list := p.idle[pc.key]
-	if keep <= 0 {
-		keep = p.maxPerKey
-	}
-	if p.closed || len(list) >= keep {
-		p.mu.Unlock()
-		pc.close()
-		return
-	}
-	if p.total >= p.maxTotal {
-		for k, l := range p.idle { // some key, as the map gives it
-			evict = l[0]
-			if len(l) == 1 {
-				delete(p.idle, k)
-			} else {
-				l[0] = nil
-				p.idle[k] = l[1:]
-			}
-			p.total--
-			break
-		}
-		list = p.idle[pc.key]
-	}
-	if list == nil && p.spare != nil {
-		list, p.spare = p.spare, nil
-	}
-	p.idle[pc.key] = append(list, pc)
-	p.total++
-	p.mu.Unlock()
-	if evict != nil {
-		evict.close()
-	}
-}
-
-// closeAll closes every idle connection and stops keeping new ones.
-func (p *connPool) closeAll() {
-	p.mu.Lock()
-	all := p.idle
-	p.idle = make(map[poolKey][]*persistConn)
-	p.total = 0
-	p.closed = true
-	p.mu.Unlock()
-	for _, list := range all {
-		for _, pc := range list {
-			pc.close()
-		}
-	}
-}

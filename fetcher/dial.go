@@ -1,514 +1,22 @@
 package fetcher
 
+// Dialing a connection: DNS (lookup), the TCP connect to one address or
+// by Happy Eyeballs, bounded by the connect window (connectTCP), TLS
+// (handshake), and the protocol the server chose (speak).
+
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"github.com/greenfetch/greenfetch/dnsresolver"
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"slices"
-	"strings"
-	"sync"
-	"syscall"
+	"net/url"
 	"time"
 
+	"github.com/greenfetch/greenfetch/dnsresolver"
 	"github.com/greenfetch/greenfetch/scheduler"
 )
-
-// Defaults of the connect fields of Config.
-const (
-	// DefaultConnectAttemptDelay is the Connection Attempt Delay of Happy
-	// Eyeballs (RFC 8305 section 5): the wait before the next address is
-	// tried while earlier attempts are still pending.
-	DefaultConnectAttemptDelay = 250 * time.Millisecond
-	// DefaultMaxConnectsPerHost bounds the TCP connects in progress to one
-	// host (name and port) at once; more wait in the client.
-	DefaultMaxConnectsPerHost = 32
-)
-
-// Bounds of Happy Eyeballs and of burst retries.
-const (
-	// minConnectAttemptDelay is RFC 8305's floor for the attempt delay.
-	minConnectAttemptDelay = 10 * time.Millisecond
-	// burstRetries is how many times a connect refused or reset while
-	// other connects to the host were in progress, one of which
-	// succeeded, is tried again.
-	burstRetries = 3
-	// burstBackoff is the base of the backoff between those tries.
-	burstBackoff = 50 * time.Millisecond
-	// maxAcceptWait bounds how long a fresh connection keeps its connect
-	// slot after the request went out while the server has not
-	// acknowledged a byte of it; the wait is 4 connect times, at least
-	// minAcceptWait.
-	maxAcceptWait = time.Second
-	minAcceptWait = 50 * time.Millisecond
-	// initialWindowDiv divides MaxConnectsPerHost for the window a host's
-	// first connects start with.
-	initialWindowDiv = 4
-	// acceptPoll caps one pause between checks of that acknowledgement.
-	acceptPoll = 16 * time.Millisecond
-)
-
-// dialFunc opens a TCP connection to an ip:port.
-type dialFunc func(ctx context.Context, addr string) (net.Conn, error)
-
-// connectStats is what one connect did besides the attempt that won.
-type connectStats struct {
-	lost   int // attempts still pending (or succeeding) after another won
-	failed int // attempts that failed (refused, unreachable, timed out)
-}
-
-// attemptError is the error of a connect in which every attempt failed: it
-// names each address and what it got.
-type attemptError struct {
-	addrs []string
-	errs  []error
-}
-
-func (e *attemptError) Error() string {
-	var b strings.Builder
-	if len(e.addrs) > 1 {
-		fmt.Fprintf(&b, "all %d addresses failed: ", len(e.addrs))
-	}
-	for i, a := range e.addrs {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(a)
-		b.WriteString(": ")
-		if e.errs[i] == nil {
-			b.WriteString("not tried (time ran out)")
-		} else {
-			b.WriteString(connectReason(e.errs[i]))
-		}
-	}
-	return b.String()
-}
-
-// Unwrap returns the attempts' errors (errors.Is finds a timeout or
-// ECONNREFUSED in any of them).
-func (e *attemptError) Unwrap() []error {
-	var out []error
-	for _, err := range e.errs {
-		if err != nil {
-			out = append(out, err)
-		}
-	}
-	return out
-}
-
-// connectReason is the short form of a connect error: the syscall's words
-// ("connection refused") without the "dial tcp ...:" prefix that the
-// address before it already says.
-func connectReason(err error) string {
-	var se syscall.Errno
-	if errors.As(err, &se) {
-		return se.Error()
-	}
-	if isTimeout(err) {
-		return "timed out"
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Err.Error()
-	}
-	return err.Error()
-}
-
-// rfc6724Policy is RFC 6724's default policy table (section 2.1): prefix
-// and precedence, longest prefixes first.
-var rfc6724Policy = []struct {
-	prefix     netip.Prefix
-	precedence int
-}{
-	{netip.MustParsePrefix("::1/128"), 50},
-	{netip.MustParsePrefix("::ffff:0:0/96"), 35},
-	{netip.MustParsePrefix("::/96"), 1},
-	{netip.MustParsePrefix("2001::/32"), 5},
-	{netip.MustParsePrefix("2002::/16"), 30},
-	{netip.MustParsePrefix("3ffe::/16"), 1},
-	{netip.MustParsePrefix("fec0::/10"), 1},
-	{netip.MustParsePrefix("fc00::/7"), 3},
-	{netip.MustParsePrefix("::/0"), 40},
-}
-
-// precedence is the RFC 6724 precedence of a (IPv4 as ::ffff:a.b.c.d).
-func precedence(a netip.Addr) int {
-	if a.Is4() {
-		a = netip.AddrFrom16(a.As16())
-	}
-	for _, p := range rfc6724Policy {
-		if p.prefix.Contains(a) {
-			return p.precedence
-		}
-	}
-	return 1
-}
-
-// scope is the RFC 6724 scope of a: 1 interface-local, 2 link-local, 5
-// site-local, 14 global (IPv4 loopback and link-local count as link-local,
-// RFC 6724 section 3.2).
-func scope(a netip.Addr) int {
-	a = a.Unmap()
-	switch {
-	case a.IsInterfaceLocalMulticast():
-		return 1
-	case a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast():
-		return 2
-	case a.Is6() && netip.MustParsePrefix("fec0::/10").Contains(a):
-		return 5
-	}
-	return 14
-}
-
-// sortRFC6724 orders destination addresses by the rules of RFC 6724
-// section 6 that need no source address: higher precedence first (rule
-// 6: global IPv6 before IPv4, IPv4 before ULAs and 6to4's leftovers), then
-// smaller scope (rule 8), otherwise as given (rule 10). The rules that
-// need the source address (1, 2, 3, 5, 9) are left to the connect
-// attempts: an unusable destination fails at once and Happy Eyeballs
-// moves on. The resolver's order is kept when it already sorts (the
-// system resolver does), since the sort is stable.
-func sortRFC6724(addrs []netip.Addr) []netip.Addr {
-	if len(addrs) < 2 {
-		return addrs
-	}
-	out := slices.Clone(addrs)
-	slices.SortStableFunc(out, func(a, b netip.Addr) int {
-		if pa, pb := precedence(a), precedence(b); pa != pb {
-			return pb - pa
-		}
-		return scope(a) - scope(b)
-	})
-	return out
-}
-
-// interleave orders addrs for Happy Eyeballs (RFC 8305 section 4): the
-// resolver's order (RFC 6724's, as Go's and glibc's sort them) within each
-// family, the families alternating, starting with the family of the first
-// address.
-func interleave(addrs []netip.Addr) []netip.Addr {
-	if len(addrs) < 2 {
-		return addrs
-	}
-	first4 := addrs[0].Unmap().Is4()
-	var a, b []netip.Addr // a: the first address's family
-	for _, ip := range addrs {
-		if ip.Unmap().Is4() == first4 {
-			a = append(a, ip)
-		} else {
-			b = append(b, ip)
-		}
-	}
-	if len(b) == 0 {
-		return addrs
-	}
-	out := make([]netip.Addr, 0, len(addrs))
-	for i := 0; i < len(a) || i < len(b); i++ {
-		if i < len(a) {
-			out = append(out, a[i])
-		}
-		if i < len(b) {
-			out = append(out, b[i])
-		}
-	}
-	return out
-}
-
-// race is the state the attempts of one Happy Eyeballs connect share. mu
-// guards everything below it; ev is set whenever an outcome is added.
-type race struct {
-	ev scheduler.Event
-
-	mu       sync.Mutex
-	outcomes []outcome
-	over     bool // a winner was taken, or the connect gave up: late conns are closed
-}
-
-type outcome struct {
-	i    int
-	conn net.Conn
-	err  error
-}
-
-// report records the outcome of attempt i. A connection made after the
-// race is over is closed at once.
-func (r *race) report(i int, conn net.Conn, err error) {
-	r.mu.Lock()
-	if r.over {
-		r.mu.Unlock()
-		if conn != nil {
-			conn.Close()
-		}
-		return
-	}
-	r.outcomes = append(r.outcomes, outcome{i, conn, err})
-	r.mu.Unlock()
-	r.ev.Set()
-}
-
-// take returns the outcomes not yet taken, clearing the event when there
-// are none (so that a later report sets it again).
-func (r *race) take() []outcome {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.outcomes
-	r.outcomes = nil
-	if len(out) == 0 {
-		r.ev.Clear()
-	}
-	return out
-}
-
-// end closes the race: outcomes not taken are closed, and so is every
-// connection that comes later.
-func (r *race) end() {
-	r.mu.Lock()
-	r.over = true
-	rest := r.outcomes
-	r.outcomes = nil
-	r.mu.Unlock()
-	for _, o := range rest {
-		if o.conn != nil {
-			o.conn.Close()
-		}
-	}
-}
-
-// spawnAttempt runs fn concurrently with the caller: as a task of the
-// caller's hub (the connection then belongs to it), or as a goroutine.
-func spawnAttempt(fn func()) {
-	if t := scheduler.Current(); t != nil {
-		t.Hub().Spawn(func(*scheduler.Task) (any, error) { fn(); return nil, nil })
-		return
-	}
-	go fn()
-}
-
-// happyEyeballs connects to one of addrs (ip:port strings, in the order
-// to try them) as RFC 8305 section 5 does: an attempt starts every delay
-// while earlier ones are pending, at once when one fails, the first to
-// connect wins and the others are canceled or closed. ctx bounds the whole
-// connect. The error, when every attempt failed, is an *attemptError.
-func happyEyeballs(ctx context.Context, dial dialFunc, addrs []string, delay time.Duration) (net.Conn, connectStats, error) {
-	var st connectStats
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	r := new(race)
-	errs := make([]error, len(addrs))
-	next, pending := 0, 0
-	start := func() {
-		i := next
-		next++
-		pending++
-		spawnAttempt(func() {
-			conn, err := dial(actx, addrs[i])
-			r.report(i, conn, err)
-		})
-	}
-	start()
-	timer := time.Now().Add(delay)
-	for {
-		batch := r.take()
-		for k, o := range batch {
-			pending--
-			if o.err == nil {
-				r.end()
-				for _, rest := range batch[k+1:] { // lost too, already reported
-					if rest.conn != nil {
-						rest.conn.Close()
-					}
-				}
-				st.lost = pending
-				cancel()
-				return o.conn, st, nil
-			}
-			errs[o.i] = o.err
-			st.failed++
-			if next < len(addrs) && ctx.Err() == nil {
-				start() // a failure moves on at once (RFC 8305 section 5)
-				timer = time.Now().Add(delay)
-			}
-		}
-		if pending == 0 && next == len(addrs) {
-			r.end()
-			return nil, st, &attemptError{addrs, errs}
-		}
-		if ctx.Err() != nil {
-			r.end()
-			st.lost = 0
-			st.failed += pending
-			for i := range next {
-				if errs[i] == nil {
-					errs[i] = ctx.Err()
-				}
-			}
-			return nil, st, &attemptError{addrs[:next], errs[:next]}
-		}
-		if next < len(addrs) && !time.Now().Before(timer) {
-			start()
-			timer = time.Now().Add(delay)
-			continue
-		}
-		wctx, wcancel := ctx, context.CancelFunc(func() {})
-		if next < len(addrs) {
-			wctx, wcancel = context.WithDeadline(ctx, timer)
-		}
-		werr := r.ev.WaitContext(wctx)
-		timedOut := wctx.Err() != nil
-		wcancel()
-		if werr != nil && !timedOut {
-			// The task was killed or its hub closed: give up the race.
-			r.end()
-			st.failed += pending
-			for i := range next {
-				if errs[i] == nil {
-					errs[i] = werr
-				}
-			}
-			return nil, st, &attemptError{addrs[:next], errs[:next]}
-		}
-	}
-}
-
-// connLimiter bounds the connects in progress per host
-// (Config.MaxConnectsPerHost): a connect holds its host's slot from its
-// first attempt until the server has taken the connection (see
-// awaitAccept). The bound adapts as TCP's window does: a connection the
-// server did not take in time (its listen queue is full) halves the
-// host's window, at most once per maxAcceptWait; one taken at once
-// widens it by one, up to MaxConnectsPerHost. An entry lives while
-// connects hold or wait for it. Safe for concurrent use; mu guards m and
-// every entry's fields but sem.
-type connLimiter struct {
-	n  int
-	mu sync.Mutex
-	m  map[string]*connSlots
-}
-
-type connSlots struct {
-	sem        *scheduler.Semaphore
-	reached    bool // a connect to the host succeeded while this entry lived
-	refs       int  // holders and waiters
-	window     int  // permits in circulation
-	debt       int  // permits to take out of circulation as they come back
-	lastShrink time.Time
-}
-
-// Outcomes of a held slot, for the window.
-const (
-	slotNeutral = iota // failed or canceled: says nothing of the queue
-	slotTaken          // the server took the connection at once
-	slotLimbo          // the server had not taken it after the wait
-)
-
-func newConnLimiter(n int) *connLimiter {
-	return &connLimiter{n: n, m: make(map[string]*connSlots)}
-}
-
-// acquire waits for a connect slot of host until ctx ends or deadline
-// (zero: none) passes; it returns the slots to release and how long it
-// waited.
-func (l *connLimiter) acquire(ctx context.Context, deadline time.Time, host string) (*connSlots, time.Duration, error) {
-	if l == nil {
-		return nil, 0, nil
-	}
-	l.mu.Lock()
-	s := l.m[host]
-	if s == nil {
-		w := max(1, l.n/initialWindowDiv) // slow start: widened by each connection taken at once
-		s = &connSlots{sem: scheduler.NewSemaphore(w), window: w}
-		l.m[host] = s
-	}
-	s.refs++
-	l.mu.Unlock()
-	if s.sem.TryAcquire() {
-		return s, 0, nil
-	}
-	t0 := time.Now()
-	var timeout time.Duration
-	if !deadline.IsZero() {
-		if timeout = deadline.Sub(t0); timeout <= 0 {
-			l.unref(host, s)
-			return nil, 0, context.DeadlineExceeded
-		}
-	}
-	if err := s.sem.AcquireTimeout(ctx, timeout); err != nil {
-		l.unref(host, s)
-		return nil, time.Since(t0), err
-	}
-	return s, time.Since(t0), nil
-}
-
-// overflowing reports whether a connect to s's host that was refused or
-// reset may be a burst overflowing the server's listen queue, and so worth
-// trying again: other connects to the host hold or wait for a slot, and
-// one has succeeded, so something listens there. A port where nothing
-// listens refuses every connect, and its URLs fail at once.
-func (l *connLimiter) overflowing(s *connSlots) bool {
-	if l == nil {
-		return false
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return s.refs > 1 && s.reached
-}
-
-// connected records that a connect to s's host succeeded.
-func (l *connLimiter) connected(s *connSlots) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	s.reached = true
-	l.mu.Unlock()
-}
-
-// release gives back a slot, adapting the window to outcome.
-func (l *connLimiter) release(host string, s *connSlots, outcome int) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	now := time.Now()
-	if outcome == slotLimbo && now.Sub(s.lastShrink) >= maxAcceptWait {
-		target := max(1, (s.window-s.debt)/2)
-		s.debt = s.window - target
-		s.lastShrink = now
-	}
-	swallow := s.debt > 0
-	if swallow {
-		s.debt--
-		s.window--
-	}
-	grow := outcome == slotTaken && s.debt == 0 && s.window < l.n
-	if grow {
-		s.window++
-	}
-	s.refs--
-	if s.refs == 0 {
-		delete(l.m, host)
-	}
-	l.mu.Unlock()
-	if !swallow {
-		s.sem.Release()
-	}
-	if grow {
-		s.sem.Release() // one more permit in circulation
-	}
-}
-
-func (l *connLimiter) unref(host string, s *connSlots) {
-	l.mu.Lock()
-	s.refs--
-	if s.refs == 0 {
-		delete(l.m, host)
-	}
-	l.mu.Unlock()
-}
 
 // lookup resolves host to the addresses to connect to, in Happy Eyeballs
 // order, counting the time as DNS.
@@ -689,101 +197,123 @@ func (st *fetchState) endConnect(cs *connectState, conn net.Conn, err error) (ne
 	return conn, nil
 }
 
-// heldSlot is a connect slot a fresh connection keeps until the server
-// has taken it.
-type heldSlot struct {
-	l       *connLimiter
-	key     string
-	s       *connSlots
-	connect time.Duration // how long the connect took: a round trip
-	outcome int
-}
-
-// unhold releases the fetch's connect slot, if it holds one.
-func (st *fetchState) unhold() {
-	if h := st.held; h != nil {
-		st.held = nil
-		h.l.release(h.key, h.s, h.outcome)
+// dial opens a connection to u for key (DNS, TCP connect, TLS) and
+// returns it as the protocol its server chose (speak). h2 says that the
+// fetch dials for the HTTP/2 pool (h2Pool.acquire made it the dialer):
+// the handshake offers h2, and the pool hears what came of the dial.
+func (st *fetchState) dial(u *url.URL, key *poolKey, h2 bool) (conn, *Error) {
+	c := st.c
+	host, port := st.hostPort(u)
+	var nc net.Conn
+	var ferr *Error
+	if key.proxy == nil {
+		nc, ferr = st.connectTCP(host, port) // dial.go
+	} else {
+		nc, ferr = st.openConn(u, *key, host, port) // proxy.go
 	}
-}
-
-// awaitAccept keeps the connect slot of a fresh connection, after its
-// request (or TLS handshake) went out, until the server has acknowledged
-// bytes of it, answered, or acceptWait passed; then releases it. A TCP
-// handshake completes in the client's kernel even when the server's
-// accept queue is full and drops the handshake's last ACK: only the
-// server acknowledging data shows that the connection reached its
-// queue. So a burst to a host with a small listen backlog holds at most
-// MaxConnectsPerHost connections in that limbo, instead of overflowing
-// the queue and waiting out the server's SYN-ACK retransmissions. On
-// loopback the acknowledgement is there when the write returns; across
-// a network after a round trip. Sockets that give no TCP_INFO (tests'
-// fakes, TLS proxy tunnels) release at once.
-func (st *fetchState) awaitAccept(pc *persistConn) {
-	if st.held == nil {
-		return
-	}
-	defer st.unhold()
-	sc, ok := pc.wc.Conn.(syscall.Conn)
-	if !ok {
-		return
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return
-	}
-	h := st.held
-	limit := time.Now().Add(min(maxAcceptWait, max(minAcceptWait, 4*h.connect)))
-	for pause := time.Duration(0); ; pause = min(max(2*pause, time.Millisecond), acceptPoll) {
-		if pause > 0 {
-			sctx, scancel := st.phaseCtx(0)
-			serr := sleepCtx(sctx, pause)
-			scancel()
-			if serr != nil {
-				return
-			}
-			if time.Now().After(limit) {
-				h.outcome = slotLimbo
-				return
-			}
+	if ferr == nil {
+		c.conns.Add(1)
+		pc := &persistConn{key: *key, remote: nc.RemoteAddr().String()}
+		pc.me = pc
+		pc.wc.Conn = nc
+		pc.wc.budget = -1
+		pc.conn = &pc.wc
+		st.use(pc)
+		if u.Scheme == "https" {
+			ferr = st.handshake(pc, host, h2)
+		} else if h2 {
+			pc.proto = "h2" // prior knowledge (RFC 9113 3.3)
 		}
-		taken := true
-		if cerr := rc.Control(func(fd uintptr) { taken = serverTook(int(fd)) }); cerr != nil {
-			return
-		}
-		if taken {
-			h.outcome = slotTaken
-			return
+		if ferr == nil {
+			return st.speak(pc, h2)
 		}
 	}
-}
-
-// refusedOrReset reports whether a connect failed with ECONNREFUSED or
-// ECONNRESET: what an overflowing listen queue (or tcp_abort_on_overflow)
-// answers.
-func refusedOrReset(err error) bool {
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
-}
-
-// alpnError explains a request that failed on a TLS connection where the
-// server selected no ALPN protocol: an HTTP/2-only server (or a TLS
-// terminator in front of one) accepts the handshake without agreeing to
-// http/1.1, then drops the HTTP/1.1 request or answers in HTTP/2 frames.
-// It returns nil when that is not the case.
-func (st *fetchState) alpnError(pc *persistConn, err error, gotByte bool) *Error {
-	tc, ok := pc.conn.(*tls.Conn)
-	if !ok || tc.ConnectionState().NegotiatedProtocol != "" || isTimeout(err) || st.parent.Err() != nil {
-		return nil
+	if h2 {
+		c.h2.dialDone(*key, nil, false)
 	}
-	var what string
+	return nil, ferr
+}
+
+// speak returns the new connection pc as the protocol its server chose,
+// chosen once, after the handshake, as net/http's dialConn sets
+// persistConn.alt from TLSNextProto: the first stream of a new HTTP/2
+// connection when ALPN chose h2 (or h2c by prior knowledge), else the
+// HTTP/1.1 connection itself.
+func (st *fetchState) speak(pc *persistConn, h2 bool) (conn, *Error) {
 	switch {
-	case !gotByte && (isConnFailure(err) || errors.Is(err, errNoResponse)):
-		what = "closed the connection without answering the HTTP/1.1 request"
-	case gotByte && !isConnFailure(err):
-		what = "answered the HTTP/1.1 request with something else (" + err.Error() + ")"
-	default:
-		return nil
+	case !h2:
+		return pc, nil
+	case pc.proto == "h2":
+		return st.startH2(pc) // h2stream.go
 	}
-	return &Error{Kind: KindProtocol, Phase: PhaseHeader, URL: st.curURL,
-		Err: &reasonError{"server selected no ALPN protocol (http/1.1 was offered) and " + what + ": an HTTP/2-only server?", err}}
+	return st.notH2(pc) // h2stream.go
+}
+
+// handshake runs the TLS handshake on pc, bounded by Config.TLSTimeout,
+// offering h2 in ALPN when h2 is set, and records the server's choice in
+// pc.proto.
+func (st *fetchState) handshake(pc *persistConn, host string, h2 bool) *Error {
+	c := st.c
+	t2 := time.Now()
+	conf := c.tlsConf.Clone()
+	conf.ServerName = host
+	if h2 {
+		conf.NextProtos = h2NextProtos
+	}
+	tc := tls.Client(&pc.wc, conf)
+	st.setDeadline(pc, c.cfg.TLSTimeout)
+	herr := tc.Handshake() // not HandshakeContext: it would start a goroutine
+	st.res.Timings.TLS += time.Since(t2)
+	if herr == nil {
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" && (p != "h2" || !h2) {
+			herr = fmt.Errorf("server chose protocol %q (only http/1.1 is spoken)", p)
+		}
+	}
+	if herr != nil {
+		st.done(pc, false)
+		return st.classify(PhaseTLS, pc.cause(herr))
+	}
+	if tc.ConnectionState().DidResume {
+		c.resumed.Add(1)
+	}
+	pc.conn = tc
+	pc.proto = tc.ConnectionState().NegotiatedProtocol
+	return nil
+}
+
+// dialConn opens a TCP connection to addr with the socket layer of the
+// caller: cooperative sockets in a task, the net package elsewhere.
+func (c *Client) dialConn(ctx context.Context, addr string) (net.Conn, error) {
+	if c.dial != nil {
+		return c.dial(ctx, "tcp", addr)
+	}
+	if scheduler.Current() != nil {
+		return scheduler.DialContext(ctx, "tcp", addr)
+	}
+	return netDial(ctx, addr)
+}
+
+// dialConnBy is dialConn bounded by deadline (zero: none) as well as
+// ctx. A task's own dial takes the two apart (scheduler.DialDeadline) and
+// so derives no context.
+func (c *Client) dialConnBy(ctx context.Context, deadline time.Time, addr string) (net.Conn, error) {
+	if c.dial == nil && scheduler.Current() != nil {
+		return scheduler.DialDeadline(ctx, "tcp", addr, deadline)
+	}
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	return c.dialConn(ctx, addr)
+}
+
+// netDial dials with the net package. Apart from dialConn so that the
+// Dialer's room is not in dialConn's frame: the stack under a task's
+// connect stays small.
+//
+//go:noinline
+func netDial(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
 }

@@ -142,7 +142,7 @@ func TestHappyEyeballsBlackhole(t *testing.T) {
 	const connectTimeout = 8 * time.Second
 	forEachMode(t, func(t *testing.T, mode Mode) {
 		cfg := Config{Timeout: 2 * connectTimeout, ConnectTimeout: connectTimeout, Resolver: res, NoKeepAlive: true}
-		r, stats := runList(t, context.Background(), mode, cfg, []string{"http://dual.test:" + port + "/size/4", "http://dual.test:" + port + "/size/4"})
+		r, stats := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{"http://dual.test:" + port + "/size/4", "http://dual.test:" + port + "/size/4"})
 		for _, r := range r {
 			if !r.OK() || r.Bytes != 4 || r.RemoteAddr != near.String()+":"+port {
 				t.Errorf("got ok=%v %d bytes from %s, %q; want 4 bytes from %s:%s", r.OK(), r.Bytes, r.RemoteAddr, errString(r), near, port)
@@ -237,7 +237,7 @@ func TestAllAddressesRefuse(t *testing.T) {
 	const connectTimeout = 8 * time.Second
 	forEachMode(t, func(t *testing.T, mode Mode) {
 		t0 := time.Now()
-		r, stats := runList(t, context.Background(), mode, Config{Timeout: 2 * connectTimeout, ConnectTimeout: connectTimeout, Resolver: res}, []string{"http://refused.test:" + port + "/"})
+		r, stats := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: 2 * connectTimeout, ConnectTimeout: connectTimeout, Resolver: res}}, []string{"http://refused.test:" + port + "/"})
 		msg := errString(r[0])
 		if r[0].ErrorKind != KindConnect {
 			t.Errorf("got %v %q; want connect", r[0].ErrorKind, msg)
@@ -284,7 +284,7 @@ func TestNoALPN(t *testing.T) {
 		})
 		forEachMode(t, func(t *testing.T, mode Mode) {
 			u := "https://" + srv.ln.Addr().String() + "/"
-			r, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, RootCAs: pool}, []string{u})
+			r, _ := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout, RootCAs: pool}}, []string{u})
 			msg := errString(r[0])
 			if r[0].ErrorKind != KindProtocol || !strings.Contains(msg, "server selected no ALPN protocol") || !strings.Contains(msg, tt.want) {
 				t.Errorf("%s: got %v %q; want protocol saying no ALPN protocol was selected and %q", tt.name, r[0].ErrorKind, msg, tt.want)
@@ -348,7 +348,7 @@ func TestBurstSmallBacklog(t *testing.T) {
 			for i := range urls {
 				urls[i] = fmt.Sprintf("http://%s/%d", ln.Addr(), i)
 			}
-			res, stats := runList(t, context.Background(), mode, Config{Concurrency: n, Timeout: 60 * time.Second}, urls)
+			res, stats := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: 60 * time.Second}, Concurrency: n}, urls)
 			failed := 0
 			var worst time.Duration
 			for _, r := range res {
@@ -547,7 +547,7 @@ func TestRefusedPortFailsAtOnce(t *testing.T) {
 	}
 	close(jobs)
 	results := make(chan Result, n)
-	st, err := Run(context.Background(), ModeAsync, Config{Concurrency: n, Timeout: testTimeout}, jobs, results)
+	st, err := Run(context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: n}, jobs, results)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func TestDripTimeouts(t *testing.T) {
 					cfg.Timeout = testTimeout
 				}
 				cfg.Insecure = true
-				res, _ := runList(t, context.Background(), mode, cfg, []string{servers[tt.point] + "/"})
+				res, _ := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{servers[tt.point] + "/"})
 				r := res[0]
 				if r.ErrorKind != KindTimeout || !strings.Contains(errString(r), tt.want) {
 					t.Errorf("%s: got %v %q; want timeout saying %q", tt.point, r.ErrorKind, errString(r), tt.want)

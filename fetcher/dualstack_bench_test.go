@@ -40,7 +40,7 @@ func BenchmarkDualStackAAAARefused(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			runDiscard(b, ModeAsync, Config{Concurrency: conc, Resolver: res}, urls)
+			runDiscard(b, ModeAsync, RunConfig{Config: Config{Resolver: res}, Concurrency: conc}, urls)
 		},
 		"nethttp": func(b *testing.B) {
 			r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {

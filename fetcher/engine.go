@@ -23,8 +23,9 @@ import (
 // When ctx is canceled, fetches in flight end as KindCanceled, and every
 // job not yet begun (waiting for a slot or a worker, or still read from
 // jobs) gets a KindCanceled result with NotStarted set at once: the
-// caller still closes jobs. The returned error is non-nil only when the run could
-// not start (a bad Config, no hub); then no job was read.
+// caller still closes jobs. The returned error is non-nil only when the
+// run could not start (cfg.Validate refused cfg, no hub); then no job was
+// read.
 //
 // The engines:
 //
@@ -42,8 +43,8 @@ import (
 //     and a busy worker finds its next job waiting, without the cross-thread
 //     wake-up (eventfd write, epoll return, eventfd read) that spawning a
 //     task per job costs.
-func Run(ctx context.Context, mode Mode, cfg Config, jobs <-chan Job, results chan<- Result) (Stats, error) {
-	c, err := NewClient(cfg)
+func Run(ctx context.Context, mode Mode, cfg RunConfig, jobs <-chan Job, results chan<- Result) (Stats, error) {
+	c, err := newClient(cfg)
 	if err != nil {
 		return Stats{}, err
 	}

@@ -28,7 +28,7 @@ func TestCancelNotStarted(t *testing.T) {
 			results := make(chan Result, n)
 			done := make(chan error, 1)
 			go func() {
-				_, err := Run(ctx, mode, Config{Concurrency: conc, Timeout: time.Minute, Observer: obs}, jobs, results)
+				_, err := Run(ctx, mode, RunConfig{Config: Config{Timeout: time.Minute}, Concurrency: conc, Observer: obs}, jobs, results)
 				done <- err
 			}()
 			want := int64(conc)

@@ -47,7 +47,7 @@ func TestEnginesAgree(t *testing.T) {
 	}
 	var first []key
 	for _, mode := range Modes {
-		res, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 7, SHA256: true, Compressed: true}, urls)
+		res, _ := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout, Compressed: true}, Concurrency: 7, SHA256: true}, urls)
 		var got []key
 		for _, r := range res {
 			if r.Mode != mode || r.Type != "result" {
@@ -89,7 +89,7 @@ func TestCancel(t *testing.T) {
 				}
 				cancel()
 			}()
-			res, _ := runList(t, ctx, mode, Config{Timeout: time.Minute, Concurrency: 5}, urls)
+			res, _ := runList(t, ctx, mode, RunConfig{Config: Config{Timeout: time.Minute}, Concurrency: 5}, urls)
 			for _, r := range res {
 				if r.ErrorKind != KindCanceled {
 					t.Errorf("%s: got kind %v (%s); want canceled", r.URL, r.ErrorKind, errString(r))
@@ -120,7 +120,7 @@ func TestRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Retries: tt.retries}, []string{tt.url})
+			res, stats := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, Retries: tt.retries}}, []string{tt.url})
 			r := res[0]
 			if r.Status != tt.wantStatus || r.Retries != tt.wantRetries || r.ErrorKind != tt.wantKind || stats.Retries != int64(tt.wantRetries) {
 				t.Errorf("%s: got status %d, %d retries (stats %d), kind %v; want %d, %d, %v", tt.url, r.Status, r.Retries, stats.Retries, r.ErrorKind, tt.wantStatus, tt.wantRetries, tt.wantKind)
@@ -187,7 +187,7 @@ func TestPerHostAndRate(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		urls = append(urls, s.URL()+"/delay/10ms/size/100")
 	}
-	res, stats := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Concurrency: 10, PerHost: 2, Rate: 200, Hubs: 1}, urls)
+	res, stats := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 10, PerHost: 2, Rate: 200, Hubs: 1}, urls)
 	for _, r := range res {
 		if !r.OK() {
 			t.Errorf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))
@@ -215,7 +215,7 @@ func TestRateQueueFromSchedule(t *testing.T) {
 	}
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
-			res, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 1, Rate: float64(time.Second / interval), Hubs: 1}, urls)
+			res, _ := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 1, Rate: float64(time.Second / interval), Hubs: 1}, urls)
 			for k, r := range res {
 				if !r.OK() {
 					t.Fatalf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))
@@ -251,7 +251,7 @@ func TestPanicIsAResult(t *testing.T) {
 	bad := urls[5]
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
-			res, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 3, Observer: panicky{url: bad}}, urls)
+			res, _ := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 3, Observer: panicky{url: bad}}, urls)
 			for _, r := range res {
 				if r.URL == bad {
 					if r.ErrorKind != KindInternal || !strings.Contains(errString(r), "observer bug") {
@@ -283,7 +283,7 @@ func TestRunClosesConnsAfterLastJob(t *testing.T) {
 			errc := make(chan error, 1)
 			go func() {
 				// One hub: connections belong to a hub, and one is kept a hub.
-				_, err := Run(context.Background(), mode, Config{Timeout: testTimeout, Concurrency: 3, Hubs: 1}, jobs, results)
+				_, err := Run(context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 3, Hubs: 1}, jobs, results)
 				errc <- err
 			}()
 			for range 2 {
@@ -322,7 +322,7 @@ func TestRunClosesConnsAfterLastJob(t *testing.T) {
 		go func() {
 			// One worker: connections belong to a hub, and a second
 			// worker could be on another.
-			st, _ := Run(context.Background(), ModeAsync, Config{Timeout: testTimeout, Concurrency: 1}, jobs, results)
+			st, _ := Run(context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 1}, jobs, results)
 			statc <- st
 		}()
 		for i := range 2 {
@@ -403,7 +403,7 @@ func TestRunKeepsConnsForRedirects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			x, y := startServe(t), startServe(t)
 			urls := []string{x.URL() + tc.a, y.URL() + tc.b + url.PathEscape(x.URL()+"/size/10")}
-			res, st := runList(t, context.Background(), ModeThreads, Config{Timeout: testTimeout, Concurrency: 2, PerHost: tc.perHost}, urls)
+			res, st := runList(t, context.Background(), ModeThreads, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 2, PerHost: tc.perHost}, urls)
 			for _, r := range res {
 				if !r.OK() {
 					t.Fatalf("%s: status %d, error %s; want 200", r.URL, r.Status, errString(r))

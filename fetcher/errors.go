@@ -112,7 +112,7 @@ func (st *fetchState) classify(phase Phase, err error) *Error {
 // timeoutCause names the bound that ran out: the overall Timeout, or the
 // phase's own.
 func (st *fetchState) timeoutCause(phase Phase, err error) error {
-	if !time.Now().Before(st.deadline) {
+	if !time.Now().Before(st.lazy.deadline) {
 		return &timeoutError{fmt.Sprintf("no complete response within %v (timeout) during %s", st.c.cfg.Timeout, phase), err, true}
 	}
 	switch phase {

@@ -2,6 +2,7 @@ package fetcher_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -27,7 +28,7 @@ func ExampleRun() {
 			jobs <- fetcher.Job{URL: srv.URL() + p, Index: int64(i)}
 		}
 	}()
-	stats, err := fetcher.Run(context.Background(), fetcher.ModeAsync, fetcher.Config{}, jobs, results)
+	stats, err := fetcher.Run(context.Background(), fetcher.ModeAsync, fetcher.RunConfig{Concurrency: 4}, jobs, results)
 	if err != nil {
 		panic(err)
 	}
@@ -93,10 +94,18 @@ func ExampleMaskURL() {
 	// Output: https://user:***@example.org/x
 }
 
-// Validate checks a Config without building anything; its errors name the
-// command-line flag to fix.
+// Validate checks a Config without building anything; its error is a
+// *FieldError naming the field, for a program to restate in its own words
+// (cmd/fetch names the flag).
 func ExampleConfig_Validate() {
 	cfg := fetcher.Config{HeaderLines: []string{"Content-Length: 3"}}
-	fmt.Println(cfg.Validate())
-	// Output: -H "Content-Length: 3": Content-Length is set by the client; use -d/--data to send a body
+	err := cfg.Validate()
+	fmt.Println(err)
+	var fe *fetcher.FieldError
+	if errors.As(err, &fe) {
+		fmt.Printf("field %s, value %s: %v\n", fe.Field, fe.Value, fe.Err)
+	}
+	// Output:
+	// fetcher: Config.HeaderLines "Content-Length: 3": Content-Length is set by the client; use Config.Data to send a body
+	// field HeaderLines, value "Content-Length: 3": Content-Length is set by the client; use Config.Data to send a body
 }

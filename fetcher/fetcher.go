@@ -1,16 +1,20 @@
 // Package fetcher is greenfetch's HTTP/1.1 + TLS client and the three
 // engines that run it over a list of URLs.
 //
-// A Client fetches one URL into a Result: ParseURL reads the input line
-// (url.go), the resolver looks up the host (Config.Resolver, by default a
-// dnsresolver.Async of its own: resolve.go), the client dials or reuses a
-// kept-alive connection from its per-origin pool (conn.go), does the TLS
-// handshake, writes the request, reads the response head with net/http's
-// own wire code (fetch.go), follows redirects, retries as curl's --retry
-// does, decodes gzip and deflate, and counts, hashes or saves the body
-// (body.go, save.go). Failures are Results with an ErrorKind (errors.go,
-// result.go), never panics; a panic inside a fetch is a bug, reported as
-// KindInternal.
+// A Client fetches one URL into a Result (fetch.go): ParseURL reads the
+// input line (url.go), the resolver looks up the host (Config.Resolver, by
+// default a dnsresolver.Async of its own: resolve.go), the client reuses a
+// kept-alive connection of the origin (pool.go, h2.go) or dials one (DNS,
+// RFC 6724 order, Happy Eyeballs, the connect window, TLS: dial.go,
+// addrselect.go, happyeyeballs.go, connlimit.go), sends the request's
+// header list (reqhead.go) and reads the response head over the protocol
+// the server chose in ALPN (conn.go: one connection interface, which
+// HTTP/1.1 in http1.go and an HTTP/2 stream in h2stream.go implement),
+// follows redirects (redirect.go), retries as curl's --retry does
+// (retry.go), decodes gzip and deflate, and counts, hashes or saves the
+// body (body.go, save.go). Failures are Results with an ErrorKind
+// (errors.go, result.go), never panics; a panic inside a fetch is a bug,
+// reported as KindInternal.
 //
 // The client works on net.Conn and asks the scheduler only which world it
 // runs in: called from a scheduler task (scheduler.Current), it dials

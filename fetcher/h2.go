@@ -6,11 +6,12 @@ package fetcher
 // Files:
 //
 //   - h2.go: Config.HTTPVersion, the pool of connections per origin
-//     (per hub), and the request fields rendered for HEADERS frames.
+//     (per hub).
 //   - h2conn.go: one connection: its preface, SETTINGS, flow control,
 //     GOAWAY, RST_STREAM, PING, the frame reader and the frame writer.
-//   - h2stream.go: one stream as a fetch sees it: the request, the
-//     response head, the body, and how it plugs into fetchState.
+//   - h2stream.go: one stream as a fetch sees it, HTTP/2's conn (conn.go):
+//     the request, the response head, the body; and how a fetch gets a
+//     stream (getH2) or makes a new connection of its dial (startH2).
 //
 // Threading. In the async and sync engines a connection is served by two
 // tasks of the hub that dialed it: a reader (frames in) and a writer
@@ -23,13 +24,9 @@ package fetcher
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/http2/hpack"
 
 	"github.com/greenfetch/greenfetch/scheduler"
 )
@@ -68,14 +65,6 @@ func (v HTTPVersion) String() string {
 	return "auto"
 }
 
-// check reports a value that names no version.
-func (v HTTPVersion) check() error {
-	if v > HTTPVersion2PriorKnowledge {
-		return fmt.Errorf("Config.HTTPVersion: unknown version %d (auto, 1.1, 2 or 2-prior-knowledge)", uint8(v))
-	}
-	return nil
-}
-
 // The Result.Proto values.
 const (
 	protoHTTP11 = "HTTP/1.1"
@@ -101,10 +90,6 @@ type h2Pool struct {
 	closed bool
 
 	conns, streams atomic.Int64 // opened, for Stats
-
-	// Request header fields after the pseudo-headers, with and without
-	// credentials, and those that go with a body (Content-Type).
-	fields, fieldsNoCreds, bodyFields []hpack.HeaderField
 }
 
 // h2Key is what the pool knows of one origin on one hub. p.mu guards
@@ -130,38 +115,7 @@ func (ks *h2Key) notify() {
 }
 
 func newH2Pool(c *Client) *h2Pool {
-	p := &h2Pool{c: c, keys: make(map[poolKey]*h2Key)}
-	p.fields = h2Fields(c.headers)
-	p.fieldsNoCreds = h2Fields(c.headersNoCreds)
-	p.bodyFields = h2Fields(c.bodyHeaders)
-	return p
-}
-
-// h2Fields turns the rendered HTTP/1.1 header lines ("Name: value\r\n")
-// into HTTP/2 fields: names lowercased (RFC 9113 8.2.1), connection-
-// specific fields dropped (8.2.2), and Host too: the Host override is
-// the :authority (8.3.1), set per request.
-func h2Fields(rendered []byte) (fields []hpack.HeaderField) {
-	for _, line := range strings.Split(string(rendered), "\r\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		value = strings.TrimSpace(value)
-		switch name {
-		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-			continue
-		case "te":
-			if !strings.EqualFold(value, "trailers") {
-				continue
-			}
-		case "host":
-			continue
-		}
-		fields = append(fields, hpack.HeaderField{Name: name, Value: value})
-	}
-	return fields
+	return &h2Pool{c: c, keys: make(map[poolKey]*h2Key)}
 }
 
 func (p *h2Pool) key(k poolKey) *h2Key {

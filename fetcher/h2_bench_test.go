@@ -14,7 +14,7 @@ import (
 
 // runStats runs urls through mode and returns the run's Stats; every fetch
 // must succeed.
-func runStats(b *testing.B, mode Mode, cfg Config, urls []string) Stats {
+func runStats(b *testing.B, mode Mode, cfg RunConfig, urls []string) Stats {
 	jobs := make(chan Job, 256)
 	results := make(chan Result, 256)
 	go func() {
@@ -75,7 +75,7 @@ func BenchmarkH2VsNetHTTP(b *testing.B) {
 		t.cpu += cpuTime() - c0
 		t.conns += conns
 	}
-	cfg := Config{Concurrency: conc, Timeout: time.Minute, RootCAs: ng.CAPool, Hubs: benchHubs()}
+	cfg := RunConfig{Config: Config{Timeout: time.Minute, RootCAs: ng.CAPool}, Concurrency: conc, Hubs: benchHubs()}
 	for i := 0; i < b.N; i++ {
 		measure(&h2, func() int64 {
 			s := runStats(b, ModeAsync, cfg, urls)

@@ -26,8 +26,7 @@ func TestH2O(t *testing.T) {
 					name += "/gzip"
 				}
 				t.Run(name, func(t *testing.T) {
-					cfg := Config{Timeout: testTimeout, Concurrency: 8, Hubs: 1, Compressed: gz, SHA256: true,
-						RootCAs: h.Certs.CAPool, HTTPVersion: HTTPVersion2PriorKnowledge}
+					cfg := RunConfig{Config: Config{Timeout: testTimeout, Compressed: gz, RootCAs: h.Certs.CAPool, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: 8, Hubs: 1, SHA256: true}
 					res, stats := runList(t, context.Background(), mode, cfg, urls)
 					for _, r := range res[:len(res)-1] {
 						p := r.URL[len(base)+1:]

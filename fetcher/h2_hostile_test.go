@@ -344,7 +344,7 @@ func TestH2Hostile(t *testing.T) {
 					urls = append(urls, bad+"/ok1", bad+"/ok2", bad+"/ok3")
 				}
 				const timeout = 1500 * time.Millisecond
-				cfg := Config{Timeout: timeout, Concurrency: 8, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}
+				cfg := RunConfig{Config: Config{Timeout: timeout, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: 8, Hubs: 1}
 				t0 := time.Now()
 				res, _ := runList(t, context.Background(), mode, cfg, urls)
 				if el := time.Since(t0); el > timeout+5*time.Second {
@@ -404,7 +404,7 @@ func TestH2GoAwayInFlight(t *testing.T) {
 			for i := range 4 {
 				urls = append(urls, fmt.Sprintf("%s/%d", url, i))
 			}
-			cfg := Config{Timeout: 5 * time.Second, Concurrency: 4, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}
+			cfg := RunConfig{Config: Config{Timeout: 5 * time.Second, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: 4, Hubs: 1}
 			res, stats := runList(t, context.Background(), mode, cfg, urls)
 			for _, r := range res {
 				if !r.OK() {
@@ -431,7 +431,7 @@ func TestH2Cancel(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(300*time.Millisecond, cancel)
-			cfg := Config{Timeout: 20 * time.Second, Concurrency: 4, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}
+			cfg := RunConfig{Config: Config{Timeout: 20 * time.Second, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: 4, Hubs: 1}
 			t0 := time.Now()
 			res, _ := runList(t, ctx, mode, cfg, []string{url + "/1", url + "/2", url + "/3"})
 			if el := time.Since(t0); el > 10*time.Second {
@@ -473,8 +473,7 @@ func TestH2PhaseTimeouts(t *testing.T) {
 	})
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
-			cfg := Config{Timeout: 10 * time.Second, HeaderTimeout: 300 * time.Millisecond, IdleReadTimeout: 300 * time.Millisecond,
-				Concurrency: 4, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}
+			cfg := RunConfig{Config: Config{Timeout: 10 * time.Second, HeaderTimeout: 300 * time.Millisecond, IdleReadTimeout: 300 * time.Millisecond, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: 4, Hubs: 1}
 			t0 := time.Now()
 			res, _ := runList(t, context.Background(), mode, cfg, []string{url + "/silent", url + "/stops", url + "/a", url + "/b"})
 			if el := time.Since(t0); el > 5*time.Second {
@@ -499,7 +498,7 @@ func TestH2PhaseTimeouts(t *testing.T) {
 func TestH2NoLeak(t *testing.T) {
 	url := serveH2(t, goodH2)
 	before := runtime.NumGoroutine()
-	cfg := Config{Timeout: 5 * time.Second, Concurrency: 4, HTTPVersion: HTTPVersion2PriorKnowledge}
+	cfg := RunConfig{Config: Config{Timeout: 5 * time.Second, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: 4}
 	for range 3 {
 		runList(t, context.Background(), ModeThreads, cfg, []string{url + "/a", url + "/b", url + "/c"})
 	}
@@ -563,7 +562,7 @@ func TestH2RequestBody(t *testing.T) {
 		url := serveH2(t, serve(tc.open))
 		for _, inTask := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/task=%v", tc.name, inTask), func(t *testing.T) {
-				c, err := NewClient(Config{Timeout: 1500 * time.Millisecond, HTTPVersion: HTTPVersion2PriorKnowledge, SHA256: true, Data: string(body)})
+				c, err := newClient(RunConfig{Config: Config{Timeout: 1500 * time.Millisecond, HTTPVersion: HTTPVersion2PriorKnowledge, Data: string(body)}, SHA256: true})
 				if err != nil {
 					t.Fatal(err)
 				}

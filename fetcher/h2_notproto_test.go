@@ -27,7 +27,7 @@ func bareBody(body string) func(c net.Conn, done <-chan struct{}) {
 func TestH2PriorKnowledgeNotHTTP2(t *testing.T) {
 	for _, body := range []string{"ok\n", "hello, this is a bare body and no HTTP at all\n"} {
 		srv := startHostile(t, bareBody(body))
-		cfg := Config{Timeout: 5 * time.Second, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}
+		cfg := RunConfig{Config: Config{Timeout: 5 * time.Second, HTTPVersion: HTTPVersion2PriorKnowledge}, Hubs: 1}
 		res, _ := runList(t, context.Background(), ModeAsync, cfg, []string{srv.URL() + "/"})
 		if len(res) != 1 {
 			t.Fatalf("got %d results; want 1", len(res))

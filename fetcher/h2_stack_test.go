@@ -51,7 +51,7 @@ func TestH2ParkedTaskStack(t *testing.T) {
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)
-		Run(ctx, ModeAsync, Config{Concurrency: n * 2, Timeout: time.Minute, HTTPVersion: HTTPVersion2PriorKnowledge, Hubs: 1}, jobs, results)
+		Run(ctx, ModeAsync, RunConfig{Config: Config{Timeout: time.Minute, HTTPVersion: HTTPVersion2PriorKnowledge}, Concurrency: n * 2, Hubs: 1}, jobs, results)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for waiting.Load() < n && time.Now().Before(deadline) {

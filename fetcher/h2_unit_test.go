@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,13 +59,36 @@ func TestH2Response(t *testing.T) {
 	}
 }
 
-// TestH2Fields checks the request fields made from the rendered header
-// lines: lowercase names, connection-specific ones and Host dropped (the
-// Host override is the :authority).
-func TestH2Fields(t *testing.T) {
-	fields := h2Fields([]byte("User-Agent: ua/1\r\nAccept: */*\r\nConnection: close\r\nTE: gzip\r\nTe: trailers\r\nHost: example.test:8443\r\nX-Thing: a: b\r\n"))
-	want := []hpack.HeaderField{{Name: "user-agent", Value: "ua/1"}, {Name: "accept", Value: "*/*"}, {Name: "te", Value: "trailers"}, {Name: "x-thing", Value: "a: b"}}
-	if !reflect.DeepEqual(fields, want) {
-		t.Errorf("got %v; want %v", fields, want)
+// TestReqHeaders checks the one header list and what each protocol makes
+// of it: HTTP/1.1 writes every field; HTTP/2 lowercases the names and
+// leaves out the connection-specific ones (TE but "trailers"), and the
+// Host override is HTTP/1.1's Host and HTTP/2's :authority alike.
+func TestReqHeaders(t *testing.T) {
+	cfg := Config{UserAgent: "ua/1", HeaderLines: []string{"Keep-Alive: 5", "TE: gzip", "Te: trailers", "Host: example.test:8443", "X-Thing: a: b", "Cookie: c=1"}}
+	h, err := newReqHeaders(&cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantH1 := "User-Agent: ua/1\r\nAccept: */*\r\nKeep-Alive: 5\r\nTe: gzip\r\nTe: trailers\r\nX-Thing: a: b\r\nCookie: c=1\r\n"
+	if string(h.h1) != wantH1 {
+		t.Errorf("got HTTP/1.1 fields %q; want %q", h.h1, wantH1)
+	}
+	if want := strings.Replace(wantH1, "Cookie: c=1\r\n", "", 1); string(h.h1NoCreds) != want {
+		t.Errorf("got HTTP/1.1 fields without credentials %q; want %q", h.h1NoCreds, want)
+	}
+	want := []hpack.HeaderField{{Name: "user-agent", Value: "ua/1"}, {Name: "accept", Value: "*/*"}, {Name: "te", Value: "trailers"}, {Name: "x-thing", Value: "a: b"}, {Name: "cookie", Value: "c=1"}}
+	if !reflect.DeepEqual(h.h2, want) {
+		t.Errorf("got HTTP/2 fields %v; want %v", h.h2, want)
+	}
+	wantBody := []hpack.HeaderField{{Name: "content-type", Value: "application/x-www-form-urlencoded"}}
+	if string(h.h1Body) != "Content-Type: application/x-www-form-urlencoded\r\n" || !reflect.DeepEqual(h.h2Body, wantBody) {
+		t.Errorf("got body fields %q and %v; want Content-Type in both", h.h1Body, h.h2Body)
+	}
+	u, _ := url.Parse("http://origin.test/")
+	if got := h.authority(u, true); got != "example.test:8443" {
+		t.Errorf("got authority(own host) = %q; want the override", got)
+	}
+	if got := h.authority(u, false); got != "origin.test" {
+		t.Errorf("got authority(another host) = %q; want origin.test", got)
 	}
 }

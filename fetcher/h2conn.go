@@ -3,7 +3,7 @@ package fetcher
 // One HTTP/2 connection, client side, against RFC 9113. Section numbers
 // in comments are RFC 9113's. Where each part of the RFC lives:
 //
-//	3.2 ALPN "h2", 3.3 prior knowledge   h2Dial, h2NextProtos (h2stream.go)
+//	3.2 ALPN "h2", 3.3 prior knowledge   speak, dial (fetch.go), h2NextProtos (h2stream.go)
 //	3.4 connection preface               newH2Conn; readFrames checks the server's
 //	4.3 field section compression        onHeaders (x/net hpack; always decoded)
 //	5.1 stream states and identifiers    startStream, removeLocked, idleStreamLocked
@@ -19,7 +19,7 @@ package fetcher
 //	6.8 GOAWAY                           onGoAway
 //	6.9 flow control, WINDOW_UPDATE      onData, h2Body.Read (refunds), sendBody, onWindowUpdate
 //	8.1 message framing, trailers        onHeaders, endStreamLocked (Content-Length)
-//	8.2.2 connection-specific fields     h2Fields (h2.go), h2Response
+//	8.2.2 connection-specific fields     h2Field (reqhead.go), h2Response
 //	8.3 pseudo-header fields             startStream, h2Response
 //	8.4 server push                      disabled (SETTINGS_ENABLE_PUSH 0); PUSH_PROMISE is an error
 //	8.7 request reliability              h2Unprocessed: GOAWAY, REFUSED_STREAM resent
@@ -115,6 +115,9 @@ func (e *h2Error) Error() string {
 type h2Unprocessed struct{ why string }
 
 func (e *h2Unprocessed) Error() string { return "HTTP/2 request not processed by the server: " + e.why }
+
+// resendFresh is false: another stream, of any connection, will do.
+func (e *h2Unprocessed) resendFresh() bool { return false }
 
 // h2ConnClosed is the end of a connection under its open streams, as the
 // transport failure it is (KindIO, or KindTimeout for a deadline).

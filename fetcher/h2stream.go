@@ -1,24 +1,19 @@
 package fetcher
 
 // One HTTP/2 stream as a fetch sees it (RFC 9113 section 8: a request, a
-// response), and how fetchState runs a request over HTTP/2.
+// response): HTTP/2's conn, and how a fetch gets one (getH2, startH2).
 
 import (
-	"bytes"
-	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 
 	"github.com/greenfetch/greenfetch/scheduler"
 )
@@ -31,22 +26,21 @@ var h2NextProtos = []string{"h2", "http/1.1"}
 // sends beyond them is then caught whatever the timing.
 var h2HoldWindows atomic.Bool
 
-// h2MaxUnprocessedRetries bounds how often a request that the server did
-// not process (GOAWAY, REFUSED_STREAM) is sent again.
-const h2MaxUnprocessedRetries = 5
-
-// h2Stream is one request and its response. The fetch that opened it owns
-// deadline; cc.mu guards the fields below it; canceled and ev are safe
-// from anywhere.
+// h2Stream is one request and its response: the conn of a fetch over
+// HTTP/2. It is made with a stream slot of cc reserved (newStream), and
+// opened by roundTrip (startStream). The fetch that holds it owns
+// deadline and body; cc.mu guards the fields below framesAt; canceled
+// and ev are safe from anywhere.
 type h2Stream struct {
 	cc       *h2Conn
 	id       uint32
 	method   string
 	ev       scheduler.Event // set by the reader when something changes
 	canceled atomic.Bool     // the fetch was canceled or ran out of time
-	deadline time.Time       // of the current wait (fetchState.setDeadline)
+	deadline time.Time       // of the current wait (setDeadline)
 	framesAt uint64          // cc.framesIn when the stream opened
 
+	slot      bool // holds the slot reserved on cc: not opened yet
 	head      *http.Response
 	headAt    time.Time
 	interim   int
@@ -59,14 +53,21 @@ type h2Stream struct {
 	got       int64 // body bytes received
 	declLen   int64 // Content-Length, or -1
 	endStream bool  // the server ended the stream
-	removed   bool  // no longer among cc's open streams
+	removed   bool  // not among cc's open streams (yet, or any more)
 	err       error
 	wire      int64 // frame bytes of this stream
 
 	// Allocated with the stream: what the fetch sees of it.
-	pc   persistConn // stands for a connection in fetchState (pc.h2s)
 	resp http.Response
 	body h2Body
+	me   conn // s itself (ref)
+}
+
+// newStream returns a stream of cc for a slot the caller reserved.
+func (cc *h2Conn) newStream() *h2Stream {
+	s := &h2Stream{cc: cc, slot: true, removed: true}
+	s.body.s, s.me = s, s
+	return s
 }
 
 // cancel ends every wait of the stream, now and later: its fetch was
@@ -76,15 +77,21 @@ func (s *h2Stream) cancel() {
 	s.ev.Set()
 }
 
-// stop ends every wait on pc: the socket's for HTTP/1.1, the stream's for
-// HTTP/2 (the connection serves other streams).
-func (pc *persistConn) stop() {
-	if pc.h2s != nil {
-		pc.h2s.cancel()
-		return
-	}
-	pc.wc.stop()
+// stop ends every wait of the stream (the connection serves others).
+func (s *h2Stream) stop() { s.cancel() }
+
+// setDeadline bounds the stream's waits by t, and each wait for more body
+// bytes also by idle when idle > 0.
+func (s *h2Stream) setDeadline(t time.Time, idle time.Duration) {
+	s.deadline, s.body.idle = t, idle
 }
+
+// cause is err: a stream's errors say what they are.
+func (s *h2Stream) cause(err error) error { return err }
+
+func (s *h2Stream) remoteAddr() string { return s.cc.remote }
+
+func (s *h2Stream) ref() *conn { return &s.me }
 
 // park waits for the reader's next word on s, until the deadline (and, for
 // idle > 0, at most idle).
@@ -182,10 +189,16 @@ func (b *h2Body) Read(p []byte) (int, error) {
 func (b *h2Body) Close() error { return nil }
 
 // release ends the fetch's use of s: a stream still open is reset with
-// CANCEL (8.7); its buffer goes.
-func (s *h2Stream) release() int64 {
+// CANCEL (8.7), a slot never used is given back; its buffer goes. A
+// stream is never reused: clean and keep do not matter.
+func (s *h2Stream) release(_ *Client, _ bool, _ int) int64 {
 	cc := s.cc
 	cc.mu.Lock()
+	if s.slot {
+		s.slot = false
+		cc.reserved--
+		defer cc.ks.notify()
+	}
 	if !s.removed {
 		cc.wfr.WriteRSTStream(s.id, http2.ErrCodeCancel)
 		cc.removeLocked(s)
@@ -205,20 +218,22 @@ func (s *h2Stream) release() int64 {
 	return wire
 }
 
-// startStream opens a stream for a request on cc, whose slot the caller
-// reserved: HEADERS (and CONTINUATIONs), with END_STREAM when there is no
-// body (8.1, 8.3.1); sendBody sends the body, if any.
-func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, body []byte) (*h2Stream, error) {
+// startStream opens s, whose slot on cc is reserved, for a request:
+// HEADERS (and CONTINUATIONs), with END_STREAM when there is no body
+// (8.1, 8.3.1); sendBody sends the body, if any.
+func (cc *h2Conn) startStream(s *h2Stream, c *Client, u *url.URL, req *request, body []byte) error {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	cc.reserved--
+	s.slot = false
 	if cc.closed || cc.goaway {
 		if cc.closed && cc.err != nil && !errors.Is(cc.err, errH2Done) && !errors.Is(cc.err, errClientClosed) && !errors.Is(cc.err, errH2Idle) {
-			return nil, &h2Unprocessed{"connection failed before the request was sent: " + cc.err.Error()}
+			return &h2Unprocessed{"connection failed before the request was sent: " + cc.err.Error()}
 		}
-		return nil, &h2Unprocessed{"connection going away"}
+		return &h2Unprocessed{"connection going away"}
 	}
-	s := &h2Stream{cc: cc, id: cc.nextID, method: method, recvAvail: h2StreamWindow, sendWin: cc.peerWin, declLen: -1, sending: len(body) > 0}
+	s.id, s.method, s.recvAvail, s.sendWin, s.declLen, s.sending = cc.nextID, req.method, h2StreamWindow, cc.peerWin, -1, len(body) > 0
+	s.removed = false
 	cc.nextID += 2
 	// 5.1.1: identifiers are not reused; a connection that ran out of
 	// them takes no new stream and closes after its last.
@@ -227,35 +242,8 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, 
 	cc.active++
 	s.framesAt = cc.framesIn.Load()
 
-	p := cc.pool
 	cc.hbuf.b = cc.hbuf.b[:0]
-	authority := hostHeader(u)
-	if creds && c.hostHeader != "" { // a Host override, for the URL's own host
-		authority = c.hostHeader
-	}
-	cc.henc.WriteField(hf(":method", method))
-	cc.henc.WriteField(hf(":scheme", u.Scheme))
-	cc.henc.WriteField(hf(":authority", authority))
-	cc.henc.WriteField(hf(":path", u.RequestURI()))
-	fields := p.fieldsNoCreds
-	if creds {
-		fields = p.fields
-	}
-	for _, f := range fields {
-		cc.henc.WriteField(f)
-	}
-	if body != nil {
-		for _, f := range p.bodyFields {
-			cc.henc.WriteField(f)
-		}
-		cc.henc.WriteField(hf("content-length", strconv.Itoa(len(body))))
-	}
-	if creds && u.User != nil && !c.hasAuth {
-		pw, _ := u.User.Password()
-		f := hf("authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
-		f.Sensitive = true
-		cc.henc.WriteField(f)
-	}
+	c.encodeRequestHead(cc.henc, u, req, len(body)) // reqhead.go
 	block := cc.hbuf.b
 	max := int(cc.maxFrame)
 	first := block[:min(len(block), max)]
@@ -267,7 +255,7 @@ func (cc *h2Conn) startStream(c *Client, u *url.URL, method string, creds bool, 
 		cc.wfr.WriteContinuation(s.id, len(block) == 0, frag)
 	}
 	cc.queued()
-	return s, nil
+	return nil
 }
 
 // sendBody sends the request body in DATA frames within the server's
@@ -304,102 +292,72 @@ func (s *h2Stream) sendBody(body []byte) error {
 	return nil
 }
 
-// h2RoundTrip runs the request over HTTP/2 when it may be: on a pooled
-// connection with a free stream, or on a new one whose TLS chose h2 (or
-// h2c with prior knowledge). handled is false when HTTP/1.1 is to be
-// spoken instead; dialed is then a fresh connection whose ALPN chose
-// http/1.1, for the caller to use, or nil.
-func (st *fetchState) h2RoundTrip(u *url.URL, req *request, key poolKey, host, port string) (resp *http.Response, pc *persistConn, ferr *Error, handled bool, dialed *persistConn) {
-	c := st.c
-	mode := c.cfg.HTTPVersion
-	if mode == HTTPVersion1 || (u.Scheme == "http" && mode != HTTPVersion2PriorKnowledge) {
-		return nil, nil, nil, false, nil
+// getH2 gives the fetch a stream of an HTTP/2 connection for key: on one
+// with a free stream, or on a new one this fetch dials (offering h2 in
+// ALPN), waiting while another fetch dials or every connection is full.
+// It returns nil, nil when the origin speaks HTTP/1.1 or the client is
+// closing, and the new connection itself when its ALPN chose HTTP/1.1.
+func (st *fetchState) getH2(u *url.URL, key *poolKey) (conn, *Error) {
+	cc, dial, waited, err := st.c.h2.acquire(st.ctx, *key)
+	st.queued += waited
+	switch {
+	case errors.Is(err, errClientClosed):
+		return nil, nil
+	case err != nil:
+		return nil, st.classify(PhaseNone, err)
+	case dial:
+		return st.dial(u, key, true)
+	case cc == nil:
+		return nil, nil // the origin spoke HTTP/1.1
 	}
-	if p := key.proxy; p != nil && p.httpLike() && u.Scheme == "http" {
-		// An HTTP proxy takes http URLs in HTTP/1.1's absolute form; https
-		// URLs go through its CONNECT tunnel, where ALPN may choose h2.
-		return nil, nil, nil, false, nil
-	}
-	for attempt := 0; ; attempt++ {
-		cc, dial, waited, err := c.h2.acquire(st.ctx, key)
-		st.queued += waited
-		if err != nil {
-			if errors.Is(err, errClientClosed) {
-				return nil, nil, nil, false, nil
-			}
-			return nil, nil, st.classify(PhaseNone, err), true, nil
-		}
-		if cc == nil && !dial {
-			return nil, nil, nil, false, nil // the origin spoke HTTP/1.1
-		}
-		if dial {
-			var h2 bool
-			cc, h2, dialed, ferr = st.h2Dial(u, key, host, port)
-			if ferr != nil || !h2 {
-				return nil, nil, ferr, ferr != nil, dialed
-			}
-		}
-		resp, pc, ferr, retry := st.h2Exchange(cc, u, req)
-		if retry && attempt < h2MaxUnprocessedRetries && st.ctx.Err() == nil {
-			continue
-		}
-		return resp, pc, ferr, true, nil
-	}
+	return cc.newStream(), nil
 }
 
-// h2Dial dials for key offering h2, after acquire made this fetch the
-// dialer. It returns the new connection (h2), or a connection that speaks
-// HTTP/1.1 (dialed), or the error.
-func (st *fetchState) h2Dial(u *url.URL, key poolKey, host, port string) (cc *h2Conn, h2 bool, dialed *persistConn, ferr *Error) {
+// notH2 ends a dial for the HTTP/2 pool whose server chose HTTP/1.1 (or
+// nothing) in ALPN: the pool remembers the origin as HTTP/1.1, and the
+// connection serves the fetch as such, unless HTTP/2 is required.
+func (st *fetchState) notH2(pc *persistConn) (conn, *Error) {
 	c := st.c
-	st.offerH2 = true
-	pc, ferr := st.dial(u, key, host, port)
-	st.offerH2 = false
-	if ferr != nil {
-		c.h2.dialDone(key, nil, false)
-		return nil, false, nil, ferr
+	c.h2.dialDone(pc.key, nil, true)
+	if c.cfg.HTTPVersion == HTTPVersionAuto {
+		return pc, nil
 	}
-	h2 = u.Scheme == "http" // prior knowledge
-	if tc, ok := pc.conn.(*tls.Conn); ok {
-		h2 = tc.ConnectionState().NegotiatedProtocol == "h2"
+	st.done(pc, false)
+	p := pc.proto
+	if p == "" {
+		p = "none"
 	}
-	if !h2 {
-		c.h2.dialDone(key, nil, true)
-		if c.cfg.HTTPVersion != HTTPVersionAuto {
-			st.done(pc, false)
-			p := "none"
-			if tc, ok := pc.conn.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol != "" {
-				p = tc.ConnectionState().NegotiatedProtocol
-			}
-			return nil, false, nil, &Error{Kind: KindTLS, Phase: PhaseTLS, URL: st.curURL,
-				Err: fmt.Errorf("server does not speak HTTP/2 (ALPN chose %s; --http2 requires h2)", p)}
-		}
-		return nil, false, pc, nil
-	}
+	return nil, &Error{Kind: KindTLS, Phase: PhaseTLS, URL: st.curURL,
+		Err: fmt.Errorf("server does not speak HTTP/2 (ALPN chose %s; --http2 requires h2)", p)}
+}
+
+// startH2 makes an HTTP/2 connection of pc, whose server chose h2, for
+// the pool, and returns its first stream, reserved for the dialer.
+func (st *fetchState) startH2(pc *persistConn) (conn, *Error) {
+	key := pc.key
+	c := st.c
 	// The socket now belongs to the connection, not to this fetch: a
 	// cancel of the fetch ends its stream only.
-	st.cur.CompareAndSwap(pc, nil)
+	st.drop(pc)
 	if pc.wc.stopped.Load() { // canceled during the handshake
 		pc.close()
 		c.h2.dialDone(key, nil, false)
-		return nil, false, nil, st.classify(PhaseTLS, os.ErrDeadlineExceeded)
+		return nil, st.classify(PhaseTLS, os.ErrDeadlineExceeded)
 	}
 	pc.wc.Conn.SetDeadline(time.Time{})
 	st.unhold() // dial.go: the server took the connection (its TLS answered)
-	cc = newH2Conn(c.h2, pc, key)
+	cc := newH2Conn(c.h2, pc, key)
 	if c.cfg.NoKeepAlive { // no reuse: a connection per request
 		cc.oneStream = true
 	}
 	c.h2.dialDone(key, cc, false)
-	return cc, true, nil, nil
+	return cc.newStream(), nil
 }
 
-// h2Exchange sends the request on a stream of cc (whose slot is reserved)
-// and waits for the response head. retry reports a request the server did
-// not process, to be sent again.
-func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, req *request) (*http.Response, *persistConn, *Error, bool) {
+// roundTrip is the HTTP/2 exchange of conn: the stream opened with the
+// request's HEADERS, its body sent, the response head awaited.
+func (s *h2Stream) roundTrip(st *fetchState, u *url.URL, req *request) (*http.Response, *Error) {
 	c := st.c
-	method := req.method
 	var body []byte
 	if req.body {
 		body = c.data
@@ -408,48 +366,29 @@ func (st *fetchState) h2Exchange(cc *h2Conn, u *url.URL, req *request) (*http.Re
 		}
 	}
 	if c.cfg.Verbose != nil {
-		head := c.appendRequest(nil, u, method, req.creds, req.body)
-		c.logRequest(st.curURL, bytes.Replace(head, []byte(" HTTP/1.1\r\n"), []byte(" HTTP/2\r\n"), 1))
+		c.logRequest(st.curURL, c.appendRequestHead(nil, u, req, "HTTP/2", nil))
 	}
-	s, err := cc.startStream(c, u, method, req.creds, body)
-	if err != nil {
-		return nil, nil, st.classify(PhaseRequest, err), true
+	if err := s.cc.startStream(s, c, u, req, body); err != nil {
+		return nil, st.classify(PhaseRequest, err)
 	}
 	c.requests.Add(1)
 	c.h2.streams.Add(1)
-	pc := &s.pc
-	pc.key, pc.remote, pc.h2s = cc.key, cc.remote, s
-	st.use(pc)
-	st.res.RemoteAddr = pc.remote
 	if len(body) > 0 {
-		st.setDeadline(pc, 0)
+		st.setDeadline(s, 0)
 		if err := s.sendBody(body); err != nil {
-			st.done(pc, false)
-			return nil, nil, st.classify(PhaseRequest, err), false
+			return nil, st.classify(PhaseRequest, err)
 		}
 	}
-	st.setDeadline(pc, c.cfg.HeaderTimeout)
+	st.setDeadline(s, c.cfg.HeaderTimeout)
 	resp, at, err := s.awaitHead()
 	if err != nil {
-		st.done(pc, false)
-		var un *h2Unprocessed
-		return nil, nil, st.classify(PhaseHeader, err), errors.As(err, &un)
+		return nil, st.classify(PhaseHeader, err)
 	}
 	st.res.Timings.TTFB = at.Sub(st.start) - st.queued
-	c.logResponse(st.curURL, resp)
-	s.body = h2Body{s: s, idle: c.cfg.IdleReadTimeout}
 	resp.Body = &s.body
 	resp.Request = getRequest
-	if method == "HEAD" {
+	if req.method == "HEAD" {
 		resp.Request = headRequest
 	}
-	return resp, pc, nil, false
+	return resp, nil
 }
-
-// h2Done ends the fetch's use of a stream (fetchState.done for HTTP/2).
-func (st *fetchState) h2Done(pc *persistConn) {
-	st.cur.CompareAndSwap(pc, nil)
-	st.res.WireBytes += pc.h2s.release()
-}
-
-func hf(name, value string) hpack.HeaderField { return hpack.HeaderField{Name: name, Value: value} }

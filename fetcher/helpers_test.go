@@ -22,7 +22,7 @@ func startServe(t testing.TB) *serve.Server {
 }
 
 // runList runs urls through mode and returns the results in input order.
-func runList(t testing.TB, ctx context.Context, mode Mode, cfg Config, urls []string) ([]Result, Stats) {
+func runList(t testing.TB, ctx context.Context, mode Mode, cfg RunConfig, urls []string) ([]Result, Stats) {
 	t.Helper()
 	jobs := make(chan Job)
 	results := make(chan Result, len(urls))

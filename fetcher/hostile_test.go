@@ -249,14 +249,7 @@ func TestHostile(t *testing.T) {
 		urls = append(urls, u)
 		wantKind[u] = KindNone
 	}
-	cfg := Config{
-		Timeout:     time.Second,
-		TLSTimeout:  300 * time.Millisecond,
-		MaxBody:     1 << 20,
-		Compressed:  true,
-		Concurrency: 8,
-		Resolver:    failingResolver{},
-	}
+	cfg := RunConfig{Config: Config{Timeout: time.Second, TLSTimeout: 300 * time.Millisecond, MaxBody: 1 << 20, Compressed: true, Resolver: failingResolver{}}, Concurrency: 8}
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			res, _ := runList(t, context.Background(), mode, cfg, urls)
@@ -304,7 +297,7 @@ func TestPhaseTimeouts(t *testing.T) {
 				if tt.cfg.Timeout == 0 {
 					tt.cfg.Timeout = testTimeout
 				}
-				res, _ := runList(t, context.Background(), mode, tt.cfg, []string{tt.url})
+				res, _ := runList(t, context.Background(), mode, RunConfig{Config: tt.cfg}, []string{tt.url})
 				r := res[0]
 				if r.ErrorKind != KindTimeout || !strings.Contains(errString(r), tt.wantMsg) || r.Retries != tt.wantRetries {
 					t.Errorf("got %v %q, %d retries; want timeout saying %q, %d retries", r.ErrorKind, errString(r), r.Retries, tt.wantMsg, tt.wantRetries)
@@ -352,7 +345,7 @@ func TestConnectStall(t *testing.T) {
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			cfg := Config{Timeout: testTimeout, ConnectTimeout: 150 * time.Millisecond, Retries: 1}
-			res, _ := runList(t, context.Background(), mode, cfg, []string{"http://" + addr + "/"})
+			res, _ := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{"http://" + addr + "/"})
 			r := res[0]
 			if r.ErrorKind != KindTimeout || !strings.Contains(errString(r), "connect timed out after 150ms") || r.Retries != 1 {
 				t.Errorf("got %v %q, %d retries; want timeout saying the connect timed out, 1 retry", r.ErrorKind, errString(r), r.Retries)

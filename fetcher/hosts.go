@@ -9,7 +9,7 @@ import (
 )
 
 // hostTable holds what fetches to one host (name:port) share: the per-host
-// limit (Config.PerHost) and the pause that a 429 or 503 with Retry-After
+// limit (RunConfig.PerHost) and the pause that a 429 or 503 with Retry-After
 // puts on new requests to it. An entry lives while fetches use it or a
 // pause is pending. Safe for concurrent use; mu guards m and every
 // hostState's refs and pausedUntil.

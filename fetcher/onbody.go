@@ -5,7 +5,7 @@ import (
 	"net/url"
 )
 
-// BodyFunc is the type of Config.OnBody: it is called once for each final
+// BodyFunc is the type of RunConfig.OnBody: it is called once for each final
 // response with a 2xx status (never for a redirect, an error page or a
 // HEAD request), after its head and
 // before its body, with the job, the URL that answered (after redirects)
@@ -22,7 +22,7 @@ import (
 // its writer.
 type BodyFunc func(job Job, finalURL *url.URL, contentType string) io.Writer
 
-// RedirectFunc is the type of Config.OnRedirect: it is called before a
+// RedirectFunc is the type of RunConfig.OnRedirect: it is called before a
 // redirect from from to to is followed, and the redirect is followed only
 // if it returns true. When it returns false the 3xx response is the final
 // result of the fetch (its body is drained; OnBody is not called).
@@ -39,7 +39,7 @@ type CrawlInfo struct {
 	Links  int    `json:"links"`            // links the page yielded (in scope or not)
 }
 
-// bodyHook is the writer of Config.OnBody for one body, which goes quiet
+// bodyHook is the writer of RunConfig.OnBody for one body, which goes quiet
 // after its first error.
 type bodyHook struct {
 	w   io.Writer
@@ -71,7 +71,7 @@ func (st *fetchState) bodyHookFor(u *url.URL, contentType string) *bodyHook {
 	return &bodyHook{w: w}
 }
 
-// followRedirect asks Config.OnRedirect whether to follow a redirect.
+// followRedirect asks RunConfig.OnRedirect whether to follow a redirect.
 func (st *fetchState) followRedirect(from, to *url.URL) bool {
 	return st.c.cfg.OnRedirect == nil || st.c.cfg.OnRedirect(*st.job, from, to)
 }

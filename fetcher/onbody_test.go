@@ -71,7 +71,7 @@ func TestOnBody(t *testing.T) {
 				rec       *recorder
 				redirects []string
 			)
-			cfg := tt.cfg
+			cfg := fetcher.RunConfig{Config: tt.cfg}
 			cfg.OnBody = func(job fetcher.Job, final *url.URL, ct string) io.Writer {
 				mu.Lock()
 				defer mu.Unlock()

@@ -34,32 +34,33 @@ type proxySpec struct {
 func (p *proxySpec) httpLike() bool { return p.scheme == "http" || p.scheme == "https" }
 
 // parseProxy parses a proxy URL as curl takes it: no scheme means
-// http://, no port means 1080 for SOCKS, 443 for https, 80 for http. from
-// names where it came from, for the error.
-func parseProxy(raw, from string) (*proxySpec, error) {
+// http://, no port means 1080 for SOCKS, 443 for https, 80 for http. Its
+// error says what is wrong, never the password; the caller says where the
+// URL came from.
+func parseProxy(raw string) (*proxySpec, error) {
 	s := strings.TrimSpace(raw)
 	if !strings.Contains(s, "://") {
 		s = "http://" + s
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("fetcher: %s: proxy %q is not a URL", from, maskProxyURL(raw))
+		return nil, fmt.Errorf("proxy %q is not a URL", maskProxyURL(raw))
 	}
 	p := &proxySpec{scheme: strings.ToLower(u.Scheme)}
 	switch p.scheme {
 	case "http", "https", "socks5", "socks5h":
 	default:
-		return nil, fmt.Errorf("fetcher: %s: proxy scheme %q not supported (http, https, socks5 or socks5h)", from, u.Scheme)
+		return nil, fmt.Errorf("proxy scheme %q not supported (http, https, socks5 or socks5h)", u.Scheme)
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("fetcher: %s: proxy %q has no host", from, maskProxyURL(raw))
+		return nil, fmt.Errorf("proxy %q has no host", maskProxyURL(raw))
 	}
 	p.host = strings.ToLower(u.Hostname())
 	p.port = u.Port()
 	if p.port == "" {
 		p.port = map[string]string{"http": "80", "https": "443", "socks5": "1080", "socks5h": "1080"}[p.scheme]
 	} else if n, err := parsePort(p.port); err != nil || n == 0 {
-		return nil, fmt.Errorf("fetcher: %s: proxy port %q is not a number from 1 to 65535", from, p.port)
+		return nil, fmt.Errorf("proxy port %q is not a number from 1 to 65535", p.port)
 	}
 	p.display = p.scheme + "://" + net.JoinHostPort(p.host, p.port)
 	if u.User != nil {
@@ -69,7 +70,7 @@ func parseProxy(raw, from string) (*proxySpec, error) {
 			p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 		} else {
 			if len(user) > 255 || len(pass) > 255 {
-				return nil, fmt.Errorf("fetcher: %s: SOCKS5 user name and password are at most 255 bytes each", from)
+				return nil, errors.New("SOCKS5 user name and password are at most 255 bytes each")
 			}
 			p.socks = &proxy.Auth{User: user, Password: pass}
 		}
@@ -153,22 +154,22 @@ func newProxyChooser(explicit, noProxy string, noEnv bool, getenv func(string) s
 	ch := &proxyChooser{noProxy: noProxy}
 	switch {
 	case explicit != "":
-		p, err := parseProxy(explicit, "--proxy")
+		p, err := parseProxy(explicit)
 		if err != nil {
-			return nil, err
+			return nil, &FieldError{Field: "Proxy", Err: err}
 		}
 		ch.http, ch.https = p, p
 	case !noEnv:
 		env := readProxyEnv(getenv)
 		var err error
 		if env.HTTP != "" {
-			if ch.http, err = parseProxy(env.HTTP, env.httpFrom); err != nil {
-				return nil, err
+			if ch.http, err = parseProxy(env.HTTP); err != nil {
+				return nil, fmt.Errorf("fetcher: %s: %w", env.httpFrom, err)
 			}
 		}
 		if env.HTTPS != "" {
-			if ch.https, err = parseProxy(env.HTTPS, env.httpsFrom); err != nil {
-				return nil, err
+			if ch.https, err = parseProxy(env.HTTPS); err != nil {
+				return nil, fmt.Errorf("fetcher: %s: %w", env.httpsFrom, err)
 			}
 		}
 		if noProxy == "" {
@@ -306,8 +307,8 @@ func (st *fetchState) openConn(u *url.URL, key poolKey, host, port string) (net.
 // it when the fetch is canceled or times out; the returned func undoes it.
 func (st *fetchState) guard(conn net.Conn, d time.Duration) func() {
 	dl := time.Now().Add(d)
-	if st.deadline.Before(dl) {
-		dl = st.deadline
+	if st.lazy.deadline.Before(dl) {
+		dl = st.lazy.deadline
 	}
 	conn.SetDeadline(dl)
 	stop := context.AfterFunc(st.ctx, func() { conn.SetDeadline(aLongTimeAgo) })
@@ -479,31 +480,12 @@ func (st *fetchState) tunnelSOCKS(conn net.Conn, p *proxySpec, host, port string
 	return conn, nil
 }
 
-// appendProxyRequest renders the request head for u in absolute form, as
-// an HTTP proxy wants it, with the proxy's credentials.
-func (c *Client) appendProxyRequest(b []byte, u *url.URL, method string, creds, body bool, p *proxySpec) []byte {
-	head := c.appendRequest(nil, u, method, creds, body)
-	i := strings.Index(string(head), "\r\n")
-	b = append(b, method...)
-	b = append(b, ' ')
-	b = append(b, u.Scheme...)
-	b = append(b, "://"...)
-	b = append(b, hostHeader(u)...)
-	b = append(b, u.RequestURI()...)
-	b = append(b, " HTTP/1.1\r\n"...)
-	if p.auth != "" {
-		b = append(b, "Proxy-Authorization: "...)
-		b = append(b, p.auth...)
-		b = append(b, "\r\n"...)
-	}
-	return append(b, head[i+2:]...)
-}
-
 // CheckProxies reports whether the proxies cfg names (Proxy, or the
 // environment's unless NoEnvProxy) are URLs a client can use: http://,
 // https://, socks5:// or socks5h:// (no scheme means http://), a host, a
-// port from 1 to 65535. Its error names the flag or variable and never
-// shows the password. NewClient fails with the same error.
+// port from 1 to 65535. Its error, a *FieldError of Proxy or an error
+// naming the environment variable, never shows the password. NewClient
+// fails with the same error.
 func CheckProxies(cfg Config) error {
 	_, err := newProxyChooser(cfg.Proxy, cfg.NoProxy, cfg.NoEnvProxy, os.Getenv)
 	return err

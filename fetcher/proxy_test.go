@@ -170,7 +170,7 @@ func TestTinyproxy(t *testing.T) {
 				proxyURL = "http://alice:s3cret-pw@" + px.Addr
 			}
 			forEachMode(t, func(t *testing.T, mode Mode) {
-				cfg := Config{Timeout: testTimeout, Proxy: proxyURL, RootCAs: pool, Concurrency: 2}
+				cfg := RunConfig{Config: Config{Timeout: testTimeout, Proxy: proxyURL, RootCAs: pool}, Concurrency: 2}
 				urls := []string{httpURL + "/size/10", httpURL + "/redirect/1/size/10", httpURL + "/size/10", tlsURL + "/hello", tlsURL + "/redirect", tlsURL + "/hello"}
 				res, stats := runList(t, context.Background(), mode, cfg, urls)
 				checkProxied(t, res[:3], 10, "http://"+px.Addr, "s3cret-pw")
@@ -192,14 +192,14 @@ func TestTinyproxy(t *testing.T) {
 			})
 			t.Run("retries", func(t *testing.T) {
 				cfg := Config{Timeout: testTimeout, Proxy: proxyURL, RootCAs: pool, Retries: 2}
-				res, stats := runList(t, context.Background(), ModeAsync, cfg, []string{httpURL + "/status/503/size/1"})
+				res, stats := runList(t, context.Background(), ModeAsync, RunConfig{Config: cfg}, []string{httpURL + "/status/503/size/1"})
 				if r := res[0]; r.Status != 503 || r.Retries != 2 || r.Proxy != "http://"+px.Addr || stats.Requests < 3 {
 					t.Errorf("got status %d after %d retries via %q, %d requests; want 503 after 2 retries via the proxy", r.Status, r.Retries, r.Proxy, stats.Requests)
 				}
 			})
 			if auth {
 				t.Run("no credentials", func(t *testing.T) {
-					res, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Proxy: px.URL, RootCAs: pool}, []string{tlsURL + "/hello", httpURL + "/size/1"})
+					res, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, Proxy: px.URL, RootCAs: pool}}, []string{tlsURL + "/hello", httpURL + "/size/1"})
 					if r := res[0]; r.ErrorKind != KindProxy || !strings.Contains(errString(r), "407") {
 						t.Errorf("CONNECT without credentials: got %v %q; want proxy kind with the 407 status line", r.ErrorKind, errString(r))
 					}
@@ -208,7 +208,7 @@ func TestTinyproxy(t *testing.T) {
 					}
 				})
 				t.Run("wrong password", func(t *testing.T) {
-					res, _ := runList(t, context.Background(), ModeThreads, Config{Timeout: testTimeout, Proxy: "http://alice:wrong-pw@" + px.Addr, RootCAs: pool}, []string{tlsURL + "/hello"})
+					res, _ := runList(t, context.Background(), ModeThreads, RunConfig{Config: Config{Timeout: testTimeout, Proxy: "http://alice:wrong-pw@" + px.Addr, RootCAs: pool}}, []string{tlsURL + "/hello"})
 					r := res[0]
 					if r.ErrorKind != KindProxy || !strings.Contains(errString(r), "HTTP/1.") || strings.Contains(errString(r), "wrong-pw") {
 						t.Errorf("got %v %q; want proxy kind with the status line and no password", r.ErrorKind, errString(r))
@@ -241,14 +241,14 @@ func TestMicrosocks(t *testing.T) {
 				t.Run(scheme, func(t *testing.T) {
 					forEachMode(t, func(t *testing.T, mode Mode) {
 						cfg := Config{Timeout: testTimeout, Proxy: proxyURL, RootCAs: pool}
-						res, _ := runList(t, context.Background(), mode, cfg, []string{"http://127.0.0.1:" + port + "/size/7", tlsURL + "/hello"})
+						res, _ := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{"http://127.0.0.1:" + port + "/size/7", tlsURL + "/hello"})
 						checkProxied(t, res[:1], 7, scheme+"://"+px.Addr, "s0cks-pw")
 						checkProxied(t, res[1:], 5, scheme+"://"+px.Addr, "s0cks-pw")
 					})
 				})
 			}
 			if auth {
-				res, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Proxy: "socks5://bob:bad-pw@" + px.Addr}, []string{s.URL() + "/size/1"})
+				res, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, Proxy: "socks5://bob:bad-pw@" + px.Addr}}, []string{s.URL() + "/size/1"})
 				if r := res[0]; r.ErrorKind != KindProxy || strings.Contains(errString(r), "bad-pw") {
 					t.Errorf("wrong SOCKS5 password: got %v %q; want proxy kind, no password", r.ErrorKind, errString(r))
 				}
@@ -314,7 +314,7 @@ func TestHostileProxies(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				cfg := Config{Timeout: testTimeout, Proxy: tt.proxy, ConnectTimeout: tt.timeout}
 				t0 := time.Now()
-				res, _ := runList(t, context.Background(), mode, cfg, []string{"https://origin.test/"})
+				res, _ := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{"https://origin.test/"})
 				r := res[0]
 				if r.ErrorKind != tt.wantKind || !strings.Contains(errString(r), tt.wantMsg) {
 					t.Errorf("got %v %q; want %v saying %q", r.ErrorKind, errString(r), tt.wantKind, tt.wantMsg)
@@ -355,16 +355,16 @@ func TestProxyFromEnvironmentRun(t *testing.T) {
 	})
 	t.Setenv("http_proxy", "http://"+px.ln.Addr().String())
 	t.Setenv("no_proxy", "")
-	res, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout}, []string{s.URL() + "/size/5"})
+	res, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout}}, []string{s.URL() + "/size/5"})
 	if r := res[0]; !r.OK() || r.Bytes != 2 || seen.Load() != 1 {
 		t.Errorf("via http_proxy: got ok=%v %d bytes %q, proxy saw %d; want the proxy's 2 bytes", r.OK(), r.Bytes, errString(r), seen.Load())
 	}
 	t.Setenv("no_proxy", "127.0.0.1")
-	res, _ = runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout}, []string{s.URL() + "/size/5"})
+	res, _ = runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout}}, []string{s.URL() + "/size/5"})
 	if r := res[0]; !r.OK() || r.Bytes != 5 || r.Proxy != "" {
 		t.Errorf("with no_proxy: got ok=%v %d bytes via %q; want 5 bytes direct", r.OK(), r.Bytes, r.Proxy)
 	}
-	res, _ = runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, NoEnvProxy: true, NoProxy: ""}, []string{s.URL() + "/size/5"})
+	res, _ = runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, NoEnvProxy: true, NoProxy: ""}}, []string{s.URL() + "/size/5"})
 	if r := res[0]; !r.OK() || r.Bytes != 5 || r.Proxy != "" {
 		t.Errorf("with NoEnvProxy: got ok=%v %d bytes via %q; want 5 bytes direct", r.OK(), r.Bytes, r.Proxy)
 	}
@@ -408,7 +408,7 @@ func TestSOCKSNames(t *testing.T) {
 		{"socks5", []byte{1, 192, 0, 2, 10}},
 		{"socks5h", append([]byte{3}, "origin.test"...)},
 	} {
-		r, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, Resolver: res, Proxy: tt.scheme + "://" + fake.ln.Addr().String()}, []string{"http://origin.test/"})
+		r, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, Resolver: res, Proxy: tt.scheme + "://" + fake.ln.Addr().String()}}, []string{"http://origin.test/"})
 		if r[0].ErrorKind != KindProxy || !strings.Contains(errString(r[0]), "unreachable") {
 			t.Errorf("%s: got %v %q; want proxy kind saying the host is unreachable", tt.scheme, r[0].ErrorKind, errString(r[0]))
 		}
@@ -480,17 +480,17 @@ func TestHTTPSProxy(t *testing.T) {
 	addr, _ := startTLSProxy(t, "Basic ZGF2ZTp0bHMtcHc=") // dave:tls-pw
 	forEachMode(t, func(t *testing.T, mode Mode) {
 		cfg := Config{Timeout: testTimeout, Proxy: "https://dave:tls-pw@" + addr, RootCAs: originPool}
-		res, _ := runList(t, context.Background(), mode, cfg, []string{s.URL() + "/size/6", tlsURL + "/hello"})
+		res, _ := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{s.URL() + "/size/6", tlsURL + "/hello"})
 		checkProxied(t, res[:1], 6, "https://"+addr, "tls-pw")
 		checkProxied(t, res[1:], 5, "https://"+addr, "tls-pw")
 		if res[0].Timings.TLS <= 0 {
 			t.Errorf("http URL via an https proxy: TLS time %v; want the handshake with the proxy timed", res[0].Timings.TLS)
 		}
-		res, _ = runList(t, context.Background(), mode, Config{Timeout: testTimeout, Proxy: "https://dave:wrong@" + addr, RootCAs: originPool}, []string{tlsURL + "/hello"})
+		res, _ = runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout, Proxy: "https://dave:wrong@" + addr, RootCAs: originPool}}, []string{tlsURL + "/hello"})
 		if r := res[0]; r.ErrorKind != KindProxy || !strings.Contains(errString(r), "407") {
 			t.Errorf("wrong credentials: got %v %q; want proxy with the 407", r.ErrorKind, errString(r))
 		}
-		res, _ = runList(t, context.Background(), mode, Config{Timeout: testTimeout, Proxy: "https://" + addr, RootCAs: x509.NewCertPool()}, []string{tlsURL + "/hello"})
+		res, _ = runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout, Proxy: "https://" + addr, RootCAs: x509.NewCertPool()}}, []string{tlsURL + "/hello"})
 		if r := res[0]; r.ErrorKind != KindTLS || !strings.Contains(errString(r), "TLS to proxy https://"+addr) {
 			t.Errorf("untrusted proxy certificate: got %v %q; want tls naming the proxy", r.ErrorKind, errString(r))
 		}

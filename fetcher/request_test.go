@@ -81,7 +81,7 @@ func TestHeaderLinesHostOverride(t *testing.T) {
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			cfg := Config{Timeout: testTimeout, HeaderLines: []string{"Host: vhost.test", "X-Trace: t1", "User-Agent:", "X-Empty;"}}
-			res, _ := runList(t, context.Background(), mode, cfg, []string{first.URL() + "/go"})
+			res, _ := runList(t, context.Background(), mode, RunConfig{Config: cfg}, []string{first.URL() + "/go"})
 			if r := res[0]; !r.OK() || r.FinalURL != otherURL {
 				t.Fatalf("got status %d, final %s, error %s; want 200 at %s", r.Status, r.FinalURL, errString(r), otherURL)
 			}
@@ -194,7 +194,7 @@ func TestRetryAsCurl(t *testing.T) {
 			if tt.cfg.Timeout == 0 {
 				tt.cfg.Timeout = testTimeout
 			}
-			res, _ := runList(t, context.Background(), ModeAsync, tt.cfg, []string{tt.url})
+			res, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: tt.cfg}, []string{tt.url})
 			r := res[0]
 			retriesOK := r.Retries == tt.wantRetries || tt.wantRetries < 0 && r.Retries < tt.cfg.Retries
 			if r.Status != tt.wantStatus || !retriesOK || r.ErrorKind != tt.wantKind || !strings.Contains(errString(r), tt.wantMsg) {
@@ -229,7 +229,7 @@ func TestVerbose(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			var log writeLog
 			urls := []string{u, u, u, u}
-			runList(t, context.Background(), mode, Config{Timeout: testTimeout, Verbose: &log, Concurrency: 4}, urls)
+			runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, Verbose: &log, Concurrency: 4}, urls)
 			if len(log.writes) != 2*len(urls) {
 				t.Fatalf("got %d writes; want %d (one per head)", len(log.writes), 2*len(urls))
 			}
@@ -273,7 +273,7 @@ func TestResultExtras(t *testing.T) {
 	jobs <- Job{URL: s.URL() + "/size/3", Index: 0, Label: "id-1"}
 	jobs <- Job{URL: s.URL() + "/status/404", Index: 1}
 	close(jobs)
-	if _, err := Run(context.Background(), ModeAsync, Config{Timeout: testTimeout, IncludeHeaders: true}, jobs, results); err != nil {
+	if _, err := Run(context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout}, IncludeHeaders: true}, jobs, results); err != nil {
 		t.Fatal(err)
 	}
 	close(results)
@@ -315,7 +315,7 @@ func TestPasswordsMasked(t *testing.T) {
 	dir := t.TempDir()
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
-			res, _ := runList(t, context.Background(), mode, Config{Timeout: testTimeout, SaveDir: dir}, []string{base + "/go", base + "/file", "ftp://user:secret@h/", "http://user:secret@h:99999/"})
+			res, _ := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, SaveDir: dir}, []string{base + "/go", base + "/file", "ftp://user:secret@h/", "http://user:secret@h:99999/"})
 			for _, r := range res {
 				b, _ := json.Marshal(r)
 				if strings.Contains(string(b), "secret") || strings.Contains(errString(r), "secret") {
@@ -372,7 +372,7 @@ func TestRetryBody(t *testing.T) {
 			for _, mode := range Modes {
 				reset := func() { mu.Lock(); n = 0; mu.Unlock() } // the next answer is the bad one
 				reset()
-				cfg := Config{Timeout: testTimeout, IdleReadTimeout: 200 * time.Millisecond, SHA256: true}
+				cfg := RunConfig{Config: Config{Timeout: testTimeout, IdleReadTimeout: 200 * time.Millisecond}, SHA256: true}
 				res, _ := runList(t, context.Background(), mode, cfg, []string{s.URL() + "/"})
 				if r := res[0]; r.ErrorKind != tt.kind || r.Retries != 0 {
 					t.Errorf("%v without Retries: got %v %s, %d retries; want %v", mode, r.ErrorKind, errString(r), r.Retries, tt.kind)

@@ -275,11 +275,11 @@ type Result struct {
 	Proto       string    `json:"proto,omitempty"`    // protocol of the final response: "HTTP/1.1" or "HTTP/2.0"
 	Error       *string   `json:"error"`              // Err.Error(), or nil
 	ErrorKind   ErrorKind `json:"error_kind"`         // null when none
-	SHA256      string    `json:"sha256,omitempty"`   // hex SHA-256 of the decoded body, with Config.SHA256
-	SavedAs     string    `json:"saved_as,omitempty"` // the file written, with Config.SaveDir
+	SHA256      string    `json:"sha256,omitempty"`   // hex SHA-256 of the decoded body, with RunConfig.SHA256
+	SavedAs     string    `json:"saved_as,omitempty"` // the file written, with RunConfig.SaveDir
 	Label       string    `json:"label,omitempty"`    // Job.Label, passed through
 	// Headers is the final response's header (canonical keys), with
-	// Config.IncludeHeaders.
+	// RunConfig.IncludeHeaders.
 	Headers    http.Header `json:"headers,omitempty"`
 	Proxy      string      `json:"proxy,omitempty"` // the proxy used (scheme://host:port, never credentials)
 	*CrawlInfo             // depth, parent, links: set in crawl mode only
@@ -289,7 +289,7 @@ type Result struct {
 	Index int64 `json:"-"`
 	// NotStarted marks the result of a job whose fetch never began: the
 	// run was canceled while the job waited for the engine (a slot, a
-	// worker, the pace of Config.Rate). No request was made; its error is
+	// worker, the pace of RunConfig.Rate). No request was made; its error is
 	// KindCanceled. Every engine reports such jobs so, and the fetch
 	// command counts them as not_started instead of printing them.
 	NotStarted bool `json:"-"`

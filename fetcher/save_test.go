@@ -63,7 +63,7 @@ func TestSaveDir(t *testing.T) {
 	for _, p := range paths {
 		urls = append(urls, srv.URL+p)
 	}
-	res, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, SaveDir: dir, SHA256: true}, urls)
+	res, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout}, SaveDir: dir, SHA256: true}, urls)
 	seen := map[string]bool{}
 	for _, r := range res {
 		if !r.OK() {
@@ -89,7 +89,7 @@ func TestSaveDir(t *testing.T) {
 		t.Errorf("got %d files in the save dir; want %d", len(files), len(paths))
 	}
 	// A missing directory fails each fetch as io, saying why.
-	res, _ = runList(t, context.Background(), ModeThreads, Config{Timeout: testTimeout, SaveDir: filepath.Join(parent, "missing")}, urls[:1])
+	res, _ = runList(t, context.Background(), ModeThreads, RunConfig{Config: Config{Timeout: testTimeout}, SaveDir: filepath.Join(parent, "missing")}, urls[:1])
 	if res[0].ErrorKind != KindIO || !strings.Contains(errString(res[0]), "saving") {
 		t.Errorf("got %v %q; want io saying the body could not be saved", res[0].ErrorKind, errString(res[0]))
 	}
@@ -99,7 +99,7 @@ func TestSaveDir(t *testing.T) {
 func TestMaxBodyRemovesFile(t *testing.T) {
 	s := startServe(t)
 	dir := t.TempDir()
-	res, _ := runList(t, context.Background(), ModeAsync, Config{Timeout: testTimeout, SaveDir: dir, MaxBody: 1000}, []string{s.URL() + "/size/5000", s.URL() + "/size/1000"})
+	res, _ := runList(t, context.Background(), ModeAsync, RunConfig{Config: Config{Timeout: testTimeout, MaxBody: 1000}, SaveDir: dir}, []string{s.URL() + "/size/5000", s.URL() + "/size/1000"})
 	if res[0].ErrorKind != KindTooLarge || res[0].SavedAs != "" || res[1].ErrorKind != KindNone || res[1].Bytes != 1000 {
 		t.Errorf("got %v (saved %q), %v %d bytes; want too_large with no file, then 1000 bytes", res[0].ErrorKind, res[0].SavedAs, res[1].ErrorKind, res[1].Bytes)
 	}

@@ -91,7 +91,7 @@ func TestParkedTaskStack(t *testing.T) {
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)
-		Run(ctx, ModeAsync, Config{Concurrency: n * 2, Timeout: time.Minute}, jobs, results)
+		Run(ctx, ModeAsync, RunConfig{Config: Config{Timeout: time.Minute}, Concurrency: n * 2}, jobs, results)
 	}()
 	fetching := parked(n)
 	cancel()

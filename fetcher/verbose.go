@@ -9,7 +9,7 @@ import (
 )
 
 // logRequest writes the request head in buf (CRLF lines, as sent) to
-// Config.Verbose, as curl -v does: "* URL", then each line after "> ",
+// RunConfig.Verbose, as curl -v does: "* URL", then each line after "> ",
 // credentials masked. One Write per head.
 func (c *Client) logRequest(url string, head []byte) {
 	if c.cfg.Verbose == nil {
@@ -28,7 +28,7 @@ func (c *Client) logRequest(url string, head []byte) {
 	c.writeVerbose(b.Bytes())
 }
 
-// logResponse writes the head of resp to Config.Verbose, as curl -v does:
+// logResponse writes the head of resp to RunConfig.Verbose, as curl -v does:
 // "* URL", then the status line and the header fields (sorted by name)
 // after "< ", then "< " alone. One Write per head.
 func (c *Client) logResponse(url string, resp *http.Response) {
@@ -56,7 +56,7 @@ func (c *Client) logResponse(url string, resp *http.Response) {
 	c.writeVerbose(b.Bytes())
 }
 
-// writeVerbose writes p to Config.Verbose in one Write, one head at a
+// writeVerbose writes p to RunConfig.Verbose in one Write, one head at a
 // time.
 func (c *Client) writeVerbose(p []byte) {
 	c.verboseMu.Lock()

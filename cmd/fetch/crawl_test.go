@@ -274,7 +274,7 @@ func runCrawl(t *testing.T, tc crawlRunCase) (string, string, exitCode, []fetche
 	}
 	code := newCmdFetch(ctx, ios, append([]string{"--crawl"}, tc.args...), func(ctx context.Context, o *Options) exitCode {
 		o.Now, o.Crawl = clock.Now, eng.crawl
-		o.Run = func(context.Context, fetcher.Mode, fetcher.Config, <-chan fetcher.Job, chan<- fetcher.Result) (fetcher.Stats, error) {
+		o.Run = func(context.Context, fetcher.Mode, fetcher.RunConfig, <-chan fetcher.Job, chan<- fetcher.Result) (fetcher.Stats, error) {
 			t.Error("a crawl ran the list engine")
 			return fetcher.Stats{}, nil
 		}

@@ -25,7 +25,7 @@ func parseMode(s string) (fetcher.Mode, error) {
 // RunFunc runs the jobs on the engine of mode and sends one result per job
 // to results; it returns when jobs is closed and every result is sent
 // (fetcher.Run's contract).
-type RunFunc func(ctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error)
+type RunFunc func(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error)
 
 // CrawlFunc runs the crawl of cfg, calling cfg.OnResult once per page,
 // and returns its counters when it ends (crawl.Run's contract).

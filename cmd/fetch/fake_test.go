@@ -66,7 +66,7 @@ type fakeSpec struct {
 	onJob func(url string)
 }
 
-func (e *fakeEngine) run(ctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+func (e *fakeEngine) run(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 	e.mu.Lock()
 	e.runs = append(e.runs, mode)
 	e.mu.Unlock()

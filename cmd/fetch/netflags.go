@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -43,7 +42,7 @@ func (n *netOptions) configure(cfg *fetcher.Config) error {
 	cfg.MaxConnectsPerHost = n.maxConnects.n
 	cfg.NoConnectLimit = n.maxConnects.off
 	if err := fetcher.CheckProxies(*cfg); err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "fetcher: "))
+		return inFlagWords(err) // options.go
 	}
 	return nil
 }

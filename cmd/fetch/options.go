@@ -409,21 +409,86 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 		return err
 	}
 	// The fetcher's own checks, without building anything (no resolver,
-	// no connection): its message names the flag.
+	// no connection): its message, in flags' words.
 	cfg, err := baseConfig(o)
 	if err == nil {
 		err = cfg.Validate()
 	}
 	if err != nil {
-		return &FlagError{err}
+		return &FlagError{inFlagWords(err)}
 	}
 	return nil
 }
 
+// fieldFlags names the flag that sets each field of fetcher.Config and
+// fetcher.RunConfig that the command sets (baseConfig): the fetcher's
+// checks name fields (*fetcher.FieldError), the command's users read
+// flags.
+var fieldFlags = map[string]string{
+	"Timeout":             "-m/--max-time",
+	"ConnectTimeout":      "--connect-timeout",
+	"TLSTimeout":          "--tls-timeout",
+	"Retries":             "--retry",
+	"RetryAllErrors":      "--retry-all-errors",
+	"RetryMaxTime":        "--retry-max-time",
+	"MaxRedirects":        "--max-redirs",
+	"NoRedirects":         "--max-redirs 0",
+	"HeaderLines":         "-H",
+	"UserAgent":           "-A/--user-agent",
+	"Method":              "-X/--request",
+	"Data":                "-d/--data",
+	"MaxBody":             "--max-body",
+	"Compressed":          "--compressed",
+	"HTTPVersion":         "--http1.1/--http2",
+	"Insecure":            "-k/--insecure",
+	"CAFile":              "--cacert",
+	"Family":              "-4/-6",
+	"ConnectAttemptDelay": "--attempt-delay",
+	"MaxConnectsPerHost":  "--connects-per-host",
+	"NoConnectLimit":      "--connects-per-host 0",
+	"Proxy":               "--proxy",
+	"NoProxy":             "--noproxy",
+	"NoEnvProxy":          `--proxy ""`,
+	"Concurrency":         "-c/--concurrency",
+	"PerHost":             "--per-host",
+	"Rate":                "--rate",
+	"Hubs":                "--hubs",
+	"SaveDir":             "--save",
+	"SHA256":              "--sha256",
+	"IncludeHeaders":      "--include",
+	"Verbose":             "-v/--verbose",
+}
+
+// fieldRef is a field as the fetcher's messages name one.
+var fieldRef = regexp.MustCompile(`\b(?:Run)?Config\.([A-Z][A-Za-z0-9]*)`)
+
+// inFlagWords restates an error of the fetcher's checks as the command's
+// users read it: a *fetcher.FieldError starts with its field's flag (and
+// the value at fault), and every field its message names is named by its
+// flag ("-H \"Content-Length: 3\": Content-Length is set by the client;
+// use -d/--data to send a body"); any other error loses its "fetcher: ".
+func inFlagWords(err error) error {
+	flagOf := func(ref string) string {
+		if f, ok := fieldFlags[fieldRef.FindStringSubmatch(ref)[1]]; ok {
+			return f
+		}
+		return ref
+	}
+	var fe *fetcher.FieldError
+	if !errors.As(err, &fe) {
+		return errors.New(fieldRef.ReplaceAllStringFunc(strings.TrimPrefix(err.Error(), "fetcher: "), flagOf))
+	}
+	msg := flagOf("Config." + fe.Field)
+	if fe.Value != "" {
+		msg += " " + fe.Value
+	}
+	return errors.New(msg + ": " + fieldRef.ReplaceAllStringFunc(fe.Err.Error(), flagOf))
+}
+
 // applyRequests checks the flags of the Requests group. The fetcher owns
 // the rules of what it is given (headers, methods, the CA file, the body):
-// Config.Validate checks them, and its message, which names the flag,
-// reaches the user unchanged.
+// Config.Validate checks them, and its message reaches the user in flags'
+// words (inFlagWords).
 func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 	if err := f.httpVersions.check(); err != nil {
 		return &FlagError{err}
@@ -454,6 +519,9 @@ func (f *fetchFlags) applyRequests(o *Options, fs *pflag.FlagSet) error {
 	}
 	if o.Head && fs.Changed("request") && !strings.EqualFold(o.Method, "HEAD") {
 		return flagErrorf("-I/--head and -X %s exclude each other", o.Method)
+	}
+	if o.Head && o.Data != "" {
+		return flagErrorf("-d/--data: a HEAD request (-I/--head) cannot carry a body")
 	}
 	if fs.Changed("request") && o.Method == "" {
 		return flagErrorf("-X/--request: want a method such as GET, POST or PUT")

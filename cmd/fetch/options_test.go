@@ -384,7 +384,7 @@ func TestTimeoutFlagsApart(t *testing.T) {
 		{[]string{"--tls-timeout", "3s", "x"}, fetcher.DefaultConnectTimeout, 3 * time.Second},
 	} {
 		ios, _, _, errOut := Test()
-		var cfg fetcher.Config
+		var cfg fetcher.RunConfig
 		code := newCmdFetch(context.Background(), ios, tt.args, func(_ context.Context, o *Options) exitCode {
 			var err error
 			if cfg, err = baseConfig(o); err != nil {
@@ -397,6 +397,59 @@ func TestTimeoutFlagsApart(t *testing.T) {
 		}
 		if cfg.ConnectTimeout != tt.connect || cfg.TLSTimeout != tt.tlsTime {
 			t.Errorf("%v: got ConnectTimeout %v, TLSTimeout %v; want %v, %v", tt.args, cfg.ConnectTimeout, cfg.TLSTimeout, tt.connect, tt.tlsTime)
+		}
+	}
+}
+
+// TestInFlagWords: the fetcher's checks name fields; the command's user
+// reads the flags that set them, in the leading field, in the fields the
+// message names, and nowhere a field of Go.
+func TestInFlagWords(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		cfg  fetcher.RunConfig
+		want string
+	}{
+		{"value and a field named", fetcher.RunConfig{Config: fetcher.Config{HeaderLines: []string{"Content-Length: 3"}}},
+			`-H "Content-Length: 3": Content-Length is set by the client; use -d/--data to send a body`},
+		{"two fields named", fetcher.RunConfig{Config: fetcher.Config{HeaderLines: []string{"Transfer-Encoding: gzip"}}},
+			`-H "Transfer-Encoding: gzip": Transfer-Encoding is set by the client; use -d/--data to send a body, --compressed for a compressed answer`},
+		{"method", fetcher.RunConfig{Config: fetcher.Config{Method: "HEAD", Data: "x"}}, "-d/--data: a HEAD request (-X/--request) cannot carry a body"},
+		{"engine field", fetcher.RunConfig{Concurrency: -1}, "-c/--concurrency: want 0 (the default) or more, got -1"},
+		{"off spelling", fetcher.RunConfig{Config: fetcher.Config{MaxConnectsPerHost: -1}}, "--connects-per-host: want 0 (the default) or more, got -1; --connects-per-host 0 turns the bound off"},
+		{"proxy", fetcher.RunConfig{Config: fetcher.Config{Proxy: "ftp://u:pw@q"}}, `--proxy: proxy scheme "ftp" not supported (http, https, socks5 or socks5h)`},
+		{"a field with no flag", fetcher.RunConfig{Config: fetcher.Config{MaxIdlePerHost: -1}}, "Config.MaxIdlePerHost: want 0 (the default) or more, got -1; Config.NoKeepAlive turns keep-alive off"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if err == nil {
+				t.Fatal("Validate: got nil; want an error")
+			}
+			if got := inFlagWords(err).Error(); got != tt.want {
+				t.Errorf("inFlagWords(%q) = %q; want %q", err, got, tt.want)
+			}
+		})
+	}
+	env := fetcher.Config{}
+	t.Setenv("https_proxy", "socks4://u:pw@q")
+	if got, want := inFlagWords(fetcher.CheckProxies(env)).Error(), `https_proxy: proxy scheme "socks4" not supported`; !strings.HasPrefix(got, want) {
+		t.Errorf("environment proxy: got %q; want it to start %q", got, want)
+	}
+}
+
+// TestFieldFlagsAreFields: every field fieldFlags names is a field of
+// fetcher.Config or fetcher.RunConfig, so a field renamed in the fetcher
+// does not leave its errors in Go's words.
+func TestFieldFlagsAreFields(t *testing.T) {
+	fields := map[string]bool{}
+	for _, typ := range []reflect.Type{reflect.TypeOf(fetcher.Config{}), reflect.TypeOf(fetcher.RunConfig{})} {
+		for i := 0; i < typ.NumField(); i++ {
+			fields[typ.Field(i).Name] = true
+		}
+	}
+	for f := range fieldFlags {
+		if !fields[f] {
+			t.Errorf("fieldFlags names %s; fetcher.Config and RunConfig have no such field", f)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func TestPlanFailureNamesTheKind(t *testing.T) {
 		}
 		code := newCmdFetch(context.Background(), ios, args, func(ctx context.Context, o *Options) exitCode {
 			o.Now, o.Crawl = clock.Now, eng.crawl
-			o.Run = func(ctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+			o.Run = func(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 				st, _ := eng.run(ctx, mode, cfg, jobs, results)
 				return st, errors.New("fake failure")
 			}

@@ -588,7 +588,7 @@ type failureKey struct {
 const maxShownFailures = 1 << 16
 
 // engineConfig turns the flags into the engines' configuration.
-func engineConfig(o *Options) (fetcher.Config, error) {
+func engineConfig(o *Options) (fetcher.RunConfig, error) {
 	cfg, err := baseConfig(o)
 	if err != nil {
 		return cfg, err
@@ -604,24 +604,25 @@ func engineConfig(o *Options) (fetcher.Config, error) {
 // the body) for the fetcher to check (Config.Validate) and read. Flag
 // groups that set fields of their own (proxies, HTTP versions) hook in
 // here; their errors are usage errors.
-func baseConfig(o *Options) (fetcher.Config, error) {
-	cfg := fetcher.Config{
-		Timeout:        o.Timeout,
-		ConnectTimeout: o.ConnectTimeout,
-		TLSTimeout:     o.TLSTimeout,
-		Retries:        o.Retries,
-		RetryAllErrors: o.RetryAllErrors,
-		RetryMaxTime:   o.RetryMaxTime,
-		MaxRedirects:   o.MaxRedirects,
-		NoRedirects:    o.MaxRedirects == 0,
-		HeaderLines:    o.HeaderLines,
-		UserAgent:      o.UserAgent,
-		Method:         o.Method,
-		Data:           bodyData(o),
-		Insecure:       o.Insecure,
-		CAFile:         o.CACert,
-		MaxBody:        o.MaxBody,
-		Compressed:     o.Compressed,
+func baseConfig(o *Options) (fetcher.RunConfig, error) {
+	cfg := fetcher.RunConfig{
+		Config: fetcher.Config{
+			Timeout:        o.Timeout,
+			ConnectTimeout: o.ConnectTimeout,
+			TLSTimeout:     o.TLSTimeout,
+			Retries:        o.Retries,
+			RetryAllErrors: o.RetryAllErrors,
+			RetryMaxTime:   o.RetryMaxTime,
+			HeaderLines:    o.HeaderLines,
+			UserAgent:      o.UserAgent,
+			Method:         o.Method,
+			Data:           bodyData(o),
+			Insecure:       o.Insecure,
+			CAFile:         o.CACert,
+			MaxBody:        o.MaxBody,
+			Compressed:     o.Compressed,
+			HTTPVersion:    o.HTTPVersion,
+		},
 		SaveDir:        o.SaveDir,
 		SHA256:         o.SHA256,
 		IncludeHeaders: o.Include,
@@ -629,12 +630,15 @@ func baseConfig(o *Options) (fetcher.Config, error) {
 		PerHost:        o.PerHost,
 		Rate:           o.Rate,
 		Hubs:           o.Hubs,
-		HTTPVersion:    o.HTTPVersion,
 	}
-	if cfg.NoRedirects {
-		cfg.MaxRedirects = 0
+	// --max-redirs 0 is the fetcher's own spelling of "follow none"; any
+	// other count is MaxRedirects.
+	if o.MaxRedirects == 0 {
+		cfg.NoRedirects = true
+	} else {
+		cfg.MaxRedirects = o.MaxRedirects
 	}
-	if err := o.Net.configure(&cfg); err != nil { // netflags.go
+	if err := o.Net.configure(&cfg.Config); err != nil { // netflags.go
 		return cfg, err
 	}
 	if o.Head {

@@ -125,7 +125,7 @@ func runFetch(t *testing.T, tc fetchRunCase) (string, string, exitCode, []fetche
 		o.announce = strings.HasPrefix(tc.name, "announce")
 		o.Run = eng.run
 		if tc.cancelOn != "" {
-			o.Run = func(rctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+			o.Run = func(rctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 				watched := make(chan fetcher.Job)
 				go func() {
 					defer close(watched)
@@ -140,7 +140,7 @@ func runFetch(t *testing.T, tc fetchRunCase) (string, string, exitCode, []fetche
 			}
 		}
 		if tc.name == "save-sha" {
-			o.Run = func(rctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+			o.Run = func(rctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 				inner := make(chan fetcher.Result)
 				done := make(chan struct{})
 				go func() {
@@ -274,7 +274,7 @@ func TestKeepOrderBounded(t *testing.T) {
 	var maxHeld int
 	// The engine holds every job it gets and answers, last first, only
 	// once no more job comes: when the window has stopped the feeder.
-	hoard := func(ctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+	hoard := func(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 		var held []fetcher.Result
 		release := func() {
 			for i := len(held) - 1; i >= 0; i-- {
@@ -339,7 +339,7 @@ func TestCompareListChanged(t *testing.T) {
 	runs := 0
 	code := newCmdFetch(context.Background(), ios, []string{"--compare", "--json", "-i", file}, func(ctx context.Context, o *Options) exitCode {
 		o.Now = clock.Now
-		o.Run = func(ctx context.Context, mode fetcher.Mode, cfg fetcher.Config, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
+		o.Run = func(ctx context.Context, mode fetcher.Mode, cfg fetcher.RunConfig, jobs <-chan fetcher.Job, results chan<- fetcher.Result) (fetcher.Stats, error) {
 			runs++
 			if runs == 1 {
 				// Someone truncates the list while the first run reads it.
