@@ -271,8 +271,10 @@ type RunConfig struct {
 	// PerHost caps the fetches to one host (name and port) at once. If
 	// zero, there is no cap below Concurrency.
 	PerHost int
-	// Rate caps how many fetches start per second, over the run. If zero,
-	// there is no cap.
+	// Rate caps how many fetches start per second, over the run: the n-th
+	// is due n/Rate after the first, and one that could not start when due
+	// starts as soon as a slot is free, with its Queue time counted from
+	// when it was due (wrk2's schedule; see Run). If zero, there is no cap.
 	Rate float64
 	// Hubs is the number of hubs of the async engine. If zero, one per
 	// core (GOMAXPROCS) is used.

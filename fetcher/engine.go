@@ -84,7 +84,7 @@ type engine struct {
 	waiting   *scheduler.Queue[queuedJob]
 
 	interval time.Duration // between starts, with a Rate; 0: none
-	next     time.Time     // the earliest start of the next fetch
+	next     time.Time     // when the next fetch is due, with a Rate (pace)
 }
 
 // lastJobs reports that every job of the run has been handed to a fetch
@@ -93,21 +93,32 @@ func (e *engine) lastJobs() bool {
 	return e.inputDone.Load() && (e.waiting == nil || e.waiting.Len() == 0)
 }
 
-// pace waits until the rate limit lets the next fetch start. It runs on
-// the dispatcher, an ordinary goroutine.
-func (e *engine) pace() {
+// pace waits until the rate limit lets the next fetch start, and returns
+// the time that fetch was scheduled to start. It runs on the dispatcher,
+// an ordinary goroutine, after the job was taken from the input at t0.
+//
+// Without a Rate a fetch is due when it is taken: pace returns t0. With
+// one, the n-th fetch of the run is due at the first one's start plus
+// n/Rate, whatever happened before it, as wrk2 schedules its requests: a
+// fetch that could not start on time (every slot busy, a stalled client)
+// starts as soon as it can, and its Queue time counts from when it was
+// due, so that a stall shows in the times instead of being left out
+// (coordinated omission). After a stall the fetches that fell behind
+// start back to back, as many at once as the concurrency allows, until
+// the schedule is caught up: over the run, Rate fetches start a second.
+func (e *engine) pace(t0 time.Time) time.Time {
 	if e.interval == 0 {
-		return
+		return t0
 	}
-	now := time.Now()
-	if e.next.After(now) {
-		sleepCtx(e.ctx, e.next.Sub(now))
-		now = time.Now()
+	if e.next.IsZero() {
+		e.next = t0
 	}
-	if e.next.Before(now) {
-		e.next = now
+	due := e.next
+	if wait := time.Until(due); wait > 0 {
+		sleepCtx(e.ctx, wait)
 	}
-	e.next = e.next.Add(e.interval)
+	e.next = due.Add(e.interval)
+	return due
 }
 
 // deliver tells the observer and sends *r. Taking a pointer, it copies
@@ -151,13 +162,13 @@ func (e *engine) runSync() error {
 	defer h.Close()
 	for job := range e.jobs {
 		t0 := time.Now()
-		e.pace()
+		due := e.pace(t0)
 		if e.ctx.Err() != nil {
 			r := e.canceled(job, time.Since(t0))
 			e.deliver(&r)
 			continue
 		}
-		queued := time.Since(t0)
+		queued := time.Since(due)
 		v, err := h.Run(func(*scheduler.Task) (any, error) {
 			return e.c.fetch(e.ctx, job, ModeSync, queued), nil
 		})
@@ -192,11 +203,11 @@ func (e *engine) runThreads() {
 	var wg sync.WaitGroup
 	for job := range e.jobs {
 		t0 := time.Now()
-		e.pace()
+		due := e.pace(t0)
 		ok := e.acquire(slots)
-		queued := time.Since(t0)
+		queued := time.Since(due)
 		if !ok {
-			r := e.canceled(job, queued)
+			r := e.canceled(job, time.Since(t0))
 			e.deliver(&r)
 			continue
 		}
@@ -240,13 +251,13 @@ func (e *engine) runAsync() error {
 	spawned := 0
 	for job := range e.jobs {
 		t0 := time.Now()
-		e.pace()
+		due := e.pace(t0)
 		if e.ctx.Err() != nil {
 			r := e.canceled(job, time.Since(t0))
 			e.deliver(&r)
 			continue
 		}
-		q := queuedJob{job, t0}
+		q := queuedJob{job, due}
 		if spawned < n {
 			spawned++
 			e.spawnWorker(&workerState{q: q, has: true}, queued, done)
@@ -267,7 +278,8 @@ func (e *engine) runAsync() error {
 	return nil
 }
 
-// queuedJob is a job and the time the engine took it from the input.
+// queuedJob is a job and the time it was due to start (pace): when the
+// engine took it from the input, or its place in the schedule of a Rate.
 type queuedJob struct {
 	job Job
 	at  time.Time

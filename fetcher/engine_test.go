@@ -198,6 +198,36 @@ func TestPerHostAndRate(t *testing.T) {
 	}
 }
 
+// TestRateQueueFromSchedule checks wrk2's correction: with a Rate the
+// server cannot keep up with (one slot, 40 ms a response, a fetch due
+// every 10 ms), each fetch waits for the one before it, so the k-th
+// cannot start before k × 40 ms after the first, while it was due k ×
+// 10 ms after it. Its Queue time counts from when it was due, so it is
+// at least k × 30 ms: a bound from causality, which no slow machine can
+// break. A pacer that restarted its schedule after each stall would
+// report no wait at all.
+func TestRateQueueFromSchedule(t *testing.T) {
+	s := startServe(t)
+	const delay, interval = 40 * time.Millisecond, 10 * time.Millisecond
+	var urls []string
+	for i := 0; i < 5; i++ {
+		urls = append(urls, fmt.Sprintf("%s/delay/%v/size/10?i=%d", s.URL(), delay, i))
+	}
+	for _, mode := range Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			res, _ := runList(t, context.Background(), mode, RunConfig{Config: Config{Timeout: testTimeout}, Concurrency: 1, Rate: float64(time.Second / interval), Hubs: 1}, urls)
+			for k, r := range res {
+				if !r.OK() {
+					t.Fatalf("%s: got status %d, error %s; want 200", r.URL, r.Status, errString(r))
+				}
+				if want := time.Duration(k) * (delay - interval); r.Timings.Queue < want {
+					t.Errorf("fetch %d: got queue %v; want at least %v (due every %v, each takes %v)", k, r.Timings.Queue, want, interval, delay)
+				}
+			}
+		})
+	}
+}
+
 // panicky is an Observer with a bug: it panics on one URL.
 type panicky struct {
 	NopObserver

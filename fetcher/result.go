@@ -201,7 +201,9 @@ func (e *Error) Timeout() bool { return e.Kind == KindTimeout }
 // retries); TTFB runs from the start of the fetch to the first byte of the
 // final response; Total from the start of the fetch to its end. Queue is
 // the wait for a concurrency or per-host slot (and host backpressure)
-// before network work, and is not part of Total.
+// before network work, and is not part of Total; with Config.Rate it
+// counts from when the fetch was due by the rate's schedule (Run), so
+// that a fetch that started late says by how much.
 //
 // In JSON they are milliseconds as numbers: {"queue":0,"dns":0.4,...}.
 type Timings struct {

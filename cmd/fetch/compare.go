@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/greenfetch/greenfetch/fetcher"
+	"github.com/greenfetch/greenfetch/internal/stats"
 )
 
 // schedule returns the modes of every run in order: modes once per
@@ -51,7 +52,14 @@ type modeCost struct {
 	mode             fetcher.Mode
 	runs             int
 	median, min, max time.Duration
-	failed           int64 // failed results over the runs of the mode
+	mean, stddev     time.Duration // of the run times (stddev 0 with one run)
+	failed           int64         // failed results over the runs of the mode
+	// speedup is the first mode's median over this one's (0 for the first
+	// mode), and ci its 95% interval (stats.SpeedupOf: Welch's
+	// t-interval on log times, centred on the ratio of geometric means),
+	// nil unless both modes ran at least twice.
+	speedup float64
+	ci      *[2]float64
 }
 
 // comparison is the outcome of --compare (or of --repeat on one mode).
@@ -62,34 +70,52 @@ type comparison struct {
 	// last: how many times faster the last mode was. 0 with one mode or a
 	// last mode that took no time.
 	speedup    float64
-	minSpeedup float64 // the gate; 0 for none
+	ci         *[2]float64 // the last mode's speedup interval; nil without repeats
+	minSpeedup float64     // the gate; 0 for none
 }
 
 // compareRuns summarizes runs for modes.
 func compareRuns(modes []fetcher.Mode, runs []runCost, minSpeedup float64) *comparison {
 	c := &comparison{runs: runs, minSpeedup: minSpeedup}
+	var base []float64
 	for _, m := range modes {
 		var walls []time.Duration
+		var secs []float64
 		var failed int64
 		for _, r := range runs {
 			if r.mode == m {
 				walls = append(walls, r.wall)
+				secs = append(secs, r.wall.Seconds())
 				failed += r.failed
 			}
 		}
 		if len(walls) == 0 {
 			continue
 		}
-		c.modes = append(c.modes, modeCost{mode: m, runs: len(walls), median: median(walls), min: slices.Min(walls), max: slices.Max(walls), failed: failed})
+		d := stats.Describe(secs)
+		mc := modeCost{mode: m, runs: len(walls), median: median(walls), min: slices.Min(walls), max: slices.Max(walls), failed: failed,
+			mean: seconds(d.Mean), stddev: seconds(d.Stddev)}
+		if len(c.modes) == 0 {
+			base = secs
+		} else {
+			if mc.median > 0 {
+				mc.speedup = float64(c.modes[0].median) / float64(mc.median)
+			}
+			if sp, err := stats.SpeedupOf(base, secs); err == nil && sp.HasCI {
+				mc.ci = &[2]float64{sp.Lo, sp.Hi}
+			}
+		}
+		c.modes = append(c.modes, mc)
 	}
 	if len(c.modes) >= 2 {
-		first, last := c.modes[0].median, c.modes[len(c.modes)-1].median
-		if last > 0 {
-			c.speedup = float64(first) / float64(last)
-		}
+		last := c.modes[len(c.modes)-1]
+		c.speedup, c.ci = last.speedup, last.ci
 	}
 	return c
 }
+
+// seconds is the duration of s seconds, to the nanosecond.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // gateMet reports whether the speedup reaches --min-speedup (true without
 // a gate).

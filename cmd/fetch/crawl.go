@@ -322,7 +322,7 @@ func (e *emptyShardError) Error() string { return "no seeds of this shard in " +
 type nothingPass struct{}
 
 func (nothingPass) run(_ context.Context, p *runPlan, mode fetcher.Mode, _ bool) (*summary, error) {
-	sum := newSummary(mode, p.o.Slowest)
+	sum := newSummary(mode, p.o.Slowest, p.o.Rate > 0)
 	sum.setCrawl(crawl.Stats{})
 	return sum, nil
 }
@@ -335,7 +335,7 @@ func (cp *crawlPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, _ b
 	if now == nil {
 		now = time.Now
 	}
-	sum := newSummary(mode, o.Slowest)
+	sum := newSummary(mode, o.Slowest, o.Rate > 0)
 	cfg, err := engineConfig(o) // a new resolver: each run starts cold
 	if err != nil {
 		return sum, err

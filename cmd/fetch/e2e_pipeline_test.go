@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -499,34 +500,64 @@ func ciRecipe(t *testing.T) string {
 }
 
 // TestE2ECIRecipe runs the README's CI recipe literally under bash -e -o
-// pipefail, with smaller numbers (10 URLs of 50 ms) so that it is quick:
-// the gate's exit 3 is the script's result, a server that never starts
-// fails it within seconds, and the server is stopped on every path.
+// pipefail, with smaller numbers (10 URLs of 50 ms) so that it is quick,
+// and limits that do not depend on a busy machine's luck where a case
+// does not test them: the gates' exit 3 is the script's result, the
+// reports are written either way and the Markdown goes to
+// GITHUB_STEP_SUMMARY, a baseline left by an earlier run is compared with
+// (and a slower server fails its regression gate), a server that never
+// starts fails the step within seconds, and the server is stopped on
+// every path.
 func TestE2ECIRecipe(t *testing.T) {
 	recipe := ciRecipe(t)
-	for _, s := range []string{"seq 50", "200ms", "--min-speedup 5"} {
+	for _, s := range []string{"seq 50", "200ms", "speedup.lo>=5", "regression<=10%", "p99<1s", "--report report.html", "--report report.md", "> run.ndjson", "baseline.ndjson"} {
 		if !strings.Contains(recipe, s) {
-			t.Fatalf("the recipe has no %q to scale down:\n%s", s, recipe)
+			t.Fatalf("the recipe has no %q:\n%s", s, recipe)
 		}
 	}
-	small := strings.NewReplacer("seq 50", "seq 10", "200ms", "50ms").Replace(recipe)
+	small := strings.NewReplacer("seq 50", "seq 10", "p99<1s", "p99<30s").Replace(recipe)
 	tests := []struct {
-		name     string
-		gate     string
-		fakeServ string // a fetch wrapper whose serve never listens
-		wantCode int
-		within   time.Duration
+		name       string
+		delay      string // of each URL
+		speedup    string // the limit of speedup.lo
+		regression string // the limit of the regression gate
+		baseline   string // the delay of the run left as baseline.ndjson; "" for none
+		fakeServ   string // a fetch wrapper whose serve never listens
+		wantCode   int
+		wantFail   string // a gate missed, in the Markdown
+		within     time.Duration
 	}{
-		{name: "gate met", gate: "--min-speedup 1.01", wantCode: 0},
-		{name: "gate not met", gate: "--min-speedup 1000", wantCode: 3},
-		{name: "server exits", gate: "--min-speedup 1.01", fakeServ: "exit 2", wantCode: 1, within: 5 * time.Second},
-		{name: "server never listens", gate: "--min-speedup 1.01", fakeServ: "exec sleep 60", wantCode: 1, within: 20 * time.Second},
+		{name: "gates met", delay: "50ms", speedup: "1.01", wantCode: 0},
+		{name: "gates met, baseline", delay: "50ms", speedup: "1.01", regression: "1000%", baseline: "50ms", wantCode: 0},
+		{name: "speedup gate not met", delay: "50ms", speedup: "1000", wantCode: 3, wantFail: "speedup.lo>=1000"},
+		{name: "slower than the baseline", delay: "100ms", speedup: "1.01", regression: "10%", baseline: "50ms", wantCode: 3, wantFail: "regression&lt;=10% (async)"},
+		{name: "server exits", delay: "50ms", speedup: "1.01", fakeServ: "exit 2", wantCode: 1, within: 5 * time.Second},
+		{name: "server never listens", delay: "50ms", speedup: "1.01", fakeServ: "exec sleep 60", wantCode: 1, within: 20 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			script := strings.Replace(small, "--min-speedup 5", tt.gate, 1)
-			var env []string
+			regression := tt.regression
+			if regression == "" {
+				regression = "10%"
+			}
+			scale := func(delay string) string {
+				return strings.NewReplacer("200ms", delay, "speedup.lo>=5", "speedup.lo>="+tt.speedup, "regression<=10%", "regression<="+regression).Replace(small)
+			}
+			step := filepath.Join(dir, "step-summary.md")
+			env := []string{"GITHUB_STEP_SUMMARY=" + step}
+			if tt.baseline != "" {
+				// The run of an earlier job, kept: the recipe itself, at
+				// the baseline's delay, without gates it could miss.
+				prev := strings.NewReplacer("speedup.lo>=5", "speedup.lo>=0.001", "200ms", tt.baseline).Replace(small)
+				if r := runShell(t, dir, prev, env...); r.code != 0 {
+					t.Fatalf("the baseline's run: exit %d\nstderr %s", r.code, r.stderr)
+				}
+				if err := os.Rename(filepath.Join(dir, "run.ndjson"), filepath.Join(dir, "baseline.ndjson")); err != nil {
+					t.Fatal(err)
+				}
+				os.Remove(step)
+			}
 			if tt.fakeServ != "" {
 				bin := filepath.Join(dir, "bin")
 				os.Mkdir(bin, 0o755)
@@ -537,13 +568,39 @@ func TestE2ECIRecipe(t *testing.T) {
 				env = append(env, "PATH="+bin+":"+filepath.Dir(fetchBin)+":"+os.Getenv("PATH"))
 			}
 			start := time.Now()
-			r := runShell(t, dir, script, env...)
+			r := runShell(t, dir, scale(tt.delay), env...)
 			took := time.Since(start)
 			if r.code != tt.wantCode {
 				t.Errorf("exit %d; want %d\nstdout %s\nstderr %s", r.code, tt.wantCode, r.stdout, r.stderr)
 			}
 			if tt.within > 0 && took > tt.within {
 				t.Errorf("took %v; want the step to fail within %v", took, tt.within)
+			}
+			if tt.fakeServ == "" {
+				md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+				if err != nil {
+					t.Fatalf("no Markdown report: %v", err)
+				}
+				html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+				if err != nil || !bytes.HasPrefix(html, []byte("<!DOCTYPE html>")) {
+					t.Errorf("no HTML report (%v)", err)
+				}
+				if stepMD, _ := os.ReadFile(step); !bytes.Equal(stepMD, append(md, '\n')) {
+					t.Errorf("GITHUB_STEP_SUMMARY:\n%s\nwant the Markdown report", stepMD)
+				}
+				if (tt.baseline != "") != bytes.Contains(md, []byte("### Baseline: baseline.ndjson")) {
+					t.Errorf("the report's baseline section does not match the case (baseline %q):\n%s", tt.baseline, md)
+				}
+				if tt.wantFail != "" && !bytes.Contains(md, []byte("| ❌ FAIL | "+tt.wantFail+" |")) {
+					t.Errorf("the report lacks the gate missed, %s:\n%s", tt.wantFail, md)
+				}
+				if tt.wantFail == "" && !bytes.Contains(md, []byte("### Gates: all ")) {
+					t.Errorf("the report does not say every gate was met:\n%s", md)
+				}
+				last := lastObject(t, string(mustRead(t, filepath.Join(dir, "run.ndjson"))), "compare")
+				if _, ok := last["gates"]; !ok {
+					t.Errorf("run.ndjson's compare object has no gates: %v", last)
+				}
 			}
 			// Whatever happened, no server is left running.
 			pidFile := filepath.Join(dir, "serve.pid")
@@ -605,4 +662,14 @@ func TestE2ECompareListChanged(t *testing.T) {
 	if strings.Contains(string(rest), `"type":"compare"`) {
 		t.Errorf("a speedup was reported:\n%s", rest)
 	}
+}
+
+// mustRead returns the contents of the file name.
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +31,12 @@ var fetchBin string
 const e2eTimeout = 60 * time.Second
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if w := flag.Lookup("test.fuzzworker"); w != nil && w.Value.String() == "true" {
+		// A fuzzing worker runs a fuzz target and nothing else: no
+		// binary to build (each worker would build its own).
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "fetch-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -134,7 +141,10 @@ var (
 		"type": "string", "mode": "string", "urls": "number", "ok": "number", "failed": "number", "bytes": "number",
 		"wall_ms": "number", "p50_ms": "number?", "p95_ms": "number?", "max_ms": "number?", "dns": "object",
 		"canceled": "number", "not_started": "number", "input_complete": "bool",
+		"rps": "number", "latency_ms": "object?", "latency_from": "string", "phases_ms": "object?",
 	}
+	distContract = map[string]string{"p50": "number", "p90": "number", "p95": "number", "p99": "number", "p999": "number",
+		"max": "number", "mean": "number", "stddev": "number", "min": "number"}
 	dnsContract     = map[string]string{"queries": "number", "cache_hits": "number"}
 	compareContract = map[string]string{"type": "string", "runs": "array", "speedup": "number"}
 	runContract     = map[string]string{"mode": "string", "wall_ms": "number"}
@@ -213,6 +223,15 @@ func parseNDJSON(t *testing.T, out string) map[string][]map[string]any {
 			if d, ok := obj["dns"].(map[string]any); ok {
 				checkContract(t, what+" dns", d, dnsContract)
 			}
+			if d, ok := obj["latency_ms"].(map[string]any); ok {
+				checkContract(t, what+" latency_ms", d, distContract)
+			}
+			if ph, ok := obj["phases_ms"].(map[string]any); ok {
+				for _, name := range []string{"queue", "dns", "connect", "tls", "ttfb"} {
+					d, _ := ph[name].(map[string]any)
+					checkContract(t, what+" phases_ms."+name, d, distContract)
+				}
+			}
 		case "compare":
 			checkContract(t, what, obj, compareContract)
 			runs, _ := obj["runs"].([]any)
@@ -249,8 +268,8 @@ func TestE2EText(t *testing.T) {
 		t.Errorf("got stderr %q; want none", r.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("got %d lines; want 2 results, the cost and the summary:\n%s", len(lines), r.stdout)
+	if len(lines) != 5 {
+		t.Fatalf("got %d lines; want 2 results, the cost, the summary and the latency:\n%s", len(lines), r.stdout)
 	}
 	wantPrefix := map[string]bool{
 		"48708 bytes received from " + a + " (200, ":      true,
@@ -267,6 +286,9 @@ func TestE2EText(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[3], "summary: 2 URLs, 1 ok, 1 failed, 48718 bytes, p50 ") {
 		t.Errorf("got %q; want the summary", lines[3])
+	}
+	if !strings.HasPrefix(lines[4], "latency: p50 ") || !strings.Contains(lines[4], ", p99.9 ") || !strings.Contains(lines[4], " ± ") {
+		t.Errorf("got %q; want the latency line: \"latency: p50 …, p99.9 …, mean … ± …\"", lines[4])
 	}
 }
 

@@ -16,6 +16,8 @@ Usage:
   fetch demo [flags]      the seed demo on an embedded local server (no network)
   fetch serve [flags]     the embedded test server, for CI timing runs
   fetch results [flags]   stored results (bolt: or redis://) as NDJSON
+  fetch report [flags] RUN.ndjson -o FILE.html|FILE.md
+                          the reports of a saved run (--json), after the fact
   fetch version           the version, the Go that built it and its commit
 
 URLs come from the arguments, then from --input FILE; with neither, from
@@ -39,7 +41,9 @@ Output:
     error: http://nope.invalid/: dns: lookup nope.invalid on 127.0.0.53:53: no such host
     async cost 1.507s
     summary: 3 URLs, 1 ok, 2 failed, 48870 bytes, p50 103 ms, p95 103 ms, max 103 ms, dns 2 queries, 0 cache hits
-  With --compare, the cost of every run, then "speedup 2.00x".
+    latency: p50 103 ms, p90 103 ms, p95 103 ms, p99 103 ms, p99.9 103 ms, max 103 ms, mean 103 ms ± 0 ms
+  With --compare, the cost of every run, then "speedup 2.00x"; with --repeat,
+  each mode's median, min, max, mean ± σ, and the speedup's 95% interval.
   --json: NDJSON, one object a line: "type":"result" per URL (test "ok"),
   "summary" per run, "compare" after a comparison. Control characters from
   the input are escaped in text; passwords in URLs are masked (user:***@)
@@ -51,10 +55,12 @@ Exit status (the first that applies):
   2    usage or input error: message on stderr (an empty list is one; so is
        a comparison whose runs read lists of different lengths)
   4    the results could not all be written (a full disk, /dev/full): the
-       whole lines written are kept (with -o, in FILE.partial)
+       whole lines written are kept (with -o, in FILE.partial); or a
+       --report could not be written
   130  interrupted (SIGINT); 143 terminated (SIGTERM): URLs in flight end
        as canceled, the summary says how many were not started
-  3    --min-speedup not met (even if some URL failed)
+  3    a gate not met (--gate, --min-speedup), even if some URL failed: a
+       line on stderr for each gate missed
   1    some URL failed (an error_kind, or a status of 400 or more)
   0    every URL ok
 
@@ -64,6 +70,10 @@ Example:
   $ grep -v '^#' urls.txt | fetch --keep-order --json -o results.ndjson
   $ fetch -w '{status}\t{timings_ms.total}\t{url}\n' -i urls.txt
   $ fetch --compare --repeat 5 --min-speedup 1.5 -q -i urls.txt
+  $ fetch --compare --repeat 5 -q -i urls.txt --gate 'speedup.lo>=1.5' --gate 'p99<1s' --gate failed=0
+  $ fetch --repeat 5 -q --json -i urls.txt --baseline last.ndjson --gate 'regression<=10%' --report report.html > run.ndjson
+  $ fetch report run.ndjson -o report.md
+  $ fetch --rate 200 -c 50 --histogram -i urls.txt
   $ fetch --compare=sync,threads,async -i urls.txt
   $ fetch --save out --sha256 https://go.dev/dl/
   $ fetch demo

@@ -23,8 +23,8 @@ const (
 	exitOK          exitCode = 0   // every URL ok
 	exitFailed      exitCode = 1   // some URL failed (error or status >= 400)
 	exitUsage       exitCode = 2   // usage or input error: message on stderr, nothing fetched
-	exitGate        exitCode = 3   // a --min-speedup gate was not met
-	exitOutput      exitCode = 4   // the results could not be written (a full disk, /dev/full): message on stderr
+	exitGate        exitCode = 3   // a gate (--gate, --min-speedup) was not met
+	exitOutput      exitCode = 4   // the results, or a report, could not be written (a full disk, /dev/full): message on stderr
 	exitInterrupted exitCode = 130 // SIGINT: 128 + 2
 	exitTerminated  exitCode = 143 // SIGTERM: 128 + 15
 )

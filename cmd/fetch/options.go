@@ -87,14 +87,19 @@ type Options struct {
 	JSON       bool      // --format json
 	WriteOut   *writeOut // -w: a line per result from this template
 	KeepOrder  bool
-	Progress   string // auto, always, never
+	Progress   string // auto, always, never, lines
 	Quiet      bool   // -q: only failed results, the costs and the summary
 	Silent     bool   // -s: stderr carries errors and warnings only (no progress, no notes), as curl -s
 	Slowest    int
 	Include    bool // --include: response headers in each result
 	Verbose    bool // -v: request and response heads on stderr
 
-	crawl *crawlOptions // crawl mode's flags (crawl.go)
+	crawl  *crawlOptions  // crawl mode's flags (crawl.go)
+	timing *timingOptions // gates, baseline, reports, histogram (timing.go); nil: none
+
+	// progressEvery is how often progress lines are printed; if zero,
+	// progressLinesEvery (tests shorten it).
+	progressEvery time.Duration
 
 	// outDesc names where the results go in messages, when not to
 	// standard output: the file -o writes (outfile.go).
@@ -251,11 +256,13 @@ func newFetchFlagSet(o *Options, f *fetchFlags) *pflag.FlagSet {
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print only failed results, the costs and the summary; no progress bar")
 	fs.BoolVarP(&o.Silent, "silent", "s", false, "as curl -s: no progress bar and no notes on stderr (costs and summaries\nthat would go there included), only errors and warnings; the results are\nall printed (-q prints only the failed ones)")
 	fs.BoolVarP(&f.showError, "show-error", "S", false, "accepted for curl's habit (-sS): errors are always shown")
-	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr `WHEN`: auto (stderr is a terminal, stdout is not a pipe, and CI is unset), always or never")
+	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr `WHEN`: auto (a bar when stderr is a terminal, stdout is not\na pipe and CI is unset; else, as in CI logs, a line every 10s), always\n(a bar), lines (a line every 10s) or never")
 
 	addNetFlags(fs, &o.Net) // netflags.go: Network
 
 	addCrawlFlags(fs, o) // crawl.go
+
+	addTimingFlags(fs, o) // timing.go
 
 	// Other.
 	fs.BoolVarP(&f.help, "help", "h", false, "show this help")
@@ -396,6 +403,9 @@ func (f *fetchFlags) apply(o *Options, fs *pflag.FlagSet) error {
 		return err
 	}
 	if err := f.applyOutput(o, fs); err != nil {
+		return err
+	}
+	if err := o.timing.apply(o, fs); err != nil {
 		return err
 	}
 	// The fetcher's own checks, without building anything (no resolver,
@@ -608,10 +618,10 @@ func (f *fetchFlags) applyOutput(o *Options, fs *pflag.FlagSet) error {
 		o.WriteOut = w
 	}
 	switch f.progress {
-	case "auto", "always", "never":
+	case "auto", "always", "never", "lines":
 		o.Progress = f.progress
 	default:
-		return flagErrorf("--progress: want auto, always or never, got %q", f.progress)
+		return flagErrorf("--progress: want auto, always, never or lines, got %q", f.progress)
 	}
 	if o.Slowest < 0 {
 		return flagErrorf("--slowest: want 0 or more, got %d", o.Slowest)

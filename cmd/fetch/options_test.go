@@ -36,7 +36,8 @@ func TestNewCmdFetch(t *testing.T) {
 			want := Options{IO: o.IO, URLs: []string{"example.org"}, Mode: fetcher.ModeAsync, Repeat: 1, Concurrency: fetcher.DefaultConcurrency,
 				Timeout: fetcher.DefaultTimeout, ConnectTimeout: fetcher.DefaultConnectTimeout, TLSTimeout: fetcher.DefaultTLSTimeout, MaxRedirects: fetcher.DefaultMaxRedirects,
 				Resolver: defaultResolverName, Progress: "auto"}
-			want.crawl = o.crawl // crawl mode's flags: see crawl_test.go
+			want.crawl = o.crawl   // crawl mode's flags: see crawl_test.go
+			want.timing = o.timing // the timing flags: see timing_test.go
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("got %+v; want %+v", *o, want)
 			}
@@ -198,7 +199,7 @@ func TestNewCmdFetch(t *testing.T) {
 		{name: "dns server port", args: []string{"--dns-server", "127.0.0.1:99999", "x"}, wantErr: `--dns-server: DNS server "127.0.0.1:99999": port "99999": want 1 to 65535`},
 		{name: "dns server zone", args: []string{"--dns-server", "[fe80::1%]0]", "x"}, wantErr: `--dns-server: DNS server "[fe80::1%]0]"`},
 		{name: "ipv4 and ipv6", args: []string{"-4", "-6", "x"}, wantErr: "-4 and -6 exclude each other"},
-		{name: "bad progress", args: []string{"--progress", "sometimes", "x"}, wantErr: `--progress: want auto, always or never`},
+		{name: "bad progress", args: []string{"--progress", "sometimes", "x"}, wantErr: `--progress: want auto, always, never or lines`},
 		{name: "negative slowest", args: []string{"--slowest=-1", "x"}, wantErr: "--slowest: want 0 or more"},
 	}
 	for _, tt := range tests {

@@ -438,6 +438,14 @@ type jsonSummary struct {
 	NotStarted    int64 `json:"not_started"`
 	InputComplete bool  `json:"input_complete"`
 
+	// The distributions (record.go): rps, latency_ms, phases_ms,
+	// failures, and what the reports draw.
+	dists
+
+	// The gates judged and the diff from a baseline, in the summary of a
+	// run that makes no comparison (in the compare object otherwise).
+	verdict
+
 	// A crawl's counters (pages, discovered, …, left: crawl.Stats's own
 	// names), after the fields of a list; none for a list.
 	*crawl.Stats
@@ -452,28 +460,40 @@ func optMS(d time.Duration, ok bool) *float64 {
 	return &ms
 }
 
-// summary appends the summary of a run, a list's or a crawl's: p50, p95
-// and max are over the successful fetches (null, or left out of the text,
-// when none succeeded). A crawl's has its counters too: JSON fields after
-// a list's, and in text a "crawl:" line after the summary's.
+// summaryRecord returns the summary object of s: p50, p95 and max are
+// over the successful fetches (null when none succeeded), as latency_ms
+// is (p50_ms is latency_ms.p50, and so on).
+func summaryRecord(s *summary) *jsonSummary {
+	ok := s.ok > 0
+	js := &jsonSummary{
+		Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
+		WallMS: fetcher.DurationMS(s.wall), P50MS: optMS(s.lat.Percentile(50), ok), P95MS: optMS(s.lat.Percentile(95), ok), MaxMS: optMS(s.lat.Max(), ok),
+		DNS:      jsonDNS{s.stats.DNS.Queries, s.stats.DNS.CacheHits},
+		Canceled: s.canceled,
+		Requests: s.stats.Requests, Conns: s.stats.Conns, Reused: s.stats.Reused,
+		NotStarted: s.notStarted, InputComplete: s.inputComplete,
+		ConnectLost: s.stats.ConnectLost, ConnectFailed: s.stats.ConnectFailed,
+		H2Conns: s.stats.HTTP2Conns, H2Stream: s.stats.HTTP2Streams,
+		Stats: s.crawl,
+		dists: distsOf(s),
+	}
+	for _, e := range s.slowestSorted() {
+		js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})
+	}
+	return js
+}
+
+// summary appends the summary of a run, a list's or a crawl's.
 func (f *formatter) summary(b []byte, s *summary) []byte {
-	p50, p95 := s.lat.percentile(50), s.lat.percentile(95)
-	slow := s.slowestSorted()
+	return f.summaryOf(b, s, summaryRecord(s))
+}
+
+// summaryOf appends the summary of s from its record js (summaryRecord,
+// with the gates and the baseline diff when it is the run's last word):
+// the JSON object, or in text a summary line, the latency line, the
+// slowest fetches and a crawl's "crawl:" line.
+func (f *formatter) summaryOf(b []byte, s *summary, js *jsonSummary) []byte {
 	if f.json {
-		js := jsonSummary{
-			Type: "summary", Mode: s.mode, URLs: s.urls, OK: s.ok, Failed: s.failed, Bytes: s.bytes,
-			WallMS: fetcher.DurationMS(s.wall), P50MS: optMS(p50, s.ok > 0), P95MS: optMS(p95, s.ok > 0), MaxMS: optMS(s.lat.max, s.ok > 0),
-			DNS:      jsonDNS{s.stats.DNS.Queries, s.stats.DNS.CacheHits},
-			Canceled: s.canceled,
-			Requests: s.stats.Requests, Conns: s.stats.Conns, Reused: s.stats.Reused,
-			NotStarted: s.notStarted, InputComplete: s.inputComplete,
-			ConnectLost: s.stats.ConnectLost, ConnectFailed: s.stats.ConnectFailed,
-			H2Conns: s.stats.HTTP2Conns, H2Stream: s.stats.HTTP2Streams,
-			Stats: s.crawl,
-		}
-		for _, e := range slow {
-			js.Slowest = append(js.Slowest, jsonSlow{e.url, fetcher.DurationMS(e.total)})
-		}
 		return appendJSON(b, js)
 	}
 	b = append(b, "summary: "...)
@@ -503,13 +523,13 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 	b = append(b, ", "...)
 	b = strconv.AppendInt(b, s.bytes, 10)
 	b = append(b, " bytes"...)
-	if s.ok > 0 {
+	if js.Latency != nil {
 		b = append(b, ", p50 "...)
-		b = appendMS(b, p50)
+		b = appendMS(b, s.lat.Percentile(50))
 		b = append(b, ", p95 "...)
-		b = appendMS(b, p95)
+		b = appendMS(b, s.lat.Percentile(95))
 		b = append(b, ", max "...)
-		b = appendMS(b, s.lat.max)
+		b = appendMS(b, s.lat.Max())
 	}
 	b = append(b, ", dns "...)
 	b = strconv.AppendInt(b, s.stats.DNS.Queries, 10)
@@ -524,7 +544,8 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 		b = append(b, " conns"...)
 	}
 	b = append(b, '\n')
-	for _, e := range slow {
+	b = appendLatencyLine(b, js.Latency, js.LatencyFrom)
+	for _, e := range s.slowestSorted() {
 		b = append(b, "slowest: "...)
 		b = appendMS(b, e.total)
 		b = append(b, ' ')
@@ -549,50 +570,150 @@ func (f *formatter) summary(b []byte, s *summary) []byte {
 	return b
 }
 
+// appendLatencyLine appends the text line of the latency distribution d
+// (nothing when d is nil: nothing succeeded), "latency: p50 1.23 ms, …",
+// saying when it counts from when each fetch was due (--rate).
+func appendLatencyLine(b []byte, d *jsonDist, from string) []byte {
+	if d == nil {
+		return b
+	}
+	b = append(b, "latency"...)
+	if from == "due" {
+		b = append(b, " from the scheduled start"...)
+	}
+	for i, p := range []struct {
+		name string
+		ms   float64
+	}{{"p50", d.P50}, {"p90", d.P90}, {"p95", d.P95}, {"p99", d.P99}, {"p99.9", d.P999}, {"max", d.Max}, {"mean", d.Mean}} {
+		if i == 0 {
+			b = append(b, ": "...)
+		} else {
+			b = append(b, ", "...)
+		}
+		b = append(b, p.name...)
+		b = append(b, ' ')
+		b = appendMSFloat(b, p.ms)
+	}
+	b = append(b, " ± "...)
+	b = appendMSFloat(b, d.Stddev)
+	return append(b, '\n')
+}
+
+// appendMSFloat appends ms milliseconds with three significant digits
+// (at least the whole milliseconds): "0 ms", "0.412 ms", "1.23 ms",
+// "103 ms", "1503 ms".
+func appendMSFloat(b []byte, ms float64) []byte {
+	prec := 0
+	switch a := math.Abs(ms); {
+	case a == 0:
+	case a < 1:
+		prec = 3
+	case a < 10:
+		prec = 2
+	case a < 100:
+		prec = 1
+	}
+	b = strconv.AppendFloat(b, ms, 'f', prec, 64)
+	return append(b, " ms"...)
+}
+
+// msDuration is the duration of ms milliseconds, to the nanosecond.
+func msDuration(ms float64) time.Duration {
+	return time.Duration(math.Round(ms * float64(time.Millisecond)))
+}
+
 type jsonRun struct {
 	Mode   fetcher.Mode `json:"mode"`
 	WallMS float64      `json:"wall_ms"`
 }
 
+// jsonModeCost is a mode of the compare object: what its runs cost
+// (median, min, max, and mean and standard deviation over the runs), its
+// speedup over the first mode (with its 95% interval when both ran at
+// least twice), and what its runs delivered together: counts, rps and
+// the distributions over every fetch of every run (dists).
 type jsonModeCost struct {
-	Mode     fetcher.Mode `json:"mode"`
-	Runs     int          `json:"runs"`
-	MedianMS float64      `json:"median_ms"`
-	MinMS    float64      `json:"min_ms"`
-	MaxMS    float64      `json:"max_ms"`
+	Mode      fetcher.Mode `json:"mode"`
+	Runs      int          `json:"runs"`
+	MedianMS  float64      `json:"median_ms"`
+	MinMS     float64      `json:"min_ms"`
+	MaxMS     float64      `json:"max_ms"`
+	MeanMS    float64      `json:"mean_ms"`
+	StddevMS  float64      `json:"stddev_ms"`
+	Speedup   *float64     `json:"speedup,omitempty"`
+	SpeedupCI *[2]float64  `json:"speedup_ci,omitempty"`
+	URLs      int64        `json:"urls"`
+	OK        int64        `json:"ok"`
+	Failed    int64        `json:"failed"`
+	Bytes     int64        `json:"bytes"`
+	dists
 }
 
 // jsonCompare is the NDJSON compare object (a contract, like jsonSummary).
-// speedup is null with a single mode.
+// speedup is null with a single mode; speedup_ci is the last mode's
+// interval, with repeats. Its verdict (gates, gate_met, baseline) judges
+// the whole run: gate_met is whether every gate was met (with
+// --min-speedup alone, that gate).
 type jsonCompare struct {
 	Type       string         `json:"type"`
 	Runs       []jsonRun      `json:"runs"`
 	Speedup    *float64       `json:"speedup"`
+	SpeedupCI  *[2]float64    `json:"speedup_ci,omitempty"`
 	Modes      []jsonModeCost `json:"modes"`
 	MinSpeedup *float64       `json:"min_speedup,omitempty"`
-	GateMet    *bool          `json:"gate_met,omitempty"`
+	verdict
 }
 
-// compare appends the costs of every mode and the speedup. In text, with
-// one run per mode, the cost lines were printed after each run and only
-// the speedup is left.
-func (f *formatter) compare(b []byte, c *comparison) []byte {
+// round3 rounds x to three decimals.
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// roundCI rounds an interval to three decimals.
+func roundCI(ci *[2]float64) *[2]float64 {
+	if ci == nil {
+		return nil
+	}
+	return &[2]float64{round3(ci[0]), round3(ci[1])}
+}
+
+// compareRecord returns the compare object of c; totals, when not nil,
+// holds what each mode of c delivered over its runs.
+func compareRecord(c *comparison, totals map[fetcher.Mode]*modeTotals) *jsonCompare {
+	jc := &jsonCompare{Type: "compare", Runs: []jsonRun{}, Modes: []jsonModeCost{}}
+	for _, r := range c.runs {
+		jc.Runs = append(jc.Runs, jsonRun{r.mode, fetcher.DurationMS(r.wall)})
+	}
+	for i, m := range c.modes {
+		ms := fetcher.DurationMS
+		jm := jsonModeCost{Mode: m.mode, Runs: m.runs, MedianMS: ms(m.median), MinMS: ms(m.min), MaxMS: ms(m.max),
+			MeanMS: ms(m.mean), StddevMS: ms(m.stddev), Failed: m.failed, SpeedupCI: roundCI(m.ci)}
+		if i > 0 && m.speedup > 0 {
+			sp := round3(m.speedup)
+			jm.Speedup = &sp
+		}
+		if t := totals[m.mode]; t != nil {
+			jm.URLs, jm.OK, jm.Failed, jm.Bytes = t.urls, t.ok, t.failed, t.bytes
+			jm.dists = t.dists()
+		}
+		jc.Modes = append(jc.Modes, jm)
+	}
+	if len(c.modes) >= 2 {
+		sp := round3(c.speedup)
+		jc.Speedup = &sp
+		jc.SpeedupCI = roundCI(c.ci)
+	}
+	if c.minSpeedup > 0 {
+		ms := c.minSpeedup
+		jc.MinSpeedup = &ms
+	}
+	return jc
+}
+
+// compareOf appends the comparison c from its record jc (compareRecord,
+// with the verdict): the compare object, or in text the costs of every
+// mode and the speedup (with one run per mode, the cost lines were
+// printed after each run and only the speedup is left).
+func (f *formatter) compareOf(b []byte, c *comparison, jc *jsonCompare) []byte {
 	if f.json {
-		jc := jsonCompare{Type: "compare", Runs: []jsonRun{}, Modes: []jsonModeCost{}}
-		for _, r := range c.runs {
-			jc.Runs = append(jc.Runs, jsonRun{r.mode, fetcher.DurationMS(r.wall)})
-		}
-		for _, m := range c.modes {
-			jc.Modes = append(jc.Modes, jsonModeCost{m.mode, m.runs, fetcher.DurationMS(m.median), fetcher.DurationMS(m.min), fetcher.DurationMS(m.max)})
-		}
-		if len(c.modes) >= 2 {
-			sp := math.Round(c.speedup*1000) / 1000
-			jc.Speedup = &sp
-		}
-		if c.minSpeedup > 0 {
-			ms, met := c.minSpeedup, c.gateMet()
-			jc.MinSpeedup, jc.GateMet = &ms, &met
-		}
 		return appendJSON(b, jc)
 	}
 	repeated := false
@@ -608,6 +729,10 @@ func (f *formatter) compare(b []byte, c *comparison) []byte {
 			b = appendSeconds(b, m.min)
 			b = append(b, ", max "...)
 			b = appendSeconds(b, m.max)
+			b = append(b, ", mean "...)
+			b = appendSeconds(b, m.mean)
+			b = append(b, " ± "...)
+			b = appendSeconds(b, m.stddev)
 			b = append(b, " ("...)
 			b = strconv.AppendInt(b, int64(m.runs), 10)
 			b = append(b, " runs"...)
@@ -622,7 +747,15 @@ func (f *formatter) compare(b []byte, c *comparison) []byte {
 	if len(c.modes) >= 2 {
 		b = append(b, "speedup "...)
 		b = strconv.AppendFloat(b, c.speedup, 'f', 2, 64)
-		b = append(b, "x\n"...)
+		b = append(b, 'x')
+		if c.ci != nil {
+			b = append(b, ", 95% interval "...)
+			b = strconv.AppendFloat(b, c.ci[0], 'f', 2, 64)
+			b = append(b, "x to "...)
+			b = strconv.AppendFloat(b, c.ci[1], 'f', 2, 64)
+			b = append(b, 'x')
+		}
+		b = append(b, '\n')
 	}
 	return b
 }

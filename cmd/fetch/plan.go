@@ -117,16 +117,20 @@ func (p *runPlan) close() {
 // execute runs the passes and returns the exit code. It is the one place
 // that decides it; the first that applies wins:
 //
+//	2   a report (--report) that cannot be created, before any pass;
 //	2   a usage or input error of a pass (an empty list, a list that cannot
 //	    be read, a configuration the engines refuse), message on stderr;
 //	4   the results could not be written (a full disk, /dev/full, an I/O
 //	    error), message on stderr: the results are incomplete, whatever
 //	    else happened; a closed pipe is not this, but quiet, and judged on
 //	    what was read (1 if a failure was printed, else 0);
+//	4   a report (--report, GITHUB_STEP_SUMMARY) that could not be
+//	    written, message on stderr (the others are written);
 //	1   a pass whose engine or crawl failed, message on stderr;
 //	130 an interrupt (143 for SIGTERM), the summary of the pass printed;
 //	2   a list whose length changed between passes (no speedup reported);
-//	3   a --min-speedup gate not met (even with failed URLs);
+//	3   a gate not met (--gate, --min-speedup), even with failed URLs: a
+//	    line on stderr for each gate missed;
 //	1   a failure: a URL (an error or a status >= 400), a robots.txt that
 //	    kept its origin out, a stored list's line that is no URL;
 //	0   otherwise.
@@ -135,6 +139,12 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 	if p.quietRepeat {
 		p.shown = make(map[failureKey]bool)
 	}
+	v, err := p.startVerdict() // verdict.go
+	if err != nil {
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(err))
+		return exitUsage
+	}
+	compares := o.Compare != nil || o.Repeat > 1
 	var (
 		costs     []runCost
 		failed    = p.failed
@@ -171,14 +181,15 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 			listLen = max(listLen, n)
 		}
 		costs = append(costs, runCost{mode, sum.wall, sum.failed, n})
+		rec := v.summary(sum, !compares && ctx.Err() == nil)
 		if o.JSON || !p.quietRepeat {
 			p.info.writeLine(p.f.cost(nil, mode, sum.wall))
 			if o.JSON || !o.announce {
-				p.info.writeLine(p.f.summary(nil, sum))
+				p.info.writeLine(p.f.summaryOf(nil, sum, rec))
 			}
 		}
 		if p.echo != nil && !p.quietRepeat {
-			p.echo.writeLine(append(p.echoF.cost(nil, mode, sum.wall), p.echoF.summary(nil, sum)...))
+			p.echo.writeLine(append(p.echoF.cost(nil, mode, sum.wall), p.echoF.summaryOf(nil, sum, rec)...))
 		}
 		if ctx.Err() != nil {
 			break
@@ -186,13 +197,24 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 	}
 
 	var cmp *comparison
-	if ctx.Err() == nil && p.out.Err() == nil && !lenDiffer && (o.Compare != nil || o.Repeat > 1) {
+	if ctx.Err() == nil && p.out.Err() == nil && !lenDiffer && compares {
 		cmp = compareRuns(p.modes, costs, o.MinSpeedup)
-		p.info.writeLine(p.f.compare(nil, cmp))
+		jc := v.compare(cmp)
+		p.info.writeLine(p.f.compareOf(nil, cmp, jc))
 		if p.echo != nil {
-			p.echo.writeLine(p.echoF.compare(nil, cmp))
+			p.echo.writeLine(p.echoF.compareOf(nil, cmp, jc))
 		}
 	}
+	if b := v.baselineText(); len(b) > 0 && p.out.Err() == nil {
+		if !o.JSON {
+			p.info.writeLine(b)
+		}
+		if p.echo != nil {
+			p.echo.writeLine(b)
+		}
+	}
+	v.drawHistograms() // chart.go
+	reportErr := v.writeReports()
 
 	switch err := p.out.Err(); {
 	case err == nil:
@@ -210,6 +232,10 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 		fmt.Fprintf(ios.ErrOut, "fetch: writing results to %s: %s\n", shownText(o.outName()), shownErr(err))
 		return exitOutput
 	}
+	if reportErr != nil {
+		fmt.Fprintf(ios.ErrOut, "fetch: %s\n", shownErr(reportErr))
+		return exitOutput
+	}
 	if ctx.Err() != nil {
 		if code, ok := interruptCode(ctx); ok {
 			return code
@@ -221,9 +247,8 @@ func (p *runPlan) execute(ctx context.Context) exitCode {
 			runLengths(costs), shownText(p.describe()))
 		return exitUsage
 	}
-	if cmp != nil && !cmp.gateMet() {
-		fmt.Fprintf(ios.ErrOut, "fetch: speedup %.2fx of %s over %s is below --min-speedup %.2fx\n",
-			cmp.speedup, cmp.modes[len(cmp.modes)-1].mode, cmp.modes[0].mode, cmp.minSpeedup)
+	if !v.met {
+		printMissed(ios.ErrOut, v.gates, cmp) // gates.go
 		return exitGate
 	}
 	if failed {

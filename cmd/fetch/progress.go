@@ -23,15 +23,27 @@ const progressTick = 200 * time.Millisecond
 // never held back).
 const progressThrottle = 50 * time.Millisecond
 
-// progressEnabled decides whether a run shows a progress bar on stderr:
-// --progress always forces it; never, --quiet, --silent, --verbose, a stderr that is not a
-// terminal, a stdout that is a pipe (its reader may print to the same
-// terminal: `fetch --json … | jq`), and a set CI variable turn it off.
+// progressLinesEvery is how often progress lines are printed in CI logs
+// (--progress lines): often enough that a job never looks hung, seldom
+// enough that a long run's log stays readable.
+const progressLinesEvery = 10 * time.Second
+
+// progressEnabled decides whether a run shows progress on stderr, as a
+// bar or as lines (progressLines).
 func progressEnabled(o *Options) bool {
+	return progressBar(o) || progressLines(o)
+}
+
+// progressBar decides whether a run shows a progress bar on stderr:
+// --progress always forces it; never, lines, --quiet, --verbose, a stderr
+// that is not a terminal, a stdout that is a pipe (its reader may print
+// to the same terminal: `fetch --json … | jq`), and a set CI variable
+// turn it off.
+func progressBar(o *Options) bool {
 	switch o.Progress {
 	case "always":
 		return true
-	case "never":
+	case "never", "lines":
 		return false
 	}
 	if o.Quiet || o.Silent || o.Verbose || !o.IO.ErrTTY {
@@ -40,10 +52,32 @@ func progressEnabled(o *Options) bool {
 	if o.IO.OutPipe {
 		return false
 	}
-	if ci := o.IO.getenv("CI"); ci != "" && ci != "0" && !strings.EqualFold(ci, "false") {
+	if ciSet(o.IO) {
 		return false
 	}
 	return true
+}
+
+// progressLines decides whether a run prints a progress line on stderr
+// every progressLinesEvery instead of a bar: with --progress lines, and
+// in auto where a bar is not drawn for want of a terminal, in CI logs
+// (stderr is not a terminal, or CI is set), so that a long job never
+// looks hung. --verbose (its heads go to stderr) and --silent turn them
+// off in auto.
+func progressLines(o *Options) bool {
+	switch o.Progress {
+	case "lines":
+		return true
+	case "auto", "":
+		return !o.Verbose && !o.Silent && (!o.IO.ErrTTY || ciSet(o.IO))
+	}
+	return false
+}
+
+// ciSet reports whether the CI variable is set to something true.
+func ciSet(ios *IOStreams) bool {
+	ci := ios.getenv("CI")
+	return ci != "" && ci != "0" && !strings.EqualFold(ci, "false")
 }
 
 // progress is the bar of one run, one line on stderr: URLs done of total
@@ -75,10 +109,12 @@ type progress struct {
 	pbWidth int
 	stop    chan struct{}
 	wg      sync.WaitGroup
+	// lines prints a line every tick instead of drawing a bar (CI logs).
+	lines bool
 }
 
-// newProgress starts a bar on o.IO.ErrOut for total URLs (-1: unknown),
-// or returns nil when progress is off.
+// newProgress starts a bar, or progress lines, on o.IO.ErrOut for total
+// URLs (-1: unknown), or returns nil when progress is off.
 func newProgress(o *Options, label string, total int64) *progress {
 	if !progressEnabled(o) {
 		return nil
@@ -86,18 +122,26 @@ func newProgress(o *Options, label string, total int64) *progress {
 	if total == 0 {
 		total = -1
 	}
-	p := &progress{ios: o.IO, label: label, total: total, start: time.Now(), stop: make(chan struct{})}
-	p.mu.Lock()
-	p.draw()
-	p.mu.Unlock()
+	p := &progress{ios: o.IO, label: label, total: total, start: time.Now(), stop: make(chan struct{}), lines: !progressBar(o)}
+	every := progressTick
+	if p.lines {
+		every = o.progressEvery
+		if every <= 0 {
+			every = progressLinesEvery
+		}
+	} else {
+		p.mu.Lock()
+		p.draw()
+		p.mu.Unlock()
+	}
 	p.wg.Add(1)
-	go p.tick()
+	go p.tick(every)
 	return p
 }
 
-func (p *progress) tick() {
+func (p *progress) tick(every time.Duration) {
 	defer p.wg.Done()
-	t := time.NewTicker(progressTick)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -106,10 +150,55 @@ func (p *progress) tick() {
 		case <-t.C:
 			p.mu.Lock()
 			p.spin++
-			p.draw()
+			if p.lines {
+				p.line()
+			} else {
+				p.draw()
+			}
 			p.mu.Unlock()
 		}
 	}
+}
+
+// line writes a progress line in one Write, for a log: "fetch: async:
+// 1200/5000 URLs (24.0%), 3 failed, 1.2 MB, 118.6 URL/s, 10s elapsed".
+// Called with mu held.
+func (p *progress) line() {
+	n := p.bytes
+	if p.live != nil {
+		n = max(n, p.live.Load())
+	}
+	elapsed := time.Since(p.start)
+	b := append(p.buf[:0], "fetch: "...)
+	b = appendEscaped(b, p.label)
+	b = append(b, ": "...)
+	b = strconv.AppendInt(b, p.done, 10)
+	if p.total > 0 {
+		b = append(b, '/')
+		b = strconv.AppendInt(b, p.total, 10)
+		b = append(b, " URLs ("...)
+		b = strconv.AppendFloat(b, float64(p.done)/float64(p.total)*100, 'f', 1, 64)
+		b = append(b, "%)"...)
+	} else {
+		b = append(b, " URLs done"...)
+	}
+	if p.failed > 0 {
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, p.failed, 10)
+		b = append(b, " failed"...)
+	}
+	b = append(b, ", "...)
+	b = append(b, humanBytes(n)...)
+	if s := elapsed.Seconds(); s > 0 {
+		b = append(b, ", "...)
+		b = strconv.AppendFloat(b, float64(p.done)/s, 'f', 1, 64)
+		b = append(b, " URL/s"...)
+	}
+	b = append(b, ", "...)
+	b = append(b, elapsed.Truncate(time.Second).String()...)
+	b = append(b, " elapsed\n"...)
+	p.buf = b
+	p.ios.ErrOut.Write(b) //nolint:errcheck // progress that cannot be written is no reason to stop
 }
 
 // add counts a finished URL.
@@ -124,7 +213,7 @@ func (p *progress) add(r *fetcher.Result) {
 	if !r.OK() {
 		p.failed++
 	}
-	if time.Since(p.last) >= progressThrottle {
+	if !p.lines && time.Since(p.last) >= progressThrottle {
 		p.draw()
 	}
 }
@@ -145,6 +234,10 @@ func (p *progress) setLiveBytes(n *atomic.Int64) {
 func (p *progress) around(write func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.lines {
+		write() // whole lines of their own: nothing to erase
+		return
+	}
 	p.clear()
 	write()
 	p.draw()

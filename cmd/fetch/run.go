@@ -23,7 +23,7 @@ const keepOrderFactor = 4
 const minKeepOrderWindow = 64
 
 // subcommands are the words run dispatches on when they come first.
-var subcommands = map[string]bool{"demo": true, "serve": true, "results": true, "help": true, "version": true}
+var subcommands = map[string]bool{"demo": true, "serve": true, "results": true, "report": true, "help": true, "version": true}
 
 // run is the whole command: it dispatches the subcommands and returns the
 // exit code. ctx ends on SIGINT/SIGTERM (see signalContext).
@@ -36,6 +36,8 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 			return newCmdServe(ctx, ios, args[1:], nil)
 		case "results":
 			return newCmdResults(ctx, ios, args[1:]) // results.go
+		case "report":
+			return newCmdReport(ctx, ios, args[1:]) // reportcmd.go
 		case "help":
 			return newCmdFetch(ctx, ios, []string{"--help"}, nil)
 		case "version":
@@ -176,7 +178,7 @@ func (lp *listPass) run(ctx context.Context, p *runPlan, mode fetcher.Mode, firs
 	if engine == nil {
 		engine = fetcher.Run
 	}
-	sum := newSummary(mode, o.Slowest)
+	sum := newSummary(mode, o.Slowest, o.Rate > 0)
 
 	// A new configuration, resolver included, for every run: each starts cold.
 	cfg, err := engineConfig(o)

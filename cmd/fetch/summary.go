@@ -2,21 +2,30 @@ package main
 
 import (
 	"container/heap"
-	"math"
 	"slices"
 	"time"
 
 	"github.com/greenfetch/greenfetch/crawl"
 	"github.com/greenfetch/greenfetch/fetcher"
+	"github.com/greenfetch/greenfetch/internal/report"
+	"github.com/greenfetch/greenfetch/internal/stats"
 )
 
-// maxExactLatencies is how many latencies the summary keeps to compute
-// exact percentiles; past it, they go into a log histogram whose buckets
-// are 1% wide, so that memory stays flat however long the list.
-const maxExactLatencies = 10000
+// The phases of a fetch that the summary keeps a distribution of, in
+// the order of report.PhaseNames (and of timings_ms).
+const (
+	phaseQueue = iota
+	phaseDNS
+	phaseConnect
+	phaseTLS
+	phaseTTFB
+	numPhases
+)
 
-// histGrowth is the width ratio of histogram buckets.
-const histGrowth = 1.01
+// phaseTimes returns the phases of t in the order of the phase constants.
+func phaseTimes(t *fetcher.Timings) [numPhases]time.Duration {
+	return [numPhases]time.Duration{t.Queue, t.DNS, t.Connect, t.TLS, t.TTFB}
+}
 
 // summary accumulates what a run delivered: a list's or a crawl's, from
 // its results and, at its end, the engine's counters (setStats) and a
@@ -40,13 +49,30 @@ type summary struct {
 	stats         fetcher.Stats // what the engine did on the wire (setStats)
 	crawl         *crawl.Stats  // a crawl's counters (setCrawl); nil for a list
 	list          bool          // crawl holds the counters of a list kept in a store
-	lat           latencies
-	slowest       slowestHeap // the N slowest successful fetches
+	slowest       slowestHeap   // the N slowest successful fetches (--slowest)
 	nSlowest      int
+
+	// The distributions of the successful fetches: their latency (the
+	// total time; with --rate, from when each was due: queue + total,
+	// wrk2's correction, see fromDue) and each phase's time. Histograms
+	// of a fixed size (about 57 KiB each), whatever the number of URLs.
+	lat    stats.Histogram
+	phases [numPhases]stats.Histogram
+	// fromDue counts latency from when a fetch was due by the --rate
+	// schedule rather than from its start.
+	fromDue bool
+	// failures counts the failed results by kind (bounded by the kinds);
+	// waterfall keeps the slowest successful fetches with their phases,
+	// for the reports (report.MaxSlowest of them).
+	failures  report.FailureTally
+	waterfall report.SlowestTally
 }
 
-func newSummary(mode fetcher.Mode, slowest int) *summary {
-	return &summary{mode: mode, nSlowest: slowest, inputComplete: true}
+// newSummary returns the summary of a run of mode that lists its slowest
+// successful fetches (0: none). With fromDue (--rate), latency counts from
+// each fetch's due start.
+func newSummary(mode fetcher.Mode, slowest int, fromDue bool) *summary {
+	return &summary{mode: mode, nSlowest: slowest, inputComplete: true, fromDue: fromDue}
 }
 
 // setStats keeps the counters of the engine's run.
@@ -75,10 +101,24 @@ func (s *summary) add(r *fetcher.Result) {
 	s.bytes += r.Bytes
 	if !r.OK() {
 		s.failed++
+		if r.ErrorKind != fetcher.KindNone {
+			s.failures.Add(r.ErrorKind.String(), 0, r.URL, errorMessage(r))
+		} else {
+			s.failures.Add("", r.Status, r.URL, "")
+		}
 		return
 	}
 	s.ok++
-	s.lat.add(r.Timings.Total)
+	t := &r.Timings
+	lat := t.Total
+	if s.fromDue {
+		lat += t.Queue
+	}
+	s.lat.Record(lat)
+	for i, d := range phaseTimes(t) {
+		s.phases[i].Record(d)
+	}
+	s.waterfall.Add(report.Fetch{URL: r.URL, Status: r.Status, Queue: t.Queue, DNS: t.DNS, Connect: t.Connect, TLS: t.TLS, TTFB: t.TTFB, Total: t.Total})
 	if s.nSlowest > 0 {
 		e := slowEntry{r.Timings.Total, r.URL, r.Index}
 		if s.slowest.Len() < s.nSlowest {
@@ -132,79 +172,4 @@ func (h *slowestHeap) Pop() any {
 	e := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return e
-}
-
-// latencies computes nearest-rank percentiles: exactly up to
-// maxExactLatencies samples, within 1% beyond.
-type latencies struct {
-	exact []time.Duration
-	hist  []int64 // bucket counts once exact overflowed; nil before
-	n     int64
-	max   time.Duration
-}
-
-func (l *latencies) add(d time.Duration) {
-	l.n++
-	l.max = max(l.max, d)
-	if l.hist == nil {
-		if len(l.exact) < maxExactLatencies {
-			l.exact = append(l.exact, d)
-			return
-		}
-		for _, e := range l.exact {
-			l.addHist(e)
-		}
-		l.exact = nil
-	}
-	l.addHist(d)
-}
-
-func histBucket(d time.Duration) int {
-	us := float64(d) / float64(time.Microsecond)
-	if us < 1 {
-		return 0
-	}
-	return 1 + int(math.Log(us)/math.Log(histGrowth))
-}
-
-// histValue is the geometric middle of bucket b.
-func histValue(b int) time.Duration {
-	if b == 0 {
-		return 0
-	}
-	lo := math.Pow(histGrowth, float64(b-1))
-	return time.Duration(lo * math.Sqrt(histGrowth) * float64(time.Microsecond))
-}
-
-func (l *latencies) addHist(d time.Duration) {
-	if l.hist == nil {
-		l.hist = make([]int64, 0, 2048)
-	}
-	b := histBucket(d)
-	for len(l.hist) <= b {
-		l.hist = append(l.hist, 0)
-	}
-	l.hist[b]++
-}
-
-// percentile returns the nearest-rank p-th percentile (0 < p <= 100), or
-// 0 without samples.
-func (l *latencies) percentile(p float64) time.Duration {
-	if l.n == 0 {
-		return 0
-	}
-	rank := int64(math.Ceil(p / 100 * float64(l.n)))
-	rank = min(max(rank, 1), l.n)
-	if l.hist == nil {
-		slices.Sort(l.exact)
-		return l.exact[rank-1]
-	}
-	var seen int64
-	for b, c := range l.hist {
-		seen += c
-		if seen >= rank {
-			return min(histValue(b), l.max)
-		}
-	}
-	return l.max
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -12,53 +14,122 @@ import (
 
 	"github.com/greenfetch/greenfetch/crawl"
 	"github.com/greenfetch/greenfetch/fetcher"
+	"github.com/greenfetch/greenfetch/internal/report"
 )
 
-func TestPercentileExact(t *testing.T) {
-	var l latencies
-	for _, ms := range []int{5, 1, 4, 2, 3, 10, 9, 8, 7, 6} {
-		l.add(time.Duration(ms) * time.Millisecond)
+// exactPercentile is the nearest-rank p-th percentile of sorted (the
+// rule of p50_ms since it was exact): the value of rank ceil(p/100 × n).
+func exactPercentile(sorted []time.Duration, p float64) time.Duration {
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	if p == 99.9 { // ceil(0.999 × n) in integers: a float product can land a rank too high
+		rank = int((999*int64(len(sorted)) + 999) / 1000)
 	}
-	tests := []struct {
-		p    float64
-		want time.Duration
-	}{{50, 5 * time.Millisecond}, {95, 10 * time.Millisecond}, {90, 9 * time.Millisecond}, {10, time.Millisecond}, {100, 10 * time.Millisecond}}
-	for _, tt := range tests {
-		if got := l.percentile(tt.p); got != tt.want {
-			t.Errorf("percentile(%v) = %v; want %v", tt.p, got, tt.want)
-		}
-	}
-	var empty latencies
-	if got := empty.percentile(50); got != 0 {
-		t.Errorf("empty percentile(50) = %v; want 0", got)
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// within1pct reports whether got is within 1% of want.
+func within1pct(got, want float64) bool {
+	return math.Abs(got-want) <= 0.01*math.Abs(want)
+}
+
+// TestSummaryPercentiles feeds a summary results whose times spread over
+// four powers of ten (log-normal, from a fixed seed), computes the exact
+// percentiles of the results, and holds latency_ms and each phase of
+// phases_ms to 1% of them (the histogram promises 0.39%); min, max and
+// mean are exact (to the microsecond of the JSON). Failed results count
+// in failures, not in the distributions.
+func TestSummaryPercentiles(t *testing.T) {
+	for _, n := range []int{1, 2, 7, 1000, 100000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(n), 7))
+			s := newSummary(fetcher.ModeAsync, 0, false)
+			var totals, ttfbs, queues []time.Duration
+			var sum float64
+			for i := 0; i < n; i++ {
+				total := time.Duration(math.Exp(rng.NormFloat64()*1.5) * float64(20*time.Millisecond))
+				r := fetcher.Result{URL: fmt.Sprintf("http://h.test/%d", i), Status: 200, Index: int64(i)}
+				r.Timings = fetcher.Timings{Queue: time.Duration(rng.IntN(1e6)), DNS: time.Duration(rng.IntN(2)) * time.Millisecond, TTFB: total * 9 / 10, Total: total}
+				s.add(&r)
+				totals, ttfbs, queues = append(totals, total), append(ttfbs, r.Timings.TTFB), append(queues, r.Timings.Queue)
+				sum += float64(total)
+				if i%10 == 0 { // a failure every ten: not in the distributions
+					f := fetcher.Result{URL: "http://h.test/x", Status: 503, Index: int64(i), Timings: fetcher.Timings{Total: time.Hour}}
+					s.add(&f)
+				}
+			}
+			rec := summaryRecord(s)
+			check := func(name string, d *jsonDist, ds []time.Duration) {
+				t.Helper()
+				slices.Sort(ds)
+				for _, p := range []struct {
+					p   float64
+					got float64
+				}{{50, d.P50}, {90, d.P90}, {95, d.P95}, {99, d.P99}, {99.9, d.P999}} {
+					want := fetcher.DurationMS(exactPercentile(ds, p.p))
+					if !within1pct(p.got, want) {
+						t.Errorf("%s p%v = %v ms; want %v ms within 1%%", name, p.p, p.got, want)
+					}
+				}
+				if want := fetcher.DurationMS(ds[len(ds)-1]); d.Max != want {
+					t.Errorf("%s max = %v ms; want %v (exact)", name, d.Max, want)
+				}
+				if want := fetcher.DurationMS(ds[0]); d.Min != want {
+					t.Errorf("%s min = %v ms; want %v (exact)", name, d.Min, want)
+				}
+			}
+			check("latency_ms", rec.Latency, totals)
+			check("phases_ms.ttfb", rec.Phases.TTFB, ttfbs)
+			check("phases_ms.queue", rec.Phases.Queue, queues)
+			if want := float64(time.Duration(sum/float64(n)).Round(time.Microsecond)) / 1e6; math.Abs(rec.Latency.Mean-want) > 0.0011 {
+				t.Errorf("mean = %v ms; want %v", rec.Latency.Mean, want)
+			}
+			if *rec.P50MS != rec.Latency.P50 || *rec.P95MS != rec.Latency.P95 || *rec.MaxMS != rec.Latency.Max {
+				t.Errorf("p50_ms, p95_ms, max_ms = %v, %v, %v; want latency_ms's %v, %v, %v", *rec.P50MS, *rec.P95MS, *rec.MaxMS, rec.Latency.P50, rec.Latency.P95, rec.Latency.Max)
+			}
+			var count int64
+			for _, b := range rec.LatencyHist {
+				count += b[2]
+			}
+			if count != int64(n) {
+				t.Errorf("latency_hist counts %d fetches; want %d", count, n)
+			}
+			if len(rec.Failures) != 1 || rec.Failures[0].Status != 503 || rec.Failures[0].Count != int64((n+9)/10) {
+				t.Errorf("failures = %+v; want one kind, 503, counted %d times", rec.Failures, (n+9)/10)
+			}
+			if want := min(n, report.MaxSlowest); len(rec.Waterfall) != want || fetcher.DurationMS(totals[len(totals)-1]) != fetcher.DurationMS(rec.Waterfall[0].Timings.Total) {
+				t.Errorf("waterfall has %d fetches, the first of %v; want %d, the slowest (%v)", len(rec.Waterfall), rec.Waterfall[0].Timings.Total, want, totals[len(totals)-1])
+			}
+		})
 	}
 }
 
-// TestPercentileHistogram: past maxExactLatencies samples, memory stops
-// growing and percentiles stay within the 1% of a bucket.
-func TestPercentileHistogram(t *testing.T) {
-	var l latencies
-	n := 5 * maxExactLatencies
-	for i := 1; i <= n; i++ { // 1ms .. 50s, uniformly
-		l.add(time.Duration(i) * time.Millisecond)
+// TestSummaryFromDue: with --rate, latency counts from when each fetch
+// was due: its queue time and its total.
+func TestSummaryFromDue(t *testing.T) {
+	s := newSummary(fetcher.ModeAsync, 0, true)
+	r := fetcher.Result{URL: "http://h.test/", Status: 200, Timings: fetcher.Timings{Queue: 30 * time.Millisecond, Total: 10 * time.Millisecond}}
+	s.add(&r)
+	rec := summaryRecord(s)
+	if rec.Latency.Max != 40 || rec.LatencyFrom != "due" || rec.Phases.Queue.Max != 30 {
+		t.Errorf("latency max %v ms from %q, queue %v ms; want 40 ms from \"due\", queue 30 ms", rec.Latency.Max, rec.LatencyFrom, rec.Phases.Queue.Max)
 	}
-	if l.exact != nil || len(l.hist) > 4000 {
-		t.Errorf("got %d exact samples and %d buckets; want the histogram only, bounded", len(l.exact), len(l.hist))
+}
+
+// TestSummaryAddAllocs: counting a result allocates nothing once the
+// slowest are kept, so a summary's memory does not grow with the list.
+func TestSummaryAddAllocs(t *testing.T) {
+	s := newSummary(fetcher.ModeAsync, 5, false)
+	r := fetcher.Result{URL: "http://h.test/", Status: 200, Timings: fetcher.Timings{Total: 10 * time.Millisecond}}
+	for i := 0; i < 100; i++ {
+		s.add(&r)
 	}
-	for _, p := range []float64{50, 95, 99} {
-		want := time.Duration(p/100*float64(n)) * time.Millisecond
-		got := l.percentile(p)
-		if diff := float64(got-want) / float64(want); diff > 0.011 || diff < -0.011 {
-			t.Errorf("percentile(%v) = %v; want %v within 1%%", p, got, want)
-		}
-	}
-	if l.max != time.Duration(n)*time.Millisecond {
-		t.Errorf("max = %v; want %v (exact)", l.max, time.Duration(n)*time.Millisecond)
+	if n := testing.AllocsPerRun(1000, func() { s.add(&r) }); n != 0 {
+		t.Errorf("summary.add allocates %v times a result; want 0", n)
 	}
 }
 
 func TestSlowest(t *testing.T) {
-	s := newSummary(fetcher.ModeAsync, 3)
+	s := newSummary(fetcher.ModeAsync, 3, false)
 	for i, ms := range []int{5, 50, 1, 50, 30, 2, 40} {
 		r := fetcher.Result{URL: fmt.Sprintf("u%d", i), Status: 200, Index: int64(i)}
 		r.Timings.Total = time.Duration(ms) * time.Millisecond
@@ -178,11 +249,11 @@ var crawlStatsAll = crawl.Stats{Discovered: 5, SkippedRobots: 1, OutOfScope: 2, 
 // list's has, in the same order, then the crawl counters (crawl.Stats's
 // names); its text has the list's summary line, then the crawl line.
 func TestCrawlSummaryHasListFields(t *testing.T) {
-	list := newSummary(fetcher.ModeAsync, 1)
+	list := newSummary(fetcher.ModeAsync, 1, false)
 	r := fetcher.Result{Type: "result", URL: okA, Status: 200, Bytes: 3, Timings: fetcher.Timings{Total: time.Second}}
 	list.add(&r)
 	list.setStats(crawlStatsAll.Fetch)
-	cr := newSummary(fetcher.ModeAsync, 1)
+	cr := newSummary(fetcher.ModeAsync, 1, false)
 	cr.add(&r)
 	cs := crawlStatsAll
 	cs.Pages, cs.Left = 1, 2
